@@ -1,0 +1,618 @@
+"""Answer "who is responsible for X in municipality M on date D" from the graph.
+
+`answer_task` is the one function that answers a resolved task; the CLI, the API and the
+web page all call it (through `answer_question` when they start from free text). It never
+invents a bearer: when no duty applies it says so and names the statutory starting point.
+
+Steps: the question is matched to task concepts (matching.py); the duties for the task and
+its narrower tasks that apply in the municipality on the date are found (a named query);
+each duty is described with its bearer (and, for a statutory role, the organisations that
+fill it there), the bearer's organisation path, part, modality, the provision in force on
+the date (walking old → new succession both ways), the instrument and its section, the
+source, the escalation route, and warnings from audit findings, stale revision and
+repealed citations.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import rdflib
+from rapidfuzz import fuzz, process
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from .matching import TaskLabels, TaskMatch, TaskMatcher
+from .privacy import refuse_identity_numbers
+from .queries import query_text
+from .store import GraphStore
+
+AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
+ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
+ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
+ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+XSD_DATE = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#date")
+
+MIN_SCORE = 0.45      # below this a task is not a match at all
+AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
+
+KIND_NAMES = {
+    AG.Municipality: "kommun", AG.Region: "region", AG.Association: "organisation",
+    AG.Board: "nämnd", AG.Administration: "förvaltning", AG.Unit: "enhet", AG.Post: "befattning",
+    AG.StatutoryRole: "lagstadgad roll", AG.Forum: "forum", AG.Agreement: "överenskommelse",
+    AG.Routine: "rutin", AG.StandingRules: "reglemente", AG.Plan: "plan", AG.Practice: "beskriven praxis",
+}
+
+
+class UnknownMunicipalityError(ValueError):
+    def __init__(self, name: str, suggestions: list[str]):
+        hint = f" Menade du {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"Kommunen '{name}' finns inte i grafen.{hint}")
+        self.suggestions = suggestions
+
+
+class UnknownTaskError(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Result types (plain data; as_dict() is the JSON of CLI and API alike)
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Ref:
+    iri: str
+    label: str
+    kind: str | None = None
+
+
+@dataclass
+class Provision:
+    iri: str
+    label: str
+    url: str
+    summary: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    version_summary: str | None = None
+    version_from: str | None = None
+    amended_by: str | None = None
+
+
+@dataclass
+class LegalBasis:
+    cited: Provision
+    in_force: Provision | None
+    replaced: list[Provision] = field(default_factory=list)  # older sections the one in force replaced
+    note: str | None = None
+
+
+@dataclass
+class Warning:
+    kind: str
+    text: str
+    source: Ref | None = None
+
+
+@dataclass
+class DutyAnswer:
+    iri: str
+    task: Ref
+    bearer: Ref
+    fulfilled_by: list[Ref]
+    organisation_path: list[Ref]
+    part: str
+    modality: str
+    description: str | None
+    condition: str | None
+    deadline: str | None
+    frequency: str | None
+    target_groups: list[str]
+    legal_basis: list[LegalBasis]
+    instrument: Ref | None
+    instrument_section: str | None
+    sources: list[Ref]
+    quote: str | None
+    forum: Ref | None
+    escalation: list[str]
+    warnings: list[Warning]
+
+
+@dataclass
+class Answer:
+    question: str | None
+    municipality: Ref
+    date: str
+    status: str  # besvarad, tvetydig, ingen_ansvarig, okand_fraga
+    tasks: list[dict]
+    duties: list[DutyAnswer] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)
+    fallback: list[Provision] = field(default_factory=list)
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------
+# Catalog: what every answer needs and that changes only when data changes
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Catalog:
+    matcher: TaskMatcher
+    task_labels: dict[str, str]
+    broader: dict[str, set[str]]
+    municipalities: dict[str, Ref]  # folded name → municipality
+
+    def municipality(self, name: str) -> Ref:
+        key = fold(name)
+        if key in self.municipalities:
+            return self.municipalities[key]
+        by_iri = {m.iri: m for m in self.municipalities.values()}
+        if name in by_iri:
+            return by_iri[name]
+        names = sorted({m.label for m in self.municipalities.values()})
+        close = process.extract(name, names, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
+        raise UnknownMunicipalityError(name, [c[0] for c in close])
+
+    def related(self, a: str, b: str) -> bool:
+        return a in self._ancestors(b) or b in self._ancestors(a)
+
+    def _ancestors(self, iri: str) -> set[str]:
+        seen, todo = set(), [iri]
+        while todo:
+            for parent in self.broader.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+
+def fold(name: str) -> str:
+    """Municipality names as people type them: any case, with or without 'kommun', å ä ö or a a o."""
+    text = name.casefold().strip()
+    for suffix in (" kommun", "s kommun"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)]
+    return text.translate(str.maketrans("åäöé", "aaoe")).strip()
+
+
+@lru_cache(maxsize=8)
+def catalog_for(store: GraphStore) -> Catalog:
+    labels: dict[str, list[str]] = defaultdict(list)
+    pref: dict[str, str] = {}
+    broader: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(query_text("uppgifter")):
+        task = str(row["task"])
+        pref[task] = str(row["pref"])
+        if str(row["label"]) not in labels[task]:
+            labels[task].append(str(row["label"]))
+        if row["broader"] is not None:
+            broader[task].add(str(row["broader"]))
+    matcher = TaskMatcher([TaskLabels(t, pref[t], tuple(labels[t]), tuple(sorted(broader[t]))) for t in sorted(pref)])
+    municipalities: dict[str, Ref] = {}
+    for row in store.select(query_text("kommuner")):
+        ref = Ref(str(row["kommun"]), str(row["namn"]), "kommun")
+        for name in (row["namn"], row["alt"]):
+            if name is not None:
+                municipalities[fold(str(name))] = ref
+        municipalities[fold(str(row["kommun"]).rsplit("/", 1)[-1].removesuffix("-kommun"))] = ref
+    return Catalog(matcher, pref, broader, municipalities)
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------
+
+def answer_question(store: GraphStore, question: str, municipality: str, on_date: dt.date) -> Answer:
+    """Resolve free text to a task, then answer it; ambiguous text gets candidates instead."""
+    refuse_identity_numbers(question)
+    catalog = catalog_for(store)
+    kommun = catalog.municipality(municipality)
+    matches = [m for m in catalog.matcher.match(question, limit=6) if m.score >= MIN_SCORE]
+    if not matches:
+        return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [],
+                      message="Frågan kunde inte kopplas till någon uppgift i grafen. Formulera om den eller välj en uppgift i listan.")
+    top = matches[0]
+    rivals = [m for m in matches[1:] if top.score - m.score <= AMBIGUITY_MARGIN and not catalog.related(top.iri, m.iri)]
+    if rivals:
+        candidates = [_match_dict(m) for m in [top, *rivals]]
+        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates,
+                      message="Frågan kan gälla flera uppgifter. Menade du …")
+    result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top])
+    result.candidates = [_match_dict(m) for m in matches[1:4]]
+    return result
+
+
+def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date,
+                resolved: list[TaskMatch] | None = None) -> Answer:
+    """Who is responsible for the task in the municipality on the date, with every citation."""
+    catalog = catalog_for(store)
+    kommun = next((m for m in catalog.municipalities.values() if m.iri == municipality_iri), None)
+    if kommun is None:
+        raise UnknownMunicipalityError(municipality_iri, [])
+    if task_iri not in catalog.task_labels:
+        raise UnknownTaskError(f"Uppgiften '{task_iri}' finns inte i uppgiftsvokabulären.")
+    task_ref = Ref(task_iri, catalog.task_labels[task_iri], "uppgift")
+    tasks = [_match_dict(m) for m in resolved] if resolved else [{"iri": task_iri, "label": task_ref.label, "score": 1.0, "matched": None}]
+    date_literal = rdflib.Literal(on_date.isoformat(), datatype=XSD_DATE)
+    rows = store.select(query_text("ansvar-for-uppgift"), {
+        "uppgift": rdflib.URIRef(task_iri), "kommun": rdflib.URIRef(municipality_iri), "datum": date_literal})
+    duty_iris = sorted({str(r["atagande"]) for r in rows})
+    builder = _DutyBuilder(store, catalog, kommun, on_date)
+    duties = [d for d in (builder.build(iri) for iri in duty_iris) if d is not None]
+    duties.sort(key=_duty_order)
+    answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
+    if not duties:
+        answer.fallback = builder.fallback(task_iri)
+        names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"
+        answer.message = (f"Ingen ansvarig aktör är modellerad för ”{task_ref.label}” i {kommun.label} "
+                          f"per {on_date.isoformat()}. Närmaste lagstadgade utgångspunkt: {names}.")
+    else:
+        answer.message = f"{len(duties)} åtaganden för ”{task_ref.label}” i {kommun.label} per {on_date.isoformat()}."
+    return answer
+
+
+def _match_dict(match: TaskMatch) -> dict:
+    return {"iri": match.iri, "label": match.label, "score": match.score, "matched": match.matched}
+
+
+MODALITY_ORDER = {"ska": 0, "bör": 1, "får": 2}
+PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
+
+
+def _duty_order(duty: DutyAnswer):
+    local_first = 0 if duty.instrument else 1  # the local routine before the general law
+    return (local_first, MODALITY_ORDER.get(duty.modality, 9), PART_ORDER.get(duty.part, 9), duty.bearer.label)
+
+
+# ---------------------------------------------------------------------------
+# Describing one duty
+# ---------------------------------------------------------------------------
+
+class _Node:
+    """All properties of a node, with labels of their values, from the describe query."""
+
+    def __init__(self, iri: str, rows: list[dict]):
+        self.iri = iri
+        self.values: dict[str, list] = defaultdict(list)
+        self.labels: dict[str, str] = {}
+        for row in rows:
+            value = row["varde"]
+            prop = str(row["egenskap"])
+            if value not in self.values[prop]:
+                self.values[prop].append(value)
+            if row["namn"] is not None:
+                self.labels[str(value)] = str(row["namn"])
+
+    def one(self, prop) -> rdflib.term.Node | None:
+        values = self.values.get(str(prop))
+        return values[0] if values else None
+
+    def all(self, prop) -> list:
+        return self.values.get(str(prop), [])
+
+    def text(self, prop, lang: str = "sv") -> str | None:
+        values = self.all(prop)
+        for v in values:
+            if getattr(v, "language", None) == lang:
+                return str(v)
+        return str(values[0]) if values else None
+
+    def ref(self, prop) -> Ref | None:
+        value = self.one(prop)
+        return Ref(str(value), self.labels.get(str(value), _local(value))) if value is not None else None
+
+    def label(self) -> str:
+        return self.text(SKOS.prefLabel) or _local(self.iri)
+
+    def kind(self) -> str | None:
+        for t in self.all(RDF.type):
+            if t in KIND_NAMES:
+                return KIND_NAMES[t]
+        return None
+
+
+def _local(iri) -> str:
+    text = str(iri)
+    return text[len(ID_BASE):] if text.startswith(ID_BASE) else text
+
+
+class _DutyBuilder:
+    def __init__(self, store: GraphStore, catalog: Catalog, kommun: Ref, on_date: dt.date):
+        self.store = store
+        self.catalog = catalog
+        self.kommun = kommun
+        self.on_date = on_date
+        self._nodes: dict[str, _Node] = {}
+
+    def describe(self, *iris: str) -> list[_Node]:
+        missing = [i for i in dict.fromkeys(iris) if i not in self._nodes]
+        if missing:
+            rows = self.store.select(query_text("beskriv"), {"nod": [rdflib.URIRef(i) for i in missing]})
+            grouped: dict[str, list] = defaultdict(list)
+            for row in rows:
+                grouped[str(row["nod"])].append(row)
+            for iri in missing:
+                self._nodes[iri] = _Node(iri, grouped.get(iri, []))
+        return [self._nodes[i] for i in iris]
+
+    def build(self, iri: str) -> DutyAnswer | None:
+        (duty,) = self.describe(iri)
+        legal_basis = [self.legal_basis(str(p)) for p in duty.all(AG.legalBasis)]
+        instrument_iri = duty.one(AG.establishedBy)
+        if instrument_iri is None and legal_basis and all(b.in_force is None for b in legal_basis):
+            return None  # a statutory duty whose law does not apply on this date
+        bearer_iri = str(duty.one(AG.bearer))
+        (bearer,) = self.describe(bearer_iri)
+        fulfilled = self.fulfilled_by(bearer) if AG.StatutoryRole in bearer.all(RDF.type) else []
+        instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
+        forum = duty.ref(AG.forum)
+        warnings = self.warnings(duty, instrument, bearer, legal_basis)
+        return DutyAnswer(
+            iri=iri,
+            task=duty.ref(AG.task),
+            bearer=Ref(bearer_iri, bearer.label(), bearer.kind()),
+            fulfilled_by=fulfilled,
+            organisation_path=self.organisation_path(bearer_iri),
+            part=self.concept_label(duty, AG.part),
+            modality=self.concept_label(duty, AG.modality),
+            description=duty.text(DCTERMS.description),
+            condition=duty.text(AG.condition),
+            deadline=duty.text(AG.deadline),
+            frequency=duty.text(AG.frequency),
+            target_groups=[duty.labels.get(str(t), _local(t)) for t in duty.all(AG.targetGroup)],
+            legal_basis=legal_basis,
+            instrument=Ref(str(instrument_iri), instrument.label(), instrument.kind()) if instrument else None,
+            instrument_section=duty.text(AG.instrumentSection),
+            sources=self.sources(duty),
+            quote=duty.text(AG.quote),
+            forum=forum,
+            escalation=self.escalation(instrument) if instrument else [],
+            warnings=warnings,
+        )
+
+    def concept_label(self, node: _Node, prop) -> str:
+        value = node.one(prop)
+        if value is None:
+            return ""
+        return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
+
+    def fulfilled_by(self, role: _Node) -> list[Ref]:
+        rows = self.store.select(query_text("roll-i-kommun"), {
+            "roll": rdflib.URIRef(role.iri), "kommun": rdflib.URIRef(self.kommun.iri)})
+        refs = {str(r["aktor"]): Ref(str(r["aktor"]), str(r["namn"] or _local(r["aktor"]))) for r in rows}
+        return sorted(refs.values(), key=lambda r: r.label)
+
+    def organisation_path(self, iri: str) -> list[Ref]:
+        rows = self.store.select(query_text("organisationsvag"), {"aktor": rdflib.URIRef(iri)})
+        parent = {str(r["barn"]): (str(r["foralder"]), str(r["namn"] or _local(r["foralder"]))) for r in rows}
+        path, current, seen = [], iri, {iri}
+        while current in parent:
+            current, label = parent[current]
+            if current in seen:
+                break  # a cycle in the data; SHACL reports it, the answer must not hang
+            seen.add(current)
+            path.append(Ref(current, label))
+        return path
+
+    def sources(self, node: _Node) -> list[Ref]:
+        refs = []
+        for source in node.all(PROV.wasDerivedFrom):
+            (src,) = self.describe(str(source))
+            document = src.one(DCTERMS.isPartOf)
+            label = src.label()
+            if document is not None:
+                (doc,) = self.describe(str(document))
+                number = src.text(AG.sectionNumber)
+                label = f"{doc.label()}, avsnitt {number + ' ' if number else ''}{src.label() if src.text(SKOS.prefLabel) else ''}".strip().rstrip(",")
+            refs.append(Ref(str(source), label, src.kind() or ("lagrum" if str(source).startswith("https://lagen.nu/") else "källa")))
+        return refs
+
+    # --- law in force on the date -------------------------------------------------
+
+    def legal_basis(self, cited: str) -> LegalBasis:
+        rows = self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(cited)})
+        chain: dict[str, Provision] = {}
+        direction: dict[str, str] = {}
+        for row in rows:
+            iri = str(row["bestammelse"])
+            chain[iri] = Provision(
+                iri=iri, label=str(row["namn"] or _local(iri)), url=iri,
+                summary=str(row["sammanfattning"]) if row["sammanfattning"] else None,
+                valid_from=str(row["fran"]) if row["fran"] else None,
+                valid_until=str(row["till"]) if row["till"] else None)
+            direction[iri] = str(row["riktning"])
+        cited_provision = chain.get(cited) or Provision(cited, _local(cited), cited)
+        in_force = [p for p in chain.values() if _valid_on(p.valid_from, p.valid_until, self.on_date)]
+        # Prefer the cited section itself, then its successors, then its predecessors.
+        in_force.sort(key=lambda p: {"samma": 0, "senare": 1, "tidigare": 2}[direction[p.iri]])
+        chosen = in_force[0] if in_force else None
+        note = None
+        if chosen is not None:
+            self.add_version(chosen)
+            if chosen.iri != cited and direction[chosen.iri] == "tidigare":
+                note = (f"På {self.on_date.isoformat()} gällde {chosen.label}; den ersattes senare av "
+                        f"{cited_provision.label}.")
+            elif chosen.iri != cited:
+                note = (f"Hänvisningen till {cited_provision.label} är inaktuell; på {self.on_date.isoformat()} gäller "
+                        f"{chosen.label}.")
+        else:
+            note = f"{cited_provision.label} gäller inte på {self.on_date.isoformat()} och ingen efterföljare finns i grafen."
+        replaced = []
+        if chosen is not None:
+            for row in self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(chosen.iri)}):
+                if str(row["riktning"]) == "tidigare":
+                    iri = str(row["bestammelse"])
+                    replaced.append(Provision(iri, str(row["namn"] or _local(iri)), iri,
+                                              valid_until=str(row["till"]) if row["till"] else None))
+        return LegalBasis(cited_provision, chosen, sorted(replaced, key=lambda p: p.label), note)
+
+    def add_version(self, provision: Provision) -> None:
+        for row in self.store.select(query_text("lydelser"), {"bestammelse": rdflib.URIRef(provision.iri)}):
+            if _valid_on(str(row["fran"]), str(row["till"]) if row["till"] else None, self.on_date):
+                provision.version_summary = str(row["sammanfattning"]) if row["sammanfattning"] else None
+                provision.version_from = str(row["fran"])
+                provision.amended_by = _local(row["andring"]) if row["andring"] else None
+
+    def fallback(self, task_iri: str) -> list[Provision]:
+        """The task's statutory starting point, inherited from broader tasks."""
+        todo, seen = [task_iri], set()
+        while todo:
+            current = todo.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            (task,) = self.describe(current)
+            provisions = task.all(AG.fallbackProvision)
+            if provisions:
+                return [b.in_force or b.cited for b in (self.legal_basis(str(p)) for p in provisions)]
+            todo.extend(str(b) for b in task.all(SKOS.broader))
+        return []
+
+    # --- warnings -----------------------------------------------------------------
+
+    def warnings(self, duty: _Node, instrument: _Node | None, bearer: _Node, legal_basis: list[LegalBasis]) -> list[Warning]:
+        warnings: list[Warning] = []
+        concerned = [duty.iri, bearer.iri]
+        if instrument is not None:
+            concerned.append(instrument.iri)
+            warnings.extend(self.instrument_warnings(instrument))
+        forum = duty.one(AG.forum)
+        if forum is not None:
+            concerned.append(str(forum))
+        for basis in legal_basis:
+            if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
+                warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
+        if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
+            warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
+        rows = self.store.select(query_text("iakttagelser"), {"nod": [rdflib.URIRef(i) for i in concerned]})
+        seen = set()
+        for row in rows:
+            finding = str(row["iakttagelse"])
+            if finding in seen:
+                continue
+            seen.add(finding)
+            kind = str(row["typnamn"] or _local(row["typ"]))
+            report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
+            warnings.append(Warning(kind, str(row["beskrivning"] or kind), report))
+        return warnings
+
+    def instrument_warnings(self, instrument: _Node) -> list[Warning]:
+        warnings = []
+        interval = instrument.one(AG.revisionInterval)
+        last = instrument.one(DCTERMS.modified) or instrument.one(DCTERMS.dateAccepted) or instrument.one(AG.validFrom)
+        if interval is not None and last is not None:
+            due = add_duration(dt.date.fromisoformat(str(last)), str(interval))
+            if due is not None and due < self.on_date:
+                warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {_interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
+        if instrument.one(AG.undatedInSource) is not None:
+            warnings.append(Warning("datum_saknas", f"Källan anger inget datum för {instrument.label()}."))
+        status = instrument.one(AG.status)
+        if status is not None and status != AG.gallande:
+            warnings.append(Warning("status", f"{instrument.label()} har status ”{instrument.labels.get(str(status), _local(status))}”."))
+        if AG.Practice in instrument.all(RDF.type):
+            warnings.append(Warning("praxis", "Åtagandet bygger på ett arbetssätt som källan beskriver, inte på ett skriftligt styrdokument."))
+        return warnings
+
+    def escalation(self, instrument: _Node) -> list[str]:
+        steps = []
+        procedure = instrument.text(AG.deviationProcedure)
+        if procedure:
+            steps.append(procedure)
+        for target in instrument.all(AG.escalatesTo):
+            steps.append(f"Eskaleras till {instrument.labels.get(str(target), _local(target))}.")
+        for forum in instrument.all(AG.governingForum):
+            steps.append(f"Styrande forum: {instrument.labels.get(str(forum), _local(forum))}.")
+        if not steps:
+            steps.append(f"{instrument.label()} anger ingen avvikelsehantering eller eskaleringsväg i källan.")
+        return steps
+
+
+def _valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
+    if valid_from and dt.date.fromisoformat(valid_from) > on_date:
+        return False
+    if valid_until and dt.date.fromisoformat(valid_until) < on_date:
+        return False
+    return True
+
+
+def add_duration(start: dt.date, duration: str) -> dt.date | None:
+    """start + an xsd:duration of years, months, weeks and days (P1Y, P6M, P14D)."""
+    import re
+
+    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
+    if not match:
+        return None
+    years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
+    month_index = start.year * 12 + start.month - 1 + years * 12 + months
+    year, month = divmod(month_index, 12)
+    day = min(start.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month])
+    return dt.date(year, month + 1, day) + dt.timedelta(weeks=weeks, days=days)
+
+
+def _interval_text(duration: str) -> str:
+    return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
+
+
+# ---------------------------------------------------------------------------
+# Text rendering for the command line
+# ---------------------------------------------------------------------------
+
+def render_text(answer: Answer) -> str:
+    lines = []
+    if answer.status == "tvetydig":
+        lines.append(answer.message)
+        for c in answer.candidates:
+            lines.append(f"  – {c['label']} (träff {c['score']:.2f}, på ”{c['matched']}”)")
+        return "\n".join(lines)
+    if answer.status == "okand_fraga":
+        return answer.message
+    task = answer.tasks[0]
+    lines.append(f"Uppgift: {task['label']}" + (f" (träff {task['score']:.2f} på ”{task['matched']}”)" if task.get("matched") else ""))
+    lines.append(f"Kommun: {answer.municipality.label}   Datum: {answer.date}")
+    lines.append("")
+    if not answer.duties:
+        lines.append(answer.message)
+        for p in answer.fallback:
+            lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
+        return "\n".join(lines)
+    for number, duty in enumerate(answer.duties, start=1):
+        who = duty.bearer.label
+        if duty.fulfilled_by:
+            who += " – i kommunen: " + ", ".join(r.label for r in duty.fulfilled_by)
+        elif duty.organisation_path:
+            who += " (" + " › ".join(r.label for r in duty.organisation_path) + ")"
+        lines.append(f"{number}. {who}")
+        lines.append(f"   {duty.modality} · {duty.part} · {duty.task.label}")
+        if duty.description:
+            lines.append(f"   Vad: {duty.description}")
+        if duty.condition:
+            lines.append(f"   När: {duty.condition}")
+        if duty.deadline:
+            lines.append(f"   Frist: {duty.deadline}")
+        for basis in duty.legal_basis:
+            law = basis.in_force or basis.cited
+            text = f"   Lagrum: {law.label} <{law.url}>"
+            if basis.replaced:
+                text += " (ersätter " + ", ".join(p.label for p in basis.replaced) + ")"
+            lines.append(text)
+            if law.version_summary:
+                lines.append(f"     Lydelse från {law.version_from}: {law.version_summary}")
+            elif law.summary:
+                lines.append(f"     {law.summary}")
+            if basis.note:
+                lines.append(f"     Obs: {basis.note}")
+        if duty.instrument:
+            section = f", {duty.instrument_section}" if duty.instrument_section else ""
+            lines.append(f"   Dokument: {duty.instrument.label} ({duty.instrument.kind}){section}")
+        for source in duty.sources:
+            lines.append(f"   Källa: {source.label}")
+        for step in duty.escalation:
+            lines.append(f"   Eskalering: {step}")
+        for warning in duty.warnings:
+            lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip()

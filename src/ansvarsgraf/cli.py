@@ -1,0 +1,140 @@
+"""The command line: validate, ask, export (and, as the product grows, serve and more).
+
+Every command prints Swedish for people and, with --json, JSON for programs. Exit codes:
+0 fine, 1 violations or nothing found where an answer was required, 2 bad input.
+"""
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from .dataset import DATA_DIR, load_data
+from .errors import DataLoadError
+from .paths import display_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DataLoadError as exc:
+        print(f"Data kunde inte läsas ({len(exc.errors)} fel); inget har laddats:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    except UserInputError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+
+
+class UserInputError(Exception):
+    """Input the user must correct (unknown municipality, impossible date …)."""
+
+
+def parse_date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserInputError(f"'{text}' är inget giltigt datum; skriv ÅÅÅÅ-MM-DD, t.ex. 2026-03-01") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ansvarsgraf", description="Vem ansvarar? Kunskapsgraf över ansvar kring barn och unga.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("validate", help="kontrollera data mot SHACL-reglerna")
+    p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar att rapportera om (standard: all data)")
+    p.add_argument("--datum", help="datum som datumberoende regler prövas mot (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.add_argument("--varningar", action=argparse.BooleanOptionalAction, default=True, help="visa varningar (standard: ja)")
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("ask", help="fråga vem som ansvarar")
+    p.add_argument("question", help="frågan, på svenska")
+    p.add_argument("--kommun", required=True, help="kommunens namn, t.ex. Timrå")
+    p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("export", help="skriv ut hela grafen")
+    p.add_argument("--format", choices=["ttl", "jsonld", "trig"], default="ttl")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
+    p.set_defaults(run=_export)
+    return parser
+
+
+def _validate(args) -> int:
+    from .validation import validate
+
+    on_date = parse_date(args.datum)
+    paths = [p for p in args.paths]
+    outside = [p for p in paths if not _inside(p, DATA_DIR)]
+    loaded = load_data(paths=outside or None, base_paths=[DATA_DIR] if outside else None)
+    only = None
+    if paths:
+        from .dataset import data_files
+
+        only = {display_path(f) for f in data_files(paths)}
+    findings = validate(loaded, on_date, only_files=only)
+    if not args.varningar:
+        findings = [f for f in findings if f.severity == "FEL"]
+    violations = [f for f in findings if f.severity == "FEL"]
+    if args.json:
+        json.dump({"datum": on_date.isoformat(), "fel": len(violations), "resultat": [f.as_dict() for f in findings]}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for finding in findings:
+            print(finding)
+        files = len(only) if only is not None else len(loaded.files)
+        warnings = len(findings) - len(violations)
+        print(f"{files} filer kontrollerade per {on_date}: {len(violations)} fel, {warnings} varningar.")
+    return 1 if violations else 0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _ask(args) -> int:
+    from .answer import answer_question, render_text
+    from .store import open_embedded_store
+
+    store = open_embedded_store()
+    result = answer_question(store, args.question, args.kommun, parse_date(args.datum))
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_text(result))
+    return 0 if result.duties else 1
+
+
+def _export(args) -> int:
+    loaded = load_data()
+    if args.format == "trig":
+        text = loaded.dataset().serialize(format="trig")
+    elif args.format == "jsonld":
+        text = loaded.merged(with_ontology=True).serialize(format="json-ld", auto_compact=True)
+    else:
+        text = loaded.merged(with_ontology=True).serialize(format="turtle")
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Match a question in everyday Swedish to concepts of the task vocabulary.
+
+Staff write "vem kallar till SIP:en när skolan är orolig", "orosanmälning", "förhandsbedömmning".
+Each word is reduced to a key that survives inflection (simplemma's lemma, then the Snowball
+Swedish stem of it: skolan → skola → skol); a word that is not in the vocabulary is tried
+as a compound of two vocabulary words (orosanmälan → oro(s) + anmälan) and then as a typo
+of one (rapidfuzz). Keys of one family match each other by prefix (anmäl ~ anmälan).
+
+A concept's score is the best, over its labels, of the share of the label's words (weighted
+by how rare they are across the vocabulary) that the question contains.
+"""
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import simplemma
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from .paths import DATA_DIR
+
+WORD = re.compile(r"[a-zåäöéü0-9]+")
+STOPWORDS_FILE = DATA_DIR / "vocab" / "stoppord.txt"
+MIN_PREFIX = 4  # shorter keys must match exactly, or 'sam' would match everything
+MAX_EXTENSION = 3  # longer extensions are compounds, not inflections
+TYPO_SCORE = 85
+LINKING_LETTERS = ("s", "")
+
+
+@dataclass(frozen=True)
+class TaskLabels:
+    """A task concept and every way of naming it."""
+
+    iri: str
+    pref_label: str
+    labels: tuple[str, ...]
+    broader: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskMatch:
+    iri: str
+    label: str
+    score: float
+    matched: str  # the label that matched best
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("swedish")
+
+
+@lru_cache(maxsize=1)
+def stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+FOLD = str.maketrans("åäöéü", "aaoeu")
+
+
+@lru_cache(maxsize=20000)
+def word_key(word: str) -> str:
+    """Lemma, then stem, then folded to a–z: people often type 'anmalan' for 'anmälan'."""
+    lemma = simplemma.lemmatize(word, lang="sv")
+    return _stemmer().stemWord(lemma.lower()).translate(FOLD)
+
+
+def words(text: str) -> list[str]:
+    return [w for w in WORD.findall(text.lower()) if w not in stopwords()]
+
+
+@dataclass
+class TaskMatcher:
+    tasks: list[TaskLabels]
+    _label_keys: list[tuple[TaskLabels, str, tuple[str, ...]]] = field(init=False, default_factory=list)
+    _idf: dict[str, float] = field(init=False, default_factory=dict)
+    _surface: dict[str, str] = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        document_frequency: dict[str, int] = {}
+        for task in self.tasks:
+            seen = set()
+            for label in task.labels:
+                keys = tuple(dict.fromkeys(word_key(w) for w in words(label)))
+                if keys:
+                    self._label_keys.append((task, label, keys))
+                    seen.update(keys)
+                for w in words(label):
+                    self._surface.setdefault(w, word_key(w))
+            for key in seen:
+                document_frequency[key] = document_frequency.get(key, 0) + 1
+        total = max(len(self.tasks), 1)
+        self._idf = {k: math.log(1 + total / df) for k, df in document_frequency.items()}
+
+    def question_keys(self, question: str) -> set[str]:
+        keys: set[str] = set()
+        for w in words(question):
+            key = word_key(w)
+            if self._known(key):
+                keys.add(key)
+                continue
+            parts = self._split_compound(w)
+            if parts:
+                keys.update(parts)
+                continue
+            corrected = self._correct_typo(w)
+            keys.add(corrected or key)
+        return keys
+
+    def _weight(self, key: str) -> float:
+        """A question word's weight: the rarest vocabulary key of its family (unknown: 1)."""
+        weights = [w for k, w in self._idf.items() if _same_family(k, key)]
+        return max(weights) if weights else 1.0
+
+    def _known(self, key: str) -> bool:
+        return any(_same_family(key, k) for k in self._idf)
+
+    def _split_compound(self, word: str) -> list[str] | None:
+        best = None
+        for cut in range(3, len(word) - 2):
+            head, tail = word[:cut], word[cut:]
+            for link in LINKING_LETTERS:
+                if link and not head.endswith(link):
+                    continue
+                stem_head = head[: len(head) - len(link)] if link else head
+                head_key, tail_key = word_key(stem_head), word_key(tail)
+                if len(stem_head) >= 3 and self._known(head_key) and self._known(tail_key):
+                    candidate = [head_key, tail_key]
+                    # Prefer the split with the longest tail: 'oros|anmälan' over 'orosan|mälan'.
+                    if best is None or len(tail) > best[0]:
+                        best = (len(tail), candidate)
+        return best[1] if best else None
+
+    def _correct_typo(self, word: str) -> str | None:
+        if len(word) < 5:
+            return None
+        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+        return self._surface[found[0]] if found else None
+
+    def match(self, question: str, limit: int = 5) -> list[TaskMatch]:
+        """Rank tasks for the question.
+
+        A task's own best label must be (mostly) in the question; words the question adds
+        may be explained by the task's broader tasks, so "orosanmälan för barn som far
+        illa" reaches the specific task, with the general one as its context.
+        """
+        q = self.question_keys(question)
+        if not q:
+            return []
+        question_weight = sum(self._weight(k) for k in q)
+        own: dict[str, tuple[float, str, set[str]]] = {}
+        explained_by: dict[str, set[str]] = defaultdict(set)
+        for task, label, keys in self._label_keys:
+            weight = sum(self._idf.get(k, 1.0) for k in keys)
+            hit = sum(self._idf.get(k, 1.0) for k in keys if any(_same_family(k, qk) for qk in q))
+            if not hit:
+                continue
+            explained = {qk for qk in q if any(_same_family(k, qk) for k in keys)}
+            explained_by[task.iri] |= explained
+            coverage = hit / weight
+            if task.iri not in own or coverage > own[task.iri][0] or (
+                coverage == own[task.iri][0] and len(explained) > len(own[task.iri][2])
+            ):
+                own[task.iri] = (coverage, label, explained)
+        results = []
+        for task in self.tasks:
+            if task.iri not in own:
+                continue
+            coverage, label, explained = own[task.iri]
+            context = set(explained)
+            for ancestor in self._ancestors(task.iri):
+                context |= explained_by.get(ancestor, set())
+            share = sum(self._weight(k) for k in context) / question_weight
+            results.append(TaskMatch(task.iri, task.pref_label, round(coverage * (0.4 + 0.6 * share), 3), label))
+        return sorted(results, key=lambda m: (-m.score, m.label))[:limit]
+
+    def _ancestors(self, iri: str) -> set[str]:
+        by_iri = {t.iri: t for t in self.tasks}
+        seen, todo = set(), [iri]
+        while todo:
+            task = by_iri.get(todo.pop())
+            for parent in task.broader if task else ():
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+
+def _same_family(a: str, b: str) -> bool:
+    """Keys of one word family: the same, or one a short extension of the other
+    (anmäl ~ anmälan, kall ~ kallelse, sip ~ sipp), but not a compound (skol ≁ skolsamordn)."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not long_.startswith(short):
+        return False
+    extra = len(long_) - len(short)
+    return (len(short) >= MIN_PREFIX and extra <= MAX_EXTENSION) or (len(short) == 3 and extra <= 1)

@@ -1,0 +1,111 @@
+"""Validate the loaded data with the SHACL shapes and locate every result in its file.
+
+pySHACL is the reference engine. Each result is mapped back through the source map to
+the file and line the jurist wrote (the line of the offending key when the rule is about
+one property, else the line where the node starts).
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyshacl
+import rdflib
+from rdflib.namespace import SH, XSD
+
+from .context import load_context
+from .dataset import LoadedData
+from .paths import SHAPES_FILE
+
+AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
+VALIDATION_NODE = rdflib.URIRef("urn:ansvarsgraf:validering")
+SEVERITY_NAMES = {SH.Violation: "FEL", SH.Warning: "VARNING", SH.Info: "INFO"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One SHACL result, located."""
+
+    severity: str  # FEL, VARNING, INFO
+    node: str
+    path: str | None
+    message: str
+    rule: str
+    file: str | None
+    line: int | None
+    value: str | None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "(okänd fil)")
+        key = f" [{self.path}]" if self.path else ""
+        return f"{where}: {self.severity} {self.node}{key}: {self.message} (regel: {self.rule})"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=2)
+def load_shapes(path: Path = SHAPES_FILE) -> rdflib.Graph:
+    return rdflib.Graph().parse(path, format="turtle")
+
+
+def validate(loaded: LoadedData, on_date: dt.date, only_files: set[str] | None = None) -> list[Finding]:
+    """Run every shape on the merged data; keep results about nodes in only_files if given."""
+    # The ontology goes into the data graph: sh:class follows rdfs:subClassOf there, and
+    # the controlled vocabularies (modality, parts, finding kinds) are checked as data.
+    data = loaded.merged(with_ontology=True)
+    data.add((VALIDATION_NODE, AG.validationDate, rdflib.Literal(on_date.isoformat(), datatype=XSD.date)))
+    _conforms, report, _text = pyshacl.validate(
+        data,
+        shacl_graph=load_shapes(),
+        inference="none",
+        allow_warnings=True,
+        advanced=True,  # SPARQL targets (SHACL Advanced Features) for the reference check
+    )
+    findings = [_locate(report, result, loaded) for result in report.subjects(rdflib.RDF.type, SH.ValidationResult)]
+    if only_files is not None:
+        findings = [f for f in findings if f.file in only_files]
+    return sorted(findings, key=lambda f: (f.file or "~", f.line or 0, f.severity, f.message))
+
+
+def _locate(report: rdflib.Graph, result, loaded: LoadedData) -> Finding:
+    ctx = load_context()
+    focus = report.value(result, SH.focusNode)
+    path = report.value(result, SH.resultPath)
+    value = report.value(result, SH.value)
+    severity = SEVERITY_NAMES.get(report.value(result, SH.resultSeverity), "FEL")
+    messages = list(report.objects(result, SH.resultMessage))
+    swedish = [m for m in messages if getattr(m, "language", None) == "sv"] or messages
+    message = str(swedish[0]) if swedish else "regeln är inte uppfylld"
+    shape = report.value(result, SH.sourceShape)
+    rule = _rule_name(loaded, report, shape)
+    file, line = loaded.sourcemap.locate(str(focus), str(path) if isinstance(path, rdflib.URIRef) else None)
+    key = ctx.key_for(str(path)) if isinstance(path, rdflib.URIRef) else None
+    return Finding(
+        severity=severity,
+        node=ctx.compact(str(focus)),
+        path=key or (ctx.compact(str(path)) if isinstance(path, rdflib.URIRef) else None),
+        message=_compact_iris(message, ctx),
+        rule=rule,
+        file=file,
+        line=line,
+        value=ctx.compact(str(value)) if value is not None else None,
+    )
+
+
+def _rule_name(loaded: LoadedData, report: rdflib.Graph, shape) -> str:
+    """The named shape a result came from (property shapes are blank nodes inside one)."""
+    if isinstance(shape, rdflib.URIRef):
+        return "ags:" + str(shape).rsplit("#", 1)[-1]
+    shapes = load_shapes()
+    parent = shapes.value(predicate=SH.property, object=shape) or shapes.value(predicate=SH.sparql, object=shape)
+    if isinstance(parent, rdflib.URIRef):
+        return "ags:" + str(parent).rsplit("#", 1)[-1]
+    return "ags:(namnlös regel)"
+
+
+def _compact_iris(message: str, ctx) -> str:
+    for prefix in (ctx.base, "https://lagen.nu/"):
+        message = message.replace(prefix, "sfs:" if prefix.startswith("https://lagen") else "")
+    return message

@@ -1,0 +1,144 @@
+"""Broken data files give located errors and load nothing; good files load completely."""
+
+import textwrap
+
+import pytest
+
+from ansvarsgraf.dataset import DATA_DIR, load_data
+from ansvarsgraf.errors import DataLoadError
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def load_errors(path):
+    with pytest.raises(DataLoadError) as caught:
+        load_data(paths=[path], base_paths=[DATA_DIR])
+    return caught.value.errors
+
+
+def only_error(path):
+    errors = load_errors(path)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def test_bundled_data_loads_with_every_file(loaded):
+    assert len(loaded.files) >= 20
+    assert all(len(g) > 0 for g in loaded.files.values())
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    path = write(tmp_path, "trasig.yaml", """
+        - id: en-nod
+          typ: Forum
+          namn: "Ett forum
+          källa: kalla-timra-2020
+        """)
+    error = only_error(path)
+    assert error.file.endswith("trasig.yaml")
+    assert error.line == 3  # where the unclosed quote starts, not where the parser noticed
+    assert "YAML-syntaxfel" in error.message
+
+
+def test_unknown_key_is_reported_with_a_suggestion(tmp_path):
+    path = write(tmp_path, "nyckel.yaml", """
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          sammankalande: timra-socialnamnden
+        """)
+    error = only_error(path)
+    assert error.line == 4
+    assert "sammankalande" in error.message and "sammankallande" in error.message
+
+
+def test_duplicate_key_in_one_node(tmp_path):
+    path = write(tmp_path, "dubbel.yaml", """
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          namn: Ett annat namn
+        """)
+    error = only_error(path)
+    assert error.line == 4 and "två gånger" in error.message
+
+
+@pytest.mark.parametrize("key,value,expected", [
+    ("giltig_från", "2019-02-30", "datum"),
+    ("giltig_från", "1 februari 2019", "datum"),
+    ("revideras", "årligen", "varaktighet"),
+    ("status", "pågår", "känt värde"),
+    ("parter", "Region Skåne", "id"),
+])
+def test_bad_values_are_located(tmp_path, key, value, expected):
+    path = write(tmp_path, "varde.yaml", f"""
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          {key}: {value}
+        """)
+    errors = load_errors(path)
+    assert any(e.line == 4 and expected in e.message for e in errors), errors
+
+
+def test_unknown_type_gets_a_suggestion(tmp_path):
+    path = write(tmp_path, "typ.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskomelse
+          namn: En överenskommelse
+        """)
+    error = only_error(path)
+    assert error.line == 2 and "okänd typ" in error.message and "Överenskommelse" in error.message
+
+
+def test_id_defined_twice_across_files(tmp_path):
+    path = write(tmp_path, "kopia.yaml", """
+        - id: timra-kommun
+          typ: Kommun
+          namn: Timrå igen
+        """)
+    error = only_error(path)
+    assert "definieras redan" in error.message and "timra" in error.message
+    assert error.line == 1
+
+
+def test_nothing_is_loaded_when_one_file_is_broken(tmp_path):
+    good = write(tmp_path, "bra.yaml", """
+        - id: ett-bra-forum
+          typ: Forum
+          namn: Ett bra forum
+        """)
+    bad = write(tmp_path, "dalig.yaml", "- id: [\n")
+    with pytest.raises(DataLoadError) as caught:
+        load_data(paths=[good, bad], base_paths=[DATA_DIR])
+    assert [e.file for e in caught.value.errors] == [str(bad)]
+
+
+def test_turtle_syntax_error_has_a_line(tmp_path):
+    path = write(tmp_path, "data.ttl", """
+        @prefix ag: <https://w3id.org/ansvarsgraf/def#> .
+        <https://w3id.org/ansvarsgraf/id/x> a ag:Forum .
+        <https://w3id.org/ansvarsgraf/id/y> a .
+        """)
+    error = only_error(path)
+    assert error.line == 3 and "Turtle" in error.message
+
+
+def test_csv_table_row_error_has_a_line(tmp_path):
+    path = write(tmp_path, "tabell.csv", """
+        old,old_uri,new,new_uri,scope,table_row,note
+        1 kap. 1 §,https://lagen.nu/2001:453#K1P1,2 kap. 1 §,https://lagen.nu/2025:400#K2P1,delvis,rad,
+        1 kap. 2 §,https://lagen.nu/2001:453#K1P2,3 kap. 1 §,https://lagen.nu/2025:400#K3P1,nästan,rad,
+        """)
+    error = only_error(path)
+    assert error.line == 3 and "omfattning" in error.message
+
+
+def test_non_utf8_file_is_refused(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("- id: ett-forum\n  typ: Forum\n  namn: Förum\n".encode("latin-1"))
+    assert "UTF-8" in only_error(path).message

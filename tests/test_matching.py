@@ -1,0 +1,61 @@
+"""Free-text questions reach the right task: the realistic phrasings in data/fragor.yaml."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansvarsgraf.answer import catalog_for
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "fragor.yaml").read_text(encoding="utf-8"))
+ID = "https://w3id.org/ansvarsgraf/id/"
+REQUIRED_ACCURACY = 0.9
+
+
+def test_phrasing_set_is_large_enough():
+    assert len(CASES) >= 60
+
+
+def test_every_expected_task_exists(store):
+    tasks = catalog_for(store).task_labels
+    missing = [c["uppgift"] for c in CASES if ID + c["uppgift"] not in tasks]
+    assert not missing
+
+
+def test_phrasings_reach_their_task(store, capsys):
+    matcher = catalog_for(store).matcher
+    misses = []
+    for case in CASES:
+        found = matcher.match(case["fråga"])
+        top = found[0].iri.removeprefix(ID) if found else None
+        if top != case["uppgift"]:
+            misses.append(f"{case['fråga']!r} → {top}, väntat {case['uppgift']}")
+    accuracy = 1 - len(misses) / len(CASES)
+    with capsys.disabled():
+        print(f"\nFrågematchning: {len(CASES) - len(misses)}/{len(CASES)} rätt ({accuracy:.1%})")
+        for miss in misses:
+            print(f"  miss: {miss}")
+    assert accuracy >= REQUIRED_ACCURACY, "\n".join(misses)
+
+
+@pytest.mark.parametrize("variant", ["skolan", "skola", "Skolans", "SKOLAN"])
+def test_inflections_share_a_key(store, variant):
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys(variant) == matcher.question_keys("skola")
+
+
+def test_compound_is_split_into_known_words(store):
+    matcher = catalog_for(store).matcher
+    # 'placeringsbeslut' is in no label; it must split into placering + (s) + beslut.
+    keys = matcher.question_keys("placeringsbeslut")
+    assert matcher.question_keys("placering") | matcher.question_keys("beslut") <= keys
+
+
+def test_typo_is_corrected(store):
+    matcher = catalog_for(store).matcher
+    assert matcher.match("förhandsbedömnig")[0].iri == ID + "forhandsbedomning"
+
+
+def test_nonsense_matches_nothing(store):
+    matcher = catalog_for(store).matcher
+    assert all(m.score < 0.45 for m in matcher.match("blåbärssylt och kanelbullar"))

@@ -1,0 +1,76 @@
+"""The SHACL shapes: bundled data has no violations, and every shape catches its error.
+
+Each fixture in fixtures/broken (violations) and fixtures/warnings (real-world gaps) says
+in its header which rule must fire, at which line, and on which date; `# inte:` lines say
+on which date a rule must NOT fire. All fixtures are loaded beside the bundled data and
+validated together, so the test also shows that one file's errors are reported in that
+file only.
+"""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from ansvarsgraf.dataset import DATA_DIR, load_data
+from ansvarsgraf.paths import display_path
+from ansvarsgraf.validation import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_FILES = sorted((FIXTURES / "broken").glob("*.yaml")) + sorted((FIXTURES / "warnings").glob("*.yaml"))
+EXPECT = re.compile(r"^# förväntar: (?P<rule>\S+) (?P<severity>FEL|VARNING) rad (?P<line>\d+)(?: datum (?P<date>\S+))?")
+NOT = re.compile(r"^# inte: (?P<rule>\S+) datum (?P<date>\S+)")
+DEFAULT_DATE = "2026-03-01"
+
+
+def expectations(path: Path):
+    expected, forbidden = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if m := EXPECT.match(line):
+            expected.append((m["rule"], m["severity"], int(m["line"]), m["date"] or DEFAULT_DATE))
+        elif m := NOT.match(line):
+            forbidden.append((m["rule"], m["date"]))
+    return expected, forbidden
+
+
+@pytest.fixture(scope="module")
+def fixture_results():
+    loaded = load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
+    dates = {DEFAULT_DATE}
+    for path in FIXTURE_FILES:
+        expected, forbidden = expectations(path)
+        dates |= {e[3] for e in expected} | {f[1] for f in forbidden}
+    only = {display_path(p) for p in FIXTURE_FILES}
+    return {d: validate(loaded, dt.date.fromisoformat(d), only_files=only) for d in sorted(dates)}
+
+
+def test_bundled_data_has_no_violations(findings_2026):
+    violations = [str(f) for f in findings_2026 if f.severity == "FEL"]
+    assert not violations, "\n".join(violations)
+
+
+def test_every_fixture_states_what_it_expects():
+    assert len(FIXTURE_FILES) >= 16
+    for path in FIXTURE_FILES:
+        assert expectations(path)[0], f"{path.name} har ingen '# förväntar:'-rad"
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.name)
+def test_fixture_fires_where_it_should(path, fixture_results):
+    expected, forbidden = expectations(path)
+    name = display_path(path)
+    for rule, severity, line, date in expected:
+        hits = [f for f in fixture_results[date] if f.file == name and f.rule == rule]
+        assert hits, f"{rule} gav inget resultat i {name} per {date}"
+        assert any(f.line == line and f.severity == severity for f in hits), [str(f) for f in hits]
+        located = next(f for f in hits if f.line == line)
+        assert str(located).startswith(f"{name}:{line}: {severity} ")
+        assert located.message and "http" not in located.message.split(":")[0]
+    for rule, date in forbidden:
+        assert not [f for f in fixture_results[date] if f.file == name and f.rule == rule], f"{rule} ska inte slå till per {date}"
+
+
+def test_fixture_errors_stay_in_their_files(fixture_results):
+    names = {display_path(p) for p in FIXTURE_FILES}
+    assert all(f.file in names for results in fixture_results.values() for f in results)
