@@ -22,7 +22,7 @@ import rdflib
 from rapidfuzz import fuzz, process
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from .matching import TaskLabels, TaskMatch, TaskMatcher
+from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
 from .privacy import refuse_identity_numbers
 from .queries import query_text
 from .store import GraphStore
@@ -120,6 +120,27 @@ class DutyAnswer:
 
 
 @dataclass
+class InstrumentCard:
+    """An agreement or routine the question names: parties, dates, status, warnings."""
+
+    iri: str
+    label: str
+    kind: str | None
+    parties: list[Ref]
+    signed: str | None
+    valid_from: str | None
+    valid_until: str | None
+    last_revised: str | None
+    revision_interval: str | None
+    status: str | None
+    applies_in_municipality: bool
+    legal_basis: list[LegalBasis]
+    sources: list[Ref]
+    escalation: list[str]
+    warnings: list[Warning]
+
+
+@dataclass
 class Answer:
     question: str | None
     municipality: Ref
@@ -129,6 +150,7 @@ class Answer:
     duties: list[DutyAnswer] = field(default_factory=list)
     candidates: list[dict] = field(default_factory=list)
     fallback: list[Provision] = field(default_factory=list)
+    instruments: list[InstrumentCard] = field(default_factory=list)
     message: str = ""
 
     def as_dict(self) -> dict:
@@ -142,6 +164,7 @@ class Answer:
 @dataclass
 class Catalog:
     matcher: TaskMatcher
+    instrument_matcher: TaskMatcher
     task_labels: dict[str, str]
     broader: dict[str, set[str]]
     municipalities: dict[str, Ref]  # folded name → municipality
@@ -192,6 +215,12 @@ def catalog_for(store: GraphStore) -> Catalog:
         if row["broader"] is not None:
             broader[task].add(str(row["broader"]))
     matcher = TaskMatcher([TaskLabels(t, pref[t], tuple(labels[t]), tuple(sorted(broader[t]))) for t in sorted(pref)])
+    instrument_labels: dict[str, list[str]] = defaultdict(list)
+    instrument_pref: dict[str, str] = {}
+    for row in store.select(query_text("dokument")):
+        instrument_pref[str(row["dokument"])] = str(row["pref"])
+        instrument_labels[str(row["dokument"])].append(str(row["label"]))
+    instrument_matcher = TaskMatcher([TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)])
     municipalities: dict[str, Ref] = {}
     for row in store.select(query_text("kommuner")):
         ref = Ref(str(row["kommun"]), str(row["namn"]), "kommun")
@@ -199,7 +228,7 @@ def catalog_for(store: GraphStore) -> Catalog:
             if name is not None:
                 municipalities[fold(str(name))] = ref
         municipalities[fold(str(row["kommun"]).rsplit("/", 1)[-1].removesuffix("-kommun"))] = ref
-    return Catalog(matcher, pref, broader, municipalities)
+    return Catalog(matcher, instrument_matcher, pref, broader, municipalities)
 
 
 # ---------------------------------------------------------------------------
@@ -211,23 +240,37 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     refuse_identity_numbers(question)
     catalog = catalog_for(store)
     kommun = catalog.municipality(municipality)
-    matches = [m for m in catalog.matcher.match(question, limit=6) if m.score >= MIN_SCORE]
+    named = [m for m in catalog.instrument_matcher.match(question, limit=3) if m.coverage >= 1.0]
+    cards = _DutyBuilder(store, catalog, kommun, on_date).instrument_cards([m.iri for m in named])
+    # The words that name a document do not count towards the task: "vem tar emot
+    # avvikelser i lotsmodellen" is about deviations, "vilka parter har undertecknat
+    # Ramöverenskommelsen" is about the document alone.
+    keys = catalog.matcher.question_keys(question)
+    for document in named:
+        keys = without_words(keys, document.matched)
+    matches = [m for m in catalog.matcher.match_keys(keys, limit=6) if m.score >= MIN_SCORE]
     if not matches:
+        if cards:
+            answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,
+                            message="Frågan nämner " + ", ".join(c.label for c in cards) + ".")
+            return answer
         return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [],
                       message="Frågan kunde inte kopplas till någon uppgift i grafen. Formulera om den eller välj en uppgift i listan.")
     top = matches[0]
     rivals = [m for m in matches[1:] if top.score - m.score <= AMBIGUITY_MARGIN and not catalog.related(top.iri, m.iri)]
     if rivals:
         candidates = [_match_dict(m) for m in [top, *rivals]]
-        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates,
+        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates, instruments=cards,
                       message="Frågan kan gälla flera uppgifter. Menade du …")
-    result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top])
+    result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top],
+                         prefer_instruments={m.iri for m in named})
     result.candidates = [_match_dict(m) for m in matches[1:4]]
+    result.instruments = cards
     return result
 
 
 def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date,
-                resolved: list[TaskMatch] | None = None) -> Answer:
+                resolved: list[TaskMatch] | None = None, prefer_instruments: set[str] = frozenset()) -> Answer:
     """Who is responsible for the task in the municipality on the date, with every citation."""
     catalog = catalog_for(store)
     kommun = next((m for m in catalog.municipalities.values() if m.iri == municipality_iri), None)
@@ -243,7 +286,8 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     duty_iris = sorted({str(r["atagande"]) for r in rows})
     builder = _DutyBuilder(store, catalog, kommun, on_date)
     duties = [d for d in (builder.build(iri) for iri in duty_iris) if d is not None]
-    duties.sort(key=_duty_order)
+    # Duties of a document the question names come first, then by modality and locality.
+    duties.sort(key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, _duty_order(d)))
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
     if not duties:
         answer.fallback = builder.fallback(task_iri)
@@ -259,13 +303,22 @@ def _match_dict(match: TaskMatch) -> dict:
     return {"iri": match.iri, "label": match.label, "score": match.score, "matched": match.matched}
 
 
+APPLIES_IN_MUNICIPALITY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+ASK WHERE {
+  { ?dokument ag:party ?kommun } UNION { ?dokument ag:party/org:hasMember ?kommun }
+  UNION { ?dokument ag:party/org:subOrganizationOf+ ?kommun }
+}"""
+
 MODALITY_ORDER = {"ska": 0, "bör": 1, "får": 2}
 PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
 
 
 def _duty_order(duty: DutyAnswer):
-    local_first = 0 if duty.instrument else 1  # the local routine before the general law
-    return (local_first, MODALITY_ORDER.get(duty.modality, 9), PART_ORDER.get(duty.part, 9), duty.bearer.label)
+    # Binding duties first; within the same modality the local instrument before the general law.
+    local_first = 0 if duty.instrument else 1
+    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9), duty.bearer.label)
 
 
 # ---------------------------------------------------------------------------
@@ -341,8 +394,12 @@ class _DutyBuilder:
 
     def build(self, iri: str) -> DutyAnswer | None:
         (duty,) = self.describe(iri)
-        legal_basis = [self.legal_basis(str(p)) for p in duty.all(AG.legalBasis)]
+        legal_basis = _distinct_in_force([self.legal_basis(str(p)) for p in duty.all(AG.legalBasis)])
         instrument_iri = duty.one(AG.establishedBy)
+        if not legal_basis and instrument_iri is not None:
+            # The duty cites no section itself: show what its instrument rests on.
+            (owner,) = self.describe(str(instrument_iri))
+            legal_basis = _distinct_in_force([self.legal_basis(str(p), via=owner.label()) for p in owner.all(AG.legalBasis)])
         if instrument_iri is None and legal_basis and all(b.in_force is None for b in legal_basis):
             return None  # a statutory duty whose law does not apply on this date
         bearer_iri = str(duty.one(AG.bearer))
@@ -413,7 +470,7 @@ class _DutyBuilder:
 
     # --- law in force on the date -------------------------------------------------
 
-    def legal_basis(self, cited: str) -> LegalBasis:
+    def legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
         rows = self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(cited)})
         chain: dict[str, Provision] = {}
         direction: dict[str, str] = {}
@@ -448,6 +505,8 @@ class _DutyBuilder:
                     iri = str(row["bestammelse"])
                     replaced.append(Provision(iri, str(row["namn"] or _local(iri)), iri,
                                               valid_until=str(row["till"]) if row["till"] else None))
+        if via:
+            note = f"Lagrum som {via} vilar på." + (f" {note}" if note else "")
         return LegalBasis(cited_provision, chosen, sorted(replaced, key=lambda p: p.label), note)
 
     def add_version(self, provision: Provision) -> None:
@@ -488,8 +547,12 @@ class _DutyBuilder:
                 warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
         if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
             warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
+        return warnings + self.finding_warnings(concerned)
+
+    def finding_warnings(self, concerned: list[str]) -> list[Warning]:
+        """Audit findings about any of these nodes, once each."""
         rows = self.store.select(query_text("iakttagelser"), {"nod": [rdflib.URIRef(i) for i in concerned]})
-        seen = set()
+        warnings, seen = [], set()
         for row in rows:
             finding = str(row["iakttagelse"])
             if finding in seen:
@@ -517,6 +580,25 @@ class _DutyBuilder:
             warnings.append(Warning("praxis", "Åtagandet bygger på ett arbetssätt som källan beskriver, inte på ett skriftligt styrdokument."))
         return warnings
 
+    def instrument_cards(self, iris: list[str]) -> list[InstrumentCard]:
+        cards = []
+        for node in self.describe(*iris) if iris else []:
+            parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
+            applies = bool(self.store.ask(APPLIES_IN_MUNICIPALITY, {
+                "dokument": rdflib.URIRef(node.iri), "kommun": rdflib.URIRef(self.kommun.iri)}))
+            status = node.one(AG.status)
+            text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
+            cards.append(InstrumentCard(
+                iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
+                signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),
+                last_revised=text(DCTERMS.modified), revision_interval=text(AG.revisionInterval),
+                status=node.labels.get(str(status), _local(status)) if status is not None else None,
+                applies_in_municipality=applies,
+                legal_basis=_distinct_in_force([self.legal_basis(str(p)) for p in node.all(AG.legalBasis)]),
+                sources=self.sources(node), escalation=self.escalation(node),
+                warnings=self.instrument_warnings(node) + self.finding_warnings([node.iri])))
+        return cards
+
     def escalation(self, instrument: _Node) -> list[str]:
         steps = []
         procedure = instrument.text(AG.deviationProcedure)
@@ -529,6 +611,16 @@ class _DutyBuilder:
         if not steps:
             steps.append(f"{instrument.label()} anger ingen avvikelsehantering eller eskaleringsväg i källan.")
         return steps
+
+
+def _distinct_in_force(bases: list[LegalBasis]) -> list[LegalBasis]:
+    """One entry per provision in force: an instrument citing both an old section and its
+    successor shows the successor once, citing the section that is current first."""
+    chosen: dict[str, LegalBasis] = {}
+    for basis in sorted(bases, key=lambda b: b.note is not None):
+        key = (basis.in_force or basis.cited).iri
+        chosen.setdefault(key, basis)
+    return list(chosen.values())
 
 
 def _valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
@@ -561,8 +653,30 @@ def _interval_text(duration: str) -> str:
 # Text rendering for the command line
 # ---------------------------------------------------------------------------
 
-def render_text(answer: Answer) -> str:
+def render_instruments(cards: list[InstrumentCard]) -> list[str]:
     lines = []
+    for card in cards:
+        lines.append(f"Dokument: {card.label} ({card.kind})")
+        lines.append("   Parter: " + (", ".join(p.label for p in card.parties) or "inga angivna"))
+        dates = [("undertecknad", card.signed), ("gäller från", card.valid_from), ("gäller till", card.valid_until),
+                 ("senast reviderad", card.last_revised), ("revideras", card.revision_interval)]
+        shown = ", ".join(f"{name} {value}" for name, value in dates if value)
+        lines.append(f"   {shown or 'Inga datum i källan'}" + (f"; status {card.status}" if card.status else ""))
+        for basis in card.legal_basis:
+            law = basis.in_force or basis.cited
+            lines.append(f"   Lagrum: {law.label} <{law.url}>" + (f" – {basis.note}" if basis.note else ""))
+        for source in card.sources:
+            lines.append(f"   Källa: {source.label}")
+        for warning in card.warnings:
+            lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.append("")
+    return lines
+
+
+def render_text(answer: Answer) -> str:
+    lines = render_instruments(answer.instruments)
+    if answer.status == "dokument":
+        return "\n".join(lines).rstrip()
     if answer.status == "tvetydig":
         lines.append(answer.message)
         for c in answer.candidates:

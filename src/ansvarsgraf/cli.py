@@ -10,8 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+from .answer import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
 from .errors import DataLoadError
+from .privacy import PersonalDataError
 from .paths import display_path
 
 
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    except UserInputError as exc:
+    except (UserInputError, UnknownMunicipalityError, UnknownTaskError, PersonalDataError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
 

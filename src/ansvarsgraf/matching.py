@@ -47,6 +47,7 @@ class TaskMatch:
     label: str
     score: float
     matched: str  # the label that matched best
+    coverage: float = 0.0  # share of that label's words found in the question
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +153,9 @@ class TaskMatcher:
         may be explained by the task's broader tasks, so "orosanmälan för barn som far
         illa" reaches the specific task, with the general one as its context.
         """
-        q = self.question_keys(question)
+        return self.match_keys(self.question_keys(question), limit)
+
+    def match_keys(self, q: set[str], limit: int = 5) -> list[TaskMatch]:
         if not q:
             return []
         question_weight = sum(self._weight(k) for k in q)
@@ -179,7 +182,7 @@ class TaskMatcher:
             for ancestor in self._ancestors(task.iri):
                 context |= explained_by.get(ancestor, set())
             share = sum(self._weight(k) for k in context) / question_weight
-            results.append(TaskMatch(task.iri, task.pref_label, round(coverage * (0.4 + 0.6 * share), 3), label))
+            results.append(TaskMatch(task.iri, task.pref_label, round(coverage * (0.4 + 0.6 * share), 3), label, round(coverage, 3)))
         return sorted(results, key=lambda m: (-m.score, m.label))[:limit]
 
     def _ancestors(self, iri: str) -> set[str]:
@@ -192,6 +195,12 @@ class TaskMatcher:
                     seen.add(parent)
                     todo.append(parent)
         return seen
+
+
+def without_words(keys: set[str], text: str) -> set[str]:
+    """The keys that remain when the words of text (e.g. a document's name) are taken out."""
+    removed = {word_key(w) for w in words(text)}
+    return {k for k in keys if not any(_same_family(k, r) for r in removed)}
 
 
 def _same_family(a: str, b: str) -> bool:
