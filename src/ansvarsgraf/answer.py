@@ -227,7 +227,9 @@ def catalog_for(store: GraphStore) -> Catalog:
         for name in (row["namn"], row["alt"]):
             if name is not None:
                 municipalities[fold(str(name))] = ref
-        municipalities[fold(str(row["kommun"]).rsplit("/", 1)[-1].removesuffix("-kommun"))] = ref
+        local = str(row["kommun"]).rsplit("/", 1)[-1]
+        municipalities[fold(local)] = ref  # the id itself (timra-kommun), as links carry it
+        municipalities[fold(local.removesuffix("-kommun"))] = ref
     return Catalog(matcher, instrument_matcher, pref, broader, municipalities)
 
 

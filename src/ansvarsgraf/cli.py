@@ -66,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("serve", help="starta webbsidan och API:t")
+    p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_serve)
+
+    p = sub.add_parser("query", help="kör en namngiven SPARQL-fråga ur queries/")
+    p.add_argument("name", nargs="?", help="frågans namn; utan namn listas frågorna")
+    p.add_argument("--format", choices=["csv", "tsv", "json", "xml"], default="tsv")
+    p.set_defaults(run=_query)
+
     p = sub.add_parser("export", help="skriv ut hela grafen")
     p.add_argument("--format", choices=["ttl", "jsonld", "trig"], default="ttl")
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
@@ -121,6 +131,45 @@ def _ask(args) -> int:
     else:
         print(render_text(result))
     return 0 if result.duties else 1
+
+
+def _serve(args) -> int:
+    import logging
+
+    import uvicorn
+
+    from .store import open_embedded_store
+    from .web.app import create_app
+
+    # Our own access log: path without query string, status, time, resolved task. uvicorn's
+    # access log is off because it writes the full request line.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(open_embedded_store())
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    return 0
+
+
+def _query(args) -> int:
+    from .queries import all_queries
+    from .sparql_endpoint import SparqlRefused, run_query
+    from .store import open_embedded_store
+
+    queries = all_queries()
+    if not args.name:
+        for q in queries.values():
+            if not q.needs_bindings:
+                print(f"{q.name}: {q.description}")
+        return 0
+    if args.name not in queries:
+        raise UserInputError(f"ingen namngiven fråga '{args.name}'; kör 'ansvarsgraf query' för en lista")
+    if queries[args.name].needs_bindings:
+        raise UserInputError(f"frågan '{args.name}' används av svarsmotorn och kräver parametrar")
+    try:
+        result = run_query(open_embedded_store(), queries[args.name].text, args.format)
+    except SparqlRefused as exc:
+        raise UserInputError(exc.message) from None
+    sys.stdout.write(result.body.decode("utf-8"))
+    return 0
 
 
 def _export(args) -> int:

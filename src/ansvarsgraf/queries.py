@@ -14,6 +14,11 @@ class NamedQuery:
     description: str
     text: str
 
+    @property
+    def needs_bindings(self) -> bool:
+        """Queries for the answer engine say '# Bind: …'; the rest run as they are."""
+        return any(line.startswith("# Bind:") for line in self.text.splitlines())
+
 
 def _parse(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
@@ -21,7 +26,8 @@ def _parse(path: Path) -> NamedQuery:
     for line in text.splitlines():
         if not line.startswith("#"):
             break
-        comment.append(line.lstrip("# ").rstrip())
+        if not line.startswith("# Bind:"):
+            comment.append(line.lstrip("# ").rstrip())
     return NamedQuery(path.stem, " ".join(c for c in comment if c), text)
 
 

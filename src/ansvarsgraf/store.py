@@ -28,6 +28,8 @@ class GraphStore(Protocol):
 
     def ask(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None) -> bool: ...
 
+    def construct(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None) -> rdflib.Graph: ...
+
 
 WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
@@ -76,6 +78,16 @@ class OxigraphStore:
 
     def ask(self, query: str, bindings=None) -> bool:
         return bool(self._store.query(bind(query, bindings), use_default_graph_as_union=True))
+
+    def construct(self, query: str, bindings=None) -> rdflib.Graph:
+        graph = rdflib.Graph()
+        for triple in self._store.query(bind(query, bindings), use_default_graph_as_union=True):
+            graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
+        return graph
+
+    def raw_query(self, query: str):
+        """Run a query as given (already checked by the caller) and return pyoxigraph's result."""
+        return self._store.query(query, use_default_graph_as_union=True)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -1,0 +1,83 @@
+"""JSON API. The answer endpoints call answer.answer_question / answer.answer_task, the
+same functions as `ansvarsgraf ask`, so CLI, API and page give one answer."""
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ..answer import answer_question, answer_task
+from ..privacy import PersonalDataError
+from ..queries import query_text
+from .common import MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class AskRequest(BaseModel):
+    fraga: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="Frågan i fritext. Skickas i kroppen, aldrig i URL:en.")
+    kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, t.ex. Timrå.")
+    datum: str | None = Field(default=None, description="ÅÅÅÅ-MM-DD; standard i dag.")
+
+
+def _error(exc: InputError) -> JSONResponse:
+    return JSONResponse({"fel": exc.message}, status_code=exc.status)
+
+
+@router.post("/ask", summary="Vem ansvarar? Fråga i fritext")
+def ask(body: AskRequest, request: Request):
+    try:
+        cat = catalog(request)
+        kommun = municipality(cat, body.kommun)
+        result = answer_question(store_of(request), body.fraga, kommun.iri.removeprefix("https://w3id.org/ansvarsgraf/id/"), parse_date(body.datum))
+    except InputError as exc:
+        return _error(exc)
+    except PersonalDataError as exc:
+        return JSONResponse({"fel": str(exc)}, status_code=422)
+    if result.tasks:
+        request.state.resolved_task = slug(result.tasks[0]["iri"])
+    return result.as_dict()
+
+
+@router.get("/answer", summary="Svar för en redan tolkad uppgift")
+def answer(request: Request, uppgift: str = Query(..., max_length=300), kommun: str = Query(..., max_length=100),
+           datum: str | None = Query(None, max_length=20)):
+    try:
+        cat = catalog(request)
+        task = task_iri(cat, uppgift)
+        result = answer_task(store_of(request), task, municipality(cat, kommun).iri, parse_date(datum))
+    except InputError as exc:
+        return _error(exc)
+    request.state.resolved_task = slug(task)
+    return result.as_dict()
+
+
+@router.get("/uppgifter", summary="Uppgifter, med autokomplettering")
+def tasks(request: Request, q: str | None = Query(None, max_length=200), antal: int = Query(10, ge=1, le=100)):
+    cat = catalog(request)
+    if q:
+        return [{"id": slug(m.iri), "namn": m.label, "träff": m.score, "på": m.matched}
+                for m in cat.matcher.match(q, limit=antal) if m.score >= 0.3]
+    return [{"id": slug(iri), "namn": label} for iri, label in sorted(cat.task_labels.items(), key=lambda t: t[1])]
+
+
+@router.get("/kommuner", summary="Kommuner i grafen")
+def municipalities(request: Request):
+    seen = {}
+    for ref in catalog(request).municipalities.values():
+        seen[ref.iri] = {"id": slug(ref.iri), "namn": ref.label}
+    return sorted(seen.values(), key=lambda m: m["namn"])
+
+
+LISTS = {
+    "dokument": "lista-dokument",
+    "aktorer": "lista-aktorer",
+    "bestammelser": "lista-bestammelser",
+}
+
+
+@router.get("/{lista}", summary="Listor: dokument, aktorer, bestammelser")
+def listing(lista: str, request: Request):
+    if lista not in LISTS:
+        return JSONResponse({"fel": f"Okänd lista '{lista[:40]}'; välj {', '.join(LISTS)}, kommuner eller uppgifter."}, status_code=404)
+    rows = store_of(request).select(query_text(LISTS[lista]))
+    return [{k: (slug(str(v)) if k == "nod" else str(v)) for k, v in row.items() if v is not None} for row in rows]

@@ -1,0 +1,71 @@
+"""Build the FastAPI app around one store; `ansvarsgraf serve` runs it on 127.0.0.1.
+
+Logging records only what is needed to operate — method, path without query string,
+status, duration, and for answers the resolved task — never question text, which may
+name a child. uvicorn's own access log (which writes query strings) is turned off by
+`serve`.
+"""
+
+import logging
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ..store import GraphStore
+from . import api, linked_data, pages, sparql
+
+HERE = Path(__file__).parent
+log = logging.getLogger("ansvarsgraf.access")
+
+
+def create_app(store: GraphStore) -> FastAPI:
+    app = FastAPI(
+        title="Ansvarsgraf",
+        description="Vem ansvarar? Frågor om ansvar kring barn och unga, med lagrum, överenskommelse och källa.",
+        version="0.1.0",
+        docs_url=None,  # FastAPI's /docs loads its assets from a CDN; the OpenAPI JSON is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(sparql.router)  # before api: /api/fragor must not fall into /api/{lista}
+    app.include_router(api.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        task = getattr(request.state, "resolved_task", None)
+        log.info("%s %s %s %.1fms%s", request.method, request.url.path, response.status_code, elapsed,
+                 f" uppgift={task}" if task else "")
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        # Say what to fix, in Swedish, without echoing the submitted values back.
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_swedish(e)}" for e in exc.errors()]
+        return JSONResponse({"fel": "Felaktig begäran.", "detaljer": problems}, status_code=422)
+
+    return app
+
+
+def _swedish(error: dict) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "saknas"
+    if "string_too_long" in kind:
+        return f"för lång (högst {error.get('ctx', {}).get('max_length')} tecken)"
+    if "string_too_short" in kind:
+        return "får inte vara tom"
+    if "date" in kind:
+        return "ska vara ett datum ÅÅÅÅ-MM-DD"
+    return "ogiltigt värde"

@@ -1,0 +1,58 @@
+"""Input handling shared by the API and the pages: every bad input becomes a 4xx with a
+Swedish message that says what to fix, never a 500."""
+
+import datetime as dt
+
+from fastapi import Request
+
+from ..answer import Catalog, UnknownMunicipalityError, catalog_for
+
+ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+MAX_QUESTION_CHARS = 500
+
+
+class InputError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def store_of(request: Request):
+    return request.app.state.store
+
+
+def catalog(request: Request) -> Catalog:
+    return catalog_for(store_of(request))
+
+
+def parse_date(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(400, f"'{value[:20]}' är inget giltigt datum; skriv ÅÅÅÅ-MM-DD, t.ex. 2026-03-01.") from None
+
+
+def task_iri(cat: Catalog, value: str | None) -> str:
+    if not value:
+        raise InputError(400, "Ange uppgift (parametern 'uppgift', t.ex. kalla-till-sip).")
+    iri = value if value.startswith("http") else ID_BASE + value
+    if iri not in cat.task_labels:
+        raise InputError(404, f"Uppgiften '{value[:80]}' finns inte i uppgiftsvokabulären; se /api/uppgifter.")
+    return iri
+
+
+def municipality(cat: Catalog, value: str | None):
+    if not value:
+        raise InputError(400, "Ange kommun (t.ex. Timrå).")
+    candidate = value.removeprefix(ID_BASE) if value.startswith(ID_BASE) else value
+    try:
+        return cat.municipality(candidate)
+    except UnknownMunicipalityError as exc:
+        raise InputError(404, str(exc)) from None
+
+
+def slug(iri: str) -> str:
+    return iri.removeprefix(ID_BASE)

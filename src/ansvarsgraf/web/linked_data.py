@@ -1,0 +1,54 @@
+"""Every IRI the graph mints dereferences: HTML for a browser, Turtle or JSON-LD by content
+negotiation (Accept), or ?format=ttl|jsonld. Provisions, identified by lagen.nu URIs, get
+their page under /lagrum/<sfs>/<anchor>."""
+
+import rdflib
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ..queries import query_text
+from .common import ID_BASE, store_of
+from .pages import render, resource_page
+
+router = APIRouter(include_in_schema=False)
+FORMATS = {"ttl": ("turtle", "text/turtle"), "jsonld": ("json-ld", "application/ld+json")}
+
+
+def _wanted(request: Request) -> str | None:
+    explicit = request.query_params.get("format")
+    if explicit in FORMATS:
+        return explicit
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept or not accept:
+        return None
+    if "text/turtle" in accept:
+        return "ttl"
+    if "application/ld+json" in accept:
+        return "jsonld"
+    return None
+
+
+def _serve(request: Request, iri: str):
+    fmt = _wanted(request)
+    if fmt is None:
+        response = resource_page(request, iri)
+    else:
+        graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
+        if not len(graph):
+            return render(request, "error.html", status=404, title="Finns inte", message="Det finns ingen nod med den adressen i grafen.")
+        graph.bind("ag", "https://w3id.org/ansvarsgraf/def#")
+        graph.bind("skos", "http://www.w3.org/2004/02/skos/core#")
+        rdflib_format, media_type = FORMATS[fmt]
+        response = Response(graph.serialize(format=rdflib_format), media_type=media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@router.get("/id/{path:path}")
+def minted(path: str, request: Request):
+    return _serve(request, ID_BASE + path)
+
+
+@router.get("/lagrum/{sfs}/{anchor}")
+def provision(sfs: str, anchor: str, request: Request):
+    return _serve(request, f"https://lagen.nu/{sfs}#{anchor}")

@@ -1,0 +1,170 @@
+"""The Swedish web page: ask, see the answer, follow every actor, document and provision.
+
+Server-rendered HTML that works without JavaScript. The question is sent by POST; the
+answer's URL (/svar?uppgift=…&kommun=…&datum=…) holds only the resolved task, so it can be
+shared and reloaded and never carries the free text. The chosen municipality is remembered
+in a cookie. With JavaScript the same endpoints are fetched and only the answer is replaced.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from functools import lru_cache
+from urllib.parse import urlencode
+
+import rdflib
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ..answer import answer_question, answer_task
+from ..privacy import PersonalDataError
+from ..queries import all_queries, query_text
+from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
+
+router = APIRouter(include_in_schema=False)
+COOKIE = "kommun"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+AG = "https://w3id.org/ansvarsgraf/def#"
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    cat = catalog(request)
+    kommuner = sorted({m.iri: m for m in cat.municipalities.values()}.values(), key=lambda m: m.label)
+    context.setdefault("chosen_kommun", request.cookies.get(COOKIE, ""))
+    context.setdefault("datum", dt.date.today().isoformat())
+    fragment = request.headers.get("x-fragment") == "1"
+    response = request.app.state.templates.TemplateResponse(
+        request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
+                            "href": href, "slug": slug, **context}, status_code=status)
+    return response
+
+
+def href(iri: str) -> str:
+    """Where a node's page is: our ids under /id/, provisions under /lagrum/."""
+    iri = str(iri)
+    if iri.startswith(ID_BASE):
+        return "/id/" + iri[len(ID_BASE):]
+    if iri.startswith("https://lagen.nu/"):
+        return "/lagrum/" + iri[len("https://lagen.nu/"):].replace("#", "/")
+    if iri.startswith(AG):
+        return "/def#" + iri[len(AG):]
+    return iri
+
+
+def permalink(task: str, kommun_iri: str, datum: str) -> str:
+    return "/svar?" + urlencode({"uppgift": slug(task), "kommun": slug(kommun_iri), "datum": datum})
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request):
+    return render(request, "index.html", answer=None)
+
+
+@router.post("/fraga", response_class=HTMLResponse)
+def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), kommun: str = Form(""), datum: str = Form("")):
+    try:
+        cat = catalog(request)
+        kommun_ref = municipality(cat, kommun)
+        on_date = parse_date(datum or None)
+        if not fraga.strip():
+            raise InputError(400, "Skriv en fråga, t.ex. ”Vem ska kalla till SIP?”.")
+        result = answer_question(store_of(request), fraga, slug(kommun_ref.iri), on_date)
+    except InputError as exc:
+        return render(request, "index.html", status=exc.status, error=exc.message, answer=None, chosen_kommun=kommun)
+    except PersonalDataError as exc:
+        # The question is not echoed back into the form: it may hold a child's identity number.
+        return render(request, "index.html", status=422, error=str(exc), answer=None, chosen_kommun=kommun)
+    if result.status in ("besvarad", "ingen_ansvarig"):
+        request.state.resolved_task = slug(result.tasks[0]["iri"])
+        response = RedirectResponse(permalink(result.tasks[0]["iri"], kommun_ref.iri, on_date.isoformat()), status_code=303)
+    else:
+        response = render(request, "index.html", answer=result, question=fraga, chosen_kommun=slug(kommun_ref.iri),
+                          datum=on_date.isoformat(), permalink=permalink)
+    response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/svar", response_class=HTMLResponse)
+def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = ""):
+    try:
+        cat = catalog(request)
+        task = task_iri(cat, uppgift)
+        kommun_ref = municipality(cat, kommun)
+        on_date = parse_date(datum or None)
+    except InputError as exc:
+        return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
+    request.state.resolved_task = slug(task)
+    result = answer_task(store_of(request), task, kommun_ref.iri, on_date)
+    response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
+                      question=cat.task_labels[task], permalink=permalink)
+    response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/fragor", response_class=HTMLResponse)
+def queries_page(request: Request):
+    queries = [q for q in all_queries().values() if not q.needs_bindings]
+    return render(request, "queries.html", queries=queries)
+
+
+# ---------------------------------------------------------------------------
+# Resource pages: /id/… and /lagrum/…
+# ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def property_names(store) -> dict[str, str]:
+    return {str(r["term"]): str(r["namn"]) for r in store.select(query_text("egenskapsnamn"))}
+
+
+def resource_page(request: Request, iri: str) -> HTMLResponse:
+    store = store_of(request)
+    rows = store.select(query_text("beskriv"), {"nod": rdflib.URIRef(iri)})
+    if not rows:
+        return render(request, "error.html", status=404, title="Finns inte",
+                      message="Det finns ingen nod med den adressen i grafen.")
+    names = property_names(store)
+    properties: dict[str, list] = defaultdict(list)
+    label = None
+    types = []
+    for row in rows:
+        prop, value = str(row["egenskap"]), row["varde"]
+        if prop == RDF_TYPE:
+            types.append(str(value))
+            continue
+        if prop == "http://www.w3.org/2004/02/skos/core#prefLabel" and getattr(value, "language", None) == "sv":
+            label = str(value)
+        properties[names.get(prop, prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1])].append(
+            {"text": str(row["namn"]) if row["namn"] is not None else str(value),
+             "href": href(value) if isinstance(value, rdflib.URIRef) else None,
+             "lang": getattr(value, "language", None)})
+    kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
+        next((names[t] for t in types if t in names), "nod")
+    sections = _sections(store, iri, types)
+    return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
+                  sections=sections)
+
+
+def _sections(store, iri: str, types: list[str]) -> list[dict]:
+    node = rdflib.URIRef(iri)
+    sections = []
+    actor_types = {AG + t for t in ("Municipality", "Region", "Association", "Board", "Administration", "Unit", "Post", "Forum", "StatutoryRole")}
+    instrument_types = {AG + t for t in ("Agreement", "Routine", "StandingRules", "Plan", "Practice")}
+    if actor_types & set(types):
+        by_task: dict[str, list] = defaultdict(list)
+        for r in store.select(query_text("atagande-for-aktor"), {"aktor": node}):
+            by_task[str(r["uppgiftsnamn"])].append(r)
+        sections.append({"title": "Åtaganden, efter uppgift", "kind": "duties_by_task", "items": dict(sorted(by_task.items()))})
+    if instrument_types & set(types):
+        sections.append({"title": "Åtaganden i dokumentet", "kind": "duties_in_instrument",
+                         "items": store.select(query_text("atagande-i-dokument"), {"dokument": node})})
+    if "http://data.europa.eu/eli/ontology#LegalResourceSubdivision" in types:
+        chain = store.select(query_text("lagrum-kedja"), {"citerad": node})
+        sections.append({"title": "Tidigare och senare bestämmelser", "kind": "chain",
+                         "items": [r for r in chain if str(r["riktning"]) != "samma"]})
+        sections.append({"title": "Lydelser", "kind": "versions",
+                         "items": store.select(query_text("lydelser"), {"bestammelse": node})})
+        sections.append({"title": "Åtaganden och dokument som vilar på bestämmelsen", "kind": "resting",
+                         "items": store.select(query_text("atagande-pa-lagrum"), {"bestammelse": node})})
+    findings = store.select(query_text("iakttagelser"), {"nod": node})
+    if findings:
+        sections.append({"title": "Iakttagelser i revisioner", "kind": "findings", "items": findings})
+    return sections
