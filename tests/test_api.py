@@ -144,3 +144,30 @@ def test_openapi_documents_the_api_and_docs_load_nothing_external(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/ask", "/api/answer", "/api/uppgifter", "/sparql"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 404
+
+
+def test_ontology_terms_dereference(client):
+    page = client.get("/def")
+    assert page.status_code == 200 and 'id="Duty"' in page.text and "åtagande" in page.text
+    turtle = client.get("/def", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=turtle.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/ansvarsgraf/def#Duty"), None, None) in graph
+
+
+def test_a_runaway_query_is_stopped_with_a_clear_error(store):
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as caught:
+        run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout_s=1.0)
+    assert caught.value.status == 503 and "avbröts" in caught.value.message
+
+
+def test_named_query_from_the_command_line(capsys):
+    from ansvarsgraf.cli import main
+
+    assert main(["query"]) == 0
+    assert "overenskommelser:" in capsys.readouterr().out
+    assert main(["query", "rekommendationer-utan-svar", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("rekommendation,") and any("timra-2020-rek-1" in line for line in lines)
+    assert main(["query", "ansvar-for-uppgift"]) == 2

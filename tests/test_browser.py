@@ -155,6 +155,8 @@ def test_page_works_without_javascript(browser, server):
     "/id/lotsmodellen-nordostra-skane-2019",
     "/lagrum/2025:400/K19P6",
     "/fragor",
+    "/luckor?kommun=timra-kommun&datum=2026-03-01",
+    "/def",
 ])
 def test_axe_finds_no_wcag_violations(page, server, path):
     base, _ = server

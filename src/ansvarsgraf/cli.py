@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("gaps", help="ansvarsluckor per kommun: oklart, saknat, inaktuellt ansvar")
+    p.add_argument("--kommun", help="kommunens namn (standard: alla kommuner)")
+    p.add_argument("--datum", help="datum analysen gäller (standard: i dag)")
+    p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
+    p.set_defaults(run=_gaps)
+
     p = sub.add_parser("serve", help="starta webbsidan och API:t")
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
@@ -131,6 +138,34 @@ def _ask(args) -> int:
     else:
         print(render_text(result))
     return 0 if result.duties else 1
+
+
+def _gaps(args) -> int:
+    from .answer import catalog_for
+    from .gaps import analyse, render_csv, render_html, render_text
+    from .store import open_embedded_store
+
+    store = open_embedded_store()
+    catalog = catalog_for(store)
+    on_date = parse_date(args.datum)
+    if args.kommun:
+        municipalities = [catalog.municipality(args.kommun)]
+    else:
+        municipalities = sorted({m.iri: m for m in catalog.municipalities.values()}.values(), key=lambda m: m.label)
+    reports = [analyse(store, m.iri, on_date) for m in municipalities]
+    if args.format == "json":
+        text = json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = render_csv(reports)
+    elif args.format == "html":
+        text = render_html(reports)
+    else:
+        text = "\n\n".join(render_text(r) for r in reports) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _serve(args) -> int:

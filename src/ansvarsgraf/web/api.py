@@ -68,6 +68,17 @@ def municipalities(request: Request):
     return sorted(seen.values(), key=lambda m: m["namn"])
 
 
+@router.get("/gaps", summary="Ansvarsluckor i en kommun")
+def gaps(request: Request, kommun: str = Query(..., max_length=100), datum: str | None = Query(None, max_length=20)):
+    from ..gaps import analyse_cached
+
+    try:
+        report = analyse_cached(store_of(request), municipality(catalog(request), kommun).iri, parse_date(datum))
+    except InputError as exc:
+        return _error(exc)
+    return report.as_dict()
+
+
 LISTS = {
     "dokument": "lista-dokument",
     "aktorer": "lista-aktorer",

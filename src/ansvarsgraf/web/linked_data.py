@@ -3,6 +3,7 @@ negotiation (Accept), or ?format=ttl|jsonld. Provisions, identified by lagen.nu 
 their page under /lagrum/<sfs>/<anchor>."""
 
 import rdflib
+from rdflib.namespace import RDFS, SKOS
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -52,3 +53,29 @@ def minted(path: str, request: Request):
 @router.get("/lagrum/{sfs}/{anchor}")
 def provision(sfs: str, anchor: str, request: Request):
     return _serve(request, f"https://lagen.nu/{sfs}#{anchor}")
+
+
+@router.get("/def")
+def ontology(request: Request):
+    """The ontology itself (ag: terms): Turtle by content negotiation, else a page of terms."""
+    fmt = _wanted(request)
+    graph = store_of(request).construct(ONTOLOGY_QUERY)
+    if fmt is not None:
+        rdflib_format, media_type = FORMATS[fmt]
+        graph.bind("ag", AG)
+        return Response(graph.serialize(format=rdflib_format), media_type=media_type, headers={"Vary": "Accept"})
+    terms = []
+    for term in sorted({s for s in graph.subjects() if str(s).startswith(AG)}):
+        label = next((str(o) for o in graph.objects(term, RDFS.label) if getattr(o, "language", None) == "sv"), None)
+        label = label or next((str(o) for o in graph.objects(term, SKOS.prefLabel) if getattr(o, "language", None) == "sv"), "")
+        comment = next((str(o) for o in graph.objects(term, RDFS.comment) if getattr(o, "language", None) == "sv"), None)
+        comment = comment or next((str(o) for o in graph.objects(term, SKOS.definition) if getattr(o, "language", None) == "sv"), "")
+        terms.append({"id": str(term)[len(AG):], "label": label, "comment": comment})
+    return render(request, "ontology.html", terms=terms)
+
+
+AG = "https://w3id.org/ansvarsgraf/def#"
+ONTOLOGY_QUERY = """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/ansvarsgraf/def"))
+}"""

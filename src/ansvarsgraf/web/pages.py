@@ -95,9 +95,33 @@ def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: st
     request.state.resolved_task = slug(task)
     result = answer_task(store_of(request), task, kommun_ref.iri, on_date)
     response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
-                      question=cat.task_labels[task], permalink=permalink)
+                      question=cat.task_labels[task], permalink=permalink,
+                      touching_gaps=_touching_gaps(request, result, kommun_ref.iri, on_date))
     response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
+
+
+def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
+    from ..gaps import analyse_cached, touched_by
+
+    iris = {d.iri for d in result.duties} | {d.instrument.iri for d in result.duties if d.instrument}
+    iris |= {t["iri"] for t in result.tasks}
+    return touched_by(analyse_cached(store_of(request), kommun_iri, on_date), iris)
+
+
+@router.get("/luckor", response_class=HTMLResponse)
+def gaps_page(request: Request, kommun: str = "", datum: str = ""):
+    from ..gaps import analyse_cached
+
+    if not kommun:
+        return render(request, "gaps.html", reports=[])
+    try:
+        kommun_ref = municipality(catalog(request), kommun)
+        on_date = parse_date(datum or None)
+    except InputError as exc:
+        return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
+    report = analyse_cached(store_of(request), kommun_ref.iri, on_date)
+    return render(request, "gaps.html", reports=[report], chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat())
 
 
 @router.get("/fragor", response_class=HTMLResponse)

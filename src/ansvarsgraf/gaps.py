@@ -1,0 +1,341 @@
+"""Gap analysis: where responsibility is unclear, missing or stale, for a municipality and date.
+
+Every gap is computed from the graph, never listed by hand, in three ways:
+- rules written as SPARQL in queries/luckor/*.rq (their header names the gap, its severity
+  and its meaning; each returns the focus node, evidence, who should act and a text);
+- the SHACL warning shapes of ontology/shapes.ttl, run as plain SPARQL over the store, so
+  "stale", "cites a repealed section" and "no response" mean the same here as in validate;
+- graph analyses with networkx: escalation routes that loop or stop at a node that cannot
+  decide, and actors on whom a large share of the duties converge.
+Each gap carries its evidence with provenance and who should act (the agreement's steering
+group, or the board concerned).
+"""
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import networkx as nx
+import rdflib
+from rdflib.namespace import RDF, SH, SKOS
+
+from .answer import Ref, _DutyBuilder, _local, catalog_for
+from .paths import QUERIES_DIR
+from .store import GraphStore
+from .validation import load_shapes
+
+RULES_DIR = QUERIES_DIR / "luckor"
+AG = "https://w3id.org/ansvarsgraf/def#"
+SEVERITY_ORDER = {"hög": 0, "medel": 1, "låg": 2, "info": 3}
+DECIDING_KINDS = {AG + k for k in ("Board", "Municipality", "Region", "Association")}
+BOTTLENECK_SHARE = 0.25  # an actor carrying a quarter of the municipality's duties
+BOTTLENECK_MIN_DUTIES = 5
+
+
+@dataclass
+class Evidence:
+    node: Ref
+    sources: list[Ref]
+
+
+@dataclass
+class Gap:
+    kind: str
+    title: str
+    severity: str
+    focus: Ref
+    texts: list[str]
+    evidence: list[Evidence] = field(default_factory=list)
+    act: list[Ref] = field(default_factory=list)
+    detail: str | None = None  # e.g. the kind of audit finding
+
+
+@dataclass
+class GapReport:
+    municipality: Ref
+    date: str
+    gaps: list[Gap]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for gap in self.gaps:
+            counts[gap.severity] += 1
+        return dict(counts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    severity: str
+    text: str
+
+
+def _header(text: str, key: str) -> str | None:
+    match = re.search(rf"^# {key}: (.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+@lru_cache(maxsize=1)
+def rules(folder: Path = RULES_DIR) -> tuple[Rule, ...]:
+    found = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        found.append(Rule(path.stem, _header(text, "Lucka") or path.stem, _header(text, "Allvarlighet") or "medel", text))
+    return tuple(found)
+
+
+@lru_cache(maxsize=64)
+def analyse_cached(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
+    """The web page links answers to gaps; the analysis only changes with the data."""
+    return analyse(store, municipality_iri, on_date)
+
+
+def touched_by(report: GapReport, iris: set[str]) -> list[Gap]:
+    """The gaps whose focus or evidence is one of these nodes (an answer's duties, documents, task)."""
+    return [g for g in report.gaps if g.focus.iri in iris or any(e.node.iri in iris for e in g.evidence)]
+
+
+def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
+    catalog = catalog_for(store)
+    kommun = next(m for m in catalog.municipalities.values() if m.iri == municipality_iri)
+    reader = _DutyBuilder(store, catalog, kommun, on_date)
+    bindings = {"kommun": rdflib.URIRef(municipality_iri),
+                "datum": rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)}
+    gaps: list[Gap] = []
+    for rule in rules():
+        gaps.extend(_rule_gaps(store, reader, rule, bindings))
+    gaps.extend(_shape_gaps(store, reader, bindings))
+    gaps.extend(_escalation_gaps(store, reader, bindings))
+    gaps.extend(_bottleneck_gaps(store, reader, bindings))
+    gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label))
+    return GapReport(kommun, on_date.isoformat(), gaps)
+
+
+def _label(reader: _DutyBuilder, iri: str) -> Ref:
+    """A node as a person should see it: its name, or for a duty its description."""
+    (node,) = reader.describe(iri)
+    label = node.label() if node.text(SKOS.prefLabel) else _describe_short(node)
+    return Ref(iri, label, node.kind() or ("åtagande" if node.one(rdflib.URIRef(AG + "task")) else None))
+
+
+def _evidence(reader: _DutyBuilder, iri: str) -> Evidence:
+    (node,) = reader.describe(iri)
+    return Evidence(_label(reader, iri), reader.sources(node))
+
+
+def _describe_short(node) -> str:
+    from rdflib.namespace import DCTERMS
+
+    return node.text(DCTERMS.description) or _local(node.iri)
+
+
+def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
+    grouped: dict[tuple[str, str], dict] = {}
+    for row in store.select(rule.text, bindings):
+        focus = str(row["fokus"])
+        # One gap per focus, and per kind of finding when the rule reports findings.
+        key = (focus, str(row.get("typ") or ""))
+        entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None})
+        for key, target in (("text", "texts"), ("bevis", "evidence"), ("agerar", "act")):
+            value = row.get(key)
+            if value is not None and str(value) not in entry[target]:
+                entry[target].append(str(value))
+        if row.get("typ") is not None:
+            entry["detail"] = str(row["typ"])
+    gaps = []
+    for (focus, _kind), entry in grouped.items():
+        gaps.append(Gap(rule.name, rule.title, rule.severity, _label(reader, focus), entry["texts"],
+                        [_evidence(reader, e) for e in entry["evidence"]],
+                        [_label(reader, a) for a in entry["act"]], entry["detail"]))
+    return gaps
+
+
+# --- SHACL warning shapes as SPARQL ----------------------------------------------------
+
+VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
+RELEVANT_IN_MUNICIPALITY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+ASK WHERE {
+  { ?nod (org:subOrganizationOf|org:postIn)* ?kommun }
+  UNION { ?nod ag:party ?kommun } UNION { ?nod ag:party/org:hasMember ?kommun }
+  UNION { ?nod ag:party/org:subOrganizationOf+ ?kommun }
+  UNION { ?nod ag:addressedTo/org:subOrganizationOf* ?kommun }
+}"""
+
+
+@lru_cache(maxsize=1)
+def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
+    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint."""
+    shapes = load_shapes()
+    prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
+                         for d in shapes.objects(None, SH.declare))
+    found = []
+    for shape in shapes.subjects(SH.severity, SH.Warning):
+        targets = _target_pattern(shapes, shape)
+        for constraint in shapes.objects(shape, SH.sparql):
+            select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
+            select = select.replace(VALIDATION_TRIPLE, "")
+            # Run without SHACL's focus nodes, the shape's targets must become a pattern.
+            select = re.sub(r"WHERE\s*\{", lambda m: m.group(0) + "\n" + targets, select, count=1)
+            message = next((str(m) for m in shapes.objects(constraint, SH.message) if m.language == "sv"), "")
+            label = next((str(m) for m in shapes.objects(shape, rdflib.RDFS.label) if m.language == "sv"), str(shape))
+            found.append((str(shape).rsplit("#", 1)[-1], label, message, prefixes + "\n" + select))
+    return tuple(sorted(found))
+
+
+def _target_pattern(shapes: rdflib.Graph, shape) -> str:
+    """The shape's sh:targetClass / sh:targetSubjectsOf as a SPARQL pattern on ?this."""
+    alternatives = [f"{{ ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{c}> }}"
+                    for c in shapes.objects(shape, SH.targetClass)]
+    alternatives += [f"{{ ?this <{p}> ?targetValue }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
+    return " UNION ".join(alternatives)
+
+
+def _shape_gaps(store, reader, bindings) -> list[Gap]:
+    gaps = []
+    for name, label, message, query in warning_shapes():
+        bound = {"today": bindings["datum"]} if "?today" in query else {}
+        rows = store.select(query, bound)
+        by_focus: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            focus = str(row["this"])
+            text = re.sub(r"\{\?(\w+)\}", lambda m: str(row.get(m.group(1)) or ""), message)
+            if text not in by_focus[focus]:
+                by_focus[focus].append(text)
+        for focus, texts in by_focus.items():
+            if not store.ask(RELEVANT_IN_MUNICIPALITY, {"nod": rdflib.URIRef(focus), "kommun": bindings["kommun"]}):
+                continue
+            (node,) = reader.describe(focus)
+            act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \
+                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "addressedTo"))] or \
+                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "party"))]
+            gaps.append(Gap(name, label, "medel", _label(reader, focus), texts, [_evidence(reader, focus)], act))
+    return gaps
+
+
+# --- networkx analyses -----------------------------------------------------------------
+
+ESCALATION_EDGES = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?fran ?till WHERE { ?fran ag:escalatesTo ?till }"""
+
+INSTRUMENTS_IN_MUNICIPALITY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT DISTINCT ?dok WHERE {
+  ?dok ag:escalatesTo ?någon .
+  { ?dok ag:party ?kommun } UNION { ?dok ag:party/org:hasMember ?kommun } UNION { ?dok ag:party/org:subOrganizationOf+ ?kommun }
+}"""
+
+DUTIES_PER_ACTOR = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?aktor ?atagande WHERE {
+  ?atagande a ag:Duty ; ag:bearer ?barare .
+  FILTER NOT EXISTS { ?atagande ag:validFrom ?f . FILTER(?f > ?datum) }
+  FILTER NOT EXISTS { ?atagande ag:validUntil ?u . FILTER(?u < ?datum) }
+  OPTIONAL { ?atagande ag:establishedBy ?dok }
+  FILTER(!BOUND(?dok) || EXISTS {
+    { ?dok ag:party ?kommun } UNION { ?dok ag:party/org:hasMember ?kommun } UNION { ?dok ag:party/org:subOrganizationOf+ ?kommun } })
+  { ?barare (org:subOrganizationOf|org:postIn)* ?kommun . BIND(?barare AS ?aktor) }
+  UNION { ?barare a ag:StatutoryRole . ?aktor ag:fulfils ?barare ; org:subOrganizationOf* ?kommun }
+}"""
+
+
+def _escalation_gaps(store, reader, bindings) -> list[Gap]:
+    graph = nx.DiGraph()
+    graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
+    gaps = []
+    for row in store.select(INSTRUMENTS_IN_MUNICIPALITY, {"kommun": bindings["kommun"]}):
+        start = str(row["dok"])
+        reachable = nx.descendants(graph, start) | {start}
+        cycle = next((c for c in nx.simple_cycles(graph.subgraph(reachable))), None)
+        if cycle:
+            names = " → ".join(_label(reader, n).label for n in cycle + cycle[:1])
+            gaps.append(Gap("eskalering-i-ring", "Eskaleringsvägen går i ring", "hög", _label(reader, start),
+                            [f"Eskaleringen går i ring: {names}."], [_evidence(reader, n) for n in cycle],
+                            [_label(reader, start)]))
+            continue
+        ends = [n for n in reachable if graph.out_degree(n) == 0]
+        for end in ends:
+            (node,) = reader.describe(end)
+            if DECIDING_KINDS & {str(t) for t in node.all(RDF.type)}:
+                continue
+            path = nx.shortest_path(graph, start, end)
+            names = " → ".join(_label(reader, n).label for n in path)
+            gaps.append(Gap("eskalering-slutar", "Eskaleringsvägen slutar hos någon som inte kan besluta", "medel",
+                            _label(reader, start),
+                            [f"Eskaleringen {names} slutar hos {node.label()} ({node.kind()}); källorna anger ingen väg vidare till en nämnd eller styrgrupp som kan besluta."],
+                            [_evidence(reader, n) for n in path], [_label(reader, start)]))
+    return gaps
+
+
+def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
+    duties_by_actor: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(DUTIES_PER_ACTOR, bindings):
+        duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
+    total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
+    gaps = []
+    for actor, duties in duties_by_actor.items():
+        (node,) = reader.describe(actor)
+        if AG + "Municipality" in {str(t) for t in node.all(RDF.type)}:
+            continue  # the municipality as a whole carries everything; not a bottleneck
+        if len(duties) >= BOTTLENECK_MIN_DUTIES and total and len(duties) / total >= BOTTLENECK_SHARE:
+            gaps.append(Gap("flaskhals", "Många åtaganden samlas hos en aktör", "info", _label(reader, actor),
+                            [f"{len(duties)} av {total} åtaganden som gäller i kommunen ({len(duties) / total:.0%}) vilar på {node.label()}."],
+                            [_evidence(reader, d) for d in sorted(duties)[:10]], [_label(reader, actor)]))
+    return gaps
+
+
+# --- output --------------------------------------------------------------------------
+
+def render_text(report: GapReport) -> str:
+    lines = [f"Ansvarsluckor i {report.municipality.label} per {report.date}: {len(report.gaps)} st "
+             + ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items(), key=lambda i: SEVERITY_ORDER.get(i[0], 9)))]
+    for number, gap in enumerate(report.gaps, start=1):
+        lines.append("")
+        lines.append(f"{number}. [{gap.severity}] {gap.title}: {gap.focus.label}")
+        for text in gap.texts:
+            lines.append(f"   {text}")
+        if gap.act:
+            lines.append("   Bör åtgärdas av: " + ", ".join(a.label for a in gap.act))
+        for ev in gap.evidence:
+            sources = "; ".join(s.label for s in ev.sources) or "ingen källa"
+            lines.append(f"   Belägg: {ev.node.label} – {sources}")
+    return "\n".join(lines)
+
+
+def render_csv(reports: list[GapReport]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["kommun", "datum", "allvarlighet", "lucka", "typ", "gäller", "förklaring", "bör_åtgärdas_av", "belägg", "källor"])
+    for report in reports:
+        for gap in report.gaps:
+            writer.writerow([report.municipality.label, report.date, gap.severity, gap.title, gap.kind, gap.focus.label,
+                             " ".join(gap.texts), "; ".join(a.label for a in gap.act),
+                             "; ".join(e.node.label for e in gap.evidence),
+                             "; ".join(s.label for e in gap.evidence for s in e.sources)])
+    return buffer.getvalue()
+
+
+def render_html(reports: list[GapReport]) -> str:
+    """A standalone, printable HTML report (the same template as the web page)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from .web.pages import href
+
+    templates = Path(__file__).parent / "web" / "templates"
+    env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
+    css = (Path(__file__).parent / "web" / "static" / "app.css").read_text(encoding="utf-8")
+    return env.get_template("gaps_report.html").render(reports=reports, css=css, href=href, print_all=True)

@@ -1,0 +1,134 @@
+"""Gap analysis: the graph finds, by itself, the gaps the audit documents state.
+
+Part 1 lists, per source municipality, which documented finding each reported gap
+corresponds to. Part 2 runs every kind of gap on a small fixture (tests/fixtures/gaps):
+in Provby each gap must fire, in Kontrollby the same thing is in order and must not.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ansvarsgraf.dataset import DATA_DIR, load_data
+from ansvarsgraf.gaps import analyse, render_csv, render_html, rules, warning_shapes
+from ansvarsgraf.store import OxigraphStore
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+DATE = dt.date(2026, 3, 1)
+FIXTURE = Path(__file__).parent / "fixtures" / "gaps" / "provby.yaml"
+
+
+def has(report, kind, focus, detail=None):
+    return any(g.kind == kind and g.focus.iri == ID + focus and (detail is None or g.detail == detail) for g in report.gaps)
+
+
+# (municipality, what the audit document says, gap kind, focus node, finding kind or None)
+DOCUMENTED = [
+    ("timra-kommun", "MITTBUS inte reviderad sedan 2013 (KPMG 2020, 3.3)", "dokumenterad-iakttagelse", "mittbus-2013", "ej reviderad"),
+    ("timra-kommun", "skolan ingår inte i MITTBUS (3.3, faktakontroll)", "dokumenterad-iakttagelse", "mittbus-2013", "part saknas"),
+    ("timra-kommun", "inget bra system för avvikelserapportering (3.1)", "dokumenterad-iakttagelse", "hantera-avvikelse", "saknas"),
+    ("timra-kommun", "MITTBUS anger ingen avvikelsehantering", "ingen-avvikelsehantering", "mittbus-2013", None),
+    ("timra-kommun", "anmälare i skolan får ingen återkoppling (3.2)", "dokumenterad-iakttagelse", "timra-ifo-processer-aterkoppla-till-anmalare", "ingen återkoppling"),
+    ("timra-kommun", "rutinen räknar med två veckor, lagen kräver en vecka från 2026-01-15", "lagen-skarpt", "timra-ifo-processer-anmalare-foljer-upp", None),
+    ("timra-kommun", "rekommendationerna saknar svar i källan", "RecommendationAnsweredShape", "timra-2020-rek-2", None),
+    ("perstorp-kommun", "den lokala överenskommelsen revideras inte årligen (KPMG 2022, 3.1.6)", "RevisionOverdueShape", "lotsmodellen-nordostra-skane-2019", None),
+    ("perstorp-kommun", "elevhälsan deltar inte i konsultationsmötena (3.3.1.4, 3.3.3)", "dokumenterad-iakttagelse", "perstorp-konsultationsmoten", "part saknas"),
+    ("perstorp-kommun", "det varierar vem som sammankallar lotsmöten (3.3.1.2)", "forum-ofullstandigt", "perstorp-lotsmoten", None),
+    ("leksand-kommun", "ingen uppföljning till kommunstyrelsen (uppföljning 2023)", "dokumenterad-iakttagelse", "leksand-kommunstyrelsen", "ingen uppföljning"),
+    ("hoor-kommun", "Ramöverenskommelsen är utformad före GDPR", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "föråldrad grund"),
+    ("hoor-kommun", "Ramöverenskommelsen tydliggör inte gränsdragningen av ansvaret", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "oklart ansvar"),
+    ("hoor-kommun", "nämnden avvisar rekommendationen om intern kontroll", "svar-avvisat-eller-forsenat", "hoor-2021-rek-4", None),
+    ("trelleborg-kommun", "Ramöverenskommelsen är utformad före GDPR", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "föråldrad grund"),
+    ("trelleborg-kommun", "Ramöverenskommelsen tydliggör inte gränsdragningen av ansvaret", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "oklart ansvar"),
+    ("trelleborg-kommun", "skolans mandat i SIP är otydligt", "dokumenterad-iakttagelse", "sip", "oklart ansvar"),
+]
+
+
+@pytest.fixture(scope="module")
+def bundled_reports(store):
+    return {k: analyse(store, ID + k, DATE) for k in {row[0] for row in DOCUMENTED}}
+
+
+@pytest.mark.parametrize("kommun,finding,kind,focus,detail", DOCUMENTED, ids=[f"{r[0]}: {r[1]}" for r in DOCUMENTED])
+def test_documented_finding_is_reported(bundled_reports, kommun, finding, kind, focus, detail):
+    assert has(bundled_reports[kommun], kind, focus, detail), finding
+
+
+def test_every_gap_has_evidence_with_provenance_and_an_actor(bundled_reports):
+    for report in bundled_reports.values():
+        for gap in report.gaps:
+            assert gap.texts and gap.evidence, gap
+            assert any(e.sources for e in gap.evidence), gap
+            assert gap.act or gap.kind == "flaskhals", gap
+
+
+def test_the_one_week_rule_applies_only_from_2026_01_15(store):
+    before = analyse(store, ID + "timra-kommun", dt.date(2025, 12, 1))
+    assert not has(before, "lagen-skarpt", "timra-ifo-processer-anmalare-foljer-upp")
+
+
+# --- every kind, on the fixture ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fixture_reports():
+    store = OxigraphStore.from_loaded(load_data(paths=[FIXTURE], base_paths=[DATA_DIR]))
+    return {name: analyse(store, ID + f"fx-{name}-kommun", DATE) for name in ("provby", "kontrollby")}
+
+
+# kind → (focus that must fire in Provby, focus that must not fire in Kontrollby)
+EVERY_KIND = {
+    "lagstadgad-uppgift-utan-lokal-barare": ("kalla-till-sip", "kalla-till-sip"),
+    "flera-ansvariga-utan-samordning": ("folja-upp-placering", "folja-upp-placering"),
+    "forum-ofullstandigt": ("fx-provby-forum", "fx-kontrollby-styrgrupp"),
+    "ingen-avvikelsehantering": ("fx-provby-avtal", "fx-kontrollby-avtal"),
+    "inget-revideringsintervall": ("fx-provby-avtal", "fx-kontrollby-avtal"),
+    "lagen-skarpt": ("fx-provby-aterkoppling", "fx-kontrollby-aterkoppling"),
+    "svar-avvisat-eller-forsenat": ("fx-rek-provby-avvisad", "fx-rek-kontrollby"),
+    "dokumenterad-iakttagelse": ("fx-provby-avtal", "fx-kontrollby-avtal"),
+    "RevisionOverdueShape": ("fx-provby-rutin", "fx-kontrollby-avtal"),
+    "CitesRepealedShape": ("fx-provby-avtal", "fx-kontrollby-avtal"),
+    "RecommendationAnsweredShape": ("fx-rek-provby-utan-svar", "fx-rek-kontrollby"),
+    "UndatedAgreementShape": ("fx-provby-odaterad", "fx-kontrollby-avtal"),
+    "eskalering-i-ring": ("fx-provby-rutin", "fx-kontrollby-avtal"),
+    "eskalering-slutar": ("fx-provby-odaterad", "fx-kontrollby-avtal"),
+    "flaskhals": ("fx-provby-samordnare", "fx-kontrollby-enhet-b"),
+}
+
+
+def test_every_kind_of_gap_is_covered():
+    kinds = {r.name for r in rules()} | {name for name, *_ in warning_shapes()} | {"eskalering-i-ring", "eskalering-slutar", "flaskhals"}
+    assert kinds == set(EVERY_KIND)
+
+
+@pytest.mark.parametrize("kind", sorted(EVERY_KIND))
+def test_gap_fires_in_provby_and_not_in_kontrollby(fixture_reports, kind):
+    fires, quiet = EVERY_KIND[kind]
+    assert has(fixture_reports["provby"], kind, fires), [f"{g.kind} {g.focus.iri}" for g in fixture_reports["provby"].gaps]
+    assert not has(fixture_reports["kontrollby"], kind, quiet)
+
+
+def test_report_formats(fixture_reports):
+    reports = list(fixture_reports.values())
+    csv_text = render_csv(reports)
+    assert csv_text.splitlines()[0].startswith("kommun,datum,allvarlighet")
+    assert len(csv_text.splitlines()) == 1 + sum(len(r.gaps) for r in reports)
+    html = render_html(reports)
+    assert html.startswith("<!doctype html>") and "Provby kommun" in html and "<style>" in html
+    assert json.loads(json.dumps([r.as_dict() for r in reports]))[0]["gaps"]
+
+
+def test_gaps_api_and_page(store):
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    client = TestClient(create_app(store))
+    body = client.get("/api/gaps", params={"kommun": "Timrå", "datum": "2026-03-01"}).json()
+    assert body["municipality"]["label"] == "Timrå kommun" and body["gaps"]
+    assert client.get("/api/gaps", params={"kommun": "Atlantis"}).status_code == 404
+    page = client.get("/luckor", params={"kommun": "timra-kommun", "datum": "2026-03-01"})
+    assert page.status_code == 200 and "MITTBUS" in page.text
+    answer = client.get("/svar", params={"uppgift": "aterkoppla-till-anmalare", "kommun": "timra-kommun", "datum": "2026-03-01"})
+    assert "Ansvarsluckor berör svaret" in answer.text and "/luckor?kommun=timra-kommun" in answer.text
