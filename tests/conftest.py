@@ -16,8 +16,22 @@ def loaded():
 
 
 @pytest.fixture(scope="session")
-def store(loaded):
-    return OxigraphStore.from_loaded(loaded)
+def oxigraph_endpoints(tmp_path_factory):
+    from sparql_servers import load_into, oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as endpoints:
+        load_into(endpoints)
+        yield endpoints
+
+
+@pytest.fixture(scope="session", params=["inbyggd", "oxigraph-server"])
+def store(request, loaded):
+    """Every test that asks the graph runs against the embedded store and a real server."""
+    if request.param == "inbyggd":
+        return OxigraphStore.from_loaded(loaded)
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+
+    return SparqlEndpointStore(request.getfixturevalue("oxigraph_endpoints")["query"])
 
 
 @pytest.fixture(scope="session")

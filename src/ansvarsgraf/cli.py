@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("ask", help="fråga vem som ansvarar")
+    _endpoint_option(p)
     p.add_argument("question", help="frågan, på svenska")
     p.add_argument("--kommun", required=True, help="kommunens namn, t.ex. Timrå")
     p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("gaps", help="ansvarsluckor per kommun: oklart, saknat, inaktuellt ansvar")
+    _endpoint_option(p)
     p.add_argument("--kommun", help="kommunens namn (standard: alla kommuner)")
     p.add_argument("--datum", help="datum analysen gäller (standard: i dag)")
     p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
@@ -74,20 +76,61 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_gaps)
 
     p = sub.add_parser("serve", help="starta webbsidan och API:t")
+    _endpoint_option(p)
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=_serve)
 
     p = sub.add_parser("query", help="kör en namngiven SPARQL-fråga ur queries/")
+    _endpoint_option(p)
     p.add_argument("name", nargs="?", help="frågans namn; utan namn listas frågorna")
     p.add_argument("--format", choices=["csv", "tsv", "json", "xml"], default="tsv")
     p.set_defaults(run=_query)
+
+    p = sub.add_parser("load", help="publicera data i en SPARQL-server, en namngiven graf per källfil")
+    p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar (standard: all data)")
+    p.add_argument("--endpoint", required=True, help="serverns SPARQL-adress för frågor")
+    p.add_argument("--update-endpoint", required=True, help="serverns adress för SPARQL Update")
+    p.add_argument("--user", help="användare för uppdateringar (om servern kräver det)")
+    p.add_argument("--password", help="lösenord för uppdateringar")
+    p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
     p.add_argument("--format", choices=["ttl", "jsonld", "trig"], default="ttl")
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_export)
     return parser
+
+
+def _endpoint_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint", help="läs grafen från en SPARQL-server i stället för den inbyggda (eller ANSVARSGRAF_ENDPOINT)")
+
+
+def _load(args) -> int:
+    from .dataset import FILE_GRAPH_BASE, graph_name
+    from .remote_store import RemoteStoreError, SparqlEndpointStore
+
+    # Everything is parsed and checked before anything is sent: a broken file stops the
+    # load with its file and line, and the server keeps the previous version of every graph.
+    loaded = load_data(args.paths or None)
+    store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password)
+    parts = [(str(graph_name(name)), graph) for name, graph in loaded.files.items()]
+    parts.append((str(graph_name("ontology")), loaded.ontology))
+    try:
+        for name, graph in parts:
+            store.replace_graph(name, graph)
+            print(f"{len(graph):>7} tripler → <{name}>")
+        if not args.paths:
+            current = {name for name, _ in parts}
+            for stale in store.graph_names():
+                if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
+                    store.update(f"DROP SILENT GRAPH <{stale}>")
+                    print(f"borttagen: <{stale}> (filen finns inte längre)")
+    except RemoteStoreError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(parts)} grafer publicerade i {args.endpoint}.")
+    return 0
 
 
 def _validate(args) -> int:
@@ -128,9 +171,9 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _ask(args) -> int:
     from .answer import answer_question, render_text
-    from .store import open_embedded_store
+    from .store import open_store
 
-    store = open_embedded_store()
+    store = open_store(args.endpoint)
     result = answer_question(store, args.question, args.kommun, parse_date(args.datum))
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
@@ -143,9 +186,9 @@ def _ask(args) -> int:
 def _gaps(args) -> int:
     from .answer import catalog_for
     from .gaps import analyse, render_csv, render_html, render_text
-    from .store import open_embedded_store
+    from .store import open_store
 
-    store = open_embedded_store()
+    store = open_store(args.endpoint)
     catalog = catalog_for(store)
     on_date = parse_date(args.datum)
     if args.kommun:
@@ -173,13 +216,13 @@ def _serve(args) -> int:
 
     import uvicorn
 
-    from .store import open_embedded_store
+    from .store import open_store
     from .web.app import create_app
 
     # Our own access log: path without query string, status, time, resolved task. uvicorn's
     # access log is off because it writes the full request line.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(open_embedded_store())
+    app = create_app(open_store(args.endpoint))
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
     return 0
 
@@ -187,7 +230,7 @@ def _serve(args) -> int:
 def _query(args) -> int:
     from .queries import all_queries
     from .sparql_endpoint import SparqlRefused, run_query
-    from .store import open_embedded_store
+    from .store import open_store
 
     queries = all_queries()
     if not args.name:
@@ -200,7 +243,7 @@ def _query(args) -> int:
     if queries[args.name].needs_bindings:
         raise UserInputError(f"frågan '{args.name}' används av svarsmotorn och kräver parametrar")
     try:
-        result = run_query(open_embedded_store(), queries[args.name].text, args.format)
+        result = run_query(open_store(args.endpoint), queries[args.name].text, args.format)
     except SparqlRefused as exc:
         raise UserInputError(exc.message) from None
     sys.stdout.write(result.body.decode("utf-8"))

@@ -17,7 +17,6 @@ from .turtle_source import read_turtle_file
 from .yaml_source import FileResult, SourceMap, read_yaml_file
 
 FILE_GRAPH_BASE = "https://w3id.org/ansvarsgraf/graph/"
-DERIVED_GRAPH = rdflib.URIRef(FILE_GRAPH_BASE + "harledd")
 
 
 @dataclass
@@ -113,7 +112,7 @@ def load_data(paths: list[Path] | None = None, base_paths: list[Path] | None = N
         raise DataLoadError(errors)
     derived = complete_provisions(loaded.merged())
     if len(derived):
-        loaded.files["härledd"] = derived
+        loaded.files["harledd"] = derived  # provisions only the comparison table names
     return loaded
 
 

@@ -82,9 +82,11 @@ def _names(node):
             yield from _names(item)
 
 
-def run_query(store: OxigraphStore, text: str, result_format: str = "json",
+def run_query(store, text: str, result_format: str = "json",
               timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> SparqlResult:
     form = check_query(text)
+    if not isinstance(store, OxigraphStore):
+        return _run_remote(store, text, form, result_format, timeout_s, max_rows)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_work, args=(store, text, form, result_format, max_rows, sender), daemon=True)
@@ -104,6 +106,38 @@ def run_query(store: OxigraphStore, text: str, result_format: str = "json",
     if status == "ok":
         return SparqlResult(*payload)
     raise SparqlRefused(*payload)
+
+
+def _run_remote(store, text: str, form: str, result_format: str, timeout_s: float, max_rows: int) -> SparqlResult:
+    """A remote server is stopped by its own timeout; ours bounds the HTTP wait."""
+    from .remote_store import RemoteStoreError, SparqlEndpointStore
+
+    limited = SparqlEndpointStore(store.query_url, timeout_s=timeout_s)
+    try:
+        if form == "AskQuery":
+            return SparqlResult(RESULT_TYPES["json"], json.dumps({"head": {}, "boolean": limited.ask(text)}).encode())
+        if form in ("ConstructQuery", "DescribeQuery"):
+            graph = limited.construct(text)
+            if len(graph) > max_rows:
+                raise _too_many(max_rows)
+            fmt = result_format if result_format in GRAPH_TYPES else "turtle"
+            return SparqlResult(GRAPH_TYPES[fmt], graph.serialize(format={"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}[fmt]).encode())
+        rows = limited.select(text)
+    except RemoteStoreError as exc:
+        if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
+            raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts.") from None
+        raise SparqlRefused(502, str(exc)) from None
+    if len(rows) > max_rows:
+        raise _too_many(max_rows)
+    variables = list(rows[0]) if rows else _select_variables(text)
+    return SparqlResult(RESULT_TYPES.get(result_format, RESULT_TYPES["json"]), _serialize(variables, rows, result_format))
+
+
+def _select_variables(text: str) -> list[str]:
+    import re
+
+    head = text.split("WHERE", 1)[0] if "WHERE" in text else text.split("{", 1)[0]
+    return list(dict.fromkeys(re.findall(r"\?(\w+)", head)))
 
 
 def _work(store: OxigraphStore, text: str, form: str, result_format: str, max_rows: int, sender) -> None:

@@ -110,3 +110,20 @@ def _to_rdflib(term) -> Node | None:
 def open_embedded_store(paths: list[Path] | None = None) -> OxigraphStore:
     """Load the bundled data (or the given files) into an in-memory store."""
     return OxigraphStore.from_loaded(load_data(paths))
+
+
+ENDPOINT_ENV = "ANSVARSGRAF_ENDPOINT"
+UPDATE_ENDPOINT_ENV = "ANSVARSGRAF_UPDATE_ENDPOINT"
+
+
+def open_store(endpoint: str | None = None, update_endpoint: str | None = None) -> GraphStore:
+    """The configured store: a SPARQL server when an endpoint is given (argument or
+    ANSVARSGRAF_ENDPOINT), else the bundled data in the embedded store."""
+    import os
+
+    endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
+    if not endpoint:
+        return open_embedded_store()
+    from .remote_store import SparqlEndpointStore
+
+    return SparqlEndpointStore(endpoint, update_endpoint or os.environ.get(UPDATE_ENDPOINT_ENV))
