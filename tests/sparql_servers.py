@@ -47,3 +47,71 @@ def load_into(endpoints: dict, *paths: str) -> None:
 
     args = ["load", *paths, "--endpoint", endpoints["query"], "--update-endpoint", endpoints["update"]]
     assert main(args) == 0
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = ./virtuoso.db
+ErrorLogFile = ./virtuoso.log
+LockFile = ./virtuoso.lck
+TransactionFile = ./virtuoso.trx
+xa_persistent_file = ./virtuoso.pxa
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = ./virtuoso-temp.db
+TransactionFile = ./virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DisableUnixSocket = 1
+ServerThreads = 10
+CheckpointInterval = 60
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = .
+MaxClientConnections = 10
+ServerThreads = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@contextmanager
+def virtuoso_server(workdir: Path):
+    """Virtuoso Open Source 7 from Debian's packages (scripts/virtuoso.sh unpacks them)."""
+    project = Path(__file__).resolve().parents[1]
+    binary = subprocess.run(["bash", str(project / "scripts" / "virtuoso.sh")], capture_output=True, text=True, check=True).stdout.strip()
+    root = Path(binary).parents[2]
+    http_port, isql_port = free_port(), free_port()
+    (workdir / "virtuoso.ini").write_text(VIRTUOSO_INI.format(http_port=http_port, isql_port=isql_port))
+    env = {"LD_LIBRARY_PATH": f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu", "PATH": "/usr/bin:/bin"}
+    log = workdir / "virtuoso.out"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([binary, "+foreground", "+configfile", "virtuoso.ini"], cwd=workdir, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        _wait(base + "/sparql?query=ASK%7B%7D", process, log, seconds=120)
+        yield {"query": base + "/sparql", "graph_store": base + "/sparql-graph-crud-auth"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def load_into_virtuoso(endpoints: dict) -> None:
+    from ansvarsgraf.cli import main
+
+    # Virtuoso's default account; the server listens on 127.0.0.1 only and lives for one test run.
+    args = ["load", "--endpoint", endpoints["query"], "--graph-store", endpoints["graph_store"],
+            "--user", "dba", "--password", "dba", "--digest"]
+    assert main(args) == 0

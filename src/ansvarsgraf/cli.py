@@ -90,9 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="publicera data i en SPARQL-server, en namngiven graf per källfil")
     p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar (standard: all data)")
     p.add_argument("--endpoint", required=True, help="serverns SPARQL-adress för frågor")
-    p.add_argument("--update-endpoint", required=True, help="serverns adress för SPARQL Update")
+    p.add_argument("--update-endpoint", help="serverns adress för SPARQL Update")
+    p.add_argument("--graph-store", help="serverns adress för SPARQL Graph Store Protocol (ersätter --update-endpoint)")
     p.add_argument("--user", help="användare för uppdateringar (om servern kräver det)")
     p.add_argument("--password", help="lösenord för uppdateringar")
+    p.add_argument("--digest", action="store_true", help="HTTP digest-autentisering (Virtuosos /sparql-auth)")
     p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
@@ -113,7 +115,10 @@ def _load(args) -> int:
     # Everything is parsed and checked before anything is sent: a broken file stops the
     # load with its file and line, and the server keeps the previous version of every graph.
     loaded = load_data(args.paths or None)
-    store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password)
+    if not (args.update_endpoint or args.graph_store):
+        raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
+    store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
+                                digest=args.digest, graph_store_url=args.graph_store)
     parts = [(str(graph_name(name)), graph) for name, graph in loaded.files.items()]
     parts.append((str(graph_name("ontology")), loaded.ontology))
     try:
@@ -124,7 +129,7 @@ def _load(args) -> int:
             current = {name for name, _ in parts}
             for stale in store.graph_names():
                 if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
-                    store.update(f"DROP SILENT GRAPH <{stale}>")
+                    store.drop_graph(stale)
                     print(f"borttagen: <{stale}> (filen finns inte längre)")
     except RemoteStoreError as exc:
         print(f"Fel: {exc}", file=sys.stderr)

@@ -6,9 +6,11 @@ This is how a large deployment runs: several stateless API processes (`ansvarsgr
 default graph must be the union of the named graphs (Oxigraph: --union-default-graph;
 Virtuoso does this by default).
 
-Publishing replaces a file's graph in ONE update request (DROP + INSERT DATA), which every
-SPARQL 1.1 store runs as one transaction, so readers never see half a file (a file of more
-than MAX_UPDATE_TRIPLES triples is sent in several requests and loses that guarantee); files are
+Publishing replaces a file's graph with one Graph Store Protocol PUT when the server has one
+(Oxigraph: /store, Virtuoso: /sparql-graph-crud-auth) — a PUT replaces the graph as a whole —
+or else with ONE SPARQL Update request (DROP + INSERT DATA), which every SPARQL 1.1 store runs
+as one transaction; either way readers never see half a file (over SPARQL Update a file of
+more than MAX_UPDATE_TRIPLES triples is sent in several requests and loses that); files are
 parsed and checked locally first, so a broken file never reaches the server and the
 previous version of its graph stays in place.
 """
@@ -17,7 +19,7 @@ from typing import Iterable
 
 import rdflib
 from rdflib.term import Node
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from .store import Row, bind
@@ -31,11 +33,14 @@ class RemoteStoreError(RuntimeError):
 
 class SparqlEndpointStore:
     def __init__(self, query_url: str, update_url: str | None = None, timeout_s: float = 30.0,
-                 user: str | None = None, password: str | None = None):
+                 user: str | None = None, password: str | None = None, digest: bool = False,
+                 graph_store_url: str | None = None):
         self.query_url = query_url
         self.update_url = update_url
+        self.graph_store_url = graph_store_url
         self.timeout_s = timeout_s
         self._credentials = (user, password) if user else None
+        self._digest = digest  # Virtuoso's authenticated endpoint uses HTTP digest
 
     def __repr__(self) -> str:
         return f"SparqlEndpointStore({self.query_url!r})"
@@ -45,6 +50,8 @@ class SparqlEndpointStore:
         client.setTimeout(int(max(1, self.timeout_s)))
         client.setMethod(POST)  # queries can be long; POST keeps them out of URLs and logs
         if self._credentials:
+            if self._digest:
+                client.setHTTPAuth(DIGEST)
             client.setCredentials(*self._credentials)
         return client
 
@@ -63,12 +70,18 @@ class SparqlEndpointStore:
         return [{n: _term(b.get(n)) for n in names} for b in result["results"]["bindings"]]
 
     def ask(self, query: str, bindings=None) -> bool:
-        return bool(self._json(bind(query, bindings))["boolean"])
+        result = self._json(bind(query, bindings))
+        if "boolean" in result:
+            return bool(result["boolean"])
+        # Virtuoso may answer ASK as one row with one binding (e.g. __ask_retval = 1).
+        rows = result.get("results", {}).get("bindings", [])
+        value = next(iter(rows[0].values()))["value"] if rows and rows[0] else "0"
+        return value in ("1", "true")
 
     def construct(self, query: str, bindings=None) -> rdflib.Graph:
         client = self._client(self.query_url)
         client.setQuery(bind(query, bindings))
-        client.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
+        client.setReturnFormat(TURTLE)  # every server speaks Turtle; Virtuoso refuses N-Triples here
         try:
             response = client.query().response
             body = response.read().decode("utf-8")
@@ -93,8 +106,40 @@ class SparqlEndpointStore:
         except (SPARQLWrapperException, OSError) as exc:
             raise RemoteStoreError(f"SPARQL-servern {self.update_url} vägrade uppdateringen: {exc}") from exc
 
+    def _graph_store(self, method: str, name: str, body: bytes | None = None) -> None:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': name})}"
+        request = urllib.request.Request(url, data=body, method=method,
+                                         headers={"Content-Type": "application/n-triples"} if body is not None else {})
+        handlers = []
+        if self._credentials:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, self.graph_store_url, *self._credentials)
+            handler = urllib.request.HTTPDigestAuthHandler if self._digest else urllib.request.HTTPBasicAuthHandler
+            handlers.append(handler(passwords))
+        try:
+            with urllib.request.build_opener(*handlers).open(request, timeout=self.timeout_s) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            if not (method == "DELETE" and exc.code == 404):
+                raise RemoteStoreError(f"Graph Store-adressen {self.graph_store_url} svarade {exc.code}: {exc.read()[:300]!r}") from exc
+        except OSError as exc:
+            raise RemoteStoreError(f"Graph Store-adressen {self.graph_store_url} svarade inte: {exc}") from exc
+
+    def drop_graph(self, name: str) -> None:
+        if self.graph_store_url:
+            self._graph_store("DELETE", name)
+        else:
+            self.update(f"DROP SILENT GRAPH <{name}>")
+
     def replace_graph(self, name: str, graph: rdflib.Graph) -> None:
-        """Replace one named graph; in one request when it fits, so readers see old or new."""
+        """Replace one named graph so that readers see the old or the new version, never half."""
+        if self.graph_store_url:
+            self._graph_store("PUT", name, graph.serialize(format="nt", encoding="utf-8"))
+            return
         triples = graph.serialize(format="nt").splitlines()
         chunks = [triples[i:i + MAX_UPDATE_TRIPLES] for i in range(0, len(triples), MAX_UPDATE_TRIPLES)] or [[]]
         first = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n" + "\n".join(chunks[0]) + "\n} }"
