@@ -74,3 +74,14 @@ def test_fixture_fires_where_it_should(path, fixture_results):
 def test_fixture_errors_stay_in_their_files(fixture_results):
     names = {display_path(p) for p in FIXTURE_FILES}
     assert all(f.file in names for results in fixture_results.values() for f in results)
+
+
+def test_focused_validation_reports_what_a_full_run_reports(fixture_results):
+    """The jurist's edit loop validates only the nodes of the changed files; it must not
+    miss anything a whole-graph run finds in those files."""
+    loaded = load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
+    only = {display_path(p) for p in FIXTURE_FILES}
+    focused = validate(loaded, dt.date.fromisoformat(DEFAULT_DATE), only_files=only, focused=True)
+    full = fixture_results[DEFAULT_DATE]
+    key = lambda f: (f.file, f.line, f.rule, f.severity, f.node)  # noqa: E731
+    assert sorted(map(key, focused)) == sorted(map(key, full))

@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--datum", help="datum som datumberoende regler prövas mot (standard: i dag)")
     p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
     p.add_argument("--varningar", action=argparse.BooleanOptionalAction, default=True, help="visa varningar (standard: ja)")
+    p.add_argument("--helt", action="store_true", help="validera hela grafen även när filer anges (annars bara de angivna filernas noder)")
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("ask", help="fråga vem som ansvarar")
@@ -150,7 +151,7 @@ def _validate(args) -> int:
         from .dataset import data_files
 
         only = {display_path(f) for f in data_files(paths)}
-    findings = validate(loaded, on_date, only_files=only)
+    findings = validate(loaded, on_date, only_files=only, focused=only is not None and not args.helt)
     if not args.varningar:
         findings = [f for f in findings if f.severity == "FEL"]
     violations = [f for f in findings if f.severity == "FEL"]

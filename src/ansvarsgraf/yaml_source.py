@@ -244,6 +244,10 @@ class _Reader:
             if not DURATION_PATTERN.match(text):
                 self.error(node, f"'{term.key}' ska vara en varaktighet som P1Y (ett år), P6M (sex månader) eller P14D (14 dagar), inte '{text}'")
                 return None
+        elif datatype == "integer":
+            if not re.fullmatch(r"\d+", text):
+                self.error(node, f"'{term.key}' ska vara ett heltal, inte '{text}'")
+                return None
         elif datatype == "decimal":
             try:
                 float(text)

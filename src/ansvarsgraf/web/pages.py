@@ -8,7 +8,6 @@ in a cookie. With JavaScript the same endpoints are fetched and only the answer 
 
 import datetime as dt
 from collections import defaultdict
-from functools import lru_cache
 from urllib.parse import urlencode
 
 import rdflib
@@ -16,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..answer import answer_question, answer_task
+from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
@@ -130,14 +130,22 @@ def queries_page(request: Request):
     return render(request, "queries.html", queries=queries)
 
 
+@router.get("/fragor/{name}", response_class=HTMLResponse)
+def query_result_page(request: Request, name: str):
+    """One named query's result as a table, with its text, for those learning SPARQL."""
+    named = all_queries().get(name)
+    if named is None or named.needs_bindings:
+        return render(request, "error.html", status=404, title="Finns inte",
+                      message=f"Det finns ingen färdig fråga '{name[:60]}' som kan köras fristående; se /fragor.")
+    rows = store_of(request).select(named.text)
+    columns = list(rows[0].keys()) if rows else []
+    return render(request, "query_result.html", query=named, columns=columns, rows=rows,
+                  cell=lambda v: ("", None) if v is None else (str(v), href(v) if isinstance(v, rdflib.URIRef) else None))
+
+
 # ---------------------------------------------------------------------------
 # Resource pages: /id/… and /lagrum/…
 # ---------------------------------------------------------------------------
-
-@lru_cache(maxsize=4)
-def property_names(store) -> dict[str, str]:
-    return {str(r["term"]): str(r["namn"]) for r in store.select(query_text("egenskapsnamn"))}
-
 
 def resource_page(request: Request, iri: str) -> HTMLResponse:
     store = store_of(request)

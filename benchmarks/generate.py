@@ -1,0 +1,237 @@
+"""Deterministic generator of a national-scale ansvarsgraf: 290 municipalities, 21 regions.
+
+The shape follows the bundled data: each municipality has boards, administrations, units
+and posts that fill the statutory roles; each region has a regional agreement with all its
+municipalities and its own units; each municipality has local routines with duties on its
+units and posts; forums, audit reports, findings and recommendations. A share is
+deliberately incomplete or stale (no revision interval, last revised years ago, citing a
+repealed SoL 2001:453 section, forums without convenor, recommendations without response),
+so validation and gap analysis have real work to do.
+
+The output is N-Triples written as .ttl files (N-Triples is valid Turtle), one per region,
+to be loaded beside the bundled law, vocabularies and ontology. Same size and seed, same
+bytes: the benchmark is repeatable.
+
+    python benchmarks/generate.py --size small --out /tmp/national
+"""
+
+import argparse
+import random
+from pathlib import Path
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+AG = "https://w3id.org/ansvarsgraf/def#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# Routines per municipality and duties per routine, by size (≈ triples with the law).
+SIZES = {"small": (3, 8), "medium": (20, 19), "large": (100, 19)}
+REGIONS = 21
+MUNICIPALITIES = 290
+
+# Ids that exist in the bundled data (tasks, roles, provisions) — the generator only
+# points at them; it never redefines them.
+TASKS = ["anmala-oro", "ta-emot-anmalan", "forhandsbedomning", "utredning", "erbjuda-mote-efter-anmalan",
+         "aterkoppla-till-anmalare", "samverkan-barn-som-far-illa", "ta-initiativ-till-samverkan", "konsultation",
+         "dela-information", "kalla-till-sip", "upprata-sip", "overgripande-ansvar-sip", "folja-upp-sip",
+         "placering", "placerat-barns-skolgang", "folja-upp-placering", "hantera-avvikelse",
+         "revidera-overenskommelse", "folja-upp-samverkan", "utbilda-personal", "informera-om-verksamheten"]
+PARTS = ["ansvarar", "utfor", "sammankallar", "deltar", "informeras", "samverkar", "tar_emot", "foljer_upp"]
+MODALITIES = ["ska", "ska", "ska", "bor", "far"]
+CURRENT = ["https://lagen.nu/2025:400#K10P8", "https://lagen.nu/2025:400#K18P6", "https://lagen.nu/2025:400#K19P6",
+           "https://lagen.nu/2010:800#K29P13", "https://lagen.nu/2017:30#K16P4"]
+REPEALED = ["https://lagen.nu/2001:453#K2P7", "https://lagen.nu/2001:453#K5P1a", "https://lagen.nu/2001:453#K14P1"]
+BOARDS = [("socialnamnden", "Socialnämnden", "roll-socialnamnden"),
+          ("barn-och-utbildningsnamnden", "Barn- och utbildningsnämnden", "roll-huvudman-skola"),
+          ("kommunstyrelsen", "Kommunstyrelsen", "roll-kommunstyrelsen"),
+          ("kommunfullmaktige", "Kommunfullmäktige", None)]
+UNITS = [("socialnamnden", "ifo", "Individ- och familjeomsorgen"), ("socialnamnden", "mottagning", "Mottagningsenheten"),
+         ("socialnamnden", "utredning", "Utredningsenheten"), ("barn-och-utbildningsnamnden", "elevhalsan", "Elevhälsan"),
+         ("barn-och-utbildningsnamnden", "grundskolan", "Grundskolan"), ("barn-och-utbildningsnamnden", "forskolan", "Förskolan")]
+POSTS = [("ifo", "enhetschef", "Enhetschef IFO"), ("mottagning", "socialsekreterare", "Socialsekreterare"),
+         ("utredning", "utredare", "Utredare"), ("elevhalsan", "kurator", "Kurator"),
+         ("elevhalsan", "skolskoterska", "Skolsköterska"), ("grundskolan", "rektor", "Rektor"),
+         ("forskolan", "forskolechef", "Förskolechef"), ("ifo", "sip-samordnare", "SIP-samordnare")]
+
+
+class Writer:
+    def __init__(self, path: Path):
+        self.file = path.open("w", encoding="utf-8")
+        self.count = 0
+
+    def iri(self, s: str, p: str, o: str) -> None:
+        self.file.write(f"<{s}> <{p}> <{o}> .\n")
+        self.count += 1
+
+    def text(self, s: str, p: str, value: str, lang: str = "sv") -> None:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        self.file.write(f'<{s}> <{p}> "{escaped}"@{lang} .\n')
+        self.count += 1
+
+    def typed(self, s: str, p: str, value: str, datatype: str) -> None:
+        self.file.write(f'<{s}> <{p}> "{value}"^^<{XSD}{datatype}> .\n')
+        self.count += 1
+
+    def node(self, s: str, kind: str, label: str, source: str) -> None:
+        self.iri(s, RDF_TYPE, AG + kind)
+        self.text(s, SKOS + "prefLabel", label)
+        self.iri(s, PROV + "wasDerivedFrom", source)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def generate(size: str, out: Path, seed: int = 2026) -> int:
+    routines, duties_per_routine = SIZES[size]
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ttl"):
+        old.unlink()
+    total = 0
+    per_region = [MUNICIPALITIES // REGIONS + (1 if r < MUNICIPALITIES % REGIONS else 0) for r in range(REGIONS)]
+    number = 0
+    for r in range(REGIONS):
+        w = Writer(out / f"region-{r + 1:02d}.ttl")
+        region = f"{ID}gen-region-{r + 1:02d}"
+        source_doc = f"{ID}gen-kalla-region-{r + 1:02d}"
+        section = f"{source_doc}-s1"
+        w.node(source_doc, "AuditReport", f"Genererad granskning, region {r + 1}", "https://lagen.nu/2017:725#K6P6")
+        w.typed(source_doc, DCT + "date", f"{2018 + r % 6}-0{1 + r % 9}-15", "date")
+        w.iri(section, RDF_TYPE, AG + "SourceSection")
+        w.iri(section, DCT + "isPartOf", source_doc)
+        w.typed(section, AG + "sectionNumber", "1", "string")
+        w.text(section, SKOS + "prefLabel", "Avsnitt 1")
+        w.node(region, "Region", f"Region {r + 1} (genererad)", section)
+        w.iri(region, AG + "fulfils", ID + "roll-regionen")
+        bup = f"{region}-bup"
+        w.node(bup, "Unit", f"BUP i region {r + 1}", section)
+        w.iri(bup, ORG + "subOrganizationOf", region)
+        municipalities = []
+        for _ in range(per_region[r]):
+            number += 1
+            municipalities.append(_municipality(w, rng, number, region, section, routines, duties_per_routine))
+        _regional_agreement(w, rng, r, region, bup, municipalities, section)
+        w.close()
+        total += w.count
+    return total
+
+
+def _municipality(w: Writer, rng: random.Random, n: int, region: str, section: str, routines: int, duties: int) -> str:
+    kommun = f"{ID}gen-kommun-{n:03d}"
+    w.node(kommun, "Municipality", f"Genkommun {n:03d}", section)
+    w.iri(kommun, AG + "region", region)
+    w.iri(kommun, AG + "fulfils", ID + "roll-kommunen")
+    actors = {}
+    for key, label, role in BOARDS:
+        board = f"{kommun}-{key}"
+        w.node(board, "Board", f"{label} i Genkommun {n:03d}", section)
+        w.iri(board, ORG + "subOrganizationOf", kommun)
+        if role:
+            w.iri(board, AG + "fulfils", ID + role)
+        actors[key] = board
+    for parent, key, label in UNITS:
+        unit = f"{kommun}-{key}"
+        w.node(unit, "Unit", f"{label}, Genkommun {n:03d}", section)
+        w.iri(unit, ORG + "subOrganizationOf", actors[parent])
+        actors[key] = unit
+    posts = []
+    for parent, key, label in POSTS:
+        post = f"{kommun}-{key}"
+        w.node(post, "Post", f"{label}, Genkommun {n:03d}", section)
+        w.iri(post, ORG + "postIn", actors[parent])
+        posts.append(post)
+    bearers = posts + [actors[k] for _, k, _ in UNITS]
+    for i in range(routines):
+        routine = f"{kommun}-rutin-{i + 1:02d}"
+        w.node(routine, "Routine", f"Rutin {i + 1} i Genkommun {n:03d}", section)
+        w.iri(routine, AG + "party", kommun)
+        year = rng.choice([2014, 2017, 2020, 2023, 2025, 2026])
+        w.typed(routine, DCT + "modified", f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "date")
+        if rng.random() < 0.8:  # a fifth state no revision interval at all
+            w.typed(routine, AG + "revisionInterval", rng.choice(["P1Y", "P2Y"]), "duration")
+        w.iri(routine, AG + "legalBasis", rng.choice(REPEALED if rng.random() < 0.3 else CURRENT))
+        if rng.random() < 0.5:
+            w.text(routine, AG + "deviationProcedure", "Avvikelser lämnas till närmaste chef och lyfts i ledningsgruppen.")
+            w.iri(routine, AG + "escalatesTo", actors["socialnamnden"])
+        forum = f"{routine}-forum"
+        w.node(forum, "Forum", f"Samverkansforum {i + 1}, Genkommun {n:03d}", section)
+        w.iri(forum, AG + "establishedBy", routine)
+        w.iri(forum, AG + "hasParticipant", rng.choice(bearers))
+        if rng.random() < 0.7:
+            w.iri(forum, AG + "convenor", rng.choice(posts))
+            w.text(forum, AG + "meetingFrequency", "varje månad")
+        for d in range(duties):
+            duty = f"{routine}-d{d + 1:02d}"
+            w.iri(duty, RDF_TYPE, AG + "Duty")
+            w.iri(duty, AG + "establishedBy", routine)
+            w.iri(duty, AG + "bearer", rng.choice(bearers))
+            w.iri(duty, AG + "task", ID + rng.choice(TASKS))
+            w.iri(duty, AG + "part", AG + rng.choice(PARTS))
+            w.iri(duty, AG + "modality", AG + rng.choice(MODALITIES))
+            w.text(duty, DCT + "description", f"Genererat åtagande {d + 1} i rutin {i + 1}.")
+            w.iri(duty, PROV + "wasDerivedFrom", section)
+            if rng.random() < 0.2:
+                w.typed(duty, AG + "deadlineDuration", rng.choice(["P7D", "P14D", "P21D"]), "duration")
+    rec = f"{kommun}-rek-1"
+    w.iri(rec, RDF_TYPE, AG + "Recommendation")
+    w.iri(rec, AG + "addressedTo", actors["socialnamnden"])
+    w.iri(rec, AG + "foundIn", section.rsplit("-s1", 1)[0])
+    w.text(rec, DCT + "description", "Nämnden bör tydliggöra ansvaret för samverkan.")
+    w.iri(rec, PROV + "wasDerivedFrom", section)
+    if rng.random() < 0.6:
+        answer = f"{kommun}-svar-1"
+        w.iri(answer, RDF_TYPE, AG + "Response")
+        w.iri(answer, AG + "respondsTo", rec)
+        w.iri(answer, AG + "respondent", actors["socialnamnden"])
+        w.iri(answer, AG + "stance", AG + rng.choice(["accepterar", "accepterar_delvis", "avvisar"]))
+        w.iri(answer, PROV + "wasDerivedFrom", section)
+    if rng.random() < 0.5:
+        finding = f"{kommun}-iakttagelse-1"
+        w.iri(finding, RDF_TYPE, AG + "Finding")
+        w.iri(finding, AG + "findingKind", AG + rng.choice(["oklart_ansvar", "ej_reviderad", "saknas"]))
+        w.iri(finding, AG + "concerns", f"{kommun}-rutin-01")
+        w.iri(finding, AG + "foundIn", section.rsplit("-s1", 1)[0])
+        w.text(finding, DCT + "description", "Ansvaret enligt rutinen är oklart.")
+        w.iri(finding, PROV + "wasDerivedFrom", section)
+    return kommun
+
+
+def _regional_agreement(w: Writer, rng: random.Random, r: int, region: str, bup: str, municipalities: list[str], section: str) -> None:
+    agreement = f"{region}-overenskommelse"
+    w.node(agreement, "Agreement", f"Regional överenskommelse, region {r + 1}", section)
+    w.iri(agreement, AG + "party", region)
+    for kommun in municipalities:
+        w.iri(agreement, AG + "party", kommun)
+    w.typed(agreement, DCT + "dateAccepted", f"{2012 + r % 10}-06-01", "date")
+    if r % 3:
+        w.typed(agreement, AG + "revisionInterval", "P1Y", "duration")
+    w.iri(agreement, AG + "legalBasis", REPEALED[0] if r % 2 else CURRENT[0])
+    for d, (task, part) in enumerate([("kalla-till-sip", "sammankallar"), ("upprata-sip", "ansvarar"),
+                                      ("samverkan-barn-som-far-illa", "samverkar"), ("hantera-avvikelse", "tar_emot")]):
+        duty = f"{agreement}-d{d + 1}"
+        w.iri(duty, RDF_TYPE, AG + "Duty")
+        w.iri(duty, AG + "establishedBy", agreement)
+        w.iri(duty, AG + "bearer", bup if d % 2 else ID + "roll-kommunen")
+        w.iri(duty, AG + "task", ID + task)
+        w.iri(duty, AG + "part", AG + part)
+        w.iri(duty, AG + "modality", AG + "ska")
+        w.text(duty, DCT + "description", f"Regionalt åtagande {d + 1}.")
+        w.iri(duty, PROV + "wasDerivedFrom", section)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    triples = generate(args.size, args.out, args.seed)
+    print(f"{triples} tripler i {args.out} ({args.size})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Explore mode in a real Chromium: the graph grows when a node is clicked, shrinks under a
+filter, scenarios run to their end, exports are well-formed, and every page is axe-clean.
+The server and browser fixtures are test_browser's, imported rather than copied."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from test_browser import assert_axe_clean, browser, page, server  # noqa: F401  (fixtures)
+
+TIMRA = "kommun=timra-kommun&datum=2026-03-01"
+
+
+def node_count(page):
+    page.wait_for_function("document.getElementById('graf') && document.getElementById('graf').dataset.noder")
+    return int(page.locator("#graf").get_attribute("data-noder"))
+
+
+def click_node(page, node_id):
+    """Click a node where Cytoscape drew it, as a user would."""
+    page.evaluate("id => { document.getElementById('graf').scrollIntoView({block: 'center'});"
+                  " window.utforska.cy.center(window.utforska.cy.getElementById(id)); }", node_id)
+    page.wait_for_timeout(300)  # Cytoscape updates its cached canvas offset on the scroll event
+    x, y = page.evaluate("""id => { const n = window.utforska.cy.getElementById(id);
+        const box = document.getElementById('graf').getBoundingClientRect();
+        const p = n.renderedPosition(); return [box.left + p.x, box.top + p.y]; }""", node_id)
+    page.mouse.click(x, y)
+
+
+def test_explore_expand_and_filter(page, server):  # noqa: F811
+    base, _ = server
+    page.goto(f"{base}/utforska?nod=kalla-till-sip&{TIMRA}")
+    before = node_count(page)
+    assert page.locator("table.graph-table tbody tr").count() >= 1
+    duty = page.evaluate("window.utforska.cy.nodes('[kind = \"atagande\"]')[0].id()")
+    click_node(page, duty)
+    page.wait_for_function(f"Number(document.getElementById('graf').dataset.noder) > {before}", timeout=10000)
+    expanded = node_count(page)
+    assert expanded > before
+    assert "Vald nod" not in page.locator("#nodpanel").inner_text()  # the panel shows the node
+    page.get_by_label("Aktör").check()  # show actors only
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(re.compile(r"slag=aktor"))
+    assert 0 < node_count(page) < expanded
+    assert set(page.evaluate("window.utforska.cy.nodes().map(n => n.data('kind'))")) <= {"aktor", "uppgift", "atagande", "lucka"}
+
+
+def test_export_png_svg_and_csv(page, server, tmp_path):  # noqa: F811
+    base, _ = server
+    page.goto(f"{base}/utforska?nod=timra-kommun&{TIMRA}")
+    count = node_count(page)
+    with page.expect_download() as png:
+        page.get_by_role("button", name="Spara bild (PNG)").click()
+    data = (tmp_path / "vy.png")
+    png.value.save_as(data)
+    assert data.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and data.stat().st_size > 1000
+    with page.expect_download() as svg:
+        page.get_by_role("button", name="Spara bild (SVG)").click()
+    svg.value.save_as(tmp_path / "vy.svg")
+    assert (tmp_path / "vy.svg").read_text(encoding="utf-8").startswith("<svg")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Spara noder och samband (CSV)").click()
+    download.value.save_as(tmp_path / "vy.csv")
+    rows = list(csv.reader(io.StringIO((tmp_path / "vy.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0][:4] == ["typ", "id", "namn", "slag"]
+    nodes = [r for r in rows[1:] if r[0] == "nod"]
+    assert len(nodes) == count and any(r[2] == "Timrå kommun" for r in nodes)
+    assert any(r[0] == "samband" for r in rows[1:])
+
+
+def test_scenario_runs_to_its_end(page, server):  # noqa: F811
+    base, _ = server
+    page.goto(f"{base}/utforska")
+    page.get_by_role("link", name="Skolan är orolig för en elev").click()
+    page.get_by_label("Kommun").select_option(label="Timrå kommun")
+    page.get_by_label("Datum").fill("2026-03-01")
+    page.get_by_role("button", name="Visa svaren för kommunen").click()
+    steps = 0
+    while True:
+        page.locator("#stegrubrik").wait_for()
+        steps += 1
+        assert node_count(page) >= 1
+        if page.locator("#scenario-slut").count():
+            break
+        page.get_by_role("link", name="Nästa steg").click()
+    assert steps == 6
+    assert "Steg 6 av 6" in page.locator("#stegrubrik").inner_text()
+
+
+def test_scenario_answers_differ_between_municipalities(page, server):  # noqa: F811
+    base, _ = server
+    texts = []
+    for kommun in ("timra-kommun", "perstorp-kommun"):
+        page.goto(f"{base}/utforska/scenario/scenario-bup-och-socialtjansten?kommun={kommun}&datum=2026-03-01&steg=1")
+        texts.append(page.locator("ul.duties-short").inner_text())
+    assert texts[0] != texts[1]
+
+
+def test_compare_shows_both_municipalities(page, server):  # noqa: F811
+    base, _ = server
+    page.goto(f"{base}/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&datum=2026-03-01")
+    columns = page.locator(".compare-col")
+    assert columns.count() == 2
+    assert "Timrå" in columns.nth(0).inner_text() and "Perstorp" in columns.nth(1).inner_text()
+
+
+def test_explore_works_without_javascript(browser, server):  # noqa: F811
+    base, _ = server
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base}/utforska?nod=timra-kommun&{TIMRA}")
+    link = page.locator("table.graph-table a", has_text="Socialnämnden").first
+    link.click()
+    page.wait_for_url(re.compile(r"nod=timra-socialnamnden"))
+    assert page.locator("table.graph-table tbody tr").count() >= 1
+    context.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/utforska",
+    f"/utforska?nod=timra-kommun&{TIMRA}",
+    f"/utforska/kedja?uppgift=kalla-till-sip&{TIMRA}",
+    f"/utforska/scenario/scenario-skolan-orolig?{TIMRA}",
+    "/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&datum=2026-03-01",
+    "/fragor/forum-per-kommun",
+])
+def test_explore_pages_are_axe_clean(page, server, path):  # noqa: F811
+    base, _ = server
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    assert_axe_clean(page)
