@@ -207,8 +207,9 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int) -> 
     server.should_exit = True
 
     changed = {display_path(CHANGED_AGREEMENT)}
-    _, seconds = timed(lambda: validate(loaded, DATE, only_files=changed, focused=True))
-    figures["validate_one_agreement_s"] = round(seconds, 2)
+    _, first = timed(lambda: validate(loaded, DATE, only_files=changed, focused=True))
+    _, again = timed(lambda: validate(loaded, DATE, only_files=changed, focused=True))
+    figures["validate_one_agreement_s"] = f"{again:.2f} (första gången {first:.1f})"
     report, seconds = timed(lambda: analyse(store, f"{ID}gen-kommun-001", DATE))
     figures["gaps_one_municipality_s"] = round(seconds, 2)
     figures["gaps_found"] = len(report.gaps)

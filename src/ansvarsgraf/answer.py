@@ -382,6 +382,13 @@ class _DutyBuilder:
         self.kommun = kommun
         self.on_date = on_date
         self._nodes: dict[str, _Node] = {}
+        # One answer touches the same roles, paths and provisions many times: ask once.
+        self._memo: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def describe(self, *iris: str) -> list[_Node]:
         missing = [i for i in dict.fromkeys(iris) if i not in self._nodes]
@@ -440,12 +447,18 @@ class _DutyBuilder:
         return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
 
     def fulfilled_by(self, role: _Node) -> list[Ref]:
+        return self._once(("roll", role.iri), lambda: self._fulfilled_by(role))
+
+    def _fulfilled_by(self, role: _Node) -> list[Ref]:
         rows = self.store.select(query_text("roll-i-kommun"), {
             "roll": rdflib.URIRef(role.iri), "kommun": rdflib.URIRef(self.kommun.iri)})
         refs = {str(r["aktor"]): Ref(str(r["aktor"]), str(r["namn"] or _local(r["aktor"]))) for r in rows}
         return sorted(refs.values(), key=lambda r: r.label)
 
     def organisation_path(self, iri: str) -> list[Ref]:
+        return self._once(("väg", iri), lambda: self._organisation_path(iri))
+
+    def _organisation_path(self, iri: str) -> list[Ref]:
         rows = self.store.select(query_text("organisationsvag"), {"aktor": rdflib.URIRef(iri)})
         parent = {str(r["barn"]): (str(r["foralder"]), str(r["namn"] or _local(r["foralder"]))) for r in rows}
         path, current, seen = [], iri, {iri}
@@ -473,6 +486,12 @@ class _DutyBuilder:
     # --- law in force on the date -------------------------------------------------
 
     def legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
+        import copy
+
+        # A copy: callers may annotate the result, and the same section recurs across duties.
+        return copy.deepcopy(self._once(("lag", cited, via), lambda: self._legal_basis(cited, via)))
+
+    def _legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
         rows = self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(cited)})
         chain: dict[str, Provision] = {}
         direction: dict[str, str] = {}

@@ -28,6 +28,7 @@ class LoadedData:
     ontology: rdflib.Graph = field(default_factory=rdflib.Graph)
 
     def merged(self, with_ontology: bool = False) -> rdflib.Graph:
+        """All files in one graph (a fresh copy: validation adds to it)."""
         graph = rdflib.Graph()
         for part in self.files.values():
             graph += part

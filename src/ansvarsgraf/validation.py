@@ -61,9 +61,10 @@ def validate(loaded: LoadedData, on_date: dt.date, only_files: set[str] | None =
     """
     # The ontology goes into the data graph: sh:class follows rdfs:subClassOf there, and
     # the controlled vocabularies (modality, parts, finding kinds) are checked as data.
-    data = loaded.merged(with_ontology=True)
     if focused and only_files is not None:
-        data = _reachable(data, loaded, only_files)
+        data = _reachable(_index(loaded), loaded, only_files)
+    else:
+        data = loaded.merged(with_ontology=True)
     data.add((VALIDATION_NODE, AG.validationDate, rdflib.Literal(on_date.isoformat(), datatype=XSD.date)))
     _conforms, report, _text = pyshacl.validate(
         data,
@@ -76,6 +77,15 @@ def validate(loaded: LoadedData, on_date: dt.date, only_files: set[str] | None =
     if only_files is not None:
         findings = [f for f in findings if f.file in only_files]
     return sorted(findings, key=lambda f: (f.file or "~", f.line or 0, f.severity, f.message))
+
+
+def _index(loaded: LoadedData) -> rdflib.Graph:
+    """The merged data, built once per load: the edit loop validates file after file."""
+    cached = getattr(loaded, "_merged_index", None)
+    if cached is None:
+        cached = loaded.merged()
+        loaded._merged_index = cached
+    return cached
 
 
 def _reachable(merged: rdflib.Graph, loaded: LoadedData, only_files: set[str]) -> rdflib.Graph:
