@@ -240,6 +240,8 @@ def table(results: list[dict]) -> str:
                 cell = str(value.get("seconds") or f"> {value.get('stopped_after_s')} (avbruten)")
             elif isinstance(value, list):
                 cell = "; ".join(f"{w['requests_per_s']:.0f} req/s, p99 {w.get('p99')}" for w in value if w)
+            elif isinstance(value, float):
+                cell = f"{value:.2f}"
             else:
                 cell = "–" if value is None else str(value)
             cells.append(cell)

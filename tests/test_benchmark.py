@@ -1,0 +1,32 @@
+"""Smoke test of the benchmark at its smallest size: it runs and prints its figures.
+Figures are not asserted against targets here (speed lives in the benchmark, not in tests)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_generator_is_deterministic(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    from generate import generate
+
+    first = generate("small", tmp_path / "a")
+    second = generate("small", tmp_path / "b")
+    assert first == second > 50_000
+    assert (tmp_path / "a" / "region-01.ttl").read_bytes() == (tmp_path / "b" / "region-01.ttl").read_bytes()
+
+
+def test_benchmark_smoke(tmp_path):
+    out = tmp_path / "result.json"
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--size", "small", "--requests", "10",
+                          "--wrk-seconds", "0", "--validation-limit", "0", "--json", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "| mått | small |" in run.stdout
+    figures = json.loads(out.read_text())[0]
+    assert figures["store_triples"] > 90_000
+    assert figures["ask_http_20_clients_ms"]["errors"] == 0
+    assert figures["gaps_found"] >= 1
