@@ -9,7 +9,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from server import free_port
+from server import free_port, stop
 
 
 def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
@@ -38,8 +38,7 @@ def oxigraph_server(workdir: Path):
         _wait(base + "/query?query=ASK%7B%7D", process, log)
         yield {"query": base + "/query", "update": base + "/update"}
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
 
 
 def load_into(endpoints: dict, *paths: str) -> None:
@@ -101,11 +100,7 @@ def virtuoso_server(workdir: Path):
         _wait(base + "/sparql?query=ASK%7B%7D", process, log, seconds=120)
         yield {"query": base + "/sparql", "graph_store": base + "/sparql-graph-crud-auth"}
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 20)
 
 
 def load_into_virtuoso(endpoints: dict) -> None:

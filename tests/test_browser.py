@@ -49,12 +49,18 @@ def assert_axe_clean(page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def ask(page, base, question, kommun="Timrå kommun", date="2026-03-01"):
+def submit(page, base, question, kommun="Timrå kommun", date=None):
+    """Fill in the question page and send it, as a person would."""
     page.goto(base + "/")
     page.get_by_label("Din fråga").fill(question)
     page.get_by_label("Kommun").select_option(label=kommun)
-    page.get_by_label("Datum").fill(date)
+    if date:
+        page.get_by_label("Datum").fill(date)
     page.get_by_role("button", name="Fråga").click()
+
+
+def ask(page, base, question, kommun="Timrå kommun", date="2026-03-01"):
+    submit(page, base, question, kommun, date)
     page.wait_for_url(re.compile(r"/svar\?"))
     page.locator("#svarsrubrik").wait_for()
 
@@ -92,10 +98,7 @@ def test_municipality_is_remembered(page, server):
 
 def test_ambiguous_question_offers_choices(page, server):
     base, _ = server
-    page.goto(base + "/")
-    page.get_by_label("Din fråga").fill("uppföljning")
-    page.get_by_label("Kommun").select_option(label="Timrå kommun")
-    page.get_by_role("button", name="Fråga").click()
+    submit(page, base, "uppföljning")
     heading = page.get_by_role("heading", name="Menade du …")
     heading.wait_for()
     choices = page.locator("ul.candidates a")
@@ -174,10 +177,7 @@ def test_the_page_loads_nothing_from_other_hosts(page, server):
 
 def test_personnummer_is_refused_and_never_logged(page, server):
     base, log = server
-    page.goto(base + "/")
-    page.get_by_label("Din fråga").fill("Vem kallar till SIP för Kalle 121212-1212?")
-    page.get_by_label("Kommun").select_option(label="Timrå kommun")
-    page.get_by_role("button", name="Fråga").click()
+    submit(page, base, "Vem kallar till SIP för Kalle 121212-1212?")
     page.get_by_role("alert").wait_for()
     assert "personnummer" in page.get_by_role("alert").inner_text()
     assert "121212" not in page.content()

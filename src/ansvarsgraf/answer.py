@@ -228,7 +228,7 @@ def catalog_for(store: GraphStore) -> Catalog:
             if name is not None:
                 municipalities[fold(str(name))] = ref
         local = str(row["kommun"]).rsplit("/", 1)[-1]
-        municipalities[fold(local)] = ref  # the id itself (timra-kommun), as links carry it
+        municipalities[fold(local)] = ref  # the id itself (<namn>-kommun), as links carry it
         municipalities[fold(local.removesuffix("-kommun"))] = ref
     return Catalog(matcher, instrument_matcher, pref, broader, municipalities)
 
@@ -245,8 +245,8 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     named = [m for m in catalog.instrument_matcher.match(question, limit=3) if m.coverage >= 1.0]
     cards = _DutyBuilder(store, catalog, kommun, on_date).instrument_cards([m.iri for m in named])
     # The words that name a document do not count towards the task: "vem tar emot
-    # avvikelser i lotsmodellen" is about deviations, "vilka parter har undertecknat
-    # Ramöverenskommelsen" is about the document alone.
+    # avvikelser i <dokument>" is about deviations, "vilka parter har undertecknat
+    # <dokument>" is about the document alone.
     keys = catalog.matcher.question_keys(question)
     for document in named:
         keys = without_words(keys, document.matched)

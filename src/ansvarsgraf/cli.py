@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="fråga vem som ansvarar")
     _endpoint_option(p)
     p.add_argument("question", help="frågan, på svenska")
-    p.add_argument("--kommun", required=True, help="kommunens namn, t.ex. Timrå")
+    p.add_argument("--kommun", required=True, help="kommunens namn, som det står i grafen (se /api/kommuner)")
     p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
     p.set_defaults(run=_ask)

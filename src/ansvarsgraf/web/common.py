@@ -46,7 +46,7 @@ def task_iri(cat: Catalog, value: str | None) -> str:
 
 def municipality(cat: Catalog, value: str | None):
     if not value:
-        raise InputError(400, "Ange kommun (t.ex. Timrå).")
+        raise InputError(400, "Ange kommun (ett namn ur /api/kommuner).")
     candidate = value.removeprefix(ID_BASE) if value.startswith(ID_BASE) else value
     try:
         return cat.municipality(candidate)
