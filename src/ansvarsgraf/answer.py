@@ -22,6 +22,7 @@ import rdflib
 from rapidfuzz import fuzz, process
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
+from .ids import local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
 from .privacy import refuse_identity_numbers
 from .queries import query_text
@@ -31,7 +32,7 @@ AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
-ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+from .ids import ID_BASE  # noqa: E402
 XSD_DATE = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#date")
 
 MIN_SCORE = 0.45      # below this a task is not a match at all
@@ -370,9 +371,7 @@ class _Node:
         return None
 
 
-def _local(iri) -> str:
-    text = str(iri)
-    return text[len(ID_BASE):] if text.startswith(ID_BASE) else text
+_local = local_id
 
 
 class _DutyBuilder:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import rdflib
 
+from .ids import local_id
 from .answer import Answer
 from .gaps import GapReport
 from .queries import query_text
@@ -21,7 +22,7 @@ from .store import GraphStore
 
 AG = "https://w3id.org/ansvarsgraf/def#"
 ELI = "http://data.europa.eu/eli/ontology#"
-ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+from .ids import ID_BASE  # noqa: E402
 MAX_NEIGHBOURS = 400  # a hub (a task vocabulary, a municipality) stays drawable
 
 # Kind → Swedish legend text and the classes that make a node that kind, in priority order:
@@ -236,8 +237,7 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _local(iri: str) -> str:
-    return iri[len(ID_BASE):] if iri.startswith(ID_BASE) else iri
+_local = local_id
 
 
 def _local_name(iri: str) -> str:

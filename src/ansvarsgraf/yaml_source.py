@@ -129,13 +129,13 @@ class _Reader:
                 continue
             pairs[key] = (key_node, value_node)
         if "id" not in pairs:
-            self.error(item, "noden saknar 'id:'; varje nod behöver ett id (t.ex. 'id: timra-socialnamnden')")
+            self.error(item, "noden saknar 'id:'; varje nod behöver ett id (t.ex. 'id: <kommun>-socialnamnden')")
             return None
         id_value = self.scalar(pairs["id"][1], "id")
         if id_value is None:
             return None
         if not ID_PATTERN.match(id_value):
-            self.error(pairs["id"][1], f"ogiltigt id '{id_value}': använd små bokstäver, siffror och bindestreck (t.ex. 'leksand-samverkansrutin')")
+            self.error(pairs["id"][1], f"ogiltigt id '{id_value}': använd små bokstäver, siffror och bindestreck (t.ex. '<kommun>-samverkansrutin')")
             return None
         iri = self.ctx.expand(id_value)
         if iri in self.defined:
@@ -215,7 +215,7 @@ class _Reader:
             return None
         if term.kind in ("reference", "vocab"):
             if not ID_PATTERN.match(text):
-                self.error(node, f"'{term.key}' ska vara ett id (t.ex. 'timra-socialnamnden'), inte '{text}'")
+                self.error(node, f"'{term.key}' ska vara ett id (t.ex. '<kommun>-socialnamnden'), inte '{text}'")
                 return None
             prefix, sep, _ = text.partition(":")
             if sep and prefix not in self.ctx.prefixes and not text.startswith(("http:", "https:")):

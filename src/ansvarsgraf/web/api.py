@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 class AskRequest(BaseModel):
     fraga: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="Frågan i fritext. Skickas i kroppen, aldrig i URL:en.")
-    kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, t.ex. Timrå.")
+    kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, som i /api/kommuner.")
     datum: str | None = Field(default=None, description="ÅÅÅÅ-MM-DD; standard i dag.")
 
 
@@ -28,7 +28,7 @@ def ask(body: AskRequest, request: Request):
     try:
         cat = catalog(request)
         kommun = municipality(cat, body.kommun)
-        result = answer_question(store_of(request), body.fraga, kommun.iri.removeprefix("https://w3id.org/ansvarsgraf/id/"), parse_date(body.datum))
+        result = answer_question(store_of(request), body.fraga, slug(kommun.iri), parse_date(body.datum))
     except InputError as exc:
         return _error(exc)
     except PersonalDataError as exc:

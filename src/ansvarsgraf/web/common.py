@@ -5,9 +5,10 @@ import datetime as dt
 
 from fastapi import Request
 
+from ..ids import local_id
 from ..answer import Catalog, UnknownMunicipalityError, catalog_for
 
-ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+from ..ids import ID_BASE  # noqa: E402
 MAX_QUESTION_CHARS = 500
 
 
@@ -54,5 +55,4 @@ def municipality(cat: Catalog, value: str | None):
         raise InputError(404, str(exc)) from None
 
 
-def slug(iri: str) -> str:
-    return iri.removeprefix(ID_BASE)
+slug = local_id
