@@ -16,13 +16,14 @@ repealed citations.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import rdflib
 from rapidfuzz import fuzz, process
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from .ids import local_id
+from .organisation_index import OrganisationIndex, as_date, in_period
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
 from .privacy import refuse_identity_numbers
 from .queries import query_text
@@ -33,7 +34,6 @@ ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
 from .ids import ID_BASE  # noqa: E402
-XSD_DATE = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#date")
 
 MIN_SCORE = 0.45      # below this a task is not a match at all
 AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
@@ -169,14 +169,23 @@ class Catalog:
     task_labels: dict[str, str]
     broader: dict[str, set[str]]
     municipalities: dict[str, Ref]  # folded name → municipality
+    organisations: OrganisationIndex
+    statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
+
+    @cached_property
+    def by_iri(self) -> dict[str, Ref]:
+        return {m.iri: m for m in self.municipalities.values()}
+
+    def with_narrower(self, task: str) -> list[str]:
+        """The task and every task under it (a duty for a narrower task answers the broader one)."""
+        return sorted(t for t in self.task_labels if t == task or task in self._ancestors(t))
 
     def municipality(self, name: str) -> Ref:
         key = fold(name)
         if key in self.municipalities:
             return self.municipalities[key]
-        by_iri = {m.iri: m for m in self.municipalities.values()}
-        if name in by_iri:
-            return by_iri[name]
+        if name in self.by_iri:
+            return self.by_iri[name]
         names = sorted({m.label for m in self.municipalities.values()})
         close = process.extract(name, names, scorer=fuzz.WRatio, limit=3, score_cutoff=70)
         raise UnknownMunicipalityError(name, [c[0] for c in close])
@@ -231,7 +240,10 @@ def catalog_for(store: GraphStore) -> Catalog:
         local = str(row["kommun"]).rsplit("/", 1)[-1]
         municipalities[fold(local)] = ref  # the id itself (<namn>-kommun), as links carry it
         municipalities[fold(local.removesuffix("-kommun"))] = ref
-    return Catalog(matcher, instrument_matcher, pref, broader, municipalities)
+    statutory: dict[str, list[dict]] = defaultdict(list)
+    for row in store.select(query_text("lagstadgade-ataganden")):
+        statutory[str(row["task"])].append(row)
+    return Catalog(matcher, instrument_matcher, pref, broader, municipalities, OrganisationIndex(store), dict(statutory))
 
 
 # ---------------------------------------------------------------------------
@@ -276,24 +288,19 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
                 resolved: list[TaskMatch] | None = None, prefer_instruments: set[str] = frozenset()) -> Answer:
     """Who is responsible for the task in the municipality on the date, with every citation."""
     catalog = catalog_for(store)
-    kommun = next((m for m in catalog.municipalities.values() if m.iri == municipality_iri), None)
+    kommun = catalog.by_iri.get(municipality_iri)
     if kommun is None:
         raise UnknownMunicipalityError(municipality_iri, [])
     if task_iri not in catalog.task_labels:
         raise UnknownTaskError(f"Uppgiften '{task_iri}' finns inte i uppgiftsvokabulären.")
     task_ref = Ref(task_iri, catalog.task_labels[task_iri], "uppgift")
     tasks = [_match_dict(m) for m in resolved] if resolved else [{"iri": task_iri, "label": task_ref.label, "score": 1.0, "matched": None}]
-    date_literal = rdflib.Literal(on_date.isoformat(), datatype=XSD_DATE)
-    rows = store.select(query_text("ansvar-for-uppgift"), {
-        "uppgift": rdflib.URIRef(task_iri), "kommun": rdflib.URIRef(municipality_iri), "datum": date_literal})
-    duty_iris = sorted({str(r["atagande"]) for r in rows})
-    builder = _DutyBuilder(store, catalog, kommun, on_date)
-    duties = [d for d in (builder.build(iri) for iri in duty_iris) if d is not None]
+    duties, fallback = _duties_on(store, task_iri, kommun.iri, on_date)
     # Duties of a document the question names come first, then by modality and locality.
-    duties.sort(key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, _duty_order(d)))
+    duties = sorted(duties, key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, _duty_order(d)))
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
     if not duties:
-        answer.fallback = builder.fallback(task_iri)
+        answer.fallback = list(fallback)
         names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"
         answer.message = (f"Ingen ansvarig aktör är modellerad för ”{task_ref.label}” i {kommun.label} "
                           f"per {on_date.isoformat()}. Närmaste lagstadgade utgångspunkt: {names}.")
@@ -302,17 +309,38 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     return answer
 
 
+@lru_cache(maxsize=4096)
+def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
+               ) -> tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]:
+    """The duties that apply (and, when none does, the statutory starting point).
+
+    Cached per store, task, municipality and date: the data behind a store does not change
+    while it is served (a new `load` means a new process or store). Callers share these
+    objects and must not change them; `Answer.as_dict()` copies.
+    """
+    catalog = catalog_for(store)
+    builder = _DutyBuilder(store, catalog, catalog.municipality(municipality_iri), on_date)
+    duties = tuple(builder.build_all(applicable_duties(store, task_iri, municipality_iri, on_date)))
+    return duties, (() if duties else tuple(builder.fallback(task_iri)))
+
+
+def applicable_duties(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date) -> list[str]:
+    """The duties for the task (or a narrower one) in force in the municipality on the date:
+    the statutory ones, and those of documents that apply there. Same rule as the reference
+    query ansvar-for-uppgift.rq, without its per-duty path walking."""
+    catalog = catalog_for(store)
+    tasks = catalog.with_narrower(task_iri)
+    rows = [row for t in tasks for row in catalog.statutory.get(t, ())]
+    documents = catalog.organisations.documents_in_force(municipality_iri, on_date)
+    if documents:
+        rows += store.select(query_text("ataganden-for-uppgifter"), {
+            "task": [rdflib.URIRef(t) for t in tasks], "dokument": [rdflib.URIRef(d) for d in documents]})
+    return sorted({str(r["atagande"]) for r in rows if in_period(as_date(r["fran"]), as_date(r["till"]), on_date)})
+
+
 def _match_dict(match: TaskMatch) -> dict:
     return {"iri": match.iri, "label": match.label, "score": match.score, "matched": match.matched}
 
-
-APPLIES_IN_MUNICIPALITY = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-ASK WHERE {
-  { ?dokument ag:party ?kommun } UNION { ?dokument ag:party/org:hasMember ?kommun }
-  UNION { ?dokument ag:party/org:subOrganizationOf+ ?kommun }
-}"""
 
 MODALITY_ORDER = {"ska": 0, "bör": 1, "får": 2}
 PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
@@ -375,19 +403,24 @@ _local = local_id
 
 
 class _DutyBuilder:
+    """Describes duties for one municipality and date.
+
+    A whole answer is built from a handful of queries whatever its size: `prefetch` asks for
+    every duty, then every bearer, instrument and source, then every cited provision's
+    succession chain, versions and audit findings, each as one list-bound query; the
+    per-duty methods then read from those results (and query only for what was not
+    prefetched, as the instrument cards and gap analysis do).
+    """
+
     def __init__(self, store: GraphStore, catalog: Catalog, kommun: Ref, on_date: dt.date):
         self.store = store
         self.catalog = catalog
         self.kommun = kommun
         self.on_date = on_date
         self._nodes: dict[str, _Node] = {}
-        # One answer touches the same roles, paths and provisions many times: ask once.
-        self._memo: dict[tuple, object] = {}
-
-    def _once(self, key: tuple, compute):
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        self._chains: dict[str, list[dict]] = {}     # cited provision → succession rows
+        self._versions: dict[str, list[dict]] = {}   # provision → dated wordings
+        self._findings: dict[str, list[dict]] = {}   # node → audit findings about it
 
     def describe(self, *iris: str) -> list[_Node]:
         missing = [i for i in dict.fromkeys(iris) if i not in self._nodes]
@@ -399,6 +432,36 @@ class _DutyBuilder:
             for iri in missing:
                 self._nodes[iri] = _Node(iri, grouped.get(iri, []))
         return [self._nodes[i] for i in iris]
+
+    def _fetch_grouped(self, cache: dict, query: str, variable: str, iris) -> None:
+        """Run a list-bound query once for every IRI not yet cached; group its rows by IRI."""
+        missing = [i for i in dict.fromkeys(iris) if i not in cache]
+        if not missing:
+            return
+        for iri in missing:
+            cache[iri] = []
+        for row in self.store.select(query_text(query), {variable: [rdflib.URIRef(i) for i in missing]}):
+            cache[str(row[variable])].append(row)
+
+    def prefetch(self, duty_iris: list[str]) -> None:
+        duties = self.describe(*duty_iris)
+        related = [v for d in duties for v in (d.one(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
+        self.describe(*(str(v) for v in related if v is not None))
+        sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
+        self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
+        cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
+        cited += [str(p) for d in duties if not d.all(AG.legalBasis) and d.one(AG.establishedBy) is not None
+                  for p in self._nodes[str(d.one(AG.establishedBy))].all(AG.legalBasis)]
+        self._fetch_grouped(self._chains, "lagrum-kedja", "citerad", cited)
+        chosen = [p.iri for p in (self._in_force(c)[0] for c in cited) if p is not None]
+        self._fetch_grouped(self._chains, "lagrum-kedja", "citerad", chosen)
+        self._fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
+        concerned = [i for d in duties for i in self._concerned(d)]
+        self._fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+
+    def build_all(self, duty_iris: list[str]) -> list[DutyAnswer]:
+        self.prefetch(duty_iris)
+        return [d for d in (self.build(iri) for iri in duty_iris) if d is not None]
 
     def build(self, iri: str) -> DutyAnswer | None:
         (duty,) = self.describe(iri)
@@ -414,7 +477,6 @@ class _DutyBuilder:
         (bearer,) = self.describe(bearer_iri)
         fulfilled = self.fulfilled_by(bearer) if AG.StatutoryRole in bearer.all(RDF.type) else []
         instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
-        forum = duty.ref(AG.forum)
         warnings = self.warnings(duty, instrument, bearer, legal_basis)
         return DutyAnswer(
             iri=iri,
@@ -434,7 +496,7 @@ class _DutyBuilder:
             instrument_section=duty.text(AG.instrumentSection),
             sources=self.sources(duty),
             quote=duty.text(AG.quote),
-            forum=forum,
+            forum=duty.ref(AG.forum),
             escalation=self.escalation(instrument) if instrument else [],
             warnings=warnings,
         )
@@ -446,28 +508,10 @@ class _DutyBuilder:
         return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
 
     def fulfilled_by(self, role: _Node) -> list[Ref]:
-        return self._once(("roll", role.iri), lambda: self._fulfilled_by(role))
-
-    def _fulfilled_by(self, role: _Node) -> list[Ref]:
-        rows = self.store.select(query_text("roll-i-kommun"), {
-            "roll": rdflib.URIRef(role.iri), "kommun": rdflib.URIRef(self.kommun.iri)})
-        refs = {str(r["aktor"]): Ref(str(r["aktor"]), str(r["namn"] or _local(r["aktor"]))) for r in rows}
-        return sorted(refs.values(), key=lambda r: r.label)
+        return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
 
     def organisation_path(self, iri: str) -> list[Ref]:
-        return self._once(("väg", iri), lambda: self._organisation_path(iri))
-
-    def _organisation_path(self, iri: str) -> list[Ref]:
-        rows = self.store.select(query_text("organisationsvag"), {"aktor": rdflib.URIRef(iri)})
-        parent = {str(r["barn"]): (str(r["foralder"]), str(r["namn"] or _local(r["foralder"]))) for r in rows}
-        path, current, seen = [], iri, {iri}
-        while current in parent:
-            current, label = parent[current]
-            if current in seen:
-                break  # a cycle in the data; SHACL reports it, the answer must not hang
-            seen.add(current)
-            path.append(Ref(current, label))
-        return path
+        return [Ref(n.iri, n.label) for n in self.catalog.organisations.path(iri)]
 
     def sources(self, node: _Node) -> list[Ref]:
         refs = []
@@ -484,33 +528,35 @@ class _DutyBuilder:
 
     # --- law in force on the date -------------------------------------------------
 
-    def legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
-        import copy
-
-        # A copy: callers may annotate the result, and the same section recurs across duties.
-        return copy.deepcopy(self._once(("lag", cited, via), lambda: self._legal_basis(cited, via)))
-
-    def _legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
-        rows = self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(cited)})
-        chain: dict[str, Provision] = {}
-        direction: dict[str, str] = {}
-        for row in rows:
+    def _chain(self, cited: str) -> dict[str, tuple[Provision, str]]:
+        """The cited section, its predecessors and successors: provision and direction."""
+        self._fetch_grouped(self._chains, "lagrum-kedja", "citerad", [cited])
+        chain = {}
+        for row in self._chains[cited]:
             iri = str(row["bestammelse"])
-            chain[iri] = Provision(
+            chain[iri] = (Provision(
                 iri=iri, label=str(row["namn"] or _local(iri)), url=iri,
                 summary=str(row["sammanfattning"]) if row["sammanfattning"] else None,
                 valid_from=str(row["fran"]) if row["fran"] else None,
-                valid_until=str(row["till"]) if row["till"] else None)
-            direction[iri] = str(row["riktning"])
-        cited_provision = chain.get(cited) or Provision(cited, _local(cited), cited)
-        in_force = [p for p in chain.values() if _valid_on(p.valid_from, p.valid_until, self.on_date)]
+                valid_until=str(row["till"]) if row["till"] else None), str(row["riktning"]))
+        return chain
+
+    def _in_force(self, cited: str) -> tuple[Provision | None, str | None, dict]:
+        chain = self._chain(cited)
+        in_force = [(p, d) for p, d in chain.values() if _valid_on(p.valid_from, p.valid_until, self.on_date)]
         # Prefer the cited section itself, then its successors, then its predecessors.
-        in_force.sort(key=lambda p: {"samma": 0, "senare": 1, "tidigare": 2}[direction[p.iri]])
-        chosen = in_force[0] if in_force else None
+        in_force.sort(key=lambda pd: {"samma": 0, "senare": 1, "tidigare": 2}[pd[1]])
+        chosen, direction = in_force[0] if in_force else (None, None)
+        return chosen, direction, chain
+
+    def legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
+        """A new LegalBasis on every call (built from cached rows): callers may annotate it."""
+        chosen, direction, chain = self._in_force(cited)
+        cited_provision = chain[cited][0] if cited in chain else Provision(cited, _local(cited), cited)
         note = None
         if chosen is not None:
             self.add_version(chosen)
-            if chosen.iri != cited and direction[chosen.iri] == "tidigare":
+            if chosen.iri != cited and direction == "tidigare":
                 note = (f"På {self.on_date.isoformat()} gällde {chosen.label}; den ersattes senare av "
                         f"{cited_provision.label}.")
             elif chosen.iri != cited:
@@ -520,17 +566,16 @@ class _DutyBuilder:
             note = f"{cited_provision.label} gäller inte på {self.on_date.isoformat()} och ingen efterföljare finns i grafen."
         replaced = []
         if chosen is not None:
-            for row in self.store.select(query_text("lagrum-kedja"), {"citerad": rdflib.URIRef(chosen.iri)}):
-                if str(row["riktning"]) == "tidigare":
-                    iri = str(row["bestammelse"])
-                    replaced.append(Provision(iri, str(row["namn"] or _local(iri)), iri,
-                                              valid_until=str(row["till"]) if row["till"] else None))
+            for provision, way in self._chain(chosen.iri).values():
+                if way == "tidigare":
+                    replaced.append(Provision(provision.iri, provision.label, provision.iri, valid_until=provision.valid_until))
         if via:
             note = f"Lagrum som {via} vilar på." + (f" {note}" if note else "")
         return LegalBasis(cited_provision, chosen, sorted(replaced, key=lambda p: p.label), note)
 
     def add_version(self, provision: Provision) -> None:
-        for row in self.store.select(query_text("lydelser"), {"bestammelse": rdflib.URIRef(provision.iri)}):
+        self._fetch_grouped(self._versions, "lydelser", "bestammelse", [provision.iri])
+        for row in self._versions[provision.iri]:
             if _valid_on(str(row["fran"]), str(row["till"]) if row["till"] else None, self.on_date):
                 provision.version_summary = str(row["sammanfattning"]) if row["sammanfattning"] else None
                 provision.version_from = str(row["fran"])
@@ -553,27 +598,27 @@ class _DutyBuilder:
 
     # --- warnings -----------------------------------------------------------------
 
+    def _concerned(self, duty: _Node) -> list[str]:
+        """The nodes whose audit findings a duty's reader must see."""
+        nodes = [duty.iri] + [str(v) for v in (duty.one(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
+        return nodes
+
     def warnings(self, duty: _Node, instrument: _Node | None, bearer: _Node, legal_basis: list[LegalBasis]) -> list[Warning]:
         warnings: list[Warning] = []
-        concerned = [duty.iri, bearer.iri]
         if instrument is not None:
-            concerned.append(instrument.iri)
             warnings.extend(self.instrument_warnings(instrument))
-        forum = duty.one(AG.forum)
-        if forum is not None:
-            concerned.append(str(forum))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
                 warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
         if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
             warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
-        return warnings + self.finding_warnings(concerned)
+        return warnings + self.finding_warnings(self._concerned(duty))
 
     def finding_warnings(self, concerned: list[str]) -> list[Warning]:
         """Audit findings about any of these nodes, once each."""
-        rows = self.store.select(query_text("iakttagelser"), {"nod": [rdflib.URIRef(i) for i in concerned]})
+        self._fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
         warnings, seen = [], set()
-        for row in rows:
+        for row in (row for node in concerned for row in self._findings[node]):
             finding = str(row["iakttagelse"])
             if finding in seen:
                 continue
@@ -604,8 +649,7 @@ class _DutyBuilder:
         cards = []
         for node in self.describe(*iris) if iris else []:
             parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
-            applies = bool(self.store.ask(APPLIES_IN_MUNICIPALITY, {
-                "dokument": rdflib.URIRef(node.iri), "kommun": rdflib.URIRef(self.kommun.iri)}))
+            applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
             status = node.one(AG.status)
             text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
             cards.append(InstrumentCard(

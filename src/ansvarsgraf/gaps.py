@@ -160,17 +160,6 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 # --- SHACL warning shapes as SPARQL ----------------------------------------------------
 
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
-RELEVANT_IN_MUNICIPALITY = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-ASK WHERE {
-  { ?nod (org:subOrganizationOf|org:postIn)* ?kommun }
-  UNION { ?nod ag:party ?kommun } UNION { ?nod ag:party/org:hasMember ?kommun }
-  UNION { ?nod ag:party/org:subOrganizationOf+ ?kommun }
-  UNION { ?nod ag:addressedTo/org:subOrganizationOf* ?kommun }
-}"""
-
-
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
     """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint."""
@@ -211,7 +200,7 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
             if text not in by_focus[focus]:
                 by_focus[focus].append(text)
         for focus, texts in by_focus.items():
-            if not store.ask(RELEVANT_IN_MUNICIPALITY, {"nod": rdflib.URIRef(focus), "kommun": bindings["kommun"]}):
+            if not reader.catalog.organisations.concerns(focus, str(bindings["kommun"])):
                 continue
             (node,) = reader.describe(focus)
             act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \

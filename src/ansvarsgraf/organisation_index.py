@@ -1,0 +1,135 @@
+"""Where things apply: the organisation tree, parties, members and roles, read once per store.
+
+Every answer asks "does this duty's document apply in the municipality?", "who fills this
+statutory role here?" and "what is this actor's path up to its municipality?". In SPARQL
+these are transitive property paths joined with bound values, which Oxigraph evaluates by
+walking the path for every candidate (hundreds of milliseconds at national scale) and
+Virtuoso 7.2 evaluates differently from the spec when an end is bound through VALUES. The
+tree itself is small (tens of thousands of edges for the whole country), so it is read with
+two flat queries and walked in memory. `queries/ansvar-for-uppgift.rq` stays the reference
+definition of "applies"; tests/test_answer_engine.py checks that both agree everywhere.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .ids import local_id
+from .queries import query_text
+
+UNDER_DRAFTING = "https://w3id.org/ansvarsgraf/def#under_framtagande"
+
+
+@dataclass(frozen=True)
+class Named:
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DocumentValidity:
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    drafting: bool
+
+    def in_force(self, on_date: dt.date) -> bool:
+        return not self.drafting and in_period(self.valid_from, self.valid_until, on_date)
+
+
+def in_period(valid_from: dt.date | None, valid_until: dt.date | None, on_date: dt.date) -> bool:
+    return (valid_from is None or valid_from <= on_date) and (valid_until is None or valid_until >= on_date)
+
+
+def as_date(value) -> dt.date | None:
+    return dt.date.fromisoformat(str(value)) if value is not None else None
+
+
+class OrganisationIndex:
+    def __init__(self, store):
+        # relation → from → [to]; names of every node that is the target of an edge
+        self._edges: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._names: dict[str, str] = {}
+        for row in store.select(query_text("organisationstrad")):
+            source, target = str(row["fran"]), str(row["till"])
+            targets = self._edges[str(row["relation"])][source]
+            if target not in targets:
+                targets.append(target)
+            for node, name in ((source, row["franNamn"]), (target, row["namn"])):
+                if name is not None:
+                    self._names[node] = str(name)
+        for relation in self._edges.values():
+            for targets in relation.values():
+                targets.sort()  # a node with two parents takes the same path every time
+        self._fulfilled_by: dict[str, list[str]] = defaultdict(list)
+        for actor, roles in self._edges["fyller"].items():
+            for role in roles:
+                self._fulfilled_by[role].append(actor)
+        self._members_of = self._edges["medlem"]
+        # node → documents it is party to: directly, as a member of a party, or as the
+        # organisation above a party (a board signs for its municipality).
+        self._documents_of: dict[str, set[str]] = defaultdict(set)
+        for document, parties in self._edges["part"].items():
+            for party in parties:
+                for node in (party, *self._members_of.get(party, ()), *self.ancestors(party)):
+                    self._documents_of[node].add(document)
+        self._validity = {
+            str(row["dokument"]): DocumentValidity(as_date(row["fran"]), as_date(row["till"]),
+                                                   str(row["status"] or "") == UNDER_DRAFTING)
+            for row in store.select(query_text("dokumentgiltighet"))}
+
+    def name(self, iri: str) -> str:
+        return self._names.get(iri) or local_id(iri)
+
+    def _parents(self, iri: str, relations: tuple[str, ...]) -> list[str]:
+        return [p for r in relations for p in self._edges[r].get(iri, ())]
+
+    def ancestors(self, iri: str, relations: tuple[str, ...] = ("del",)) -> set[str]:
+        """Every node above this one (not the node itself) along the given relations."""
+        seen: set[str] = set()
+        todo = [iri]
+        while todo:
+            for parent in self._parents(todo.pop(), relations):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    def path(self, iri: str) -> list[Named]:
+        """The way up from an actor: post → unit → administration → board → municipality."""
+        path, current, seen = [], iri, {iri}
+        while True:
+            parents = self._parents(current, ("del", "befattning"))
+            if not parents or parents[0] in seen:
+                return path  # the top, or a cycle in the data (SHACL reports it; never hang here)
+            current = parents[0]
+            seen.add(current)
+            path.append(Named(current, self.name(current)))
+
+    def party_in(self, document: str, municipality: str) -> bool:
+        """The municipality is a party: directly, as a member of an association that is a
+        party, or through one of its boards or units."""
+        return document in self._documents_of.get(municipality, ())
+
+    def documents_in_force(self, municipality: str, on_date: dt.date) -> list[str]:
+        """The documents that apply in the municipality on the date."""
+        return sorted(d for d in self._documents_of.get(municipality, ()) if self._validity[d].in_force(on_date))
+
+    def applies(self, document: str, municipality: str, on_date: dt.date) -> bool:
+        validity = self._validity.get(document)
+        return validity is not None and validity.in_force(on_date) and self.party_in(document, municipality)
+
+    def fulfilled_by(self, role: str, municipality: str) -> list[Named]:
+        """Who fills a statutory role in the municipality: its own boards and units, or the
+        region it belongs to and the region's units."""
+        places = {municipality, *self._edges["region"].get(municipality, ())}
+        actors = [a for a in self._fulfilled_by.get(role, ()) if a in places or places & self.ancestors(a)]
+        return sorted((Named(a, self.name(a)) for a in set(actors)), key=lambda n: n.label)
+
+    def concerns(self, node: str, municipality: str) -> bool:
+        """Is this node part of the municipality's picture: one of its organisations, a
+        document it is party to, or a recommendation addressed to one of its organisations?"""
+        if node == municipality or municipality in self.ancestors(node, ("del", "befattning")):
+            return True
+        if self.party_in(node, municipality):
+            return True
+        return any(a == municipality or municipality in self.ancestors(a) for a in self._edges["mottagare"].get(node, ()))

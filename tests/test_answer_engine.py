@@ -1,0 +1,122 @@
+"""The answer engine walks the organisation tree in memory (organisation_index.py); the named
+SPARQL queries remain the reference definitions. These tests check that both give the same
+result for every task, municipality and date the data distinguishes, on every store, and
+that a whole answer is built from a bounded number of queries however many duties it has.
+"""
+
+import datetime as dt
+
+import pytest
+import rdflib
+
+from ansvarsgraf.answer import _DutyBuilder, answer_task, applicable_duties, catalog_for
+from ansvarsgraf.queries import query_text
+
+# Before the new Socialtjänstlag, the day it came into force, and after the agreements' revisions.
+DATES = [dt.date(2024, 6, 1), dt.date(2025, 7, 1), dt.date(2026, 11, 25)]
+
+# What "concerns a municipality" meant as SPARQL in the gap analysis before the index.
+CONCERNS = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+ASK WHERE {
+  { ?nod (org:subOrganizationOf|org:postIn)* ?kommun }
+  UNION { ?nod ag:party ?kommun } UNION { ?nod ag:party/org:hasMember ?kommun }
+  UNION { ?nod ag:party/org:subOrganizationOf+ ?kommun }
+  UNION { ?nod ag:addressedTo/org:subOrganizationOf* ?kommun }
+}"""
+
+
+def _municipalities(store):
+    return sorted(catalog_for(store).by_iri)
+
+
+def test_applicable_duties_agree_with_the_reference_query(store):
+    catalog = catalog_for(store)
+    compared = nonempty = 0
+    for kommun in _municipalities(store):
+        for on_date in DATES:
+            literal = rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)
+            for task in sorted(catalog.task_labels):
+                expected = {str(r["atagande"]) for r in store.select(query_text("ansvar-for-uppgift"), {
+                    "uppgift": rdflib.URIRef(task), "kommun": rdflib.URIRef(kommun), "datum": literal})}
+                found = set(applicable_duties(store, task, kommun, on_date))
+                assert found == expected, (task, kommun, on_date)
+                compared += 1
+                nonempty += bool(expected)
+    # The comparison means something only if the data has answers and differences to find.
+    assert nonempty > compared / 4
+
+
+def test_roles_paths_and_relevance_agree_with_sparql(store):
+    catalog = catalog_for(store)
+    index = catalog.organisations
+    roles = [str(r["roll"]) for r in store.select(query_text("lagstadgade-roller"))]
+    assert roles
+    filled = 0
+    for kommun in _municipalities(store):
+        for role in roles:
+            rows = store.select(query_text("roll-i-kommun"), {"roll": rdflib.URIRef(role), "kommun": rdflib.URIRef(kommun)})
+            expected = sorted({str(r["aktor"]) for r in rows})
+            assert sorted(n.iri for n in index.fulfilled_by(role, kommun)) == expected, (role, kommun)
+            filled += bool(expected)
+    assert filled
+    actors = sorted({str(r["nod"]) for r in store.select(query_text("lista-aktorer"))})
+    walked = 0
+    for actor in actors:
+        rows = store.select(query_text("organisationsvag"), {"aktor": rdflib.URIRef(actor)})
+        edges = {(str(r["barn"]), str(r["foralder"])) for r in rows}
+        steps = [n.iri for n in index.path(actor)]
+        # Each step is a parent of the one before it, and the path ends where the tree does.
+        assert set(zip([actor, *steps], steps)) <= edges, actor
+        assert not any(child == (steps[-1] if steps else actor) for child, _ in edges), actor
+        walked += len(steps) >= 2
+    assert walked
+    nodes = actors + sorted({str(r["nod"]) for r in store.select(query_text("lista-dokument"))})
+    for kommun in _municipalities(store):
+        for node in nodes:
+            expected = store.ask(CONCERNS, {"nod": rdflib.URIRef(node), "kommun": rdflib.URIRef(kommun)})
+            assert index.concerns(node, kommun) == expected, (node, kommun)
+
+
+class CountingStore:
+    """The store, counting the queries an answer sends."""
+
+    def __init__(self, store):
+        self.store, self.queries = store, 0
+
+    def select(self, query, bindings=None):
+        self.queries += 1
+        return self.store.select(query, bindings)
+
+    def ask(self, query, bindings=None):
+        self.queries += 1
+        return self.store.ask(query, bindings)
+
+
+def test_an_answer_takes_a_bounded_number_of_queries(store):
+    catalog = catalog_for(store)
+    # The task with the most applicable duties somewhere: the widest answer in the data.
+    widest = max(((t, k) for t in catalog.task_labels for k in _municipalities(store)),
+                 key=lambda tk: len(answer_task(store, tk[0], tk[1], DATES[-1]).duties))
+    duties = answer_task(store, *widest, DATES[-1]).duties
+    assert len(duties) >= 5
+    counting = CountingStore(store)
+    kommun = catalog.by_iri[widest[1]]
+    builder = _DutyBuilder(counting, catalog, kommun, DATES[-1])
+    rebuilt = builder.build_all([d.iri for d in duties])
+    assert [d.iri for d in rebuilt] == [d.iri for d in duties]
+    # describe ×3, succession chain ×2, versions, findings: independent of the number of duties
+    assert counting.queries <= 7, counting.queries
+
+
+def test_repeated_answers_are_equal_and_independent(store):
+    catalog = catalog_for(store)
+    kommun = _municipalities(store)[0]
+    task = sorted(catalog.task_labels)[0]
+    first = answer_task(store, task, kommun, DATES[-1]).as_dict()
+    second = answer_task(store, task, kommun, DATES[-1])
+    assert second.as_dict() == first
+    # Changing one answer (as a caller may) does not change the next.
+    second.duties.clear()
+    assert answer_task(store, task, kommun, DATES[-1]).as_dict() == first
