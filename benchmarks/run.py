@@ -4,9 +4,13 @@ For one size (see generate.py) it measures, on this machine:
 - load: parsing and checking every file (rdflib) and building the embedded store (pyoxigraph);
 - resident memory after loading;
 - start-up of `serve` on a prepared on-disk store (open + catalog);
-- `ask` latency p50/p95 in process (answer_task, the function the API calls);
-- `ask` over HTTP with 20 concurrent clients (uvicorn on 127.0.0.1), p50/p95/p99 and errors;
-- a load tool (wrk, Debian) at 20 and 100 connections for a bounded time, if installed;
+- `ask` latency p50/p95 in process (answer_task, the function the API calls), cold: the
+  answer cache is emptied before every call, so every answer is built from the store;
+- `ask` over HTTP with 20 concurrent clients against the real `ansvarsgraf serve --store DIR
+  --workers 2` in its own processes (as deployed), p50/p95/p99 and errors, on distinct
+  (task, municipality) pairs, so nearly every request misses the answer cache;
+- a load tool (wrk, Debian) at 20 and 100 connections for a bounded time, if installed,
+  cycling through 2000 distinct answer URLs (a realistic mix of cache misses and hits);
 - full SHACL validation (pySHACL) in a child process with a time limit;
 - validation of one changed agreement (the jurist's edit loop, reachable subgraph);
 - gap analysis for one municipality.
@@ -27,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +40,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from ansvarsgraf.answer import answer_task, catalog_for  # noqa: E402
+from ansvarsgraf.answer import _duties_on, answer_task, catalog_for  # noqa: E402
 from ansvarsgraf.dataset import DATA_DIR, load_data  # noqa: E402
 from ansvarsgraf.gaps import analyse  # noqa: E402
 from ansvarsgraf.paths import display_path  # noqa: E402
@@ -79,6 +82,7 @@ def _pairs(n: int, municipalities: int, seed: int = 7) -> list[tuple[str, str]]:
 def ask_in_process(store, pairs) -> list[float]:
     times = []
     for task, kommun in pairs:
+        _duties_on.cache_clear()  # cold: measure building the answer, not the cache
         _, seconds = timed(lambda: answer_task(store, task, kommun, DATE))
         times.append(seconds * 1000)
     return times
@@ -90,28 +94,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_http(store) -> tuple[str, object]:
-    import uvicorn
-
-    from ansvarsgraf.web.app import create_app
-
+def start_serve(store_dir: Path, workers: int) -> tuple[str, subprocess.Popen, float]:
+    """`ansvarsgraf serve --store DIR --workers N` as deployed; returns when it answers."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, access_log=False, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--store", str(store_dir),
+                                "--workers", str(workers), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    while time.perf_counter() - started < 300:
         try:
             urllib.request.urlopen(base + "/api/kommuner", timeout=5)
-            return base, server
+            return base, process, time.perf_counter() - started
         except OSError:
-            time.sleep(0.1)
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+    process.kill()
     raise RuntimeError("servern startade inte")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its children (the serve workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            todo += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:
+            continue
+    return total
 
 
 def ask_over_http(base: str, pairs, clients: int) -> tuple[list[float], int]:
     def one(pair):
         task, kommun = pair
-        url = f"{base}/api/answer?uppgift={task.rsplit('/', 1)[-1]}&kommun={kommun.rsplit('/', 1)[-1]}&datum={DATE}"
+        url = base + _answer_path(task, kommun)
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
@@ -126,13 +148,32 @@ def ask_over_http(base: str, pairs, clients: int) -> tuple[list[float], int]:
     return [t for t, _ in results], sum(1 for _, ok in results if not ok)
 
 
-def wrk(base: str, connections: int, seconds: int) -> dict | None:
-    """A real load tool against one answer URL; bounded in time, loopback only."""
+WRK_SCRIPT = """
+-- Cycle through many distinct answer URLs (a file of paths, one per line).
+local paths, i = {}, 0
+for line in io.lines(os.getenv("ANSVARSGRAF_WRK_PATHS")) do paths[#paths + 1] = line end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def _answer_path(task: str, kommun: str) -> str:
+    return f"/api/answer?uppgift={task.rsplit('/', 1)[-1]}&kommun={kommun.rsplit('/', 1)[-1]}&datum={DATE}"
+
+
+def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs) -> dict | None:
+    """A real load tool (wrk) on loopback, bounded in time, over many distinct answers."""
     if not shutil.which("wrk"):
+        print("  (wrk saknas: apt-get install wrk)", flush=True)
         return None
-    url = f"{base}/api/answer?uppgift=kalla-till-sip&kommun=gen-kommun-001&datum={DATE}"
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", url],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    script, paths = workdir / "wrk.lua", workdir / "wrk-paths.txt"
+    script.write_text(WRK_SCRIPT)
+    paths.write_text("\n".join(_answer_path(t, k) for t, k in pairs) + "\n")
+    env = {**__import__("os").environ, "ANSVARSGRAF_WRK_PATHS": str(paths)}
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                          "-s", str(script), base], capture_output=True, text=True, timeout=seconds + 30, env=env).stdout
     figures = {"connections": connections}
     for line in out.splitlines():
         parts = line.split()
@@ -189,22 +230,28 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int) -> 
     figures["rss_mb"] = round(rss_mb())
     _, figures["catalog_s"] = timed(lambda: catalog_for(store))
 
-    disk = workdir / "store"
-    OxigraphStore.from_loaded(loaded, disk)._store.flush()
-    reopened, figures["startup_s"] = timed(lambda: catalog_for(OxigraphStore(ox.Store(str(disk)))))
-    del reopened
-
     municipalities = 290
     times = ask_in_process(store, _pairs(requests, municipalities))
     figures["ask_in_process_ms"] = {"p50": round(percentile(times, 0.5), 1), "p95": round(percentile(times, 0.95), 1)}
 
-    base, server = start_http(store)
-    http_times, errors = ask_over_http(base, _pairs(requests, municipalities, seed=8), clients=20)
-    figures["ask_http_20_clients_ms"] = {"p50": round(percentile(http_times, 0.5), 1), "p95": round(percentile(http_times, 0.95), 1),
-                                         "p99": round(percentile(http_times, 0.99), 1), "errors": errors}
-    if wrk_seconds:
-        figures["wrk"] = [wrk(base, c, wrk_seconds) for c in (20, 100)]
-    server.should_exit = True
+    disk = workdir / "store"
+    prepared = OxigraphStore.from_loaded(loaded, disk)
+    prepared._store.flush()
+    del prepared  # closed: the serve processes open it read-only
+    reopened, figures["open_and_catalog_s"] = timed(lambda: catalog_for(OxigraphStore(ox.Store.read_only(str(disk)))))
+    del reopened
+    base, server, figures["startup_s"] = start_serve(disk, workers=2)
+    try:
+        http_times, errors = ask_over_http(base, _pairs(requests, municipalities, seed=8), clients=20)
+        figures["ask_http_20_clients_ms"] = {"p50": round(percentile(http_times, 0.5), 1), "p95": round(percentile(http_times, 0.95), 1),
+                                             "p99": round(percentile(http_times, 0.99), 1), "errors": errors}
+        if wrk_seconds:
+            mix = _pairs(2000, municipalities, seed=9)
+            figures["wrk"] = [wrk(base, c, wrk_seconds, workdir, mix) for c in (20, 100)]
+        figures["serve_rss_mb"] = round(tree_rss_mb(server.pid))
+    finally:
+        server.terminate()
+        server.wait(30)
 
     changed = {display_path(CHANGED_AGREEMENT)}
     _, first = timed(lambda: validate(loaded, DATE, only_files=changed, focused=True))
@@ -223,8 +270,9 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int) -> 
 def table(results: list[dict]) -> str:
     rows = [("genererade tripler", "generated_triples"), ("tripler i lagret", "store_triples"),
             ("läsa och kontrollera filerna (s)", "parse_s"), ("bygga inbyggt lager (s)", "store_build_s"),
-            ("minne efter laddning (MB)", "rss_mb"), ("start av serve på förberett lager (s)", "startup_s"),
-            ("ask p50 / p95 i processen (ms)", "ask_in_process_ms"), ("ask p50 / p95 / p99 över HTTP, 20 klienter (ms)", "ask_http_20_clients_ms"),
+            ("minne efter laddning (MB)", "rss_mb"), ("start av serve på förberett lager, 2 processer (s)", "startup_s"),
+            ("minne för serve, alla processer (MB)", "serve_rss_mb"),
+            ("ask p50 / p95 i processen, kallt (ms)", "ask_in_process_ms"), ("ask p50 / p95 / p99 över HTTP, 20 klienter (ms)", "ask_http_20_clients_ms"),
             ("validera en ändrad överenskommelse (s)", "validate_one_agreement_s"), ("luckanalys, en kommun (s)", "gaps_one_municipality_s"),
             ("full SHACL-validering (s)", "full_validation"), ("wrk 20 / 100 anslutningar (req/s, p99)", "wrk")]
     lines = ["| mått | " + " | ".join(r["size"] for r in results) + " |", "|---|" + "---|" * len(results)]

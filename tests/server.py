@@ -25,10 +25,10 @@ def stop(process: subprocess.Popen, grace_s: float = 10) -> None:
 
 
 @contextmanager
-def running_server(log_path: Path):
+def running_server(log_path: Path, *options: str):
     port = free_port()
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port), *options],
                                    stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:

@@ -162,6 +162,27 @@ class Answer:
 # Catalog: what every answer needs and that changes only when data changes
 # ---------------------------------------------------------------------------
 
+class DescribedNodes:
+    """What answers have read about nodes, kept for later answers on the same store.
+
+    Bearers, instruments, sources and provisions recur across answers (a regional agreement
+    is in every answer in its region), so a new answer mostly reads only its own duties.
+    The data behind a store does not change while it is served. Each kind is bounded: an
+    oversized one is replaced by an empty dict (not cleared), so a builder still working
+    with the old one in another thread keeps what it read.
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.kinds: dict[str, dict] = {"nodes": {}, "chains": {}, "versions": {}, "findings": {}}
+
+    def current(self, kind: str) -> dict:
+        if len(self.kinds[kind]) > self.LIMIT:
+            self.kinds[kind] = {}
+        return self.kinds[kind]
+
+
 @dataclass
 class Catalog:
     matcher: TaskMatcher
@@ -171,6 +192,7 @@ class Catalog:
     municipalities: dict[str, Ref]  # folded name → municipality
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
+    described: DescribedNodes = field(default_factory=DescribedNodes)
 
     @cached_property
     def by_iri(self) -> dict[str, Ref]:
@@ -334,7 +356,7 @@ def applicable_duties(store: GraphStore, task_iri: str, municipality_iri: str, o
     documents = catalog.organisations.documents_in_force(municipality_iri, on_date)
     if documents:
         rows += store.select(query_text("ataganden-for-uppgifter"), {
-            "task": [rdflib.URIRef(t) for t in tasks], "dokument": [rdflib.URIRef(d) for d in documents]})
+            ("dokument", "task"): [(rdflib.URIRef(d), rdflib.URIRef(t)) for d in documents for t in tasks]})
     return sorted({str(r["atagande"]) for r in rows if in_period(as_date(r["fran"]), as_date(r["till"]), on_date)})
 
 
@@ -370,6 +392,10 @@ class _Node:
                 self.values[prop].append(value)
             if row["namn"] is not None:
                 self.labels[str(value)] = str(row["namn"])
+        # RDF values have no order and engines return rows in different orders: sort, so
+        # every store gives the same answer, byte for byte.
+        for values in self.values.values():
+            values.sort(key=lambda v: (str(v), getattr(v, "language", None) or ""))
 
     def one(self, prop) -> rdflib.term.Node | None:
         values = self.values.get(str(prop))
@@ -417,10 +443,11 @@ class _DutyBuilder:
         self.catalog = catalog
         self.kommun = kommun
         self.on_date = on_date
-        self._nodes: dict[str, _Node] = {}
-        self._chains: dict[str, list[dict]] = {}     # cited provision → succession rows
-        self._versions: dict[str, list[dict]] = {}   # provision → dated wordings
-        self._findings: dict[str, list[dict]] = {}   # node → audit findings about it
+        shared = catalog.described
+        self._nodes: dict[str, _Node] = shared.current("nodes")
+        self._chains: dict[str, list[dict]] = shared.current("chains")      # cited provision → succession rows
+        self._versions: dict[str, list[dict]] = shared.current("versions")  # provision → dated wordings
+        self._findings: dict[str, list[dict]] = shared.current("findings")  # node → audit findings about it
 
     def describe(self, *iris: str) -> list[_Node]:
         missing = [i for i in dict.fromkeys(iris) if i not in self._nodes]
@@ -438,10 +465,10 @@ class _DutyBuilder:
         missing = [i for i in dict.fromkeys(iris) if i not in cache]
         if not missing:
             return
-        for iri in missing:
-            cache[iri] = []
+        grouped: dict[str, list] = {iri: [] for iri in missing}
         for row in self.store.select(query_text(query), {variable: [rdflib.URIRef(i) for i in missing]}):
-            cache[str(row[variable])].append(row)
+            grouped[str(row[variable])].append(row)
+        cache.update(grouped)  # published whole: another thread never sees a half-filled entry
 
     def prefetch(self, duty_iris: list[str]) -> None:
         duties = self.describe(*duty_iris)

@@ -1,4 +1,4 @@
-"""The command line: validate, ask, export (and, as the product grows, serve and more).
+"""The command line: validate, ask, gaps, query, export, prepare, serve and load.
 
 Every command prints Swedish for people and, with --json, JSON for programs. Exit codes:
 0 fine, 1 violations or nothing found where an answer was required, 2 bad input.
@@ -15,6 +15,7 @@ from .dataset import DATA_DIR, load_data
 from .errors import DataLoadError
 from .privacy import PersonalDataError
 from .paths import display_path
+from .store import NotAPreparedStoreError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    except (UserInputError, UnknownMunicipalityError, UnknownTaskError, PersonalDataError) as exc:
+    except (UserInputError, UnknownMunicipalityError, UnknownTaskError, PersonalDataError, NotAPreparedStoreError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
 
@@ -80,7 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     _endpoint_option(p)
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--store", type=Path, help="ett förberett lager på disk (se prepare; eller ANSVARSGRAF_STORE)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="antal API-processer; fler än en delar ett lager på disk (standard 1)")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser("prepare", help="kontrollera data och bygg ett lager på disk för serve --store")
+    p.add_argument("store", type=Path, help="mappen för lagret (ersätts först när det nya är klart)")
+    p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar (standard: all data)")
+    p.set_defaults(run=_prepare)
 
     p = sub.add_parser("query", help="kör en namngiven SPARQL-fråga ur queries/")
     _endpoint_option(p)
@@ -218,18 +227,50 @@ def _gaps(args) -> int:
 
 
 def _serve(args) -> int:
-    import logging
+    import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
-    from .store import open_store
-    from .web.app import create_app
+    from .answer import catalog_for
+    from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_prepared_store, open_store, prepare_store
+    from .web.app import LOG_CONFIG, create_app
 
-    # Our own access log: path without query string, status, time, resolved task. uvicorn's
-    # access log is off because it writes the full request line.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(open_store(args.endpoint))
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    if args.workers < 1:
+        raise UserInputError("--workers ska vara minst 1")
+    options = dict(host=args.host, port=args.port, access_log=False, log_config=LOG_CONFIG)
+    if args.workers == 1:
+        store = open_store(args.endpoint, prepared=args.store)
+        catalog_for(store)  # warm up before the first request
+        uvicorn.run(create_app(store), **options)
+        return 0
+    # Several processes: each opens the same store. Without a server or a prepared store,
+    # the data is checked and prepared on disk once, here, for this run only.
+    temporary = None
+    if args.endpoint:
+        os.environ[ENDPOINT_ENV] = args.endpoint
+    else:
+        if args.store is None:
+            temporary = Path(tempfile.mkdtemp(prefix="ansvarsgraf-lager-"))
+            args.store = temporary / "lager"
+            prepare_store(args.store)
+        else:
+            open_prepared_store(args.store)  # say what is wrong now, not once per worker
+        os.environ[PREPARED_STORE_ENV] = str(args.store.resolve())
+    try:
+        uvicorn.run("ansvarsgraf.web.app:app_from_environment", factory=True, workers=args.workers, **options)
+    finally:
+        if temporary:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return 0
+
+
+def _prepare(args) -> int:
+    from .store import prepare_store
+
+    store = prepare_store(args.store, args.paths or None)
+    print(f"Lagret {args.store} är klart: {len(store)} tripler. Starta med `ansvarsgraf serve --store {args.store}`.")
     return 0
 
 

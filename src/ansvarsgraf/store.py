@@ -37,7 +37,8 @@ WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
     """Insert VALUES for the given variables right inside the query's first WHERE block.
 
-    A variable bound to a list gets one row per value (an IN-list without string pasting).
+    A variable bound to a list gets one row per value (an IN-list without string pasting);
+    a tuple of variables bound to a list of tuples becomes one VALUES table of combinations.
     """
     if not bindings:
         return query
@@ -46,14 +47,35 @@ def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
         raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
     blocks = []
     for name, value in bindings.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(f"ogiltigt variabelnamn {name!r}")
+        if isinstance(name, tuple):
+            blocks.append(_values_table(name, value))
+            continue
+        _check_name(name)
         values = [value] if isinstance(value, Node) else list(value)
-        if any(not isinstance(v, (rdflib.URIRef, rdflib.Literal)) for v in values):
-            raise ValueError(f"värdet för ?{name} måste vara en IRI eller en literal")
-        rendered = " ".join(v.n3() for v in values) if values else ""
+        rendered = " ".join(_term(name, v) for v in values)
         blocks.append(f"VALUES ?{name} {{ {rendered} }}")
     return query[: match.end()] + "\n  " + "\n  ".join(blocks) + "\n" + query[match.end():]
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"ogiltigt variabelnamn {name!r}")
+
+
+def _term(name: str, value) -> str:
+    if not isinstance(value, (rdflib.URIRef, rdflib.Literal)):
+        raise ValueError(f"värdet för ?{name} måste vara en IRI eller en literal")
+    return value.n3()
+
+
+def _values_table(names: tuple[str, ...], rows) -> str:
+    """VALUES (?a ?b) { (…) … }: the combinations to look up, as one table. Engines plan
+    one table of pairs far better than two lists they must join (Oxigraph: 0.4 ms vs 2.3 ms
+    for a municipality's documents × a task and its narrower tasks)."""
+    for name in names:
+        _check_name(name)
+    rendered = " ".join("(" + " ".join(_term(n, v) for n, v in zip(names, row, strict=True)) + ")" for row in rows)
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ {rendered} }}"
 
 
 class OxigraphStore:
@@ -112,18 +134,64 @@ def open_embedded_store(paths: list[Path] | None = None) -> OxigraphStore:
     return OxigraphStore.from_loaded(load_data(paths))
 
 
+class NotAPreparedStoreError(ValueError):
+    pass
+
+
+def prepare_store(target: Path, paths: list[Path] | None = None) -> OxigraphStore:
+    """Check every file, then build an on-disk store at `target` for `serve --store`.
+
+    Several API processes open one prepared store read-only (start-up is then an open, not
+    a load). The store is built beside the target and swapped in only when complete, so a
+    broken file (DataLoadError, with file and line) or a crash leaves the previous store as
+    it was, and a reader never opens half a store.
+    """
+    import os
+    import shutil
+
+    loaded = load_data(paths)  # raises before anything on disk is touched
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.bygger-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    store = OxigraphStore.from_loaded(loaded, building)
+    store._store.flush()
+    del store
+    previous = target.with_name(f".{target.name}.forra-{os.getpid()}")
+    if target.exists():
+        target.rename(previous)
+    building.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+    return open_prepared_store(target)
+
+
+def open_prepared_store(path: Path) -> OxigraphStore:
+    """Open a store made by `ansvarsgraf prepare`, read-only (many processes may share it)."""
+    path = Path(path)
+    if not (path / "CURRENT").exists():
+        raise NotAPreparedStoreError(f"{path} är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
+    store = ox.Store.read_only(str(path))
+    if not store.contains_named_graph(ox.NamedNode(str(graph_name("ontology")))):
+        raise NotAPreparedStoreError(f"{path} saknar ontologin och är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
+    return OxigraphStore(store)
+
+
 ENDPOINT_ENV = "ANSVARSGRAF_ENDPOINT"
 UPDATE_ENDPOINT_ENV = "ANSVARSGRAF_UPDATE_ENDPOINT"
+PREPARED_STORE_ENV = "ANSVARSGRAF_STORE"
 
 
-def open_store(endpoint: str | None = None, update_endpoint: str | None = None) -> GraphStore:
+def open_store(endpoint: str | None = None, update_endpoint: str | None = None,
+               prepared: Path | None = None) -> GraphStore:
     """The configured store: a SPARQL server when an endpoint is given (argument or
-    ANSVARSGRAF_ENDPOINT), else the bundled data in the embedded store."""
+    ANSVARSGRAF_ENDPOINT), else a prepared on-disk store (argument or ANSVARSGRAF_STORE),
+    else the bundled data in an in-memory embedded store."""
     import os
 
     endpoint = endpoint or os.environ.get(ENDPOINT_ENV)
     if not endpoint:
-        return open_embedded_store()
+        prepared = prepared or os.environ.get(PREPARED_STORE_ENV)
+        return open_prepared_store(Path(prepared)) if prepared else open_embedded_store()
     from .remote_store import SparqlEndpointStore
 
     return SparqlEndpointStore(endpoint, update_endpoint or os.environ.get(UPDATE_ENDPOINT_ENV))

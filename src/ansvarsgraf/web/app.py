@@ -59,6 +59,33 @@ def create_app(store: GraphStore) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one worker of `serve --workers N`: each worker process opens the store that
+    `serve` named in the environment (ANSVARSGRAF_ENDPOINT or ANSVARSGRAF_STORE) and builds
+    its catalog before it takes requests, so no user waits for the warm-up."""
+    from ..answer import catalog_for
+    from ..store import open_store
+
+    store = open_store()
+    catalog_for(store)
+    return create_app(store)
+
+
+# uvicorn applies this in every worker process. Our access log (ansvarsgraf.access) at INFO;
+# uvicorn's access log off, since it writes the full request line with its query string.
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "ansvarsgraf": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    },
+}
+
+
 def _swedish(error: dict) -> str:
     kind = error.get("type", "")
     if kind == "missing":

@@ -1,0 +1,82 @@
+"""A prepared on-disk store (`ansvarsgraf prepare`) shared read-only by several API processes
+(`serve --store DIR --workers N`): built whole or not at all, and answering as the
+in-memory store does."""
+
+import datetime as dt
+import json
+import re
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ansvarsgraf.cli import main
+from ansvarsgraf.paths import DATA_DIR
+from ansvarsgraf.store import NotAPreparedStoreError, open_prepared_store
+from datafiles import FORUM_ID, write_broken_forum, write_forum
+from server import running_server
+
+SKOS_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+def _forum_names(target):
+    store = open_prepared_store(target)
+    rows = store.select(f"SELECT ?n WHERE {{ <https://w3id.org/ansvarsgraf/id/{FORUM_ID}> <{SKOS_LABEL}> ?n }}")
+    return [str(r["n"]) for r in rows], len(store)
+
+
+def test_prepare_replaces_the_store_whole_and_a_broken_file_changes_nothing(tmp_path, capsys):
+    target, extra = tmp_path / "lager", tmp_path / "extra.yaml"
+    write_forum(extra, "Första versionen")
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    assert _forum_names(target)[0] == ["Första versionen"]
+    write_forum(extra, "Andra versionen")
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    names, size = _forum_names(target)
+    assert names == ["Andra versionen"] and size > 10000
+    write_broken_forum(extra)
+    capsys.readouterr()
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 1
+    assert "extra.yaml:3" in capsys.readouterr().err  # the file and line of the error
+    assert _forum_names(target) == (names, size)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extra.yaml", "lager"]  # nothing half-built left
+
+
+def test_a_folder_that_is_not_a_store_is_refused_clearly(tmp_path, capsys):
+    with pytest.raises(NotAPreparedStoreError):
+        open_prepared_store(tmp_path)
+    assert main(["serve", "--store", str(tmp_path), "--port", "9"]) == 2
+    assert "ansvarsgraf prepare" in capsys.readouterr().err
+
+
+def test_two_workers_share_one_prepared_store_and_answer_as_in_memory(tmp_path, loaded):
+    from ansvarsgraf.answer import answer_task
+    from ansvarsgraf.store import OxigraphStore
+
+    store = OxigraphStore.from_loaded(loaded)
+
+    target = tmp_path / "lager"
+    assert main(["prepare", str(target)]) == 0
+    log = tmp_path / "serve.log"
+    with running_server(log, "--store", str(target), "--workers", "2") as base:
+        def get(path):
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                return json.loads(response.read())
+
+        path = "/api/answer?uppgift=kalla-till-sip&kommun=timra-kommun&datum=2026-03-01"
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(get, [path] * 40))
+        expected = answer_task(store, "https://w3id.org/ansvarsgraf/id/kalla-till-sip",
+                               "https://w3id.org/ansvarsgraf/id/timra-kommun", dt.date(2026, 3, 1)).as_dict()
+        assert all(a == json.loads(json.dumps(expected)) for a in answers)
+        question = "Vem kallar till SIP för Kalle Karlsson 121212-1212?"
+        request = urllib.request.Request(base + "/api/ask", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"fraga": question, "kommun": "Timrå"}).encode())
+        try:
+            urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 422
+    text = log.read_text(encoding="utf-8")
+    assert len(set(re.findall(r"Started server process \[(\d+)\]", text))) == 2
+    assert "GET /api/answer 200" in text  # our access log works in every worker
+    assert "Kalle" not in text and "121212" not in text
