@@ -16,7 +16,7 @@ repealed citations.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import rdflib
 from rapidfuzz import fuzz, process
@@ -27,7 +27,7 @@ from .organisation_index import OrganisationIndex, as_date, in_period
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
 from .privacy import refuse_identity_numbers
 from .queries import query_text
-from .store import GraphStore
+from .store import GraphStore, per_data_version
 
 AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
@@ -234,7 +234,7 @@ def fold(name: str) -> str:
     return text.translate(str.maketrans("åäöé", "aaoe")).strip()
 
 
-@lru_cache(maxsize=8)
+@per_data_version(maxsize=8)
 def catalog_for(store: GraphStore) -> Catalog:
     labels: dict[str, list[str]] = defaultdict(list)
     pref: dict[str, str] = {}
@@ -331,14 +331,14 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     return answer
 
 
-@lru_cache(maxsize=4096)
+@per_data_version(maxsize=4096)
 def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
                ) -> tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]:
     """The duties that apply (and, when none does, the statutory starting point).
 
-    Cached per store, task, municipality and date: the data behind a store does not change
-    while it is served (a new `load` means a new process or store). Callers share these
-    objects and must not change them; `Answer.as_dict()` copies.
+    Cached per store, data version, task, municipality and date (a new `load` into a SPARQL
+    server changes the version). Callers share these objects and must not change them;
+    `Answer.as_dict()` copies.
     """
     catalog = catalog_for(store)
     builder = _DutyBuilder(store, catalog, catalog.municipality(municipality_iri), on_date)

@@ -141,6 +141,7 @@ def _load(args) -> int:
                 if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
                     store.drop_graph(stale)
                     print(f"borttagen: <{stale}> (filen finns inte längre)")
+        print(f"dataversion {store.mark_published()}: API-processerna läser om grafen inom {store.version_check_s:g} s")
     except RemoteStoreError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1

@@ -24,7 +24,7 @@ from rdflib.namespace import RDF, SH, SKOS
 
 from .answer import Ref, _DutyBuilder, _local, catalog_for
 from .paths import QUERIES_DIR
-from .store import GraphStore
+from .store import GraphStore, per_data_version
 from .validation import load_shapes
 
 RULES_DIR = QUERIES_DIR / "luckor"
@@ -91,7 +91,7 @@ def rules(folder: Path = RULES_DIR) -> tuple[Rule, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=64)
+@per_data_version(maxsize=64)
 def analyse_cached(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
     """The web page links answers to gaps; the analysis only changes with the data."""
     return analyse(store, municipality_iri, on_date)

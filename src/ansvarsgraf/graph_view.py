@@ -10,7 +10,6 @@ and into the table that keyboard and screen-reader users get instead of the canv
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import rdflib
 
@@ -18,7 +17,7 @@ from .ids import local_id
 from .answer import Answer
 from .gaps import GapReport
 from .queries import query_text
-from .store import GraphStore
+from .store import GraphStore, per_data_version
 
 AG = "https://w3id.org/ansvarsgraf/def#"
 ELI = "http://data.europa.eu/eli/ontology#"
@@ -90,7 +89,7 @@ class UnknownNodeError(LookupError):
     pass
 
 
-@lru_cache(maxsize=4)
+@per_data_version(maxsize=4)
 def property_names(store: GraphStore) -> dict[str, str]:
     """Swedish names of properties and classes (rdfs:label@sv in the ontology)."""
     return {str(r["term"]): str(r["namn"]) for r in store.select(query_text("egenskapsnamn"))}

@@ -26,6 +26,13 @@ from .store import Row, bind
 
 MAX_UPDATE_TRIPLES = 50_000  # per request; a larger graph is sent as DROP + several INSERTs
 
+# `load` ends by writing a new data version here; API processes that cache what they derive
+# from the data (catalog, answers, gap reports) check it and rebuild when it changes.
+VERSION_GRAPH = "urn:ansvarsgraf:dataversion"
+VERSION_NODE = "urn:ansvarsgraf:data"
+VERSION_QUERY = f"SELECT ?version WHERE {{ <{VERSION_NODE}> <http://purl.org/dc/terms/identifier> ?version }}"
+VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
+
 
 class RemoteStoreError(RuntimeError):
     """The SPARQL server could not be reached or refused the request."""
@@ -41,6 +48,10 @@ class SparqlEndpointStore:
         self.timeout_s = timeout_s
         self._credentials = (user, password) if user else None
         self._digest = digest  # Virtuoso's authenticated endpoint uses HTTP digest
+        import os
+
+        self.version_check_s = float(os.environ.get(VERSION_CHECK_ENV, "10"))
+        self._version: tuple[float, str] | None = None  # (checked at, version)
 
     def __repr__(self) -> str:
         return f"SparqlEndpointStore({self.query_url!r})"
@@ -146,6 +157,32 @@ class SparqlEndpointStore:
         self.update(first)
         for chunk in chunks[1:]:
             self.update(f"INSERT DATA {{ GRAPH <{name}> {{\n" + "\n".join(chunk) + "\n} }")
+
+    def data_version(self) -> str:
+        """The version `load` last published; asked at most every version_check_s seconds, so
+        answers are at most that much behind a new load."""
+        import time
+
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] >= self.version_check_s:
+            rows = self.select(VERSION_QUERY)
+            self._version = (now, max((str(r["version"]) for r in rows), default=""))
+        return self._version[1]
+
+    def mark_published(self) -> str:
+        """Write a new data version (after every graph of a load is in place)."""
+        import datetime as dt
+        import uuid
+
+        version = uuid.uuid4().hex
+        graph = rdflib.Graph()
+        node = rdflib.URIRef(VERSION_NODE)
+        graph.add((node, rdflib.DCTERMS.identifier, rdflib.Literal(version)))
+        graph.add((node, rdflib.DCTERMS.modified, rdflib.Literal(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                                                  datatype=rdflib.XSD.dateTime)))
+        self.replace_graph(VERSION_GRAPH, graph)
+        self._version = None
+        return version
 
     def graph_names(self) -> list[str]:
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

@@ -10,6 +10,7 @@ from rdflib terms (which escape literals and IRIs), so the same query text runs 
 engine and no user text is ever pasted into a query.
 """
 
+import functools
 import re
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -55,6 +56,31 @@ def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
         rendered = " ".join(_term(name, v) for v in values)
         blocks.append(f"VALUES ?{name} {{ {rendered} }}")
     return query[: match.end()] + "\n  " + "\n  ".join(blocks) + "\n" + query[match.end():]
+
+
+def data_version(store) -> str:
+    """Which version of the data the store holds. An embedded store never changes while it is
+    served; a SPARQL server changes when `ansvarsgraf load` publishes (SparqlEndpointStore
+    reads the marker that load writes, at most every few seconds)."""
+    version = getattr(store, "data_version", None)
+    return version() if version else ""
+
+
+def per_data_version(maxsize: int):
+    """lru_cache for functions of a store, keyed also by the store's data version: what is
+    derived from the data (catalog, answers, gap reports) is rebuilt after a new load."""
+    def decorate(function):
+        @functools.lru_cache(maxsize=maxsize)
+        def keyed(store, version, *args):
+            return function(store, *args)
+
+        @functools.wraps(function)
+        def cached(store, *args):
+            return keyed(store, data_version(store), *args)
+
+        cached.cache_clear = keyed.cache_clear
+        return cached
+    return decorate
 
 
 def _check_name(name: str) -> None:

@@ -1,0 +1,80 @@
+"""API processes in front of a SPARQL server cache what they derive from the data (catalog,
+answers, gap reports). A new `ansvarsgraf load` writes a new data version, and the caches
+follow it: the next answer after the check interval is built from the new data."""
+
+import datetime as dt
+import textwrap
+
+import pytest
+
+from ansvarsgraf.answer import answer_task
+from ansvarsgraf.cli import main
+from ansvarsgraf.remote_store import SparqlEndpointStore
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+TASK, KOMMUN, DATE = ID + "kalla-till-sip", ID + "timra-kommun", dt.date(2026, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def fresh_server(tmp_path_factory):
+    """A server of its own: this test changes the data, which others must not see."""
+    from sparql_servers import load_into, oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-version")) as endpoints:
+        load_into(endpoints)
+        yield endpoints
+
+
+def _routine(path, status):
+    path.write_text(textwrap.dedent(f"""
+        - id: versionsprov-rutin
+          typ: Rutin
+          namn: Provrutin för dataversioner
+          parter: [timra-kommun]
+          status: {status}
+          giltig_från: 2020-01-01
+          källa: kalla-timra-2020-s3.3
+          åtaganden:
+            - id: versionsprov-atagande
+              typ: Åtagande
+              bärare: timra-socialforvaltningen
+              uppgift: kalla-till-sip
+              del: sammankallar
+              modalitet: ska
+              beskrivning: Provåtagande som bara finns i den andra laddningen.
+              källa: kalla-timra-2020-s3.3
+        """).lstrip(), encoding="utf-8")
+
+
+def _duties(store):
+    return {d.iri for d in answer_task(store, TASK, KOMMUN, DATE).duties}
+
+
+def test_a_new_load_reaches_running_api_processes(fresh_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0")  # check on every request here
+    store = SparqlEndpointStore(fresh_server["query"])
+    before = _duties(store)
+    version = store.data_version()
+    assert before and version
+
+    extra = tmp_path / "versionsprov.yaml"
+    publish = ["load", str(extra), "--endpoint", fresh_server["query"], "--update-endpoint", fresh_server["update"]]
+    _routine(extra, "gällande")
+    assert main(publish) == 0
+    assert store.data_version() != version
+    assert _duties(store) == before | {ID + "versionsprov-atagande"}
+
+    _routine(extra, "under_framtagande")  # a draft gives no duties yet
+    assert main(publish) == 0
+    assert _duties(store) == before
+
+
+def test_between_checks_the_cached_version_is_used(fresh_server, monkeypatch):
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "3600")
+    store = SparqlEndpointStore(fresh_server["query"])
+    version = store.data_version()
+    published = SparqlEndpointStore(fresh_server["query"], fresh_server["update"]).mark_published()
+    assert published != version
+    assert store.data_version() == version  # not asked again within the interval
+    store.version_check_s = 0
+    assert store.data_version() == published
