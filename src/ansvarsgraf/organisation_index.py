@@ -65,6 +65,7 @@ class OrganisationIndex:
             for role in roles:
                 self._fulfilled_by[role].append(actor)
         self._members_of = self._edges["medlem"]
+        self._inverse: dict[tuple, dict[str, list[str]]] = {}
         # node → documents it is party to: directly, as a member of a party, or as the
         # organisation above a party (a board signs for its municipality).
         self._documents_of: dict[str, set[str]] = defaultdict(set)
@@ -109,6 +110,32 @@ class OrganisationIndex:
         """The municipality is a party: directly, as a member of an association that is a
         party, or through one of its boards or units."""
         return document in self._documents_of.get(municipality, ())
+
+    def documents_with_party(self, municipality: str) -> list[str]:
+        """The documents the municipality is party to, whatever their dates or status."""
+        return sorted(self._documents_of.get(municipality, ()))
+
+    def below(self, municipality: str, relations: tuple[str, ...] = ("del", "befattning")) -> list[str]:
+        """The municipality and every node under it along the given relations."""
+        children: dict[str, list[str]] = self._children(relations)
+        found, todo = {municipality}, [municipality]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return sorted(found)
+
+    def _children(self, relations: tuple[str, ...]) -> dict[str, list[str]]:
+        key = ("barn", relations)
+        if key not in self._inverse:
+            inverse: dict[str, list[str]] = defaultdict(list)
+            for relation in relations:
+                for child, parents in self._edges[relation].items():
+                    for parent in parents:
+                        inverse[parent].append(child)
+            self._inverse[key] = inverse
+        return self._inverse[key]
 
     def documents_in_force(self, municipality: str, on_date: dt.date) -> list[str]:
         """The documents that apply in the municipality on the date."""
