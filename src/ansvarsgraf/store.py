@@ -144,10 +144,17 @@ class OxigraphStore:
 def _to_rdflib(term) -> Node | None:
     if term is None:
         return None
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)  # never cached: blank nodes are local to one result
+    return _named_or_literal(term)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _named_or_literal(term) -> Node:
+    """IRIs and literals recur across answers (labels, types, concepts); building an rdflib
+    Literal costs more than the query row it came in, so each distinct term is built once."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
