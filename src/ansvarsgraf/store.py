@@ -7,10 +7,15 @@ a remote store speaks the SPARQL 1.1 protocol to any server.
 
 Parameters are bound by injecting a VALUES block after the query's first `WHERE {`, built
 from rdflib terms (which escape literals and IRIs), so the same query text runs on every
-engine and no user text is ever pasted into a query.
+engine and no user text is ever pasted into a query (a SPARQL server gets them in a form it
+evaluates right, see remote_store.bind_for_server).
+
+Rows come back in the same order from every store (in_canonical_order).
 """
 
 import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -33,6 +38,87 @@ class GraphStore(Protocol):
 
 WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
+# A query's IRIs, comments and string literals (a '#' in an IRI or a quote in a comment is
+# neither a comment nor a string).
+SPARQL_TOKENS = re.compile(r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<comment>\#[^\n]*)|(?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b(.*?)(?:\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)", re.IGNORECASE | re.DOTALL)
+_ORDER_KEY = re.compile(r"\s*(?:(ASC|DESC)\s*\(\s*\?(\w+)\s*\)|\?(\w+))", re.IGNORECASE)
+_NUMERIC = {str(rdflib.XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
+                                          "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                          "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+@lru_cache(maxsize=256)
+def _order_keys(query: str) -> tuple[tuple[str, bool], ...] | None:
+    """The (variable, descending) keys of the query's last ORDER BY, () without one, or None
+    when it orders by something other than plain variables (then the server's order stands)."""
+    code = SPARQL_TOKENS.sub(lambda m: " " if m.group("iri") is None else m.group(0), query)
+    clauses = _ORDER_BY.findall(code)
+    if not clauses:
+        return ()
+    clause, keys, position = clauses[-1].strip(), [], 0
+    while position < len(clause):
+        match = _ORDER_KEY.match(clause, position)
+        if not match:
+            return None
+        keys.append((match.group(2) or match.group(3), (match.group(1) or "").upper() == "DESC"))
+        position = match.end()
+        while position < len(clause) and clause[position].isspace():
+            position += 1
+    return tuple(keys)
+
+
+def _term_key(term: Node | None) -> tuple:
+    """SPARQL's order of terms (unbound, blank node, IRI, literal; numbers by value)."""
+    if term is None:
+        return (0,)
+    if isinstance(term, rdflib.BNode):
+        return (1,)  # labels differ between stores
+    if isinstance(term, rdflib.URIRef):
+        return (2, str(term))
+    if term.datatype is not None and str(term.datatype) in _NUMERIC:
+        try:
+            return (3, 0, Decimal(str(term)), "")
+        except InvalidOperation:
+            pass
+    return (3, 1, str(term), term.language or "")
+
+
+def in_canonical_order(query: str, names: list[str], rows: list[Row]) -> list[Row]:
+    """The rows in the query's ORDER BY order, and in the order of all their values where it
+    leaves them open or has none: SPARQL does not fix that order and servers differ in it,
+    and Virtuoso 7.2.5 orders long strings by their first 20 or so characters only (see
+    docs/drift.md). Sorting here gives the same answer, in the same order, from every store."""
+    keys = _order_keys(query)
+    if keys is None:
+        return rows
+    ordered = sorted(rows, key=lambda row: tuple(_term_key(row.get(n)) for n in names))
+    for name, descending in reversed(keys):  # stable sorts, the last key first
+        ordered.sort(key=lambda row: _term_key(row.get(name)), reverse=descending)
+    return ordered
+
+
+def checked_bindings(bindings: dict[str, Node | Iterable[Node]]) -> dict[str, list[Node]]:
+    """Each variable with its list of values, after checking names and values: only IRIs and
+    literals, rendered later with rdflib's n3() (which escapes them), ever reach a query."""
+    checked = {}
+    for name, value in bindings.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"ogiltigt variabelnamn {name!r}")
+        values = [value] if isinstance(value, Node) else list(value)
+        if any(not isinstance(v, (rdflib.URIRef, rdflib.Literal)) for v in values):
+            raise ValueError(f"värdet för ?{name} måste vara en IRI eller en literal")
+        checked[name] = values
+    return checked
+
+
+def insert_after_where(query: str, lines: list[str]) -> str:
+    """Put the lines first in the query's first WHERE group."""
+    match = WHERE_OPEN.search(query)
+    if not match:
+        raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
+    return query[: match.end()] + "\n  " + "\n  ".join(lines) + "\n" + query[match.end():]
+
 
 def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
     """Insert VALUES for the given variables right inside the query's first WHERE block.
@@ -41,19 +127,8 @@ def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
     """
     if not bindings:
         return query
-    match = WHERE_OPEN.search(query)
-    if not match:
-        raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
-    blocks = []
-    for name, value in bindings.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(f"ogiltigt variabelnamn {name!r}")
-        values = [value] if isinstance(value, Node) else list(value)
-        if any(not isinstance(v, (rdflib.URIRef, rdflib.Literal)) for v in values):
-            raise ValueError(f"värdet för ?{name} måste vara en IRI eller en literal")
-        rendered = " ".join(v.n3() for v in values) if values else ""
-        blocks.append(f"VALUES ?{name} {{ {rendered} }}")
-    return query[: match.end()] + "\n  " + "\n  ".join(blocks) + "\n" + query[match.end():]
+    blocks = [f"VALUES ?{name} {{ {' '.join(v.n3() for v in values)} }}" for name, values in checked_bindings(bindings).items()]
+    return insert_after_where(query, blocks)
 
 
 class OxigraphStore:
@@ -74,7 +149,7 @@ class OxigraphStore:
     def select(self, query: str, bindings=None) -> list[Row]:
         solutions = self._store.query(bind(query, bindings), use_default_graph_as_union=True)
         names = [v.value for v in solutions.variables]
-        return [{n: _to_rdflib(s[n]) for n in names} for s in solutions]
+        return in_canonical_order(query, names, [{n: _to_rdflib(s[n]) for n in names} for s in solutions])
 
     def ask(self, query: str, bindings=None) -> bool:
         return bool(self._store.query(bind(query, bindings), use_default_graph_as_union=True))
