@@ -208,12 +208,16 @@ def _target_pattern(shapes: rdflib.Graph, shape) -> str:
     return " UNION ".join(alternatives)
 
 
-@lru_cache(maxsize=None)
-def _with_subclasses(cls: str) -> frozenset[str]:
+def _with_subclasses(cls: str) -> set[str]:
+    return {str(c) for c in _ontology().transitive_subjects(rdflib.RDFS.subClassOf, rdflib.URIRef(cls))}
+
+
+@lru_cache(maxsize=1)
+def _ontology() -> rdflib.Graph:
     ontology = rdflib.Graph()
     for path in ONTOLOGY_FILES:
         ontology.parse(path)
-    return frozenset(str(c) for c in ontology.transitive_subjects(rdflib.RDFS.subClassOf, rdflib.URIRef(cls)))
+    return ontology
 
 
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
