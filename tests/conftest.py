@@ -26,19 +26,17 @@ def oxigraph_endpoints(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def virtuoso_endpoints(tmp_path_factory):
-    from sparql_servers import load_into_virtuoso, virtuoso_server
+    from sparql_servers import load_into, virtuoso_server
 
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as endpoints:
-        load_into_virtuoso(endpoints)
+        load_into(endpoints)
         yield endpoints
 
 
-# Virtuoso 7.2.5 answers transitive property paths (`org:subOrganizationOf+`) whose end is
-# bound through VALUES differently from the SPARQL spec, so the answer engine's queries miss
-# rows there; it takes part in the store-contract tests (tests/test_stores.py) only.
-@pytest.fixture(scope="session", params=["inbyggd", "oxigraph-server"])
+@pytest.fixture(scope="session", params=["inbyggd", "oxigraph-server", "virtuoso"])
 def store(request, loaded):
-    """Every test that asks the graph runs against the embedded store and a real server."""
+    """Every test that asks the graph runs against the embedded store and two real servers
+    (the Oxigraph server and Virtuoso Open Source), with the same expected answers."""
     if request.param == "inbyggd":
         return OxigraphStore.from_loaded(loaded)
     from ansvarsgraf.remote_store import SparqlEndpointStore

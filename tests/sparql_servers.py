@@ -41,11 +41,28 @@ def oxigraph_server(workdir: Path):
         stop(process)
 
 
+def load_args(endpoints: dict, *paths: str) -> list[str]:
+    """`ansvarsgraf load` for the given files (none: all of data/) into one of these servers."""
+    if "update" in endpoints:
+        return ["load", *paths, "--endpoint", endpoints["query"], "--update-endpoint", endpoints["update"]]
+    # Virtuoso's default account; the server listens on 127.0.0.1 only and lives for one test run.
+    return ["load", *paths, "--endpoint", endpoints["query"], "--graph-store", endpoints["graph_store"],
+            "--user", "dba", "--password", "dba", "--digest"]
+
+
+def publisher(endpoints: dict):
+    """A store that may write to one of these servers, as `load_args` does."""
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+
+    if "update" in endpoints:
+        return SparqlEndpointStore(endpoints["query"], endpoints["update"])
+    return SparqlEndpointStore(endpoints["query"], user="dba", password="dba", digest=True, graph_store_url=endpoints["graph_store"])
+
+
 def load_into(endpoints: dict, *paths: str) -> None:
     from ansvarsgraf.cli import main
 
-    args = ["load", *paths, "--endpoint", endpoints["query"], "--update-endpoint", endpoints["update"]]
-    assert main(args) == 0
+    assert main(load_args(endpoints, *paths)) == 0
 
 
 VIRTUOSO_INI = """[Database]
@@ -102,11 +119,3 @@ def virtuoso_server(workdir: Path):
     finally:
         stop(process, 20)
 
-
-def load_into_virtuoso(endpoints: dict) -> None:
-    from ansvarsgraf.cli import main
-
-    # Virtuoso's default account; the server listens on 127.0.0.1 only and lives for one test run.
-    args = ["load", "--endpoint", endpoints["query"], "--graph-store", endpoints["graph_store"],
-            "--user", "dba", "--password", "dba", "--digest"]
-    assert main(args) == 0

@@ -23,7 +23,7 @@ import rdflib
 from rdflib.namespace import RDF, SH, SKOS
 
 from .answer import Ref, _DutyBuilder, _local, catalog_for
-from .paths import QUERIES_DIR
+from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .store import GraphStore, per_data_version
 from .validation import load_shapes
 
@@ -114,7 +114,9 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
     gaps.extend(_shape_gaps(store, reader, bindings))
     gaps.extend(_escalation_gaps(store, reader, bindings))
     gaps.extend(_bottleneck_gaps(store, reader, bindings))
-    gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label))
+    # SPARQL leaves the order of rows open and servers differ in it: sort on everything a
+    # reader sees, so that a report reads the same from every store.
+    gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label, g.focus.iri, g.detail or "", g.texts))
     return GapReport(kommun, on_date.isoformat(), gaps)
 
 
@@ -144,6 +146,13 @@ def _describe_short(node) -> str:
 MARKER = re.compile(r"^(\s*)# ersätts: ([\w-]+) \?(\w+)\s*$")
 
 
+def for_store(store, text: str, index, municipality: str) -> str:
+    """The rule as the store runs it best: specialised for the embedded engine; as written
+    for a SPARQL server, whose own planner handles the paths (and Virtuoso 7.2.5 fails on
+    inline tables inside EXISTS and sub-SELECTs, docs/drift.md)."""
+    return specialise(text, index, municipality) if getattr(store, "inline_tables", False) else text
+
+
 def specialise(text: str, index, municipality: str) -> str:
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
@@ -161,15 +170,17 @@ def specialise(text: str, index, municipality: str) -> str:
             indent, kind, variable = match.groups()
             if kind not in sets:
                 raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(sets)}")
-            values = " ".join(rdflib.URIRef(v).n3() for v in sets[kind](municipality))
-            replace_next = f"{indent}VALUES ?{variable} {{ {values} }}"
+            # The table binds ?kommun too, exactly as the replaced line does.
+            here = rdflib.URIRef(municipality).n3()
+            rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
+            replace_next = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
         out.append(line)
     return "\n".join(out)
 
 
 def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     grouped: dict[tuple[str, str], dict] = {}
-    text = specialise(rule.text, reader.catalog.organisations, str(bindings["kommun"]))
+    text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]))
     for row in store.select(text, bindings):
         focus = str(row["fokus"])
         # One gap per focus, and per kind of finding when the rule reports findings.
@@ -183,9 +194,10 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
             entry["detail"] = str(row["typ"])
     gaps = []
     for (focus, _kind), entry in grouped.items():
-        gaps.append(Gap(rule.name, rule.title, rule.severity, _label(reader, focus), entry["texts"],
-                        [_evidence(reader, e) for e in entry["evidence"]],
-                        [_label(reader, a) for a in entry["act"]], entry["detail"]))
+        # Sorted: the rows come in the server's order (see analyse).
+        gaps.append(Gap(rule.name, rule.title, rule.severity, _label(reader, focus), sorted(entry["texts"]),
+                        [_evidence(reader, e) for e in sorted(entry["evidence"])],
+                        [_label(reader, a) for a in sorted(entry["act"])], entry["detail"]))
     return gaps
 
 
@@ -213,11 +225,29 @@ def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
 
 
 def _target_pattern(shapes: rdflib.Graph, shape) -> str:
-    """The shape's sh:targetClass / sh:targetSubjectsOf as a SPARQL pattern on ?this."""
-    alternatives = [f"{{ ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{c}> }}"
-                    for c in shapes.objects(shape, SH.targetClass)]
+    """The shape's sh:targetClass / sh:targetSubjectsOf as a SPARQL pattern on ?this.
+
+    A class target lists the class and its subclasses from the ontology rather than follow
+    `a/rdfs:subClassOf*` in the store: Virtuoso 7.2.5 loses or repeats rows when that path
+    is joined with an OPTIONAL that filters on lang() (docs/drift.md)."""
+    alternatives = []
+    for target in shapes.objects(shape, SH.targetClass):
+        classes = ", ".join(f"<{c}>" for c in sorted(_with_subclasses(str(target))))
+        alternatives.append(f"{{ ?this a ?targetType . FILTER(?targetType IN ({classes})) }}")
     alternatives += [f"{{ ?this <{p}> ?targetValue }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
     return " UNION ".join(alternatives)
+
+
+def _with_subclasses(cls: str) -> set[str]:
+    return {str(c) for c in _ontology().transitive_subjects(rdflib.RDFS.subClassOf, rdflib.URIRef(cls))}
+
+
+@lru_cache(maxsize=1)
+def _ontology() -> rdflib.Graph:
+    ontology = rdflib.Graph()
+    for path in ONTOLOGY_FILES:
+        ontology.parse(path)
+    return ontology
 
 
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
@@ -238,7 +268,7 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
             act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \
                 [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "addressedTo"))] or \
                 [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "party"))]
-            gaps.append(Gap(name, label, "medel", _label(reader, focus), texts, [_evidence(reader, focus)], act))
+            gaps.append(Gap(name, label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
     return gaps
 
 
@@ -291,7 +321,7 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     graph = nx.DiGraph()
     graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
     gaps = []
-    query = specialise(INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
+    query = for_store(store, INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
     for row in store.select(query, {"kommun": bindings["kommun"]}):
         start = str(row["dok"])
         reachable = nx.descendants(graph, start) | {start}
@@ -318,7 +348,7 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
 
 def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
     duties_by_actor: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(specialise(DUTIES_PER_ACTOR, reader.catalog.organisations, str(bindings["kommun"])), bindings):
+    for row in store.select(for_store(store, DUTIES_PER_ACTOR, reader.catalog.organisations, str(bindings["kommun"])), bindings):
         duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
     total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
     gaps = []

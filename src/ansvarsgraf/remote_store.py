@@ -13,8 +13,15 @@ as one transaction; either way readers never see half a file (over SPARQL Update
 more than MAX_UPDATE_TRIPLES triples is sent in several requests and loses that); files are
 parsed and checked locally first, so a broken file never reaches the server and the
 previous version of its graph stays in place.
+
+Queries are sent in forms that every server we test (the Oxigraph server, Virtuoso 7.2.5)
+evaluates as SPARQL says: parameters by bind_for_server, strings by type_non_ascii_strings,
+and Virtuoso's numeric durations are read back as durations (docs/drift.md).
 """
 
+import itertools
+import re
+from decimal import Decimal
 from typing import Iterable
 
 import rdflib
@@ -22,7 +29,7 @@ from rdflib.term import Node
 from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .store import Row, bind
+from .store import values_block, SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where
 
 MAX_UPDATE_TRIPLES = 50_000  # per request; a larger graph is sent as DROP + several INSERTs
 
@@ -36,6 +43,60 @@ VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
 
 class RemoteStoreError(RuntimeError):
     """The SPARQL server could not be reached or refused the request."""
+
+
+def bind_for_server(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
+    """Bind parameters the way every server we test evaluates as SPARQL says.
+
+    The embedded store gets one VALUES block per variable (store.bind). Virtuoso 7.2.5 gets
+    such queries wrong (docs/drift.md): a VALUES-bound start of a property path is refused
+    ("transitive start not given"), so is a list bound to either end, and two one-row VALUES
+    blocks with a path and EXISTS filters lose rows. So a single value becomes
+    BIND(value AS ?var) first in the WHERE group, which SPARQL evaluates exactly like a one-row
+    VALUES there (the empty pattern extended, then joined with the rest); a list becomes one
+    VALUES table inside a sub-SELECT, joined the same way, which Virtuoso evaluates before the
+    paths that use it. (Virtuoso hangs on a one-row table in a sub-SELECT, hence BIND.)
+    """
+    if not bindings:
+        return query
+    lines, tables = [], {}
+    for names, rows in checked_bindings(bindings).items():
+        if len(names) == 1 and len(rows) == 1:
+            lines.append(f"BIND({rows[0][0].n3()} AS ?{names[0]})")
+        elif not rows:
+            lines.append(values_block(names, rows))  # no value: no solutions, on every engine
+        else:
+            tables[names] = rows
+    if tables:
+        # Separate VALUES blocks would be joined as a cross product; one table says the same.
+        names = tuple(n for key in tables for n in key)
+        rows = [tuple(term for part in combination for term in part) for combination in itertools.product(*tables.values())]
+        lines.insert(0, f"{{ SELECT {' '.join('?' + n for n in names)} WHERE {{ {values_block(names, rows)} }} }}")
+    return insert_after_where(query, lines)
+
+
+_XSD_STRING = "^^<http://www.w3.org/2001/XMLSchema#string>"
+
+
+def type_non_ascii_strings(query: str) -> str:
+    """Write plain string literals with non-ASCII characters as "…"^^xsd:string.
+
+    Virtuoso 7.2.5 double-encodes the UTF-8 of data values when CONCAT mixes them with such a
+    plain literal from the query ("Höör" comes back as "HÃ¶Ã¶r"; openlink/virtuoso-opensource
+    #944); it handles the typed form right. In RDF 1.1 both forms are the same term, so the
+    query means the same. GROUP_CONCAT's separator must stay a plain string.
+    """
+    out, last = [], 0
+    for token in SPARQL_TOKENS.finditer(query):
+        text = token.group("string")
+        if text is None or text.isascii():
+            continue
+        after = query[token.end():token.end() + 2]
+        if after.startswith("@") or after == "^^" or re.search(r"SEPARATOR\s*=\s*$", query[:token.start()], re.IGNORECASE):
+            continue
+        out.append(query[last:token.end()] + _XSD_STRING)
+        last = token.end()
+    return "".join(out) + query[last:]
 
 
 class SparqlEndpointStore:
@@ -75,13 +136,16 @@ class SparqlEndpointStore:
         except (SPARQLWrapperException, OSError) as exc:
             raise RemoteStoreError(f"SPARQL-servern {self.query_url} svarade inte: {exc}") from exc
 
+    def _prepare(self, query: str, bindings) -> str:
+        return type_non_ascii_strings(bind_for_server(query, bindings))
+
     def select(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None) -> list[Row]:
-        result = self._json(bind(query, bindings))
+        result = self._json(self._prepare(query, bindings))
         names = result["head"]["vars"]
-        return [{n: _term(b.get(n)) for n in names} for b in result["results"]["bindings"]]
+        return in_canonical_order(query, names, [{n: _term(b.get(n)) for n in names} for b in result["results"]["bindings"]])
 
     def ask(self, query: str, bindings=None) -> bool:
-        result = self._json(bind(query, bindings))
+        result = self._json(self._prepare(query, bindings))
         if "boolean" in result:
             return bool(result["boolean"])
         # Virtuoso may answer ASK as one row with one binding (e.g. __ask_retval = 1).
@@ -91,7 +155,7 @@ class SparqlEndpointStore:
 
     def construct(self, query: str, bindings=None) -> rdflib.Graph:
         client = self._client(self.query_url)
-        client.setQuery(bind(query, bindings))
+        client.setQuery(self._prepare(query, bindings))
         client.setReturnFormat(TURTLE)  # every server speaks Turtle; Virtuoso refuses N-Triples here
         try:
             response = client.query().response
@@ -185,7 +249,9 @@ class SparqlEndpointStore:
         return version
 
     def graph_names(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY rather than DISTINCT: the same names, and Virtuoso 7.2.5 takes 15–20 s
+        # over DISTINCT on a graph variable even for a small store.
+        rows = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(str(r["g"]) for r in rows)
 
 
@@ -200,5 +266,35 @@ def _term(value: dict | None) -> Node | None:
     if "xml:lang" in value:
         return rdflib.Literal(value["value"], lang=value["xml:lang"])
     datatype = value.get("datatype")
+    if datatype == XSD_DURATION and not value["value"].lstrip("-").startswith("P"):
+        return rdflib.Literal(_duration(value["value"]), datatype=rdflib.URIRef(datatype))
     return rdflib.Literal(value["value"], datatype=rdflib.URIRef(datatype) if datatype else None)
+
+
+XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+
+
+def _duration(number: str) -> str:
+    """The canonical xsd:duration (Oxigraph's form) for the number Virtuoso 7.2.5 stores instead.
+
+    Virtuoso keeps a duration as months when it has years or months (an integer: "P1Y" → "12")
+    and as seconds otherwise (a double: "P7D" → "604800.0"); a duration with both parts has
+    lost its days already on loading (docs/drift.md).
+    """
+    amount = Decimal(number)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if not any(c in number for c in ".eE"):
+        years, months = divmod(int(amount), 12)
+        text = (f"{years}Y" if years else "") + (f"{months}M" if months else "")
+        return f"{sign}P{text}" if text else "PT0S"
+    days, rest = divmod(amount, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{_plain(seconds)}S" if seconds else "")
+    text = (f"{days}D" if days else "") + (f"T{time}" if time else "")
+    return f"{sign}P{text}" if text else "PT0S"
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
 

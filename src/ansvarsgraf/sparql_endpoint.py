@@ -19,7 +19,7 @@ from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .store import OxigraphStore, _to_rdflib
+from .store import OxigraphStore, _to_rdflib, in_canonical_order
 
 MAX_QUERY_CHARS = 20_000
 DEFAULT_TIMEOUT_S = 10.0
@@ -178,6 +178,7 @@ def _execute(store: OxigraphStore, text: str, form: str, result_format: str, max
         if count > max_rows:
             raise _too_many(max_rows)
         rows.append({v: _to_rdflib(solution[v]) for v in variables})
+    rows = in_canonical_order(text, variables, rows)  # as a remote store gives them (store.py)
     return RESULT_TYPES.get(result_format, RESULT_TYPES["json"]), _serialize(variables, rows, result_format)
 
 

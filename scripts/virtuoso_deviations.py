@@ -1,0 +1,193 @@
+"""Minimal reproductions of where Virtuoso Open Source 7.2.5 (Debian 12) answers SPARQL
+differently from the specification and from Oxigraph.
+
+Starts Virtuoso on 127.0.0.1 (scripts/virtuoso.sh unpacks it) and runs each case there and on
+pyoxigraph with the same triples: first CASES on the few triples in DATA, then DATA_CASES on
+the project's data/ (some errors only come with Virtuoso's plan for more data), and prints
+whether they agree. docs/drift.md says how ansvarsgraf works around each one. Run again with
+a newer Virtuoso to see which still hold:
+
+    python scripts/virtuoso_deviations.py
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from sparql_servers import publisher, virtuoso_server  # noqa: E402
+
+GRAPH = "urn:avvikelser"
+DATA = """
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix ag: <https://w3id.org/ansvarsgraf/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<urn:enhet> org:subOrganizationOf <urn:namnd> ; skos:prefLabel "Mottagningsenheten"@sv .
+<urn:namnd> org:subOrganizationOf <urn:kommun> ; skos:prefLabel "Socialnämnden i Höörs kommun"@sv .
+<urn:dok> ag:party <urn:kommun> ; ag:status ag:gallande ; ag:revisionInterval "P1Y"^^xsd:duration .
+<urn:atagande1> ag:task <urn:uppgift> ; ag:establishedBy <urn:dok> .
+<urn:atagande2> ag:task <urn:smalare-uppgift> .
+<urn:smalare-uppgift> skos:broader <urn:uppgift> .
+<urn:iakttagelse1> ag:concerns <urn:atagande1> .
+<urn:iakttagelse2> ag:concerns <urn:atagande2> .
+<urn:forum> ag:convenor <urn:enhet> .
+"""
+P = """PREFIX org: <http://www.w3.org/ns/org#> PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+DATE = '"2026-03-01"^^xsd:date'
+
+# (what it shows, query); each query reads only the triples above.
+CASES = [
+    ("VALUES binds the start of a transitive path",
+     "SELECT ?x WHERE { VALUES ?k { <urn:enhet> } ?k org:subOrganizationOf+ ?x }"),
+    ("VALUES with two rows binds the end of a transitive path",
+     "SELECT ?k ?x WHERE { VALUES ?k { <urn:kommun> <urn:namnd> } ?x org:subOrganizationOf+ ?k }"),
+    ("a UNION nested after a zero-or-one path, inside a UNION",
+     """SELECT ?f WHERE { ?i ag:concerns ?f .
+       { ?f a <urn:Ingenting> } UNION { ?f ag:establishedBy? ?d . { ?d ag:party <urn:kommun> } UNION { ?d ag:party/org:hasMember <urn:kommun> } } }"""),
+    ("a union of BIND-only branches",
+     "SELECT ?k ?x WHERE { { BIND(<urn:kommun> AS ?k) } UNION { BIND(<urn:namnd> AS ?k) } ?x org:subOrganizationOf+ ?k }"),
+    ("BIND(EXISTS …) gives a boolean",
+     "SELECT ?x ?har WHERE { ?x org:subOrganizationOf <urn:namnd> . BIND(EXISTS { ?x skos:prefLabel ?n } AS ?har) }"),
+    ("CONCAT of a data value and a non-ASCII string from the query",
+     'SELECT ?t WHERE { <urn:namnd> skos:prefLabel ?n . BIND(CONCAT(?n, " – ä") AS ?t) }'),
+    ("… and with the string typed as xsd:string (how ansvarsgraf sends it)",
+     'SELECT ?t WHERE { <urn:namnd> skos:prefLabel ?n . BIND(CONCAT(?n, " – ä"^^xsd:string) AS ?t) }'),
+    ("an xsd:duration keeps its value",
+     "SELECT ?v (STR(?v) AS ?s) WHERE { <urn:dok> ag:revisionInterval ?v }"),
+    ("GROUP_CONCAT keeps a common language tag",
+     "SELECT (GROUP_CONCAT(?n; separator=\"|\") AS ?alla) WHERE { ?x org:subOrganizationOf ?y ; skos:prefLabel ?n }"),
+]
+
+# Cases that need the project's data/ (Virtuoso's plan, and with it the error, depends on
+# how much data there is); run on the union of all graphs, as ansvarsgraf runs them.
+ID = "https://w3id.org/ansvarsgraf/id/"
+DUTY_IN_FORCE = """?atagande ag:task ?task . ?task skos:broader* <{uppgift}> .
+       FILTER NOT EXISTS {{ ?atagande ag:validFrom ?f . FILTER(?f > ?datum) }}
+       OPTIONAL {{ ?atagande ag:establishedBy ?dokument }}
+       FILTER(!BOUND(?dokument) || (EXISTS {{ ?dokument ag:party ?kommun }}
+              && NOT EXISTS {{ ?dokument ag:validFrom ?df . FILTER(?df > ?datum) }}
+              && NOT EXISTS {{ ?dokument ag:status ag:under_framtagande }}))"""
+DATA_CASES = [
+    ("two one-row VALUES, a path, OPTIONAL and three EXISTS tests (queries/ansvar-for-uppgift.rq)",
+     f"SELECT ?atagande ?dokument WHERE {{ VALUES ?kommun {{ <{ID}timra-kommun> }} VALUES ?datum {{ {DATE} }}\n"
+     + DUTY_IN_FORCE.format(uppgift=ID + "ta-emot-anmalan") + " }"),
+    ("… the same with BIND (how ansvarsgraf binds a single value)",
+     f"SELECT ?atagande ?dokument WHERE {{ BIND(<{ID}timra-kommun> AS ?kommun) BIND({DATE} AS ?datum)\n"
+     + DUTY_IN_FORCE.format(uppgift=ID + "ta-emot-anmalan") + " }"),
+    ("a zero-or-one step before a zero-or-more path (queries/forum-per-kommun.rq)",
+     "SELECT DISTINCT ?forum ?kommun WHERE { ?forum a ag:Forum ; (ag:establishedBy/ag:party|ag:convenor)/(org:postIn)?/"
+     "(org:hasMember|org:subOrganizationOf)* ?kommun . ?kommun a ag:Municipality }"),
+    ("a UNION of three ways of being a party after skos:broader* (lagstadgad-uppgift-utan-lokal-barare.rq)",
+     f"""SELECT DISTINCT ?fokus WHERE {{ BIND(<{ID}perstorp-kommun> AS ?kommun)
+       ?lokal ag:establishedBy ?dok ; ag:task ?lokaluppgift . ?lokaluppgift skos:broader* ?fokus .
+       {{ ?dok ag:party ?kommun }} UNION {{ ?dok ag:party/org:hasMember ?kommun }} UNION {{ ?dok ag:party/org:subOrganizationOf+ ?kommun }} }}"""),
+    ("IF(!BOUND(…)) after two OPTIONALs, with a UNION in the group (forum-ofullstandigt.rq)",
+     f"""SELECT DISTINCT ?fokus ?saknas WHERE {{ BIND(<{ID}perstorp-kommun> AS ?kommun) ?fokus a ag:Forum .
+       ?fokus ag:establishedBy ?dok . {{ ?dok ag:party ?kommun }} UNION {{ ?dok ag:party/org:subOrganizationOf+ ?kommun }}
+       OPTIONAL {{ ?fokus ag:convenor ?c }} OPTIONAL {{ ?fokus ag:hasParticipant ?p }}
+       BIND(CONCAT(IF(!BOUND(?c), "sammankallande ", ""), IF(!BOUND(?p), "deltagare", "")) AS ?saknas) }}"""),
+    ("a class path joined with an OPTIONAL that filters on lang() (SHACL target in gaps.py)",
+     'SELECT ?this ?namn WHERE { { ?this a/rdfs:subClassOf* ag:Recommendation } ?this ag:addressedTo ?a . '
+     'OPTIONAL { ?a skos:prefLabel ?namn . FILTER(lang(?namn) = "sv") } }'),
+    ("ORDER BY on names that differ after some 20 characters (queries/lista-aktorer.rq)",
+     'SELECT ?nod ?namn WHERE { ?nod a ?t ; skos:prefLabel ?namn . FILTER(lang(?namn) = "sv") '
+     'FILTER(?t IN (ag:Board, ag:Administration)) } ORDER BY ?namn'),
+    ("the default graph is the union of the data's graphs only",
+     "SELECT ?s ?o WHERE { ?s rdfs:subClassOf ?o }"),
+]
+
+
+def crash_case() -> tuple[str, str]:
+    """Last, as the server does not survive it: gaps.DUTIES_PER_ACTOR bound with VALUES."""
+    from ansvarsgraf.gaps import DUTIES_PER_ACTOR
+    from ansvarsgraf.store import bind
+
+    bound = bind(DUTIES_PER_ACTOR, {"kommun": rdflib.URIRef(ID + "hoor-kommun"),
+                                    "datum": rdflib.Literal("2026-03-01", datatype=rdflib.XSD.date)})
+    return "two one-row VALUES, EXISTS over a UNION and a UNION of paths (gaps.DUTIES_PER_ACTOR)", bound
+
+
+def oxigraph_rows(run, query: str) -> list[tuple]:
+    result = run(query)
+    names = [v.value for v in result.variables]
+    return [tuple(_text(s[n]) for n in names) for s in result]
+
+
+def _text(term) -> str:
+    if term is None:
+        return "-"
+    if isinstance(term, ox.Literal):
+        suffix = f"@{term.language}" if term.language else ("" if term.datatype.value.endswith("#string") else f"^^{term.datatype.value.rsplit('#', 1)[-1]}")
+        return f'"{term.value}"{suffix}'
+    return term.value
+
+
+def virtuoso_rows(url: str, query: str) -> list[tuple] | str:
+    client = SPARQLWrapper(url)
+    client.setMethod(POST)
+    client.setReturnFormat(JSON)
+    client.setQuery(query)
+    try:
+        result = client.query().convert()
+    except Exception as exc:  # the server's error is the finding
+        text = str(exc)
+        return "fel: " + text[max(text.find("Virtuoso"), 0):][:90].replace("\\n", " ")
+    names = result["head"]["vars"]
+    out = []
+    for row in result["results"]["bindings"]:
+        values = []
+        for n in names:
+            b = row.get(n)
+            if b is None:
+                values.append("-")
+            elif b["type"] == "uri":
+                values.append(b["value"])
+            else:
+                dt = b.get("datatype", "")
+                suffix = f"@{b['xml:lang']}" if "xml:lang" in b else ("" if not dt or dt.endswith("#string") else f"^^{dt.rsplit('#', 1)[-1]}")
+                values.append(f'"{b["value"]}"{suffix}')
+        out.append(tuple(values))
+    return out
+
+
+def compare(title: str, query: str, run_locally, url: str, from_graph: str | None = None) -> None:
+    expected = oxigraph_rows(run_locally, P + query)
+    got = virtuoso_rows(url, P + (query.replace("WHERE {", f"FROM <{from_graph}> WHERE {{", 1) if from_graph else query))
+    same = got == expected if "ORDER BY" in query or isinstance(got, str) else sorted(got) == sorted(expected)
+    print(f"{'lika   ' if same else 'AVVIKER'}  {title}")
+    if not same:
+        show = lambda rows: rows if isinstance(rows, str) else f"{len(rows)} rader {rows[:3]}{' …' if len(rows) > 3 else ''}"  # noqa: E731
+        print(f"         Oxigraph: {show(expected)}\n         Virtuoso: {show(got)}")
+
+
+def main() -> int:
+    from ansvarsgraf.dataset import load_data
+    from ansvarsgraf.store import OxigraphStore
+    from sparql_servers import load_into
+
+    small = ox.Store()
+    small.load(DATA.encode(), format=ox.RdfFormat.TURTLE)
+    with virtuoso_server(Path(tempfile.mkdtemp(prefix="virtuoso-avvikelser-"))) as endpoints:
+        publisher(endpoints).replace_graph(GRAPH, rdflib.Graph().parse(data=DATA, format="turtle"))
+        print(f"Några tripler (grafen <{GRAPH}>):")
+        for title, query in CASES:
+            compare(title, query, small.query, endpoints["query"], from_graph=GRAPH)
+        publisher(endpoints).drop_graph(GRAPH)
+        load_into(endpoints)
+        embedded = OxigraphStore.from_loaded(load_data())
+        print("\nHela data/ (unionen av graferna):")
+        for title, query in [*DATA_CASES, crash_case()]:
+            compare(title, query, embedded.raw_query, endpoints["query"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
