@@ -138,9 +138,9 @@ def test_whole_graph_sparql_matches_pyshacl_on_other_features():
     data = rdflib.Graph().parse(data=SYNTHETIC_DATA, format="turtle")
     _c, report, _t = pyshacl.validate(data, shacl_graph=shapes, advanced=True, allow_warnings=True, allow_infos=True)
     reference = fast_shacl.results_from_report(report)
-    store, respelled = fast_shacl.validation_store([data])
-    assert not respelled
-    fast = fast_shacl.validate_store(store, fast_shacl.compile_plan(shapes))
+    graph = fast_shacl.data_graph([data])
+    assert not graph.respelled
+    fast = fast_shacl.validate_data(graph, fast_shacl.compile_plan(shapes))
     assert len(reference) >= 6
     assert {str(r.shape).rsplit(":", 1)[-1] for r in reference} == {"NodeTargets", "Duplicates", "Thing"}
     assert result_rows(fast) == result_rows(reference)
@@ -188,17 +188,18 @@ def test_respelled_literals_fall_back_to_pyshacl():
     assert run.engine.startswith("pySHACL") and '"P0D" → "PT0S"' in run.engine
     overdue = [f for f in run.findings if f.rule == "ags:RevisionOverdueShape"]
     assert overdue and "revideras P0D" in overdue[0].message
-    _store, respelled = fast_shacl.validation_store([graph])
-    assert respelled == ['"P0D" → "PT0S"']
+    assert fast_shacl.data_graph([graph]).respelled == ['"P0D" → "PT0S"']
     graph.set((routine, rdflib.URIRef(AG + "revisionInterval"), rdflib.Literal("P2Y", datatype=rdflib.XSD.duration)))
-    assert fast_shacl.validation_store([graph])[1] == []
+    assert fast_shacl.data_graph([graph]).respelled == []
     assert run_validation(loaded, dt.date(2026, 3, 1)).engine == fast_shacl.ENGINE_NAME
     graph.add((routine, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#altLabel"), rdflib.Literal("x", lang="sv-SE")))
-    assert fast_shacl.validation_store([graph])[1] == ["@sv-SE"]  # Oxigraph lowercases language tags
+    assert fast_shacl.data_graph([graph]).respelled == ["@sv-SE"]  # Oxigraph lowercases language tags
 
 
-def test_validation_store_holds_the_data_in_the_default_graph():
-    graph = rdflib.Graph().parse(data=SYNTHETIC_DATA, format="turtle")
-    store, _ = fast_shacl.validation_store([graph, graph])
-    assert len(store) == len(graph)
-    assert all(q.graph_name == ox.DefaultGraph() for q in store)
+def test_data_graph_holds_the_data_in_the_default_graph_with_rdflibs_blank_nodes():
+    graph = rdflib.Graph().parse(data=SYNTHETIC_DATA + "ex:f ex:p [ ex:q 1 ] .", format="turtle")
+    data = fast_shacl.data_graph([graph, graph])
+    assert len(data.store) == len(graph)
+    assert all(q.graph_name == ox.DefaultGraph() for q in data.store)
+    blank = next(o for o in graph.objects() if isinstance(o, rdflib.BNode))
+    assert ox.BlankNode(str(blank)) in {q.object for q in data.store}

@@ -94,6 +94,10 @@ _UNSUPPORTED = [
     (re.compile(r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I), "aggregat"),
     (re.compile(r"[\$\?](shapesGraph|currentShape|PATH|failure)\b"), "$shapesGraph/$currentShape/$PATH/?failure"),
 ]
+_TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
+# What a shape may say besides constraints (targets, metadata, severity, messages).
+_NOT_CONSTRAINTS = _TARGETS | {RDF.type, RDFS.label, RDFS.comment, SH.severity, SH.message, SH.deactivated,
+                               SH.name, SH.description, SH.order, SH.group}
 _THIS = re.compile(r"[\$\?]this\b")
 _PROJECTION = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?P<vars>.*?)\s*(?:\bWHERE\b|\{)", re.I | re.S)
 
@@ -112,6 +116,12 @@ def compile_plan(shapes: rdflib.Graph) -> Plan:
         core.bind(prefix, namespace)
     core += shapes
     core.remove((None, SH.sparql, None))
+    for shape in {c.shape for c in constraints}:
+        if set(core.predicates(shape)) <= _NOT_CONSTRAINTS:
+            # Nothing left for the core engine to check on this shape; its targets would
+            # only cost time (ReferenceExistsShape's SPARQL target: seconds at 1M triples).
+            for target in _TARGETS:
+                core.remove((shape, target, None))
     program = pyshacl_turbo.compile_shapes(core, advanced=True)
     return Plan(core_shapes=core, core=program, sparql=constraints)
 
@@ -212,25 +222,40 @@ def _prefixes(shapes: rdflib.Graph, node) -> dict[str, str]:
 
 # --- running ------------------------------------------------------------------------------
 
-def validation_store(graphs) -> tuple[ox.Store, list[str]]:
-    """One pyoxigraph Store with every triple in its default graph (the SHACL data graph),
-    and the literals Oxigraph stores in another spelling than rdflib does (see _respelled)."""
+@dataclass
+class DataGraph:
+    """The SHACL data graph, once as rdflib's N-Triples (what pyshacl-turbo reads) and once
+    as a pyoxigraph Store (what the SPARQL constraints query)."""
+
+    ntriples: str
+    store: ox.Store
+    respelled: list[str]  # literals Oxigraph spells otherwise than rdflib (see _respelled)
+
+
+def data_graph(graphs) -> DataGraph:
+    """Every triple of the given rdflib graphs, serialised once for both engines."""
+    data = b"".join(graph.serialize(format="nt", encoding="utf-8") for graph in graphs)
     store = ox.Store()
-    typed, tags = set(), set()
-    for graph in graphs:
-        data = graph.serialize(format="nt", encoding="utf-8")
-        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
-        typed.update(m for m in _TYPED_LITERAL.findall(data) if b"\\" not in m[0])
-        tags.update(t for t in _LANGUAGE_TAG.findall(data) if t != t.lower())
-    return store, _respelled(typed) + sorted(f"@{t.decode()}" for t in tags)
+    # Blank nodes keep rdflib's labels, so a result about one names the node pySHACL names.
+    store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+    typed = {m for m in _TYPED_LITERAL.findall(data) if b"\\" not in m[0]}
+    tags = {t for t in _LANGUAGE_TAG.findall(data) if t != t.lower()}
+    respelled = _respelled(typed) + sorted(f"@{t.decode()}" for t in tags)
+    return DataGraph(data.decode("utf-8"), store, respelled)
 
 
-def validate_store(store: ox.Store, plan: Plan) -> list[ShaclResult]:
-    """Every result of the shapes on the store's default graph."""
-    _conforms, report, _text = plan.core.validate(store, allow_warnings=True, allow_infos=True)
+def validate_data(data: DataGraph, plan: Plan) -> list[ShaclResult]:
+    """Every result of the shapes on the data graph."""
+    from pyshacl_turbo.rdf import Input
+
+    # pyshacl-turbo reads N-Triples text directly (about 8 s at 1M triples); given the Store
+    # it would dump and re-read it (13 s), and it would see Oxigraph's literal spellings
+    # instead of rdflib's. Input is its own wrapper for serialised data (pinned version).
+    source = Input(data.ntriples, "nt", None, {}, preserve_ids=True)
+    _conforms, report, _text = plan.core.validate(source, allow_warnings=True, allow_infos=True)
     results = results_from_report(report)
     for constraint in plan.sparql:
-        results.extend(_run_constraint(store, constraint))
+        results.extend(_run_constraint(data.store, constraint))
     return results
 
 
@@ -280,7 +305,7 @@ def _to_rdflib(term):
 
 # --- when the fast engine would not say the same as pySHACL ---------------------------------
 
-# Typed literals in N-Triples (what validation_store loads), lexical form and datatype.
+# Typed literals in N-Triples (what data_graph loads), lexical form and datatype.
 _TYPED_LITERAL = re.compile(rb'"((?:[^"\\\n]|\\.)*)"\^\^<([^>]+)>')
 _LANGUAGE_TAG = re.compile(rb'"@([A-Za-z0-9\-]+)')
 

@@ -93,14 +93,14 @@ def run_validation(loaded: LoadedData, on_date: dt.date, only_files: set[str] | 
     results = None
     used = "pySHACL"
     if engine == "fast":
-        store, respelled = fast_shacl.validation_store(graphs)
-        if respelled:
+        data = fast_shacl.data_graph(graphs)
+        if data.respelled:
             # Oxigraph would see other spellings than pySHACL does; stay exact, if slower.
-            used = f"pySHACL (Oxigraph skriver om {len(respelled)} literaler, t.ex. {respelled[0]})"
+            used = f"pySHACL (Oxigraph skriver om {len(data.respelled)} literaler, t.ex. {data.respelled[0]})"
         else:
-            results = fast_shacl.validate_store(store, fast_shacl.cached_plan(load_shapes()))
+            results = fast_shacl.validate_data(data, fast_shacl.cached_plan(load_shapes()))
             used = fast_shacl.ENGINE_NAME
-        del store
+        del data
     if results is None:
         results = _pyshacl_results(graphs)
     findings = [_locate(result, loaded) for result in results]
