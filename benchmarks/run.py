@@ -206,8 +206,9 @@ def _validate_child(paths, engine, conn):
 
 
 def full_validation(paths, limit_s: float, engine: str = "fast") -> dict:
-    """Full validation in a fresh child (its own load, so its peak memory is its own)."""
-    context = multiprocessing.get_context("fork")
+    """Full validation in a fresh child (its own load, so its peak memory is its own: a
+    forked child would start with the parent's graph and store in its resident memory)."""
+    context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_validate_child, args=(paths, engine, sender))
     start = time.perf_counter()

@@ -198,8 +198,8 @@ def test_respelled_literals_fall_back_to_pyshacl():
 
 def test_data_graph_holds_the_data_in_the_default_graph_with_rdflibs_blank_nodes():
     graph = rdflib.Graph().parse(data=SYNTHETIC_DATA + "ex:f ex:p [ ex:q 1 ] .", format="turtle")
-    data = fast_shacl.data_graph([graph, graph])
-    assert len(data.store) == len(graph)
-    assert all(q.graph_name == ox.DefaultGraph() for q in data.store)
+    store = fast_shacl.data_graph([graph, graph]).store()
+    assert len(store) == len(graph)
+    assert all(q.graph_name == ox.DefaultGraph() for q in store)
     blank = next(o for o in graph.objects() if isinstance(o, rdflib.BNode))
-    assert ox.BlankNode(str(blank)) in {q.object for q in data.store}
+    assert ox.BlankNode(str(blank)) in {q.object for q in store}

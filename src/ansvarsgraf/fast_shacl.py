@@ -224,28 +224,31 @@ def _prefixes(shapes: rdflib.Graph, node) -> dict[str, str]:
 
 @dataclass
 class DataGraph:
-    """The SHACL data graph, once as rdflib's N-Triples (what pyshacl-turbo reads) and once
-    as a pyoxigraph Store (what the SPARQL constraints query)."""
+    """The SHACL data graph as rdflib's N-Triples: pyshacl-turbo reads the text, and the
+    SPARQL constraints query a pyoxigraph Store parsed from it."""
 
     ntriples: str
-    store: ox.Store
     respelled: list[str]  # literals Oxigraph spells otherwise than rdflib (see _respelled)
+
+    def store(self) -> ox.Store:
+        store = ox.Store()
+        # Blank nodes keep rdflib's labels, so a result about one names the node pySHACL names.
+        store.bulk_extend(ox.parse(self.ntriples, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+        return store
 
 
 def data_graph(graphs) -> DataGraph:
     """Every triple of the given rdflib graphs, serialised once for both engines."""
     data = b"".join(graph.serialize(format="nt", encoding="utf-8") for graph in graphs)
-    store = ox.Store()
-    # Blank nodes keep rdflib's labels, so a result about one names the node pySHACL names.
-    store.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
     typed = {m for m in _TYPED_LITERAL.findall(data) if b"\\" not in m[0]}
     tags = {t for t in _LANGUAGE_TAG.findall(data) if t != t.lower()}
-    respelled = _respelled(typed) + sorted(f"@{t.decode()}" for t in tags)
-    return DataGraph(data.decode("utf-8"), store, respelled)
+    return DataGraph(data.decode("utf-8"), _respelled(typed) + sorted(f"@{t.decode()}" for t in tags))
 
 
 def validate_data(data: DataGraph, plan: Plan) -> list[ShaclResult]:
-    """Every result of the shapes on the data graph."""
+    """Every result of the shapes on the data graph: the core engine first, then the Store
+    for the SPARQL constraints, so the two never hold a copy of the graph at the same time
+    (at 1M triples each is several hundred MB)."""
     from pyshacl_turbo.rdf import Input
 
     # pyshacl-turbo reads N-Triples text directly (about 8 s at 1M triples); given the Store
@@ -254,8 +257,10 @@ def validate_data(data: DataGraph, plan: Plan) -> list[ShaclResult]:
     source = Input(data.ntriples, "nt", None, {}, preserve_ids=True)
     _conforms, report, _text = plan.core.validate(source, allow_warnings=True, allow_infos=True)
     results = results_from_report(report)
+    del source, report
+    store = data.store()
     for constraint in plan.sparql:
-        results.extend(_run_constraint(data.store, constraint))
+        results.extend(_run_constraint(store, constraint))
     return results
 
 

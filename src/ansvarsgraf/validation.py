@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyshacl
 import rdflib
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import SH, XSD
 
 from . import fast_shacl
@@ -125,10 +126,11 @@ def _pyshacl_results(graphs: list[rdflib.Graph]) -> list[ShaclResult]:
 
 
 def _index(loaded: LoadedData) -> rdflib.Graph:
-    """The merged data, built once per load: the edit loop validates file after file."""
+    """All files as one read-only view, kept per load: the edit loop validates file after
+    file. A view, not a merged copy: copying 1M triples took 25 s on the first edit."""
     cached = getattr(loaded, "_merged_index", None)
     if cached is None:
-        cached = loaded.merged()
+        cached = ReadOnlyGraphAggregate(list(loaded.files.values()))
         loaded._merged_index = cached
     return cached
 
