@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
     p.add_argument("--varningar", action=argparse.BooleanOptionalAction, default=True, help="visa varningar (standard: ja)")
     p.add_argument("--helt", action="store_true", help="validera hela grafen även när filer anges (annars bara de angivna filernas noder)")
+    p.add_argument("--motor", choices=["fast", "pyshacl"], default="fast",
+                   help="valideringsmotor: fast (standard, samma resultat) eller pyshacl (referensen, långsam på stora grafer)")
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("ask", help="fråga vem som ansvarar")
@@ -161,7 +163,7 @@ def _validate(args) -> int:
         from .dataset import data_files
 
         only = {display_path(f) for f in data_files(paths)}
-    findings = validate(loaded, on_date, only_files=only, focused=only is not None and not args.helt)
+    findings = validate(loaded, on_date, only_files=only, focused=only is not None and not args.helt, engine=args.motor)
     if not args.varningar:
         findings = [f for f in findings if f.severity == "FEL"]
     violations = [f for f in findings if f.severity == "FEL"]

@@ -1,0 +1,205 @@
+"""The fast validation engine reports exactly what pySHACL, the reference, reports.
+
+Full validation runs on the fast engine (pyshacl-turbo for core constraints, one pyoxigraph
+query per SPARQL constraint); pySHACL defines the meaning. Both run on the bundled data and
+on the broken/warning fixtures (loaded beside it) on every date the fixtures' headers name,
+and every finding must match: focus node, rule (source shape), severity, path, value,
+message, file and line.
+"""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import pytest
+import rdflib
+
+from ansvarsgraf import fast_shacl
+from ansvarsgraf.dataset import DATA_DIR, LoadedData, load_data, load_ontology
+from ansvarsgraf.validation import run_validation
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_FILES = sorted((FIXTURES / "broken").glob("*.yaml")) + sorted((FIXTURES / "warnings").glob("*.yaml"))
+DATE_IN_HEADER = re.compile(r"^# (?:förväntar|inte): .* datum (\d{4}-\d{2}-\d{2})", re.M)
+AG = "https://w3id.org/ansvarsgraf/def#"
+
+
+def fixture_dates() -> list[str]:
+    dates = {"2026-03-01"}
+    for path in FIXTURE_FILES:
+        dates |= set(DATE_IN_HEADER.findall(path.read_text(encoding="utf-8")))
+    return sorted(dates)
+
+
+def as_rows(findings):
+    return sorted((f.file or "", f.line or 0, f.node, f.rule, f.severity, f.path or "", f.value or "", f.message)
+                  for f in findings)
+
+
+def assert_same(fast, reference):
+    assert fast.engine == fast_shacl.ENGINE_NAME, fast.engine  # no silent fallback to pySHACL
+    assert reference.engine == "pySHACL"
+    only_fast = set(as_rows(fast.findings)) - set(as_rows(reference.findings))
+    only_reference = set(as_rows(reference.findings)) - set(as_rows(fast.findings))
+    assert not only_fast and not only_reference, {"bara snabb": sorted(only_fast), "bara pySHACL": sorted(only_reference)}
+    assert as_rows(fast.findings) == as_rows(reference.findings)  # same counts too
+
+
+def test_bundled_data_same_findings_as_pyshacl(loaded):
+    date = dt.date(2026, 3, 1)
+    fast, reference = run_validation(loaded, date), run_validation(loaded, date, engine="pyshacl")
+    assert_same(fast, reference)
+    assert any(f.severity == "VARNING" for f in fast.findings)  # the comparison is not of nothing
+
+
+@pytest.fixture(scope="module")
+def loaded_with_fixtures():
+    return load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
+
+
+@pytest.mark.parametrize("date", fixture_dates())
+def test_fixtures_same_findings_as_pyshacl(loaded_with_fixtures, date):
+    on = dt.date.fromisoformat(date)
+    fast = run_validation(loaded_with_fixtures, on)
+    reference = run_validation(loaded_with_fixtures, on, engine="pyshacl")
+    assert_same(fast, reference)
+    rules = {f.rule for f in fast.findings}
+    # Core and SPARQL-based rules, violations and warnings are all among what is compared.
+    assert {"ags:DutyShape", "ags:BearerIsPartyShape", "ags:ReferenceExistsShape"} <= rules
+    assert {f.severity for f in fast.findings} == {"FEL", "VARNING"}
+
+
+def test_focused_runs_agree_too(loaded_with_fixtures):
+    only = {"tests/fixtures/warnings/revision-forsenad.yaml", "tests/fixtures/broken/barare-ej-part.yaml"}
+    date = dt.date(2026, 3, 1)
+    fast = run_validation(loaded_with_fixtures, date, only_files=only, focused=True)
+    reference = run_validation(loaded_with_fixtures, date, only_files=only, focused=True, engine="pyshacl")
+    assert fast.findings, "fixturerna ska ge fynd"
+    assert_same(fast, reference)
+
+
+# --- SHACL features the bundled shapes do not use, against pySHACL directly --------------
+
+SYNTHETIC_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <urn:ex:> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+ex: a owl:Ontology ; sh:declare [ sh:prefix "ex" ; sh:namespace "urn:ex:"^^xsd:anyURI ] .
+
+ex:NodeTargets a sh:NodeShape ;
+    sh:targetNode ex:a , ex:b ; sh:targetObjectsOf ex:link ;
+    sh:severity sh:Info ;
+    sh:sparql [ sh:prefixes ex: ;
+        sh:message "{$this} har {?value} via {?path} ({?missing})" ;
+        sh:select "SELECT $this ?path ?value ?missing WHERE { $this ?path ?value . FILTER(?path = ex:p) OPTIONAL { $this ex:none ?missing } }" ] .
+
+ex:Duplicates a sh:NodeShape ;
+    sh:targetSubjectsOf ex:p ;
+    sh:message "formens eget meddelande"@sv ;
+    sh:sparql [ sh:prefixes ex: ;
+        sh:message "dubbletter ska räknas en gång: {?kind}"@sv ;
+        sh:select "SELECT $this ?kind WHERE { $this ex:p ?any . BIND(\\"x\\" AS ?kind) }" ] ,
+      [ sh:prefixes ex: ; sh:deactivated true ;
+        sh:select "SELECT $this WHERE { $this ex:p ?any }" ] .
+
+ex:Thing a sh:NodeShape , rdfs:Class ;
+    sh:sparql [ sh:prefixes ex: ;
+        sh:select "SELECT ?this WHERE { ?this ex:p ?x . FILTER(?x > 1) }" ] .
+
+ex:Off a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:deactivated true ;
+    sh:sparql [ sh:prefixes ex: ; sh:select "SELECT $this WHERE { $this ex:p ?x }" ] .
+"""
+
+SYNTHETIC_DATA = """
+@prefix ex: <urn:ex:> .
+ex:a ex:p 1 , 2 ; ex:link ex:c .
+ex:b ex:q 1 .
+ex:c ex:p 3 .
+ex:d a ex:Thing ; ex:p 5 .
+ex:e a ex:Sub ; ex:p 7 .
+ex:Sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> ex:Thing .
+"""
+
+
+def result_rows(results):
+    return sorted((str(r.focus), str(r.path), str(r.value), str(r.severity), str(r.shape),
+                   tuple(sorted(str(m) for m in r.messages))) for r in results)
+
+
+def test_whole_graph_sparql_matches_pyshacl_on_other_features():
+    """targetNode, targetObjectsOf, implicit class targets with subclasses, ?path/?value,
+    unbound message variables, duplicate rows, shape messages, deactivation, sh:Info."""
+    shapes = rdflib.Graph().parse(data=SYNTHETIC_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data=SYNTHETIC_DATA, format="turtle")
+    _c, report, _t = pyshacl.validate(data, shacl_graph=shapes, advanced=True, allow_warnings=True, allow_infos=True)
+    reference = fast_shacl.results_from_report(report)
+    graph = fast_shacl.data_graph([data])
+    assert not graph.respelled
+    fast = fast_shacl.validate_data(graph, fast_shacl.compile_plan(shapes))
+    assert len(reference) >= 6
+    assert {str(r.shape).rsplit(":", 1)[-1] for r in reference} == {"NodeTargets", "Duplicates", "Thing"}
+    assert result_rows(fast) == result_rows(reference)
+
+
+@pytest.mark.parametrize("select, why", [
+    ("SELECT $this WHERE { { SELECT $this WHERE { $this ?p ?o } } }", "nästlad SELECT"),
+    ("SELECT $this WHERE { $this ?p ?o } LIMIT 1", "LIMIT"),
+    ("SELECT $this (COUNT(?o) AS ?n) WHERE { $this ?p ?o } GROUP BY $this", "GROUP BY"),
+    ("SELECT ?o WHERE { $this ?p ?o }", "SELECT ska välja $this"),
+    ("SELECT $this WHERE { $this ?p ?o MINUS { $this a ?t } }", "MINUS"),
+])
+def test_constraints_that_mean_something_else_whole_graph_are_refused(select, why):
+    shapes = rdflib.Graph().parse(data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:ex:S> a sh:NodeShape ; sh:targetSubjectsOf <urn:ex:p> ; sh:sparql [ sh:select "{select}" ] .
+    """, format="turtle")
+    with pytest.raises(fast_shacl.UnsupportedShapes, match=re.escape(why)):
+        fast_shacl.compile_plan(shapes)
+
+
+def test_sparql_shape_used_by_another_shape_is_refused():
+    shapes = rdflib.Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:ex:Inner> a sh:NodeShape ; sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o }" ] .
+        <urn:ex:Outer> a sh:NodeShape ; sh:targetSubjectsOf <urn:ex:p> ;
+            sh:property [ sh:path <urn:ex:p> ; sh:node <urn:ex:Inner> ] .
+    """, format="turtle")
+    with pytest.raises(fast_shacl.UnsupportedShapes, match="används av en annan form"):
+        fast_shacl.compile_plan(shapes)
+
+
+def test_respelled_literals_fall_back_to_pyshacl():
+    """rdflib and Oxigraph both store literals in a canonical spelling, but not always the
+    same one: Oxigraph stores P0D as PT0S (and 1.50 as 1.5), rdflib keeps it. A message naming
+    the interval would differ, so such data is validated by pySHACL, the reference."""
+    ontology = load_ontology()
+    routine = rdflib.URIRef("https://w3id.org/ansvarsgraf/id/test-rutin")
+    graph = rdflib.Graph()
+    graph.add((routine, rdflib.RDF.type, rdflib.URIRef(AG + "Routine")))
+    graph.add((routine, rdflib.URIRef(AG + "revisionInterval"), rdflib.Literal("P0D", datatype=rdflib.XSD.duration)))
+    graph.add((routine, rdflib.URIRef("http://purl.org/dc/terms/modified"), rdflib.Literal("2020-01-15", datatype=rdflib.XSD.date)))
+    loaded = LoadedData(files={"test.ttl": graph}, ontology=ontology)
+    run = run_validation(loaded, dt.date(2026, 3, 1))
+    assert run.engine.startswith("pySHACL") and '"P0D" → "PT0S"' in run.engine
+    overdue = [f for f in run.findings if f.rule == "ags:RevisionOverdueShape"]
+    assert overdue and "revideras P0D" in overdue[0].message
+    assert fast_shacl.data_graph([graph]).respelled == ['"P0D" → "PT0S"']
+    graph.set((routine, rdflib.URIRef(AG + "revisionInterval"), rdflib.Literal("P2Y", datatype=rdflib.XSD.duration)))
+    assert fast_shacl.data_graph([graph]).respelled == []
+    assert run_validation(loaded, dt.date(2026, 3, 1)).engine == fast_shacl.ENGINE_NAME
+    graph.add((routine, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#altLabel"), rdflib.Literal("x", lang="sv-SE")))
+    assert fast_shacl.data_graph([graph]).respelled == ["@sv-SE"]  # Oxigraph lowercases language tags
+
+
+def test_data_graph_holds_the_data_in_the_default_graph_with_rdflibs_blank_nodes():
+    graph = rdflib.Graph().parse(data=SYNTHETIC_DATA + "ex:f ex:p [ ex:q 1 ] .", format="turtle")
+    store = fast_shacl.data_graph([graph, graph]).store()
+    assert len(store) == len(graph)
+    assert all(q.graph_name == ox.DefaultGraph() for q in store)
+    blank = next(o for o in graph.objects() if isinstance(o, rdflib.BNode))
+    assert ox.BlankNode(str(blank)) in {q.object for q in store}
