@@ -14,6 +14,7 @@ repealed citations.
 """
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -185,14 +186,21 @@ class DescribedNodes:
 
 @dataclass
 class Catalog:
-    matcher: TaskMatcher
-    instrument_matcher: TaskMatcher
     task_labels: dict[str, str]
     broader: dict[str, set[str]]
     municipalities: dict[str, Ref]  # folded name → municipality
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
+    matchers: Future  # (task matcher, document matcher), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
+
+    @property
+    def matcher(self) -> TaskMatcher:
+        return self.matchers.result()[0]
+
+    @property
+    def instrument_matcher(self) -> TaskMatcher:
+        return self.matchers.result()[1]
 
     @cached_property
     def by_iri(self) -> dict[str, Ref]:
@@ -246,13 +254,11 @@ def catalog_for(store: GraphStore) -> Catalog:
             labels[task].append(str(row["label"]))
         if row["broader"] is not None:
             broader[task].add(str(row["broader"]))
-    matcher = TaskMatcher([TaskLabels(t, pref[t], tuple(labels[t]), tuple(sorted(broader[t]))) for t in sorted(pref)])
-    instrument_labels: dict[str, list[str]] = defaultdict(list)
-    instrument_pref: dict[str, str] = {}
-    for row in store.select(query_text("dokument")):
-        instrument_pref[str(row["dokument"])] = str(row["pref"])
-        instrument_labels[str(row["dokument"])].append(str(row["label"]))
-    instrument_matcher = TaskMatcher([TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)])
+    tasks = [TaskLabels(t, pref[t], tuple(labels[t]), tuple(sorted(broader[t]))) for t in sorted(pref)]
+    # Free-text matching needs the Swedish lemma dictionary (about 2 s to load) and every
+    # document's labels; the rest of the catalog does not. Built in the background, so a
+    # server answers resolved tasks and pages as soon as it starts; a question waits for it.
+    matchers = _MATCHER_BUILDER.submit(_build_matchers, store, tasks)
     municipalities: dict[str, Ref] = {}
     for row in store.select(query_text("kommuner")):
         ref = Ref(str(row["kommun"]), str(row["namn"]), "kommun")
@@ -265,7 +271,20 @@ def catalog_for(store: GraphStore) -> Catalog:
     statutory: dict[str, list[dict]] = defaultdict(list)
     for row in store.select(query_text("lagstadgade-ataganden")):
         statutory[str(row["task"])].append(row)
-    return Catalog(matcher, instrument_matcher, pref, broader, municipalities, OrganisationIndex(store), dict(statutory))
+    return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), matchers)
+
+
+_MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")
+
+
+def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher]:
+    instrument_labels: dict[str, list[str]] = defaultdict(list)
+    instrument_pref: dict[str, str] = {}
+    for row in store.select(query_text("dokument")):
+        instrument_pref[str(row["dokument"])] = str(row["pref"])
+        instrument_labels[str(row["dokument"])].append(str(row["label"]))
+    documents = [TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)]
+    return TaskMatcher(tasks), TaskMatcher(documents)
 
 
 # ---------------------------------------------------------------------------
