@@ -39,7 +39,22 @@ def test_prepare_replaces_the_store_whole_and_a_broken_file_changes_nothing(tmp_
     assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 1
     assert "extra.yaml:3" in capsys.readouterr().err  # the file and line of the error
     assert _forum_names(target) == (names, size)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["extra.yaml", "lager"]  # nothing half-built left
+    # The link and the two newest versions; nothing half-built left behind.
+    assert target.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".lager-")) == ["extra.yaml", "lager"]
+    assert len(list(tmp_path.glob(".lager-*"))) == 2
+
+
+def test_a_running_reader_keeps_its_version_while_a_new_one_is_prepared(tmp_path):
+    target, extra = tmp_path / "lager", tmp_path / "extra.yaml"
+    write_forum(extra, "Första versionen")
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    reader = open_prepared_store(target)
+    write_forum(extra, "Andra versionen")
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    query = f"SELECT ?n WHERE {{ <https://w3id.org/ansvarsgraf/id/{FORUM_ID}> <{SKOS_LABEL}> ?n }}"
+    assert [str(r["n"]) for r in reader.select(query)] == ["Första versionen"]
+    assert _forum_names(target)[0] == ["Andra versionen"]
 
 
 def test_a_folder_that_is_not_a_store_is_refused_clearly(tmp_path, capsys):

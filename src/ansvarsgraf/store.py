@@ -256,36 +256,51 @@ class NotAPreparedStoreError(ValueError):
     pass
 
 
+KEEP_VERSIONS = 2  # the new store and the one running processes may still read
+
+
 def prepare_store(target: Path, paths: list[Path] | None = None) -> OxigraphStore:
-    """Check every file, then build an on-disk store at `target` for `serve --store`.
+    """Check every file, then build an on-disk store for `serve --store target`.
 
     Several API processes open one prepared store read-only (start-up is then an open, not
-    a load). The store is built beside the target and swapped in only when complete, so a
+    a load). Each build is a version of its own (`.<name>-<time>`) and `target` is a symlink
+    that is switched to the new version in one atomic rename once it is complete. So a
     broken file (DataLoadError, with file and line) or a crash leaves the previous store as
-    it was, and a reader never opens half a store.
+    it was, a reader never opens half a store, and a process still serving the previous
+    version keeps reading it (it opened the version, not the link) until it is restarted.
+    Older versions than the previous one are removed.
     """
     import os
     import shutil
+    import time
 
     loaded = load_data(paths)  # raises before anything on disk is touched
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f".{target.name}.bygger-{os.getpid()}")
-    shutil.rmtree(building, ignore_errors=True)
-    store = OxigraphStore.from_loaded(loaded, building)
-    store._store.flush()
-    del store
-    previous = target.with_name(f".{target.name}.forra-{os.getpid()}")
-    if target.exists():
-        target.rename(previous)
-    building.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
+    if target.exists() and not target.is_symlink():
+        raise NotAPreparedStoreError(f"{target} finns redan och är inget lager från `ansvarsgraf prepare`; välj en annan mapp.")
+    version = target.with_name(f".{target.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    try:
+        store = OxigraphStore.from_loaded(loaded, version)
+        store._store.flush()
+        del store
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    link = target.with_name(f".{target.name}.ny-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name)
+    os.replace(link, target)  # atomic: readers see the old version or the new one
+    versions = sorted(target.parent.glob(f".{target.name}-*"), key=lambda p: p.stat().st_mtime)
+    for old in versions[:-KEEP_VERSIONS]:
+        shutil.rmtree(old, ignore_errors=True)
     return open_prepared_store(target)
 
 
 def open_prepared_store(path: Path) -> OxigraphStore:
-    """Open a store made by `ansvarsgraf prepare`, read-only (many processes may share it)."""
-    path = Path(path)
+    """Open a store made by `ansvarsgraf prepare`, read-only (many processes may share it).
+    The version the link points to now is opened, so a later `prepare` does not move it."""
+    path = Path(path).resolve()
     if not (path / "CURRENT").exists():
         raise NotAPreparedStoreError(f"{path} är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
     store = ox.Store.read_only(str(path))
