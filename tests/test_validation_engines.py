@@ -203,3 +203,16 @@ def test_data_graph_holds_the_data_in_the_default_graph_with_rdflibs_blank_nodes
     assert all(q.graph_name == ox.DefaultGraph() for q in store)
     blank = next(o for o in graph.objects() if isinstance(o, rdflib.BNode))
     assert ox.BlankNode(str(blank)) in {q.object for q in store}
+
+
+def test_without_pyshacl_turbo_validation_falls_back_to_the_reference(loaded, monkeypatch):
+    """An environment installed before the fast engine's dependency still validates, with
+    the same findings, and says which engine ran and why."""
+    import sys
+
+    fast = run_validation(loaded, dt.date(2026, 3, 1))
+    assert fast.engine == fast_shacl.ENGINE_NAME
+    monkeypatch.setitem(sys.modules, "pyshacl_turbo", None)  # import now raises ImportError
+    fallback = run_validation(loaded, dt.date(2026, 3, 1))
+    assert fallback.engine.startswith("pySHACL (pyshacl-turbo saknas")
+    assert as_rows(fallback.findings) == as_rows(fast.findings)

@@ -152,7 +152,7 @@ def _load(args) -> int:
 
 
 def _validate(args) -> int:
-    from .validation import validate
+    from .validation import run_validation
 
     on_date = parse_date(args.datum)
     paths = [p for p in args.paths]
@@ -163,19 +163,21 @@ def _validate(args) -> int:
         from .dataset import data_files
 
         only = {display_path(f) for f in data_files(paths)}
-    findings = validate(loaded, on_date, only_files=only, focused=only is not None and not args.helt, engine=args.motor)
+    run = run_validation(loaded, on_date, only_files=only, focused=only is not None and not args.helt, engine=args.motor)
+    findings = run.findings
     if not args.varningar:
         findings = [f for f in findings if f.severity == "FEL"]
     violations = [f for f in findings if f.severity == "FEL"]
     if args.json:
-        json.dump({"datum": on_date.isoformat(), "fel": len(violations), "resultat": [f.as_dict() for f in findings]}, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump({"datum": on_date.isoformat(), "motor": run.engine, "fel": len(violations),
+                   "resultat": [f.as_dict() for f in findings]}, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         for finding in findings:
             print(finding)
         files = len(only) if only is not None else len(loaded.files)
         warnings = len(findings) - len(violations)
-        print(f"{files} filer kontrollerade per {on_date}: {len(violations)} fel, {warnings} varningar.")
+        print(f"{files} filer kontrollerade per {on_date}: {len(violations)} fel, {warnings} varningar ({run.engine}).")
     return 1 if violations else 0
 
 

@@ -31,6 +31,15 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
 ENGINE_NAME = "pyshacl-turbo (kärnregler) + pyoxigraph (SPARQL-regler)"
+
+
+def missing() -> str | None:
+    """Why the fast engine cannot run here (its Rust part is not installed), or None."""
+    try:
+        import pyshacl_turbo  # noqa: F401
+    except ImportError as exc:
+        return f"pyshacl-turbo saknas ({exc.name}); installera med `pip install -e .`"
+    return None
 _TARGET_OBJECT = "?ansvarsgraf_target_object"
 
 
