@@ -24,10 +24,11 @@ clients, one agreement ≤ 2 s, full validation and gaps ≤ 60 s, start-up ≤ 
 """
 
 import argparse
-import gc
 import datetime as dt
+import gc
 import json
 import multiprocessing
+import os
 import random
 import resource
 import shutil
@@ -102,7 +103,7 @@ def free_port() -> int:
 def start_serve(store_dir: Path, workers: int) -> tuple[str, subprocess.Popen, float]:
     """`ansvarsgraf serve --store DIR --workers N` as deployed; returns when it answers."""
     port = free_port()
-    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--store", str(store_dir),
                                 "--workers", str(workers), "--port", str(port)],
@@ -176,7 +177,7 @@ def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs) -> dict
     script, paths = workdir / "wrk.lua", workdir / "wrk-paths.txt"
     script.write_text(WRK_SCRIPT)
     paths.write_text("\n".join(_answer_path(t, k) for t, k in pairs) + "\n")
-    env = {**__import__("os").environ, "ANSVARSGRAF_WRK_PATHS": str(paths)}
+    env = {**os.environ, "ANSVARSGRAF_WRK_PATHS": str(paths)}
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-s", str(script), base], capture_output=True, text=True, timeout=seconds + 30, env=env).stdout
     figures = {"connections": connections}

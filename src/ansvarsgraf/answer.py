@@ -14,8 +14,8 @@ repealed citations.
 """
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
@@ -23,9 +23,9 @@ import rdflib
 from rapidfuzz import fuzz, process
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from .ids import local_id
-from .organisation_index import OrganisationIndex, as_date, in_period
+from .ids import ID_BASE, local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
+from .organisation_index import OrganisationIndex, as_date, in_period
 from .privacy import refuse_identity_numbers
 from .queries import query_text
 from .store import GraphStore, per_data_version
@@ -34,7 +34,6 @@ AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
-from .ids import ID_BASE  # noqa: E402
 
 MIN_SCORE = 0.45      # below this a task is not a match at all
 AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
@@ -398,7 +397,8 @@ def _duty_order(duty: DutyAnswer):
 # ---------------------------------------------------------------------------
 
 class _Node:
-    """All properties of a node, with labels of their values, from the describe query."""
+    """All properties of a node, with labels of their values, from the describe query.
+    Values keep the rows' order, which every store makes the same (store.in_canonical_order)."""
 
     def __init__(self, iri: str, rows: list[dict]):
         self.iri = iri
@@ -411,10 +411,6 @@ class _Node:
                 self.values[prop].append(value)
             if row["namn"] is not None:
                 self.labels[str(value)] = str(row["namn"])
-        # RDF values have no order and engines return rows in different orders: sort, so
-        # every store gives the same answer, byte for byte.
-        for values in self.values.values():
-            values.sort(key=lambda v: (str(v), getattr(v, "language", None) or ""))
 
     def one(self, prop) -> rdflib.term.Node | None:
         values = self.values.get(str(prop))
@@ -734,11 +730,7 @@ def _distinct_in_force(bases: list[LegalBasis]) -> list[LegalBasis]:
 
 
 def _valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
-    if valid_from and dt.date.fromisoformat(valid_from) > on_date:
-        return False
-    if valid_until and dt.date.fromisoformat(valid_until) < on_date:
-        return False
-    return True
+    return in_period(as_date(valid_from), as_date(valid_until), on_date)
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date | None:

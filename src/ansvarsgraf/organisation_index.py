@@ -60,10 +60,6 @@ class OrganisationIndex:
         for relation in self._edges.values():
             for targets in relation.values():
                 targets.sort()  # a node with two parents takes the same path every time
-        self._fulfilled_by: dict[str, list[str]] = defaultdict(list)
-        for actor, roles in self._edges["fyller"].items():
-            for role in roles:
-                self._fulfilled_by[role].append(actor)
         self._members_of = self._edges["medlem"]
         self._inverse: dict[tuple, dict[str, list[str]]] = {}
         # node → documents it is party to: directly, as a member of a party, or as the
@@ -73,6 +69,13 @@ class OrganisationIndex:
             for party in parties:
                 for node in (party, *self._members_of.get(party, ()), *self.ancestors(party)):
                     self._documents_of[node].add(document)
+        # (role, place) → actors filling the role at or under that place, walked once here
+        # rather than for every actor of the country on every answer.
+        self._fillers: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for actor, roles in self._edges["fyller"].items():
+            for place in (actor, *self.ancestors(actor)):
+                for role in roles:
+                    self._fillers[(role, place)].add(actor)
         self._validity = {
             str(row["dokument"]): DocumentValidity(as_date(row["fran"]), as_date(row["till"]),
                                                    str(row["status"] or "") == UNDER_DRAFTING)
@@ -148,9 +151,9 @@ class OrganisationIndex:
     def fulfilled_by(self, role: str, municipality: str) -> list[Named]:
         """Who fills a statutory role in the municipality: its own boards and units, or the
         region it belongs to and the region's units."""
-        places = {municipality, *self._edges["region"].get(municipality, ())}
-        actors = [a for a in self._fulfilled_by.get(role, ()) if a in places or places & self.ancestors(a)]
-        return sorted((Named(a, self.name(a)) for a in set(actors)), key=lambda n: n.label)
+        places = (municipality, *self._edges["region"].get(municipality, ()))
+        actors = set().union(*(self._fillers.get((role, place), ()) for place in places))
+        return sorted((Named(a, self.name(a)) for a in actors), key=lambda n: n.label)
 
     def concerns(self, node: str, municipality: str) -> bool:
         """Is this node part of the municipality's picture: one of its organisations, a

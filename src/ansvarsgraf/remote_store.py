@@ -29,7 +29,7 @@ from rdflib.term import Node
 from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .store import values_block, SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where
+from .store import SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where, values_block
 
 MAX_UPDATE_TRIPLES = 50_000  # per request; a larger graph is sent as DROP + several INSERTs
 

@@ -16,7 +16,6 @@ Rows come back in the same order from every store (in_canonical_order).
 import functools
 import re
 from decimal import Decimal, InvalidOperation
-
 from pathlib import Path
 from typing import Iterable, Protocol
 
