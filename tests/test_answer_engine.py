@@ -6,6 +6,7 @@ that a whole answer is built from a bounded number of queries however many dutie
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 import rdflib
@@ -138,3 +139,17 @@ def test_every_store_gives_the_same_answers(store, embedded):
         for task in sorted(catalog.task_labels):
             expected = answer_task(embedded, task, kommun, DATES[1]).as_dict()
             assert answer_task(store, task, kommun, DATES[1]).as_dict() == expected, (task, kommun)
+
+
+def test_answer_json_is_the_json_of_as_dict(store):
+    """The API sends Answer.to_json() (orjson); it must be exactly the standard library's
+    compact rendering of as_dict(), the form the CLI and tests read."""
+    catalog = catalog_for(store)
+    compared = 0
+    for kommun in _municipalities(store):
+        for task in sorted(catalog.task_labels):
+            answer = answer_task(store, task, kommun, DATES[-1])
+            expected = json.dumps(answer.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+            assert answer.to_json() == expected, (task, kommun)
+            compared += bool(answer.duties)
+    assert compared

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
+import orjson
 import rdflib
 from rapidfuzz import fuzz, process
 from rdflib.namespace import DCTERMS, RDF, SKOS
@@ -156,6 +157,10 @@ class Answer:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def to_json(self) -> bytes:
+        """The JSON of as_dict(), compact UTF-8 as the API sends it."""
+        return orjson.dumps(self)
 
 
 # ---------------------------------------------------------------------------
