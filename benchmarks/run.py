@@ -4,13 +4,16 @@ For one size (see generate.py) it measures, on this machine:
 - load: parsing and checking every file (rdflib) and building the embedded store (pyoxigraph);
 - resident memory after loading;
 - start-up of `serve` on a prepared on-disk store (open + catalog);
+- building every task's answer in every municipality for one date into the prepared store
+  (what `ansvarsgraf prepare` does for the day it runs, precomputed.py), with the file size;
 - `ask` latency p50/p95 in process (answer_task, the function the API calls), cold: the
   answer cache is emptied before every call, so every answer is built from the store;
 - `ask` over HTTP with 20 concurrent clients against the real `ansvarsgraf serve --store DIR
   --workers 2` in its own processes (as deployed), p50/p95/p99 and errors, on distinct
-  (task, municipality) pairs, so nearly every request misses the answer cache;
+  (task, municipality) pairs, so nearly every request misses the in-process answer cache:
+  once on the prepared date (answers read) and once on another date (answers built);
 - a load tool (wrk, Debian) at 20 and 100 connections for a bounded time, if installed,
-  cycling through 2000 distinct answer URLs (a realistic mix of cache misses and hits);
+  cycling through 2000 distinct answer URLs, on both dates;
 - full SHACL validation in a child process with a time limit, on the production path
   (validation.run_validation: the fast engine unless the data needs pySHACL), with the engine
   used and the child's peak memory; optionally pySHACL, the reference, the same way;
@@ -46,6 +49,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from ansvarsgraf import precomputed  # noqa: E402
 from ansvarsgraf.answer import _duties_on, answer_task, catalog_for  # noqa: E402
 from ansvarsgraf.dataset import DATA_DIR, load_data  # noqa: E402
 from ansvarsgraf.gaps import analyse  # noqa: E402
@@ -58,7 +62,8 @@ sys.path.insert(0, str(HERE))
 from generate import TASKS, generate  # noqa: E402
 
 ID = "https://w3id.org/ansvarsgraf/id/"
-DATE = dt.date(2026, 3, 1)
+DATE = dt.date(2026, 3, 1)  # the prepared date: `prepare` builds its answers
+UNPREPARED_DATE = dt.date(2026, 2, 1)  # answers built on request
 CHANGED_AGREEMENT = DATA_DIR / "agreements" / "mittbus-2013.yaml"
 
 
@@ -136,10 +141,10 @@ def tree_rss_mb(pid: int) -> float:
     return total
 
 
-def ask_over_http(base: str, pairs, clients: int) -> tuple[list[float], int]:
+def ask_over_http(base: str, pairs, clients: int, on_date: dt.date) -> tuple[list[float], int]:
     def one(pair):
         task, kommun = pair
-        url = base + _answer_path(task, kommun)
+        url = base + _answer_path(task, kommun, on_date)
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
@@ -165,18 +170,18 @@ end
 """
 
 
-def _answer_path(task: str, kommun: str) -> str:
-    return f"/api/answer?uppgift={task.rsplit('/', 1)[-1]}&kommun={kommun.rsplit('/', 1)[-1]}&datum={DATE}"
+def _answer_path(task: str, kommun: str, on_date: dt.date) -> str:
+    return f"/api/answer?uppgift={task.rsplit('/', 1)[-1]}&kommun={kommun.rsplit('/', 1)[-1]}&datum={on_date}"
 
 
-def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs) -> dict | None:
+def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs, on_date: dt.date) -> dict | None:
     """A real load tool (wrk) on loopback, bounded in time, over many distinct answers."""
     if not shutil.which("wrk"):
         print("  (wrk saknas: apt-get install wrk)", flush=True)
         return None
     script, paths = workdir / "wrk.lua", workdir / "wrk-paths.txt"
     script.write_text(WRK_SCRIPT)
-    paths.write_text("\n".join(_answer_path(t, k) for t, k in pairs) + "\n")
+    paths.write_text("\n".join(_answer_path(t, k, on_date) for t, k in pairs) + "\n")
     env = {**os.environ, "ANSVARSGRAF_WRK_PATHS": str(paths)}
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-s", str(script), base], capture_output=True, text=True, timeout=seconds + 30, env=env).stdout
@@ -251,17 +256,21 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, ref
     disk = workdir / "store"
     prepared = OxigraphStore.from_loaded(loaded, disk)
     prepared._store.flush()
+    figures["precomputed_answers"], figures["precompute_s"] = timed(lambda: precomputed.write(prepared, disk, [DATE]))
+    figures["precomputed_mb"] = round((disk / precomputed.FILE_NAME).stat().st_size / 1e6)
     del prepared  # closed: the serve processes open it read-only
     reopened, figures["open_and_catalog_s"] = timed(lambda: catalog_for(OxigraphStore(ox.Store.read_only(str(disk)))))
     del reopened
     base, server, figures["startup_s"] = start_serve(disk, workers=2)
     try:
-        http_times, errors = ask_over_http(base, _pairs(requests, municipalities, seed=8), clients=20)
-        figures["ask_http_20_clients_ms"] = {"p50": round(percentile(http_times, 0.5), 1), "p95": round(percentile(http_times, 0.95), 1),
-                                             "p99": round(percentile(http_times, 0.99), 1), "errors": errors}
-        if wrk_seconds:
-            mix = _pairs(2000, municipalities, seed=9)
-            figures["wrk"] = [wrk(base, c, wrk_seconds, workdir, mix) for c in (20, 100)]
+        for key, on_date, seed in (("", DATE, 8), ("_unprepared", UNPREPARED_DATE, 10)):
+            http_times, errors = ask_over_http(base, _pairs(requests, municipalities, seed=seed), 20, on_date)
+            figures[f"ask_http_20_clients{key}_ms"] = {
+                "p50": round(percentile(http_times, 0.5), 1), "p95": round(percentile(http_times, 0.95), 1),
+                "p99": round(percentile(http_times, 0.99), 1), "errors": errors}
+            if wrk_seconds:
+                mix = _pairs(2000, municipalities, seed=seed + 1)
+                figures[f"wrk{key}"] = [wrk(base, c, wrk_seconds, workdir, mix, on_date) for c in (20, 100)]
         figures["serve_rss_mb"] = round(tree_rss_mb(server.pid))
     finally:
         server.terminate()
@@ -294,11 +303,16 @@ def table(results: list[dict]) -> str:
             ("läsa och kontrollera filerna (s)", "parse_s"), ("bygga inbyggt lager (s)", "store_build_s"),
             ("minne efter laddning (MB)", "rss_mb"), ("start av serve på förberett lager, 2 processer (s)", "startup_s"),
             ("minne för serve, alla processer (MB)", "serve_rss_mb"),
-            ("ask p50 / p95 i processen, kallt (ms)", "ask_in_process_ms"), ("ask p50 / p95 / p99 över HTTP, 20 klienter (ms)", "ask_http_20_clients_ms"),
+            ("ask p50 / p95 i processen, kallt (ms)", "ask_in_process_ms"),
+            ("bygga alla svar för ett datum i förväg (s)", "precompute_s"), ("svar byggda i förväg (antal)", "precomputed_answers"),
+            ("förberäknade svar på disk (MB)", "precomputed_mb"),
+            ("ask p50 / p95 / p99 över HTTP, 20 klienter, förberett datum (ms)", "ask_http_20_clients_ms"),
+            ("ask p50 / p95 / p99 över HTTP, 20 klienter, annat datum (ms)", "ask_http_20_clients_unprepared_ms"),
             ("validera en ändrad överenskommelse (s)", "validate_one_agreement_s"), ("luckanalys, en kommun (s)", "gaps_one_municipality_s"),
             ("full SHACL-validering (s; motor; toppminne MB)", "full_validation"),
             ("full SHACL-validering med pySHACL, referensen (s)", "full_validation_pyshacl"),
-            ("wrk 20 / 100 anslutningar (req/s, p99)", "wrk")]
+            ("wrk 20 / 100 anslutningar, förberett datum (req/s, p99)", "wrk"),
+            ("wrk 20 / 100 anslutningar, annat datum (req/s, p99)", "wrk_unprepared")]
     lines = ["| mått | " + " | ".join(r["size"] for r in results) + " |", "|---|" + "---|" * len(results)]
     for label, key in rows:
         cells = []

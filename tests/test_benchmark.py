@@ -29,4 +29,6 @@ def test_benchmark_smoke(tmp_path):
     figures = json.loads(out.read_text())[0]
     assert figures["store_triples"] > 90_000
     assert figures["ask_http_20_clients_ms"]["errors"] == 0
+    assert figures["ask_http_20_clients_unprepared_ms"]["errors"] == 0
+    assert figures["precomputed_answers"] > 290 * 30  # every task in every municipality
     assert figures["gaps_found"] >= 1

@@ -28,15 +28,15 @@ def _forum_names(target):
 def test_prepare_replaces_the_store_whole_and_a_broken_file_changes_nothing(tmp_path, capsys):
     target, extra = tmp_path / "lager", tmp_path / "extra.yaml"
     write_forum(extra, "Första versionen")
-    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra), "--utan-svar"]) == 0
     assert _forum_names(target)[0] == ["Första versionen"]
     write_forum(extra, "Andra versionen")
-    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra), "--utan-svar"]) == 0
     names, size = _forum_names(target)
     assert names == ["Andra versionen"] and size > 10000
     write_broken_forum(extra)
     capsys.readouterr()
-    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 1
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra), "--utan-svar"]) == 1
     assert "extra.yaml:3" in capsys.readouterr().err  # the file and line of the error
     assert _forum_names(target) == (names, size)
     # The link and the two newest versions; nothing half-built left behind.
@@ -48,10 +48,10 @@ def test_prepare_replaces_the_store_whole_and_a_broken_file_changes_nothing(tmp_
 def test_a_running_reader_keeps_its_version_while_a_new_one_is_prepared(tmp_path):
     target, extra = tmp_path / "lager", tmp_path / "extra.yaml"
     write_forum(extra, "Första versionen")
-    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra), "--utan-svar"]) == 0
     reader = open_prepared_store(target)
     write_forum(extra, "Andra versionen")
-    assert main(["prepare", str(target), str(DATA_DIR), str(extra)]) == 0
+    assert main(["prepare", str(target), str(DATA_DIR), str(extra), "--utan-svar"]) == 0
     query = f"SELECT ?n WHERE {{ <https://w3id.org/ansvarsgraf/id/{FORUM_ID}> <{SKOS_LABEL}> ?n }}"
     assert [str(r["n"]) for r in reader.select(query)] == ["Första versionen"]
     assert _forum_names(target)[0] == ["Andra versionen"]
@@ -71,7 +71,7 @@ def test_two_workers_share_one_prepared_store_and_answer_as_in_memory(tmp_path, 
     store = OxigraphStore.from_loaded(loaded)
 
     target = tmp_path / "lager"
-    assert main(["prepare", str(target)]) == 0
+    assert main(["prepare", str(target), "--svar-datum", "2026-03-01"]) == 0  # the workers read answers
     log = tmp_path / "serve.log"
     with running_server(log, "--store", str(target), "--workers", "2") as base:
         def get(path):

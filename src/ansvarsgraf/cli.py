@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prepare", help="kontrollera data och bygg ett lager på disk för serve --store")
     p.add_argument("store", type=Path, help="mappen för lagret (ersätts först när det nya är klart)")
     p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar (standard: all data)")
+    p.add_argument("--svar-datum", action="append", default=None, metavar="ÅÅÅÅ-MM-DD",
+                   help="bygg alla svar för datumet i förväg (kan upprepas; standard i dag)")
+    p.add_argument("--utan-svar", action="store_true", help="bygg inga svar i förväg")
     p.set_defaults(run=_prepare)
 
     p = sub.add_parser("query", help="kör en namngiven SPARQL-fråga ur queries/")
@@ -274,9 +277,15 @@ def _serve(args) -> int:
 def _prepare(args) -> int:
     from .store import prepare_store
 
-    store = prepare_store(args.store, args.paths or None)
-    print(f"Lagret {args.store} är klart: {len(store)} tripler. Starta med `ansvarsgraf serve --store {args.store}`.")
+    dates = [] if args.utan_svar else sorted({parse_date(d) for d in args.svar_datum or [None]})
+    store = prepare_store(args.store, args.paths or None, answer_dates=dates)
+    prepared = f" och {_count_answers(store)} svar för {', '.join(d.isoformat() for d in dates)}" if dates else ""
+    print(f"Lagret {args.store} är klart: {len(store)} tripler{prepared}. Starta med `ansvarsgraf serve --store {args.store}`.")
     return 0
+
+
+def _count_answers(store) -> int:
+    return store.precomputed.count() if store.precomputed else 0
 
 
 def _query(args) -> int:

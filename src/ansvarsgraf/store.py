@@ -13,6 +13,7 @@ evaluates right, see remote_store.bind_for_server).
 Rows come back in the same order from every store (in_canonical_order).
 """
 
+import datetime as dt
 import functools
 import re
 from decimal import Decimal, InvalidOperation
@@ -191,8 +192,9 @@ class OxigraphStore:
 
     inline_tables = True  # gap rules get the organisation index's sets as VALUES (gaps.specialise)
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, precomputed=None):
         self._store = store
+        self.precomputed = precomputed  # answers worked out by `prepare` (precomputed.py), if any
 
     @classmethod
     def from_loaded(cls, loaded: LoadedData, path: Path | None = None) -> "OxigraphStore":
@@ -258,7 +260,8 @@ class NotAPreparedStoreError(ValueError):
 KEEP_VERSIONS = 2  # the new store and the one running processes may still read
 
 
-def prepare_store(target: Path, paths: list[Path] | None = None) -> OxigraphStore:
+def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: list[dt.date] = (),
+                  progress=None) -> OxigraphStore:
     """Check every file, then build an on-disk store for `serve --store target`.
 
     Several API processes open one prepared store read-only (start-up is then an open, not
@@ -268,6 +271,9 @@ def prepare_store(target: Path, paths: list[Path] | None = None) -> OxigraphStor
     it was, a reader never opens half a store, and a process still serving the previous
     version keeps reading it (it opened the version, not the link) until it is restarted.
     Older versions than the previous one are removed.
+
+    For each of `answer_dates` every task's answer in every municipality is built into the
+    version too (precomputed.py), so the servers read answers instead of building them.
     """
     import os
     import shutil
@@ -282,6 +288,10 @@ def prepare_store(target: Path, paths: list[Path] | None = None) -> OxigraphStor
     try:
         store = OxigraphStore.from_loaded(loaded, version)
         store._store.flush()
+        if answer_dates:
+            from . import precomputed  # here: it builds answers, which need this module
+
+            precomputed.write(store, version, list(answer_dates), progress)
         del store
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -305,7 +315,9 @@ def open_prepared_store(path: Path) -> OxigraphStore:
     store = ox.Store.read_only(str(path))
     if not store.contains_named_graph(ox.NamedNode(str(graph_name("ontology")))):
         raise NotAPreparedStoreError(f"{path} saknar ontologin och är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
-    return OxigraphStore(store)
+    from .precomputed import PrecomputedAnswers  # here: it reads answers, which need this module
+
+    return OxigraphStore(store, PrecomputedAnswers.open(path))
 
 
 ENDPOINT_ENV = "ANSVARSGRAF_ENDPOINT"

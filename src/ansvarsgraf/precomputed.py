@@ -1,0 +1,152 @@
+"""Answers worked out when a store is prepared, so that a server reads them instead of
+building them.
+
+Building one answer takes 10–25 ms at national scale (about 1M triples), and two API
+processes on two cores then give some 50–80 distinct answers a second. Every (task,
+municipality) pair for the dates staff ask about (by default the day of `prepare`) is
+therefore built once, municipality by municipality, by the same code that builds an answer
+on request (answer.duties_for_tasks), and kept beside the store in an SQLite file. A
+server reads one row instead of running a handful of queries.
+
+An answer is keyed by its exact date, so nothing is assumed about when the data changes;
+a date that was not prepared is built on request as before. The file records a
+fingerprint of the code and queries that build answers: one written by another version is
+not used (and says so in the log), so an upgrade never serves answers in an old form.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import sqlite3
+import threading
+import types
+import typing
+import zlib
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import orjson
+
+from . import answer
+from .queries import QUERIES_DIR
+
+FILE_NAME = "svar.sqlite"
+log = logging.getLogger(__name__)
+
+Duties = tuple[tuple["answer.DutyAnswer", ...], tuple["answer.Provision", ...]]
+
+
+def fingerprint() -> str:
+    """Changes whenever the code or a query that shapes an answer changes."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in [package / "answer.py", package / "organisation_index.py", package / "precomputed.py",
+                 *sorted(QUERIES_DIR.glob("*.rq"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def write(store, directory: Path, dates: list[dt.date], progress=None) -> int:
+    """Build every task's answer in every municipality on each date into directory/svar.sqlite.
+    Written to a new file that replaces the old one only when complete."""
+    catalog = answer.catalog_for(store)
+    tasks = sorted(catalog.task_labels)
+    target = Path(directory) / FILE_NAME
+    partial = target.with_suffix(".ny")
+    partial.unlink(missing_ok=True)
+    count = 0
+    with sqlite3.connect(partial) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("CREATE TABLE duties (datum TEXT, uppgift TEXT, kommun TEXT, svar BLOB NOT NULL,"
+                   " PRIMARY KEY (datum, uppgift, kommun)) WITHOUT ROWID")
+        db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint(),))
+        for on_date in dates:
+            for kommun in sorted(catalog.by_iri):
+                built = answer.duties_for_tasks(store, tasks, kommun, on_date)
+                db.executemany("INSERT INTO duties VALUES (?, ?, ?, ?)",
+                               [(on_date.isoformat(), task, kommun, _pack(duties)) for task, duties in built.items()])
+                count += len(built)
+                if progress:
+                    progress(count)
+    partial.replace(target)
+    return count
+
+
+class PrecomputedAnswers:
+    """The answers of one prepared store, read-only; safe to share between threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()  # an SQLite connection per thread
+
+    @classmethod
+    def open(cls, directory: Path) -> "PrecomputedAnswers | None":
+        path = Path(directory) / FILE_NAME
+        if not path.exists():
+            return None
+        found = cls(path)
+        written_by = found._connection().execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        if written_by is None or written_by[0] != fingerprint():
+            log.warning("%s gjordes av en annan version av ansvarsgraf och används inte; "
+                        "kör `ansvarsgraf prepare` igen för snabba svar.", path)
+            return None
+        return found
+
+    def count(self) -> int:
+        return self._connection().execute("SELECT count(*) FROM duties").fetchone()[0]
+
+    def duties(self, task: str, municipality: str, on_date: dt.date) -> Duties | None:
+        row = self._connection().execute("SELECT svar FROM duties WHERE datum = ? AND uppgift = ? AND kommun = ?",
+                                         (on_date.isoformat(), task, municipality)).fetchone()
+        if row is None:
+            return None
+        duties, fallback = orjson.loads(zlib.decompress(row[0]))
+        duty, provision = _decoder(answer.DutyAnswer), _decoder(answer.Provision)
+        return tuple(duty(d) for d in duties), tuple(provision(p) for p in fallback)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self._local.connection = connection
+        return connection
+
+
+def _pack(duties: Duties) -> bytes:
+    # The same provisions and paths recur in many answers: compressed, a national store's
+    # answers take a tenth of the room, and unpacking one costs microseconds.
+    return zlib.compress(orjson.dumps(duties), 1)
+
+
+def _decoder(kind):
+    """A function that turns what orjson wrote for `kind` (a dataclass, list, optional or
+    plain value) back into it. Made once per type: an answer has hundreds of values."""
+    if kind not in _DECODERS:
+        _DECODERS[kind] = _make_decoder(kind)
+    return _DECODERS[kind]
+
+
+def _make_decoder(kind):
+    if is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        plain = [f.name for f in fields(kind) if _decoder(hints[f.name]) is None]
+        nested = [(f.name, _decoder(hints[f.name])) for f in fields(kind) if _decoder(hints[f.name]) is not None]
+
+        def decode_dataclass(data):
+            values = {name: data[name] for name in plain}
+            for name, decode in nested:
+                value = data[name]
+                values[name] = None if value is None else decode(value)
+            return kind(**values)
+        return decode_dataclass
+    origin = typing.get_origin(kind)
+    if origin is list:
+        item = _decoder(typing.get_args(kind)[0])
+        return None if item is None else (lambda data: [item(value) for value in data])
+    if origin in (typing.Union, types.UnionType):
+        (present,) = [a for a in typing.get_args(kind) if a is not type(None)]
+        return _decoder(present)
+    return None  # str, int, dict …: JSON gives them back as they were
+
+
+_DECODERS: dict = {}
