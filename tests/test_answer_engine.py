@@ -13,6 +13,7 @@ import rdflib
 
 from ansvarsgraf.answer import DescribedNodes, _DutyBuilder, answer_task, applicable_duties, catalog_for
 from ansvarsgraf.queries import query_text
+from counting_store import CountingStore
 
 # Before the new Socialtjänstlag, the day it came into force, and after the agreements' revisions.
 DATES = [dt.date(2024, 6, 1), dt.date(2025, 7, 1), dt.date(2026, 11, 25)]
@@ -79,21 +80,6 @@ def test_roles_paths_and_relevance_agree_with_sparql(store):
         for node in nodes:
             expected = store.ask(CONCERNS, {"nod": rdflib.URIRef(node), "kommun": rdflib.URIRef(kommun)})
             assert index.concerns(node, kommun) == expected, (node, kommun)
-
-
-class CountingStore:
-    """The store, counting the queries an answer sends."""
-
-    def __init__(self, store):
-        self.store, self.queries = store, 0
-
-    def select(self, query, bindings=None):
-        self.queries += 1
-        return self.store.select(query, bindings)
-
-    def ask(self, query, bindings=None):
-        self.queries += 1
-        return self.store.ask(query, bindings)
 
 
 def test_an_answer_takes_a_bounded_number_of_queries(store):

@@ -13,6 +13,7 @@ from ansvarsgraf import precomputed
 from ansvarsgraf.answer import answer_task, catalog_for
 from ansvarsgraf.cli import main
 from ansvarsgraf.store import OxigraphStore, open_prepared_store, prepare_store
+from counting_store import CountingStore
 
 PREPARED = [dt.date(2024, 6, 1), dt.date(2026, 3, 1)]
 NOT_PREPARED = dt.date(2025, 7, 1)  # the day the new Socialtjänstlag came into force
@@ -21,25 +22,6 @@ NOT_PREPARED = dt.date(2025, 7, 1)  # the day the new Socialtjänstlag came into
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     return prepare_store(tmp_path_factory.mktemp("lager") / "lager", answer_dates=PREPARED)
-
-
-class CountingStore:
-    """The prepared store, counting the SPARQL queries an answer runs."""
-
-    def __init__(self, store):
-        self._store, self.precomputed, self.queries = store, store.precomputed, 0
-
-    def select(self, query, bindings=None):
-        self.queries += 1
-        return self._store.select(query, bindings)
-
-    def ask(self, query, bindings=None):
-        self.queries += 1
-        return self._store.ask(query, bindings)
-
-    def construct(self, query, bindings=None):
-        self.queries += 1
-        return self._store.construct(query, bindings)
 
 
 def _every_answer(store, on_date):

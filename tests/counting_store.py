@@ -1,0 +1,19 @@
+"""A store that counts the SPARQL queries sent through it (how many an answer takes)."""
+
+
+class CountingStore:
+    def __init__(self, store):
+        self.store, self.queries = store, 0
+        self.precomputed = getattr(store, "precomputed", None)  # answers a prepared store has
+
+    def select(self, query, bindings=None):
+        self.queries += 1
+        return self.store.select(query, bindings)
+
+    def ask(self, query, bindings=None):
+        self.queries += 1
+        return self.store.ask(query, bindings)
+
+    def construct(self, query, bindings=None):
+        self.queries += 1
+        return self.store.construct(query, bindings)
