@@ -243,14 +243,14 @@ def _serve(args) -> int:
 
     from .answer import catalog_for
     from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_prepared_store, open_store, prepare_store
-    from .web.app import LOG_CONFIG, create_app
+    from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection
 
     if args.workers < 1:
         raise UserInputError("--workers ska vara minst 1")
     options = dict(host=args.host, port=args.port, access_log=False, log_config=LOG_CONFIG)
     if args.workers == 1:
         store = open_store(args.endpoint, prepared=args.store)
-        catalog_for(store)  # warm up before the first request
+        keep_out_of_garbage_collection(catalog_for(store))  # warm up before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
