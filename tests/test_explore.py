@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+import rdflib
 
 from test_browser import assert_axe_clean, browser, page, server  # noqa: F401  (fixtures)
 
@@ -131,3 +132,73 @@ def test_explore_pages_are_axe_clean(page, server, path):  # noqa: F811
     page.goto(base + path)
     page.wait_for_load_state("networkidle")
     assert_axe_clean(page)
+
+
+SCOPE = """PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+SELECT ?nod ?dokument ?lag ?fran ?till WHERE {
+  OPTIONAL { ?nod ag:establishedBy ?dokument }
+  OPTIONAL { ?nod (ag:legalBasis|ag:versionOf)?/eli:is_part_of ?lag }
+  OPTIONAL { ?nod ag:validFrom ?fran }
+  OPTIONAL { ?nod ag:validUntil ?till }
+}"""
+
+
+def shown(page) -> set[str]:
+    """The graph's nodes, without gap markers (which follow whatever else is shown)."""
+    node_count(page)
+    return set(page.evaluate("window.utforska.cy.nodes().filter(n => n.data('kind') !== 'lucka').map(n => n.id())"))
+
+
+def show_with(page, **fields):
+    for name, value in fields.items():
+        if name == "datum":
+            page.fill("#datum", value)
+        else:
+            page.select_option(f"#{name}", value)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Visa").click()
+
+
+def test_document_law_and_date_filters(page, server, loaded):  # noqa: F811
+    """Each filter, chosen in the form as a user would, shows exactly the neighbours the
+    graph says belong to the document, cite the law or are valid on the date."""
+    from ansvarsgraf.store import OxigraphStore
+
+    base, _ = server
+    store = OxigraphStore.from_loaded(loaded)
+    page.goto(f"{base}/utforska?nod=kalla-till-sip&{TIMRA}")
+    everything = shown(page)
+    scope = {iri: {"dokument": set(), "lag": set(), "fran": set(), "till": set()} for iri in everything}
+    for row in store.select(SCOPE, {"nod": [rdflib.URIRef(i) for i in everything]}):
+        for key in ("dokument", "lag", "fran", "till"):
+            if row[key] is not None:
+                scope[str(row["nod"])][key].add(str(row[key]))
+    centre = "https://w3id.org/ansvarsgraf/id/kalla-till-sip"
+
+    # A document none of the shown duties belongs to: every node tied to a document goes.
+    own_documents = {d for s in scope.values() for d in s["dokument"]}
+    assert own_documents  # the Timrå routine's duties are there to be filtered away
+    options = page.eval_on_selector_all("#dokument option", "os => os.map(o => o.value)")
+    other = next(o for o in options if o and not any(d.endswith("/" + o) for d in own_documents))
+    show_with(page, dokument=other)
+    assert shown(page) == {i for i in everything if not scope[i]["dokument"]} | {centre}
+
+    # A law some of the shown nodes cite and others do not.
+    show_with(page, dokument="")
+    laws = sorted({law for s in scope.values() for law in s["lag"]})
+    law = next(law for law in laws if any(s["lag"] and law not in s["lag"] for s in scope.values()))
+    show_with(page, lag=law)
+    expected = {i for i in everything if not scope[i]["lag"] or law in scope[i]["lag"]} | {centre}
+    assert shown(page) == expected and expected < everything
+
+    # An earlier date: what was not yet in force is no longer shown, and all that is shown was.
+    show_with(page, lag="", datum="2024-06-01")
+    page.wait_for_url(re.compile("datum=2024-06-01"))
+    earlier = shown(page)
+    later_only = {i for i in everything if any(f > "2024-06-01" for f in scope[i]["fran"])}
+    assert later_only and not (earlier & later_only)
+    valid = {str(r["nod"]): (r["fran"], r["till"]) for r in store.select(SCOPE, {"nod": [rdflib.URIRef(i) for i in earlier]})}
+    for iri in earlier - {centre}:
+        start, end = valid[iri]
+        assert (start is None or str(start) <= "2024-06-01") and (end is None or str(end) >= "2024-06-01"), iri

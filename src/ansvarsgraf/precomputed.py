@@ -22,6 +22,7 @@ import threading
 import types
 import typing
 import zlib
+from contextlib import closing
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -37,11 +38,11 @@ Duties = tuple[tuple["answer.DutyAnswer", ...], tuple["answer.Provision", ...]]
 
 
 def fingerprint() -> str:
-    """Changes whenever the code or a query that shapes an answer changes."""
+    """Changes whenever the package's code or a query changes: any of them may shape an
+    answer (the store's row order, a label's fallback …), so none is trusted to not."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for path in [package / "answer.py", package / "organisation_index.py", package / "precomputed.py",
-                 *sorted(QUERIES_DIR.glob("*.rq"))]:
+    for path in [*sorted(package.rglob("*.py")), *sorted(QUERIES_DIR.rglob("*.rq"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -55,7 +56,7 @@ def write(store, directory: Path, dates: list[dt.date], progress=None) -> int:
     partial = target.with_suffix(".ny")
     partial.unlink(missing_ok=True)
     count = 0
-    with sqlite3.connect(partial) as db:
+    with closing(sqlite3.connect(partial)) as db, db:  # closed, and committed only if all went well
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         db.execute("CREATE TABLE duties (datum TEXT, uppgift TEXT, kommun TEXT, svar BLOB NOT NULL,"
                    " PRIMARY KEY (datum, uppgift, kommun)) WITHOUT ROWID")
