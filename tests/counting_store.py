@@ -4,7 +4,7 @@
 class CountingStore:
     def __init__(self, store):
         self.store, self.queries = store, 0
-        self.precomputed = getattr(store, "precomputed", None)  # answers a prepared store has
+        self.precomputed, self.inline_tables = store.precomputed, store.inline_tables
 
     def select(self, query, bindings=None):
         self.queries += 1

@@ -135,7 +135,7 @@ def test_gaps_api_and_page(store):
 
 
 def test_specialised_rules_find_what_the_reference_rules_find(store):
-    if not getattr(store, "inline_tables", False):
+    if not store.inline_tables:
         pytest.skip("SPARQL-servrar kör reglerna som de är skrivna")
     """The engine replaces each rule's marked tree walk with the set from the organisation
     index; the rule as written (complete SPARQL) is the reference. Same rows everywhere."""

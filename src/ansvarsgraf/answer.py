@@ -38,6 +38,7 @@ ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
 
 MIN_SCORE = 0.45      # below this a task is not a match at all
 AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
+FEW_TASKS = 4  # up to this many tasks, duties are looked up by (document, task) pairs
 
 KIND_NAMES = {
     AG.Municipality: "kommun", AG.Region: "region", AG.Association: "organisation",
@@ -140,6 +141,9 @@ class InstrumentCard:
     sources: list[Ref]
     escalation: list[str]
     warnings: list[Warning]
+
+
+Duties = tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]  # the duties, or the statutory fallback
 
 
 @dataclass
@@ -355,16 +359,15 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
 
 
 def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
-               ) -> tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]:
+               ) -> Duties:
     """The duties that apply (and, when none does, the statutory starting point): read from
     the answers `prepare` built for the date (precomputed.py) when the store has them, else
     built. Callers share these objects and must not change them; `Answer.as_dict()` copies."""
-    precomputed = getattr(store, "precomputed", None)
-    if precomputed is not None:
+    if store.precomputed is not None:
         # Not kept in memory: reading one takes about a millisecond, and a cache of
         # millions of small objects makes each full garbage collection take 0.3–0.5 s
         # (measured at 1M triples), which is what a waiting user would feel.
-        found = precomputed.duties(task_iri, municipality_iri, on_date)
+        found = store.precomputed.duties(task_iri, municipality_iri, on_date)
         if found is not None:
             return found
     return _built_duties(store, task_iri, municipality_iri, on_date)
@@ -372,14 +375,14 @@ def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date:
 
 @per_data_version(maxsize=4096)
 def _built_duties(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
-                  ) -> tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]:
+                  ) -> Duties:
     """Cached per store, data version, task, municipality and date (a new `load` into a
     SPARQL server changes the version)."""
     return duties_for_tasks(store, [task_iri], municipality_iri, on_date)[task_iri]
 
 
 def duties_for_tasks(store: GraphStore, task_iris: list[str], municipality_iri: str, on_date: dt.date
-                     ) -> dict[str, tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]]:
+                     ) -> dict[str, Duties]:
     """_duties_on for several tasks in one municipality, each duty described once (a duty
     for a narrower task is in the answer of every broader one)."""
     catalog = catalog_for(store)
@@ -398,9 +401,6 @@ def applicable_duties(store: GraphStore, task_iri: str, municipality_iri: str, o
     the statutory ones, and those of documents that apply there. Same rule as the reference
     query ansvar-for-uppgift.rq, without its per-duty path walking."""
     return applicable_duties_by_task(store, [task_iri], municipality_iri, on_date)[task_iri]
-
-
-FEW_TASKS = 4
 
 
 def applicable_duties_by_task(store: GraphStore, task_iris: list[str], municipality_iri: str,

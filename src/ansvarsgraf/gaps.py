@@ -150,7 +150,7 @@ def for_store(store, text: str, index, municipality: str) -> str:
     """The rule as the store runs it best: specialised for the embedded engine; as written
     for a SPARQL server, whose own planner handles the paths (and Virtuoso 7.2.5 fails on
     inline tables inside EXISTS and sub-SELECTs, docs/drift.md)."""
-    return specialise(text, index, municipality) if getattr(store, "inline_tables", False) else text
+    return specialise(text, index, municipality) if store.inline_tables else text
 
 
 def specialise(text: str, index, municipality: str) -> str:

@@ -34,9 +34,6 @@ from .queries import QUERIES_DIR
 FILE_NAME = "svar.sqlite"
 log = logging.getLogger(__name__)
 
-Duties = tuple[tuple["answer.DutyAnswer", ...], tuple["answer.Provision", ...]]
-
-
 def fingerprint() -> str:
     """Changes whenever the package's code or a query changes: any of them may shape an
     answer (the store's row order, a label's fallback …), so none is trusted to not."""
@@ -47,7 +44,7 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def write(store, directory: Path, dates: list[dt.date], progress=None) -> int:
+def write(store, directory: Path, dates: list[dt.date]) -> int:
     """Build every task's answer in every municipality on each date into directory/svar.sqlite.
     Written to a new file that replaces the old one only when complete."""
     catalog = answer.catalog_for(store)
@@ -67,8 +64,6 @@ def write(store, directory: Path, dates: list[dt.date], progress=None) -> int:
                 db.executemany("INSERT INTO duties VALUES (?, ?, ?, ?)",
                                [(on_date.isoformat(), task, kommun, _pack(duties)) for task, duties in built.items()])
                 count += len(built)
-                if progress:
-                    progress(count)
     partial.replace(target)
     return count
 
@@ -96,7 +91,7 @@ class PrecomputedAnswers:
     def count(self) -> int:
         return self._connection().execute("SELECT count(*) FROM duties").fetchone()[0]
 
-    def duties(self, task: str, municipality: str, on_date: dt.date) -> Duties | None:
+    def duties(self, task: str, municipality: str, on_date: dt.date) -> answer.Duties | None:
         row = self._connection().execute("SELECT svar FROM duties WHERE datum = ? AND uppgift = ? AND kommun = ?",
                                          (on_date.isoformat(), task, municipality)).fetchone()
         if row is None:
@@ -113,7 +108,7 @@ class PrecomputedAnswers:
         return connection
 
 
-def _pack(duties: Duties) -> bytes:
+def _pack(duties: answer.Duties) -> bytes:
     # The same provisions and paths recur in many answers: compressed, a national store's
     # answers take a tenth of the room, and unpacking one costs microseconds.
     return zlib.compress(orjson.dumps(duties), 1)

@@ -100,6 +100,9 @@ def type_non_ascii_strings(query: str) -> str:
 
 
 class SparqlEndpointStore:
+    precomputed = None  # answers are built per request (and cached per data version)
+    inline_tables = False  # Virtuoso 7.2.5 misreads VALUES inside EXISTS and sub-SELECTs (docs/drift.md)
+
     def __init__(self, query_url: str, update_url: str | None = None, timeout_s: float = 30.0,
                  user: str | None = None, password: str | None = None, digest: bool = False,
                  graph_store_url: str | None = None):

@@ -18,7 +18,7 @@ import functools
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -26,10 +26,17 @@ from rdflib.term import Node
 
 from .dataset import LoadedData, graph_name, load_data
 
+if TYPE_CHECKING:
+    from .precomputed import PrecomputedAnswers
+
 Row = dict[str, Node | None]
 
 
 class GraphStore(Protocol):
+    # What a store offers beyond its queries, declared by every store (None / False without):
+    precomputed: "PrecomputedAnswers | None"  # answers `prepare` built for given dates (precomputed.py)
+    inline_tables: bool  # gap rules may get sets as inline VALUES tables (gaps.specialise)
+
     def select(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None) -> list[Row]: ...
 
     def ask(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None) -> bool: ...
@@ -190,11 +197,11 @@ def _term(name: str, value) -> str:
 class OxigraphStore:
     """Embedded pyoxigraph store, in memory or on disk; one named graph per source file."""
 
-    inline_tables = True  # gap rules get the organisation index's sets as VALUES (gaps.specialise)
+    inline_tables = True
 
-    def __init__(self, store: ox.Store, precomputed=None):
+    def __init__(self, store: ox.Store, precomputed: "PrecomputedAnswers | None" = None):
         self._store = store
-        self.precomputed = precomputed  # answers worked out by `prepare` (precomputed.py), if any
+        self.precomputed = precomputed  # only a store opened from `prepare`'s directory has them
 
     @classmethod
     def from_loaded(cls, loaded: LoadedData, path: Path | None = None) -> "OxigraphStore":
@@ -260,8 +267,7 @@ class NotAPreparedStoreError(ValueError):
 KEEP_VERSIONS = 2  # the new store and the one running processes may still read
 
 
-def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: list[dt.date] = (),
-                  progress=None) -> OxigraphStore:
+def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: list[dt.date] = ()) -> OxigraphStore:
     """Check every file, then build an on-disk store for `serve --store target`.
 
     Several API processes open one prepared store read-only (start-up is then an open, not
@@ -291,7 +297,7 @@ def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: l
         if answer_dates:
             from . import precomputed  # here: it builds answers, which need this module
 
-            precomputed.write(store, version, list(answer_dates), progress)
+            precomputed.write(store, version, list(answer_dates))
         del store
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
