@@ -25,11 +25,13 @@ def stop(process: subprocess.Popen, grace_s: float = 10) -> None:
 
 
 @contextmanager
-def running_server(log_path: Path, *options: str):
+def running_server(log_path: Path, *options: str, command: tuple[str, ...] = (sys.executable, "-m", "ansvarsgraf.cli"),
+                   cwd: Path | None = None, env: dict | None = None):
+    """`command` is how ansvarsgraf is started (default: this interpreter's package)."""
     port = free_port()
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port), *options],
-                                   stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = subprocess.Popen([*command, "serve", "--port", str(port), *options], cwd=cwd,
+                                   stdout=log, stderr=subprocess.STDOUT, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
