@@ -158,7 +158,7 @@ def test_matching_is_no_worse_than_baseline(part, results, capsys):
         for name, higher_is_better in FLOORED
         if (measured[name] < baseline[name] - MARGIN if higher_is_better else measured[name] > baseline[name] + MARGIN)
     ]
-    assert not worse, f"{part}: sämre än baslinjen med mer än {MARGIN:.0%}: " + "; ".join(worse)
+    assert not worse, f"{part}: sämre än baslinjen med mer än {100 * MARGIN:.0f} procentenheter: " + "; ".join(worse)
 
 
 if __name__ == "__main__":
