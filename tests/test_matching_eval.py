@@ -1,0 +1,185 @@
+"""Honest yardstick for question matching (issue 17): questions written from the sources and
+from how staff ask, by someone who had not seen the matcher or its vocabulary, split once into a
+tuning part and a frozen held-out part (scripts/split_fragor.py).
+
+Each part is run through the product's public entry point, `answer_question`, on the embedded
+store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
+honesty and a breakdown per kind of question. The figures are printed on every run. The floor
+is the baseline measured when the set was committed (baslinje.yaml) minus three percentage
+points, so matching can only get better. The held-out questions' text is never printed, only
+counts: nobody should tune on them.
+
+Update the baseline after a real improvement with
+`PYTHONPATH=src python tests/test_matching_eval.py --skriv-baslinje`.
+"""
+
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansvarsgraf.answer import answer_question
+from ansvarsgraf.store import OxigraphStore
+
+DIR = Path(__file__).parent / "data" / "utvardering"
+PARTS = ("justering", "provning")
+DATE = dt.date(2026, 12, 1)
+ID_BASE = "https://w3id.org/ansvarsgraf/id/"
+TASKS_QUERY = "PREFIX ag: <https://w3id.org/ansvarsgraf/def#> SELECT ?t WHERE { ?t a ag:Task }"
+# An answer that commits to a task: answered with bearers, or answered with none modelled.
+ANSWERED = {"besvarad", "ingen_ansvarig"}
+MARGIN = 0.03
+# Metrics with a floor: (name, True when higher is better).
+FLOORED = (("top1", True), ("fel_men_saker", False), ("utanfor_arlighet", True))
+
+
+def read_part(part: str) -> list[dict]:
+    return yaml.safe_load((DIR / f"fragor-{part}.yaml").read_text(encoding="utf-8"))
+
+
+def read_baseline() -> dict:
+    return yaml.safe_load((DIR / "baslinje.yaml").read_text(encoding="utf-8"))
+
+
+def task_id(iri: str) -> str:
+    return iri.removeprefix(ID_BASE)
+
+
+def outcome(answer, expected: list[str]) -> str:
+    """What the product did with one question, judged against its acceptable tasks."""
+    if answer.status in ANSWERED and answer.tasks:
+        return "rätt" if task_id(answer.tasks[0]["iri"]) in expected else "fel"
+    if answer.status == "tvetydig":
+        offered = {task_id(c.get("iri", "")) for c in answer.candidates}
+        return "tillbaka-med-rätt" if offered & set(expected) else "tillbaka"
+    if answer.status == "okand_fraga":
+        return "vägrad"
+    return answer.status  # e.g. "dokument": matched a document, no task
+
+
+def run_part(store, part: str) -> list[tuple[str, bool, str]]:
+    """(slag, answerable, outcome) per question; the text is deliberately not kept."""
+    return [
+        (q["slag"], bool(q["väntat"]), outcome(answer_question(store, q["fråga"], q["kommun"], DATE), q["väntat"]))
+        for q in read_part(part)
+    ]
+
+
+def share(count: int, total: int) -> float:
+    return round(count / total, 4) if total else 1.0
+
+
+def metrics(results: list[tuple[str, bool, str]]) -> dict:
+    answerable = [o for _, ok, o in results if ok]
+    out_of_scope = [o for _, ok, o in results if not ok]
+    asked_back = sum(o.startswith("tillbaka") for o in answerable)
+    return {
+        "antal": len(results),
+        "besvarbara": len(answerable),
+        "utanfor": len(out_of_scope),
+        "top1": share(answerable.count("rätt"), len(answerable)),
+        "fel_men_saker": share(answerable.count("fel"), len(answerable)),
+        "tillbakafragade": share(asked_back, len(answerable)),
+        "tillbaka_med_ratt_bland_alternativen": share(answerable.count("tillbaka-med-rätt"), len(answerable)),
+        "vagrade": share(answerable.count("vägrad"), len(answerable)),
+        "utanfor_arlighet": share(sum(o not in ("rätt", "fel") for o in out_of_scope), len(out_of_scope)),
+    }
+
+
+def report(part: str, results: list[tuple[str, bool, str]]) -> str:
+    m = metrics(results)
+    pct = lambda x: f"{100 * x:5.1f} %"  # noqa: E731
+    lines = [
+        f"== frågematchning, {part}: {m['antal']} frågor, {m['besvarbara']} besvarbara, {m['utanfor']} utanför ==",
+        f"  top-1 rätt uppgift            {pct(m['top1'])}",
+        f"  fel uppgift med säkerhet      {pct(m['fel_men_saker'])}",
+        f"  frågade tillbaka              {pct(m['tillbakafragade'])}"
+        f"  (rätt uppgift bland alternativen {pct(m['tillbaka_med_ratt_bland_alternativen'])})",
+        f"  vägrade                       {pct(m['vagrade'])}",
+        f"  ärlig om utanför              {pct(m['utanfor_arlighet'])}",
+        "  per slag (rätt av besvarbara; för utanför: ärliga):",
+    ]
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    for kind, ok, o in results:
+        by_kind[kind]["n"] += 1
+        by_kind[kind]["bra"] += (o == "rätt") if ok else (o not in ("rätt", "fel"))
+        by_kind[kind]["fel"] += o in ("rätt", "fel") and not (ok and o == "rätt")
+        by_kind[kind]["tillbaka"] += o.startswith("tillbaka")
+        by_kind[kind]["vägrad"] += o == "vägrad"
+    for kind, c in sorted(by_kind.items()):
+        lines.append(
+            f"    {kind:<13} {c['bra']:3}/{c['n']:<3} {pct(c['bra'] / c['n'])}"
+            f"   fel {c['fel']:2}  tillbaka {c['tillbaka']:2}  vägrade {c['vägrad']:2}"
+        )
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def embedded(loaded):
+    return OxigraphStore.from_loaded(loaded)
+
+
+@pytest.fixture(scope="module")
+def results(embedded):
+    return {part: run_part(embedded, part) for part in PARTS}
+
+
+def test_held_out_part_is_frozen():
+    recorded = (DIR / "provning.sha256").read_text(encoding="utf-8").split()[0]
+    actual = hashlib.sha256((DIR / "fragor-provning.yaml").read_bytes()).hexdigest()
+    assert actual == recorded, "fragor-provning.yaml har ändrats; prövningsdelen är fryst"
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_part_has_committed_size(part):
+    committed = read_baseline()["delar"][part]
+    questions = read_part(part)
+    assert len(questions) == committed["antal"]
+    assert sum(not q["väntat"] for q in questions) == committed["utanfor"]
+    assert committed["utanfor"] > 0, "frågor utanför modellen ska finnas i båda delarna"
+
+
+def test_expected_tasks_exist_in_graph(embedded):
+    known = {task_id(str(row["t"])) for row in embedded.select(TASKS_QUERY)}
+    unknown = Counter(t for part in PARTS for q in read_part(part) for t in q["väntat"] if t not in known)
+    assert not unknown, f"väntade uppgifter som saknas i grafen: {dict(unknown)}"
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_matching_is_no_worse_than_baseline(part, results, capsys):
+    with capsys.disabled():
+        print("\n" + report(part, results[part]))
+    measured, baseline = metrics(results[part]), read_baseline()["delar"][part]
+    worse = [
+        f"{name} {measured[name]:.3f} (baslinje {baseline[name]:.3f})"
+        for name, higher_is_better in FLOORED
+        if (measured[name] < baseline[name] - MARGIN if higher_is_better else measured[name] > baseline[name] + MARGIN)
+    ]
+    assert not worse, f"{part}: sämre än baslinjen med mer än {100 * MARGIN:.0f} procentenheter: " + "; ".join(worse)
+
+
+if __name__ == "__main__":
+    import subprocess
+    import sys
+
+    from ansvarsgraf.dataset import load_data
+
+    if sys.argv[1:] != ["--skriv-baslinje"]:
+        sys.exit("användning: PYTHONPATH=src python tests/test_matching_eval.py --skriv-baslinje")
+    store = OxigraphStore.from_loaded(load_data())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    parts = {}
+    for part in PARTS:
+        measured = run_part(store, part)
+        print(report(part, measured))
+        parts[part] = metrics(measured)
+    header = (
+        "# Baslinje för tests/test_matching_eval.py: uppmätt med answer_question på det inbyggda\n"
+        "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
+        "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
+    )
+    body = {"uppmatt": dt.date.today().isoformat(), "commit": commit, "delar": parts}
+    (DIR / "baslinje.yaml").write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
