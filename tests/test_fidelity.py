@@ -59,7 +59,8 @@ class Fact:
 
     @property
     def where(self) -> str:
-        return f"{self.file.relative_to(REPO)}:{self.line} ({self.data.get('id', '?')})"
+        shown = self.file.relative_to(REPO) if self.file.is_relative_to(REPO) else self.file
+        return f"{shown}:{self.line} ({self.data.get('id', '?')})"
 
 
 @dataclass(repr=False)
@@ -98,13 +99,18 @@ def _normalise(text: str) -> str:
 
 
 def _nearest(quote: str, source: str) -> str:
-    """The passage of the source most like the quote, for the error message."""
-    width, best, best_at = len(quote), -1.0, 0
-    for at in range(0, max(1, len(source) - width + 1), max(1, width // 8)):
-        ratio = difflib.SequenceMatcher(None, quote, source[at:at + width], autojunk=False).ratio()
-        if ratio > best:
-            best, best_at = ratio, at
-    return source[best_at:best_at + width]
+    """The passage of the source most like the quote, for the error message: a coarse pass over
+    the source, then character by character around the best place."""
+    width = len(quote)
+
+    def best(starts):
+        return max(starts, key=lambda at: difflib.SequenceMatcher(
+            None, quote, source[at:at + width], autojunk=False).ratio())
+
+    step = max(1, width // 8)
+    coarse = best(range(0, max(1, len(source) - width + 1), step))
+    fine = best(range(max(0, coarse - step), min(max(1, len(source) - width + 1), coarse + step + 1)))
+    return source[fine:fine + width]
 
 
 def test_fidelity_files_exist():
@@ -136,18 +142,36 @@ def test_ids_are_unique_across_all_sources():
     assert not doubles, "Samma id på flera fakta:\n" + "\n".join(doubles)
 
 
-@pytest.mark.parametrize("fact_set", SETS, ids=lambda s: s.file.stem)
-def test_every_quote_is_verbatim_in_its_source(fact_set):
-    path = _seed_dir() / fact_set.source
-    assert path.is_file(), f"{fact_set.file.name}: källfilen {path} finns inte (sätt FIDELITET_KALLOR)"
-    source = _normalise(path.read_text(encoding="utf-8"))
+def _quote_problems(fact_set: FactSet, source_text: str) -> list[str]:
+    source = _normalise(source_text)
     problems = []
     for fact in fact_set.facts:
         quote = _normalise(str(fact.data.get("citat") or ""))
         if quote and quote not in source:
             problems.append(f"{fact.where}: citatet finns inte ordagrant i {fact_set.source}.\n"
                             f"  citat:    {quote}\n  närmast:  {_nearest(quote, source)}")
+    return problems
+
+
+@pytest.mark.parametrize("fact_set", SETS, ids=lambda s: s.file.stem)
+def test_every_quote_is_verbatim_in_its_source(fact_set):
+    path = _seed_dir() / fact_set.source
+    assert path.is_file(), f"{fact_set.file.name}: källfilen {path} finns inte (sätt FIDELITET_KALLOR)"
+    problems = _quote_problems(fact_set, path.read_text(encoding="utf-8"))
     assert not problems, "\n".join(problems)
+
+
+def test_a_changed_quote_is_reported_with_its_line_and_the_nearest_passage(tmp_path):
+    source = "Socialnämnden ska samverka med skolan.\nNämnden bör ta initiativ till sam-\nverkan kring barn."
+    facts = tmp_path / "prov.yaml"
+    facts.write_text(
+        "källa: prov.txt\nfakta:\n"
+        "  - id: rätt\n    citat: \"Nämnden bör ta initiativ till samverkan\"\n"
+        "  - id: ändrat\n    citat: \"Nämnden ska ta initiativ till samverkan\"\n", encoding="utf-8")
+    problems = _quote_problems(_load(facts), source)
+    assert len(problems) == 1, problems
+    assert f"{facts}:5 (ändrat)" in problems[0]
+    assert "närmast:  Nämnden bör ta initiativ till samverkan" in problems[0]
 
 
 @pytest.mark.parametrize("fact_set", SETS, ids=lambda s: s.file.stem)
@@ -183,9 +207,10 @@ def _summary(rows) -> dict:
             "underkända": [fact.data["id"] for fact, held in rows if not held]}
 
 
-def _commit() -> str:
+def _commit(*path: str) -> str:
+    """The last commit (touching path, if given), so a baseline says which data it measured."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        return subprocess.run(["git", "log", "-1", "--format=%h", "--", *path], cwd=REPO, capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "okänd"
@@ -216,7 +241,7 @@ def test_fidelity_score(loaded, capsys):
         print("\n".join(lines))
 
     if os.environ.get("FIDELITET_SKRIV_BASLINJE") == "1":
-        record = {"datum": dt.date.today().isoformat(), "commit": _commit(),
+        record = {"datum": dt.date.today().isoformat(), "commit": _commit(), "data_commit": _commit("data"),
                   "anmärkning": "Mätning, inte krav: hur många av källornas fakta grafen håller.",
                   "totalt": {k: v for k, v in everything.items() if k != "underkända"},
                   "källor": summaries}
