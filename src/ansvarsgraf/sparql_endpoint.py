@@ -1,29 +1,53 @@
-"""The public, read-only SPARQL surface: check a query, then run it where it can be stopped.
+"""The public, read-only SPARQL surface: check a query, then run it where it can be stopped
+and where it cannot reach the network.
 
 Refused before running: updates (403), SERVICE (it makes the server fetch any URL, even in
 read-only mode), LOAD, FROM / FROM NAMED (remote datasets), malformed or over-long text.
-Run in a forked child process, because the embedded engine has no timeout of its own: the
-parent waits for the timeout and kills the child. A result over the row limit is an
-explicit error, never a silently truncated answer.
+
+The check and the run see the same text. SPARQL processes \\u and \\U code point escapes
+before parsing (SPARQL 1.1 §19.2); rdflib and Oxigraph do that pass differently (rdflib reads
+8 hex digits after \\u), and that difference once hid a SERVICE clause from the check. So the
+escapes are processed here, once, by the rule of the specification, and the result is what
+rdflib checks and Oxigraph runs. Text in which an escape sequence remains after that pass (an
+escape producing a backslash before "u", or a doubled backslash before "u") is refused: both
+engines would process it again, and differently. Refusing every escape was the alternative;
+it would break ordinary queries that write non-ASCII letters as \\u00e5.
+
+Checking and running happen in a forked child process, because neither rdflib's parser nor
+the embedded engine has a time limit of its own: the parent waits for the time limit and
+kills the child. Before it reads the query the child moves into a network namespace of its
+own, with no interface but a loopback that is down, so that a query the check misreads still
+cannot make the server call anyone (defence in depth). If that isolation cannot be made the
+query is not run, unless the operator allows it (ALLOW_NETWORK_ENV). At most MAX_WORKERS
+queries run at once; more get 503 with Retry-After at once rather than queueing behind slow
+ones. A result over the row limit is an explicit error, never a silently truncated answer.
 """
 
-import csv
-import io
+import ctypes
 import json
+import logging
 import multiprocessing
-from dataclasses import dataclass
-from xml.sax.saxutils import escape
+import os
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import rdflib
 from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.query import Result
 
 from .store import OxigraphStore, _to_rdflib, in_canonical_order
 
 MAX_QUERY_CHARS = 20_000
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ROWS = 10_000
+MAX_WORKERS = 2
+RETRY_AFTER_S = 5
+ALLOW_NETWORK_ENV = "ANSVARSGRAF_SPARQL_TILLAT_NATVERK"
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
@@ -31,26 +55,69 @@ RESULT_TYPES = {
     "csv": "text/csv",
     "tsv": "text/tab-separated-values",
 }
-GRAPH_TYPES = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json"}
+GRAPH_TYPES = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json",
+               "rdfxml": "application/rdf+xml"}
+_RDFLIB_GRAPH_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
+_FORMATS_OF_FORM = {
+    "SelectQuery": ("json", "xml", "csv", "tsv"),
+    "AskQuery": ("json", "xml"),  # SPARQL defines no CSV/TSV for a boolean
+    "ConstructQuery": tuple(GRAPH_TYPES),
+    "DescribeQuery": tuple(GRAPH_TYPES),
+}
+_UPDATE_REFUSED = "Uppdateringar (INSERT, DELETE, LOAD, CLEAR …) är inte tillåtna: slutpunkten är skrivskyddad."
+
+log = logging.getLogger(__name__)
 
 
 class SparqlRefused(Exception):
     """A query the endpoint will not run; status is the HTTP status to answer with."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 @dataclass(frozen=True)
 class SparqlResult:
     media_type: str
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# --- the text both engines see ----------------------------------------------------------
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ESCAPE_LEFT = re.compile(r"\\[uU]")
+
+
+def unescape_codepoints(text: str) -> str:
+    """The query after SPARQL's code point escape pass, or refused. A backslash followed by
+    anything else is kept with that character (so "\\\\" stays a pair, as in Oxigraph)."""
+
+    def expand(match: re.Match) -> str:
+        digits = match.group(1) or match.group(2)
+        if digits is None:
+            return match.group(0)
+        code = int(digits, 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise SparqlRefused(400, f"Escapesekvensen \\{'u' if match.group(1) else 'U'}{digits} "
+                                     f"(tecken {match.start() + 1}) är inte ett giltigt Unicode-tecken.")
+        return chr(code)
+
+    unescaped = _ESCAPE.sub(expand, text)
+    left = _ESCAPE_LEFT.search(unescaped)
+    if left:
+        raise SparqlRefused(400, "Frågan innehåller en \\u- eller \\U-sekvens som återstår efter att "
+                                 "escapesekvenserna tolkats (t.ex. ett kodat omvänt snedstreck följt av u). "
+                                 "Skriv tecknet direkt i stället.")
+    return unescaped
 
 
 def check_query(text: str) -> str:
-    """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) or refuse."""
+    """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) of text,
+    which must already be unescaped (unescape_codepoints), or refuse."""
     if not text or not text.strip():
         raise SparqlRefused(400, "Frågan är tom. Skicka en SPARQL-fråga i parametern 'query'.")
     if len(text) > MAX_QUERY_CHARS:
@@ -60,16 +127,17 @@ def check_query(text: str) -> str:
     except ParseException as exc:
         try:
             parseUpdate(text)
-        except ParseException:
-            raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}): {exc.msg}.") from None
-        raise SparqlRefused(403, "Uppdateringar (INSERT, DELETE, LOAD, CLEAR …) är inte tillåtna: slutpunkten är skrivskyddad.") from None
+        except (ParseException, RecursionError):
+            raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}).") from None
+        raise SparqlRefused(403, _UPDATE_REFUSED) from None
+    except RecursionError:
+        raise SparqlRefused(400, "Frågan är för djupt nästlad eller har för många led för att tolkas; förenkla den.") from None
     names = set(_names(parsed))
     if "ServiceGraphPattern" in names:
         raise SparqlRefused(403, "SERVICE är inte tillåtet: det skulle låta servern hämta godtyckliga adresser.")
     if "DatasetClause" in names:
         raise SparqlRefused(403, "FROM och FROM NAMED är inte tillåtna: frågor körs bara mot grafens egna data.")
-    query = parsed[1]
-    return query.name
+    return parsed[1].name
 
 
 def _names(node):
@@ -82,96 +150,166 @@ def _names(node):
             yield from _names(item)
 
 
-def run_query(store, text: str, result_format: str = "json",
+# --- running -----------------------------------------------------------------------------
+
+_workers = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+def run_query(store, text: str, result_format: str | Sequence[str] = "json",
               timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS) -> SparqlResult:
-    form = check_query(text)
-    if not isinstance(store, OxigraphStore):
-        return _run_remote(store, text, form, result_format, timeout_s, max_rows)
+    """Check and run text. result_format is one format name (used where the query form has
+    it, else the form's default), or the acceptable names in order of preference (none that
+    fits the form: 406). Blocks the calling thread up to timeout_s."""
+    if not _workers.acquire(blocking=False):
+        raise SparqlRefused(503, f"Slutpunkten kör redan {MAX_WORKERS} frågor; försök igen om en stund.",
+                            {"Retry-After": str(RETRY_AFTER_S)})
+    try:
+        remote = not isinstance(store, OxigraphStore)
+        status, payload = _in_child(_check_only if remote else _check_and_execute,
+                                    (store, text, result_format, max_rows), timeout_s)
+        if status != "ok":
+            raise SparqlRefused(*payload)
+        if remote:
+            unescaped, form, fmt = payload
+            return _run_remote(store, unescaped, form, fmt, timeout_s, max_rows)
+        return payload
+    finally:
+        _workers.release()
+
+
+def _in_child(job, args, timeout_s: float):
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(store, text, form, result_format, max_rows, sender), daemon=True)
+    worker = context.Process(target=_work, args=(job, args, sender), daemon=True)
     worker.start()
     sender.close()
     try:
         if not receiver.poll(timeout_s):
-            raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts. Begränsa den, t.ex. med fler villkor eller LIMIT.")
-        status, payload = receiver.recv()
-    except EOFError:
-        raise SparqlRefused(500, "Frågan avbröts oväntat.") from None
+            raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts. "
+                                     "Begränsa den, t.ex. med fler villkor eller LIMIT.")
+        return receiver.recv()
+    except EOFError:  # the child died (e.g. the engine overflowed its stack on a deep query)
+        raise SparqlRefused(400, "Frågan kunde inte köras: sökmotorn avbröt den. Förenkla frågan.") from None
     finally:
         if worker.is_alive():
             worker.kill()
         worker.join(1)
         receiver.close()
-    if status == "ok":
-        return SparqlResult(*payload)
-    raise SparqlRefused(*payload)
 
 
-def _run_remote(store, text: str, form: str, result_format: str, timeout_s: float, max_rows: int) -> SparqlResult:
-    """A remote server is stopped by its own timeout; ours bounds the HTTP wait."""
+def _work(job, args, sender) -> None:
+    try:
+        _isolate_from_network()
+        os.nice(10)  # answers in the server process go first
+        sys.setrecursionlimit(20_000)  # rdflib's parser recurses once per triple pattern; the time limit bounds it
+        sender.send(("ok", job(*args)))
+    except SparqlRefused as exc:
+        sender.send(("refused", (exc.status, exc.message, exc.headers)))
+    except Exception as exc:  # the engine's own words may quote a remote body or URL: never pass them on
+        sender.send(("refused", _engine_error(exc)))
+    finally:
+        sender.close()
+
+
+def _engine_error(exc: Exception) -> tuple[int, str, dict]:
+    where = re.search(r"line (\d+) column (\d+)", str(exc))
+    place = f" (rad {where.group(1)}, kolumn {where.group(2)})" if where else ""
+    return 400, f"Frågan kunde inte köras av sökmotorn{place}. Kontrollera syntax och funktioner.", {}
+
+
+def _check_only(store, text: str, result_format, max_rows: int):
+    unescaped = unescape_codepoints(text)
+    form = check_query(unescaped)
+    return unescaped, form, _format_for(form, result_format)
+
+
+def _check_and_execute(store: OxigraphStore, text: str, result_format, max_rows: int) -> SparqlResult:
+    unescaped, form, fmt = _check_only(store, text, result_format, max_rows)
+    return _execute(store, unescaped, form, fmt, max_rows)
+
+
+def _format_for(form: str, wanted) -> str:
+    usable = _FORMATS_OF_FORM[form]
+    if isinstance(wanted, str):
+        return wanted if wanted in usable else usable[0]
+    for name in wanted:
+        if name in usable:
+            return name
+    types = ", ".join((GRAPH_TYPES | RESULT_TYPES)[name] for name in usable)
+    raise SparqlRefused(406, f"Ingen av de begärda medietyperna (Accept) finns för den här frågetypen; välj bland {types}.")
+
+
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+
+
+def _isolate_from_network() -> None:
+    """Move this (forked, single-threaded) process into a network namespace of its own: no
+    interface but a loopback that is down, so no connection can be opened, even to
+    127.0.0.1. As root CLONE_NEWNET is enough; otherwise an unprivileged user namespace
+    may allow it. Fails closed unless the operator allows running without it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return
+    if os.environ.get(ALLOW_NETWORK_ENV) == "1":
+        return
+    raise SparqlRefused(503, "SPARQL-slutpunkten kan inte isolera frågor från nätverket på den här servern "
+                             "och kör därför inga frågor. Kontakta förvaltningen.")
+
+
+def network_isolation_available() -> bool:
+    """Whether a child can be isolated here (for the tests and the service description)."""
+    status, _ = _in_child(lambda: None, (), 10)
+    return status == "ok"
+
+
+def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_rows: int) -> SparqlResult:
+    """A remote server is stopped by its own timeout; ours bounds the HTTP wait. Its errors
+    are logged, not passed on: they can name internal addresses or quote remote bodies."""
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     limited = SparqlEndpointStore(store.query_url, timeout_s=timeout_s)
     try:
         if form == "AskQuery":
-            return SparqlResult(RESULT_TYPES["json"], json.dumps({"head": {}, "boolean": limited.ask(text)}).encode())
+            return _serialize_ask(limited.ask(text), fmt)
         if form in ("ConstructQuery", "DescribeQuery"):
             graph = limited.construct(text)
             if len(graph) > max_rows:
                 raise _too_many(max_rows)
-            fmt = result_format if result_format in GRAPH_TYPES else "turtle"
-            return SparqlResult(GRAPH_TYPES[fmt], graph.serialize(format={"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}[fmt]).encode())
+            return _serialize_graph(graph, fmt)
         rows = limited.select(text)
     except RemoteStoreError as exc:
         if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
             raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts.") from None
-        raise SparqlRefused(502, str(exc)) from None
+        log.warning("den bakomliggande SPARQL-servern svarade med fel (%s)", type(exc).__name__)
+        raise SparqlRefused(502, "Den bakomliggande SPARQL-servern kunde inte besvara frågan.") from None
     if len(rows) > max_rows:
         raise _too_many(max_rows)
     variables = list(rows[0]) if rows else _select_variables(text)
-    return SparqlResult(RESULT_TYPES.get(result_format, RESULT_TYPES["json"]), _serialize(variables, rows, result_format))
+    return _serialize_rows(variables, rows, fmt)
 
 
 def _select_variables(text: str) -> list[str]:
-    import re
-
     head = text.split("WHERE", 1)[0] if "WHERE" in text else text.split("{", 1)[0]
     return list(dict.fromkeys(re.findall(r"\?(\w+)", head)))
-
-
-def _work(store: OxigraphStore, text: str, form: str, result_format: str, max_rows: int, sender) -> None:
-    try:
-        sender.send(("ok", _execute(store, text, form, result_format, max_rows)))
-    except SparqlRefused as exc:
-        sender.send(("refused", (exc.status, exc.message)))
-    except Exception as exc:  # the engine's own errors: tell the caller what it said
-        sender.send(("refused", (400, f"Frågan kunde inte köras: {exc}")))
-    finally:
-        sender.close()
 
 
 def _too_many(max_rows: int) -> SparqlRefused:
     return SparqlRefused(413, f"Svaret har fler än {max_rows} rader. Lägg till LIMIT eller fler villkor; svaret kortas aldrig av i tysthet.")
 
 
-def _execute(store: OxigraphStore, text: str, form: str, result_format: str, max_rows: int) -> tuple[str, bytes]:
+def _execute(store: OxigraphStore, text: str, form: str, fmt: str, max_rows: int) -> SparqlResult:
     result = store.raw_query(text)
     if form == "AskQuery":
-        value = bool(result)
-        if result_format == "xml":
-            body = f'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/><boolean>{str(value).lower()}</boolean></sparql>'
-            return RESULT_TYPES["xml"], body.encode()
-        return RESULT_TYPES["json"], json.dumps({"head": {}, "boolean": value}).encode()
+        return _serialize_ask(bool(result), fmt)
     if form in ("ConstructQuery", "DescribeQuery"):
         graph = rdflib.Graph()
         for count, triple in enumerate(result, start=1):
             if count > max_rows:
                 raise _too_many(max_rows)
             graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
-        fmt = result_format if result_format in GRAPH_TYPES else "turtle"
-        rdflib_format = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}[fmt]
-        return GRAPH_TYPES[fmt], graph.serialize(format=rdflib_format).encode()
+        return _serialize_graph(graph, fmt)
     variables = [v.value for v in result.variables]
     rows = []
     for count, solution in enumerate(result, start=1):
@@ -179,74 +317,53 @@ def _execute(store: OxigraphStore, text: str, form: str, result_format: str, max
             raise _too_many(max_rows)
         rows.append({v: _to_rdflib(solution[v]) for v in variables})
     rows = in_canonical_order(text, variables, rows)  # as a remote store gives them (store.py)
-    return RESULT_TYPES.get(result_format, RESULT_TYPES["json"]), _serialize(variables, rows, result_format)
+    return _serialize_rows(variables, rows, fmt)
 
 
-def _serialize(variables: list[str], rows: list[dict], result_format: str) -> bytes:
-    if result_format in ("csv", "tsv"):
-        buffer = io.StringIO()
-        if result_format == "csv":
-            writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerow(variables)
-            for row in rows:
-                writer.writerow(["" if row[v] is None else str(row[v]) for v in variables])
-        else:
-            buffer.write("\t".join(f"?{v}" for v in variables) + "\n")
-            for row in rows:
-                buffer.write("\t".join("" if row[v] is None else row[v].n3() for v in variables) + "\n")
-        return buffer.getvalue().encode()
-    if result_format == "xml":
-        parts = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-        parts += [f'<variable name="{v}"/>' for v in variables]
-        parts += ["</head>", "<results>"]
-        for row in rows:
-            parts.append("<result>")
-            for v in variables:
-                term = row[v]
-                if term is None:
-                    continue
-                parts.append(f'<binding name="{v}">{_xml_term(term)}</binding>')
-            parts.append("</result>")
-        parts += ["</results>", "</sparql>"]
-        return "".join(parts).encode()
-    bindings = [{v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+# --- serialising -------------------------------------------------------------------------
+
+def _serialize_ask(value: bool, fmt: str) -> SparqlResult:
+    result = Result("ASK")
+    result.askAnswer = value
+    return SparqlResult(RESULT_TYPES[fmt], result.serialize(format=fmt))
 
 
-def _json_term(term) -> dict:
-    if isinstance(term, rdflib.URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, rdflib.BNode):
-        return {"type": "bnode", "value": str(term)}
-    out = {"type": "literal", "value": str(term)}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype:
-        out["datatype"] = str(term.datatype)
-    return out
+def _serialize_graph(graph: rdflib.Graph, fmt: str) -> SparqlResult:
+    return SparqlResult(GRAPH_TYPES[fmt], graph.serialize(format=_RDFLIB_GRAPH_FORMATS[fmt], encoding="utf-8"))
 
 
-def _xml_term(term) -> str:
-    if isinstance(term, rdflib.URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
-    if isinstance(term, rdflib.BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
-    if term.language:
-        return f'<literal xml:lang="{term.language}">{escape(str(term))}</literal>'
-    if term.datatype:
-        return f'<literal datatype="{escape(str(term.datatype))}">{escape(str(term))}</literal>'
-    return f"<literal>{escape(str(term))}</literal>"
+def _serialize_rows(variables: list[str], rows: list[dict], fmt: str) -> SparqlResult:
+    if fmt == "tsv":  # rdflib has no TSV serializer
+        return SparqlResult(RESULT_TYPES["tsv"], _tsv(variables, rows))
+    if fmt == "xml":
+        _refuse_unrepresentable_in_xml(rows)
+    result = Result("SELECT")
+    result.vars = [rdflib.Variable(v) for v in variables]
+    result.bindings = [{rdflib.Variable(v): row[v] for v in variables if row.get(v) is not None} for row in rows]
+    return SparqlResult(RESULT_TYPES[fmt], result.serialize(format=fmt))
 
 
-def negotiate_format(accept: str | None, explicit: str | None, graph_query: bool) -> str:
-    """Pick a result format from ?format= or the Accept header (SPARQL 1.1 Protocol)."""
-    if explicit:
-        return explicit
-    accept = (accept or "").lower()
-    table = GRAPH_TYPES if graph_query else RESULT_TYPES
-    for name, media_type in table.items():
-        if media_type in accept:
-            return name
-    if not graph_query and "application/xml" in accept:
-        return "xml"
-    return "turtle" if graph_query else "json"
+def _tsv(variables: list[str], rows: list[dict]) -> bytes:
+    """SPARQL 1.1 TSV: terms in Turtle syntax, so a tab or newline inside a literal is written
+    as \\t or \\n (rdflib's n3() escapes both, and quotes and backslashes)."""
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    for row in rows:
+        lines.append("\t".join("" if row.get(v) is None else _tsv_term(row[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _tsv_term(term) -> str:
+    text = term.n3()
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")  # IRIs and long forms too
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _refuse_unrepresentable_in_xml(rows: list[dict]) -> None:
+    """XML 1.0 cannot carry most control characters, not even as character references."""
+    for row in rows:
+        for term in row.values():
+            if term is not None and _XML_FORBIDDEN.search(str(term)):
+                raise SparqlRefused(406, "Svaret innehåller kontrolltecken som inte kan skrivas i XML; "
+                                         "begär application/sparql-results+json i stället.")
