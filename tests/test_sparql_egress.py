@@ -4,6 +4,7 @@ A canary TCP server on loopback records every connection; each test asserts it r
 none. The first test shows the canary does record a SERVICE call made outside the worker, so
 an empty canary in the others means something."""
 
+import ctypes
 import socket
 import threading
 
@@ -153,15 +154,38 @@ def test_the_remote_store_path_names_no_address_or_remote_body(canary):
     assert str(canary.port) not in refused.value.message and REMOTE_BODY not in refused.value.message
 
 
+_REAL_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+class _Libc:
+    """The C library with unshare and/or prctl failing, as on a host that does not allow them."""
+
+    def __init__(self, unshare: bool, prctl: bool):
+        self._real = _REAL_LIBC
+        self._unshare, self._prctl = unshare, prctl
+
+    def unshare(self, flags):
+        return self._real.unshare(flags) if self._unshare else -1
+
+    def prctl(self, *args):
+        return self._real.prctl(*args) if self._prctl else -1
+
+
+def test_each_layer_of_isolation_holds_on_its_own(embedded, canary, monkeypatch):
+    import ansvarsgraf.sparql_endpoint as endpoint
+
+    query = f"SELECT * WHERE {{ SERVICE <{canary.url()}> {{ ?s ?p ?o }} }}"
+    for unshare, prctl in ((True, False), (False, True)):  # namespace only; seccomp filter only
+        monkeypatch.setattr(endpoint.ctypes, "CDLL", lambda *a, u=unshare, p=prctl, **k: _Libc(u, p))
+        status, payload = _in_child(lambda: _execute(embedded, query, "SelectQuery", "json", 100), (), 10)
+        assert status == "refused" and payload[0] == 400
+    assert canary.received == []
+
+
 def test_no_isolation_means_no_query_unless_the_operator_allows_it(embedded, monkeypatch):
     import ansvarsgraf.sparql_endpoint as endpoint
 
-    class NoUnshare:
-        @staticmethod
-        def unshare(flags):
-            return -1
-
-    monkeypatch.setattr(endpoint.ctypes, "CDLL", lambda *a, **k: NoUnshare())
+    monkeypatch.setattr(endpoint.ctypes, "CDLL", lambda *a, **k: _Libc(unshare=False, prctl=False))
     with pytest.raises(SparqlRefused) as refused:
         run_query(embedded, "ASK { ?s ?p ?o }")
     assert refused.value.status == 503 and "isolera" in refused.value.message
