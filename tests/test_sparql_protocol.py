@@ -214,3 +214,11 @@ def test_named_queries_negotiate_too(client):
     response = client.get("/api/fragor/overenskommelser", headers={"Accept": "text/csv"})
     assert _type(response) == "text/csv" and response.text.startswith("dokument")
     assert json.loads(client.get("/api/fragor/overenskommelser").text)["results"]["bindings"]
+
+
+def test_openapi_documents_every_status_and_parameter_of_the_endpoint(client):
+    spec = client.get("/openapi.json").json()["paths"]["/sparql"]
+    for method in ("get", "post"):
+        assert {"200", "400", "403", "406", "413", "415", "503"} <= set(spec[method]["responses"])
+    assert {p["name"] for p in spec["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
+    assert set(spec["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}

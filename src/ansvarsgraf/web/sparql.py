@@ -36,7 +36,36 @@ DESCRIPTION_TYPES = {"text/turtle": "turtle", "application/ld+json": "json-ld", 
                      "application/n-triples": "nt"}
 
 
-@router.get("/sparql", summary="SPARQL 1.1 (skrivskyddad), GET")
+_REFUSAL = {"content": {"application/json": {"schema": {"type": "object", "properties": {"fel": {"type": "string"}}}}}}
+RESPONSES = {
+    200: {"description": "Svaret (SPARQL-resultat eller graf) i det format Accept eller ?format= begär",
+          "content": {media: {} for media in OFFERS}},
+    400: {"description": "Ogiltig fråga, fler än en 'query', ogiltig UTF-8 eller fler än 10 000 rader", **_REFUSAL},
+    403: {"description": "Uppdatering, SERVICE, LOAD eller FROM: inte tillåtet", **_REFUSAL},
+    406: {"description": "Inget av de format Accept begär finns för frågetypen", **_REFUSAL},
+    413: {"description": "Frågan är längre än 20 000 tecken", **_REFUSAL},
+    415: {"description": "Annan medietyp än application/sparql-query eller formulär, eller annan kodning än UTF-8", **_REFUSAL},
+    503: {"description": "Tidsgränsen (10 s) nåddes, eller två frågor körs redan (med Retry-After)", **_REFUSAL},
+}
+
+
+_QUERY = {"type": "string", "minLength": 1, "maxLength": 20_000, "pattern": "\\S"}
+_GRAPHS = {"type": "array", "items": {"type": "string", "format": "iri"}}
+_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "schema": _QUERY,
+     "description": "SPARQL-frågan (utan den: tjänstebeskrivningen)"},
+    {"name": "default-graph-uri", "in": "query", "required": False, "schema": _GRAPHS},
+    {"name": "named-graph-uri", "in": "query", "required": False, "schema": _GRAPHS},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": list(FORMAT_PARAMETER)}},
+]
+_BODY = {"content": {
+    "application/sparql-query": {"schema": _QUERY},
+    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+        "query": _QUERY, "default-graph-uri": _GRAPHS, "named-graph-uri": _GRAPHS}, "required": ["query"]}}}}
+
+
+@router.get("/sparql", summary="SPARQL 1.1 (skrivskyddad), GET", responses=RESPONSES,
+            openapi_extra={"parameters": _PARAMETERS})
 async def sparql_get(request: Request):
     """GET ?query=… ; without a query: the service description (SPARQL 1.1 Service
     Description) as Turtle, JSON-LD, RDF/XML or N-Triples. See POST for the rules."""
@@ -45,7 +74,8 @@ async def sparql_get(request: Request):
     return await sparql(request)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 (skrivskyddad), POST")
+@router.post("/sparql", summary="SPARQL 1.1 (skrivskyddad), POST", responses=RESPONSES,
+             openapi_extra={"parameters": _PARAMETERS[1:], "requestBody": _BODY})
 async def sparql(request: Request):
     """Query with GET ?query=…, POST form query=…, or POST application/sparql-query.
     Results as JSON, XML, CSV or TSV, graphs as Turtle, N-Triples, JSON-LD or RDF/XML, by
