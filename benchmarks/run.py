@@ -14,6 +14,8 @@ For one size (see generate.py) it measures, on this machine:
   once on the prepared date (answers read) and once on another date (answers built);
 - a load tool (wrk, Debian) at 20 and 100 connections for a bounded time, if installed,
   cycling through 2000 distinct answer URLs, on both dates;
+- the same at 20 connections while two deliberately slow public SPARQL queries run the whole
+  time (issue 13: public SPARQL must not slow answers; target p99 < 100 ms);
 - full SHACL validation in a child process with a time limit, on the production path
   (validation.run_validation: the fast engine unless the data needs pySHACL), with the engine
   used and the child's peak memory; optionally pySHACL, the reference, the same way;
@@ -40,8 +42,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -202,6 +208,41 @@ def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs, on_date
     return figures
 
 
+SLOW_SPARQL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs to the time limit
+
+
+def wrk_while_sparql_runs(base: str, seconds: int, workdir: Path, pairs, on_date: dt.date, slow: int = 2) -> dict | None:
+    """wrk at 20 connections on /api/answer while `slow` SPARQL queries that run to the time
+    limit are kept running (each sent again when it is stopped). The statuses they got show
+    they ran (503 = stopped by the time limit) rather than being turned away."""
+    stop, statuses = threading.Event(), Counter()
+    url = f"{base}/sparql?{urllib.parse.urlencode({'query': SLOW_SPARQL})}"
+
+    def keep_busy():
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    response.read()
+                    statuses[response.status] += 1
+            except urllib.error.HTTPError as error:
+                body = error.read().decode(errors="replace")
+                statuses["tidsgräns" if "avbröts" in body else error.code] += 1
+            except OSError:
+                statuses["nätverksfel"] += 1
+
+    threads = [threading.Thread(target=keep_busy, daemon=True) for _ in range(slow)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    figures = wrk(base, 20, seconds, workdir, pairs, on_date)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    if figures is not None:
+        figures["sparql"] = dict(statuses)
+    return figures
+
+
 def _validate_child(paths, engine, conn):
     loaded = load_data(paths=paths, base_paths=[DATA_DIR])
     before = rss_mb()
@@ -274,6 +315,9 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, ref
             if wrk_seconds:
                 mix = _pairs(2000, municipalities, seed=seed + 1)
                 figures[f"wrk{key}"] = [wrk(base, c, wrk_seconds, workdir, mix, on_date) for c in (20, 100)]
+        if wrk_seconds:
+            mix = _pairs(2000, municipalities, seed=9)
+            figures["wrk_sparql_busy"] = wrk_while_sparql_runs(base, wrk_seconds, workdir, mix, DATE)
         figures["serve_rss_mb"] = round(tree_rss_mb(server.pid))
     finally:
         server.terminate()
@@ -315,13 +359,17 @@ def table(results: list[dict]) -> str:
             ("full SHACL-validering (s; motor; toppminne MB)", "full_validation"),
             ("full SHACL-validering med pySHACL, referensen (s)", "full_validation_pyshacl"),
             ("wrk 20 / 100 anslutningar, förberett datum", "wrk"),
-            ("wrk 20 / 100 anslutningar, annat datum", "wrk_unprepared")]
+            ("wrk 20 / 100 anslutningar, annat datum", "wrk_unprepared"),
+            ("wrk 20 anslutningar medan två långsamma SPARQL-frågor körs, förberett datum", "wrk_sparql_busy")]
     lines = ["| mått | " + " | ".join(r["size"] for r in results) + " |", "|---|" + "---|" * len(results)]
     for label, key in rows:
         cells = []
         for r in results:
             value = r.get(key)
-            if isinstance(value, dict) and "p50" in value:
+            if isinstance(value, dict) and "requests_per_s" in value:
+                cell = f"{value['requests_per_s']:.0f} req/s, p50 / p95 / p99 {value.get('p50')} / {value.get('p95')} / {value.get('p99')} ms"
+                cell += f" (SPARQL: {value.get('sparql')})"
+            elif isinstance(value, dict) and "p50" in value:
                 cell = " / ".join(str(value[k]) for k in ("p50", "p95", "p99") if k in value)
                 if value.get("errors"):
                     cell += f" ({value['errors']} fel)"

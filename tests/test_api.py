@@ -115,7 +115,10 @@ def test_sparql_select_in_every_result_format(client):
     ({"data": {"query": "LOAD <http://127.0.0.1:9/data.ttl>"}}, 403, "Uppdateringar"),
     ({"data": {"query": "SELEC ?s WHERE { ?s ?p ?o }"}}, 400, "inte giltig SPARQL"),
     ({"data": {"query": "SELECT * WHERE { ?s ?p ?o } # " + "x" * 20_001}}, 413, "för lång"),
-    ({"data": {"query": "SELECT * WHERE { ?s ?p ?o }"}}, 413, "fler än"),
+    ({"data": {"query": "SELECT * WHERE { ?s ?p ?o }"}}, 400, "fler än 10000 rader"),
+    ({"content": "ASK {}", "headers": {"Content-Type": "text/plain"}}, 415, "application/sparql-query"),
+    ({"content": "ASK {}".encode("utf-16"), "headers": {"Content-Type": "application/sparql-query; charset=UTF-16"}}, 415, "UTF-8"),
+    ({"content": b"ASK { \xff }", "headers": {"Content-Type": "application/sparql-query"}}, 400, "UTF-8"),
 ])
 def test_sparql_refusals_are_explicit(client, request_kwargs, status, words):
     response = client.post("/sparql", **request_kwargs)

@@ -198,6 +198,6 @@ def test_remote_sparql_surface_keeps_its_rules(server):
     assert refused.value.status == 403
     with pytest.raises(SparqlRefused) as too_many:
         run_query(server, "SELECT * WHERE { ?s ?p ?o }", max_rows=100)
-    assert too_many.value.status == 413
+    assert too_many.value.status == 400
     result = run_query(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/ansvarsgraf/def#Municipality> }", "csv")
     assert result.body.decode().splitlines()[0] == "n"

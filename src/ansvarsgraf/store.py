@@ -226,9 +226,16 @@ class OxigraphStore:
             graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
         return graph
 
-    def raw_query(self, query: str):
-        """Run a query as given (already checked by the caller) and return pyoxigraph's result."""
-        return self._store.query(query, use_default_graph_as_union=True)
+    def raw_query(self, query: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                  base_iri: str | None = None):
+        """Run a query as given (already checked by the caller) and return pyoxigraph's result.
+        By default the default graph is the union of all graphs; given graph IRIs (the SPARQL
+        Protocol's default-graph-uri / named-graph-uri), the dataset is exactly those graphs
+        of this store (ValueError for an IRI that is not one). base_iri resolves relative IRIs."""
+        if default_graphs is None and named_graphs is None:
+            return self._store.query(query, use_default_graph_as_union=True, base_iri=base_iri)
+        return self._store.query(query, default_graph=[ox.NamedNode(g) for g in default_graphs or []],
+                                 named_graphs=[ox.NamedNode(g) for g in named_graphs or []], base_iri=base_iri)
 
     def __len__(self) -> int:
         return len(self._store)

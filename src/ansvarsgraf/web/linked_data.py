@@ -9,29 +9,34 @@ from fastapi.responses import Response
 
 from ..queries import query_text
 from .common import ID_BASE, store_of
+from .negotiation import acceptable
 from .pages import render, resource_page
 
 router = APIRouter(include_in_schema=False)
 FORMATS = {"ttl": ("turtle", "text/turtle"), "jsonld": ("json-ld", "application/ld+json")}
+OFFERS = {"text/html": None, "text/turtle": "ttl", "application/ld+json": "jsonld"}  # HTML first: browsers, no Accept
+NOT_ACCEPTABLE = "406"
 
 
 def _wanted(request: Request) -> str | None:
+    """"ttl", "jsonld", None for the HTML page, or NOT_ACCEPTABLE."""
     explicit = request.query_params.get("format")
     if explicit in FORMATS:
         return explicit
-    accept = request.headers.get("accept", "")
-    if "text/html" in accept or not accept:
-        return None
-    if "text/turtle" in accept:
-        return "ttl"
-    if "application/ld+json" in accept:
-        return "jsonld"
-    return None
+    offered = acceptable(request.headers.get("accept"), list(OFFERS))
+    return OFFERS[offered[0]] if offered else NOT_ACCEPTABLE
+
+
+def _not_acceptable(request: Request):
+    return render(request, "error.html", status=406, title="Formatet finns inte",
+                  message="Noden finns som HTML, Turtle (text/turtle) och JSON-LD (application/ld+json).")
 
 
 def _serve(request: Request, iri: str):
     fmt = _wanted(request)
-    if fmt is None:
+    if fmt == NOT_ACCEPTABLE:
+        response = _not_acceptable(request)
+    elif fmt is None:
         response = resource_page(request, iri)
     else:
         graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
@@ -59,6 +64,8 @@ def provision(sfs: str, anchor: str, request: Request):
 def ontology(request: Request):
     """The ontology itself (ag: terms): Turtle by content negotiation, else a page of terms."""
     fmt = _wanted(request)
+    if fmt == NOT_ACCEPTABLE:
+        return _not_acceptable(request)
     graph = store_of(request).construct(ONTOLOGY_QUERY)
     if fmt is not None:
         rdflib_format, media_type = FORMATS[fmt]

@@ -1,0 +1,224 @@
+"""The SPARQL 1.1 Protocol as a read-only service (issue 13, items 3 and 6), in process:
+content negotiation, media types, parameters, the service description, result formats, and
+a 4xx with a Swedish message (never a 500 or a grammar dump) for every bad input."""
+
+import csv
+import io
+import json
+import xml.dom.minidom
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib.query import Result
+
+from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.web.app import create_app
+from ansvarsgraf.web.negotiation import acceptable
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+GRAPH = "https://w3id.org/ansvarsgraf/graph/data/organisations/revisionsbyraer.yaml"  # 8 triples
+SELECT = "PREFIX ag: <https://w3id.org/ansvarsgraf/def#> SELECT ?k WHERE { ?k a ag:Municipality } ORDER BY ?k"
+CONSTRUCT = "CONSTRUCT { ?k a <urn:kommun> } WHERE { ?k a <https://w3id.org/ansvarsgraf/def#Municipality> }"
+
+
+@pytest.fixture(scope="module")
+def client(loaded):
+    return TestClient(create_app(OxigraphStore.from_loaded(loaded)))
+
+
+def _type(response) -> str:
+    return response.headers["content-type"].split(";")[0]
+
+
+# --- the negotiation helper ---------------------------------------------------------------
+
+OFFERS = ["application/sparql-results+json", "text/turtle", "text/csv", "text/tab-separated-values"]
+
+
+@pytest.mark.parametrize("accept,expected", [
+    (None, OFFERS),
+    ("", OFFERS),
+    ("text/tab-separated-values", ["text/tab-separated-values"]),
+    ("Text/CSV", ["text/csv"]),  # media types are case-insensitive
+    ("*/*;q=0.1, text/csv", ["text/csv", "application/sparql-results+json", "text/turtle", "text/tab-separated-values"]),
+    ("text/*;q=0.5, text/csv;q=0", ["text/turtle", "text/tab-separated-values"]),  # the specific range decides
+    ("text/csv;q=0.4, text/turtle;q=0.8", ["text/turtle", "text/csv"]),
+    ("image/png", []),
+    ("not a media type", OFFERS),  # a malformed header is ignored, as RFC 9110 allows
+])
+def test_acceptable_follows_q_values_wildcards_and_specificity(accept, expected):
+    assert acceptable(accept, OFFERS) == expected
+
+
+# --- /sparql: formats -----------------------------------------------------------------------
+
+def test_tsv_is_honoured_over_get_and_direct_post(client):
+    accept = {"Accept": "text/tab-separated-values"}
+    over_get = client.get("/sparql", params={"query": SELECT}, headers=accept)
+    direct = client.post("/sparql", content=SELECT, headers={"Content-Type": "application/sparql-query", **accept})
+    for response in (over_get, direct):
+        assert _type(response) == "text/tab-separated-values"
+        assert response.text.splitlines()[0] == "?k" and f"<{ID}timra-kommun>" in response.text
+
+
+def test_q_values_choose_the_format_and_nothing_acceptable_is_406(client):
+    preferred = client.get("/sparql", params={"query": SELECT},
+                           headers={"Accept": "text/csv;q=0.5, application/sparql-results+xml"})
+    assert _type(preferred) == "application/sparql-results+xml"
+    assert _type(client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "application/ld+json"})) == "application/ld+json"
+    refused = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and "Accept" in refused.json()["fel"]
+    ask_as_csv = client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/csv"})
+    assert ask_as_csv.status_code == 406  # SPARQL defines no CSV for a boolean
+    not_csv = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "text/csv;q=0, */*;q=0.1"})
+    assert _type(not_csv) == "application/sparql-results+json"
+
+
+def test_every_graph_format_parses(client):
+    for media_type, parser in [("text/turtle", "turtle"), ("application/n-triples", "nt"),
+                               ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")]:
+        response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": media_type})
+        assert _type(response) == media_type
+        assert len(rdflib.Graph().parse(data=response.text, format=parser)) >= 15
+
+
+def test_tabs_and_newlines_in_literals_are_escaped_in_tsv_and_csv(client):
+    query = 'SELECT ?x ?y WHERE { BIND("a\\tb\\nc \\"d\\" \\\\" AS ?x) BIND(<urn:e> AS ?y) }'
+    tsv = client.get("/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"})
+    lines = tsv.text.split("\n")
+    assert lines[0] == "?x\t?y" and lines[1].count("\t") == 1 and lines[2] == ""
+    parsed = Result.parse(io.BytesIO(tsv.content), format="tsv")
+    assert [str(r[0]) for r in parsed] == ['a\tb\nc "d" \\']
+    rows = list(csv.reader(io.StringIO(client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"}).text)))
+    assert rows == [["x", "y"], ['a\tb\nc "d" \\', "urn:e"]]
+
+
+def test_xml_results_are_well_formed_or_refused(client):
+    markup = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("<&>\\"]]>" AS ?x) }'},
+                        headers={"Accept": "application/sparql-results+xml"})
+    document = xml.dom.minidom.parseString(markup.content)
+    assert document.getElementsByTagName("literal")[0].firstChild.data == '<&>"]]>'
+    control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
+                         headers={"Accept": "application/sparql-results+xml"})
+    assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
+    assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
+
+
+# --- /sparql: the request -------------------------------------------------------------------
+
+def test_content_type_is_case_insensitive_and_may_carry_a_charset(client):
+    for content_type in ("Application/SPARQL-Query", "application/sparql-query; charset=UTF-8"):
+        response = client.post("/sparql", content=SELECT, headers={"Content-Type": content_type})
+        assert response.status_code == 200, response.text
+    form = client.post("/sparql", content=f"query={SELECT}", headers={"Content-Type": "Application/X-WWW-Form-Urlencoded"})
+    assert form.status_code == 200
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"method": "GET", "url": "/sparql?query=ASK%7B%7D&query=ASK%7B%7D"},
+    {"method": "POST", "url": "/sparql", "data": {"query": ["ASK {}", "ASK {}"]}},
+    {"method": "POST", "url": "/sparql?query=ASK%7B%7D", "content": "ASK {}", "headers": {"Content-Type": "application/sparql-query"}},
+])
+def test_a_second_query_is_400(client, kwargs):
+    response = client.request(**kwargs)
+    assert response.status_code == 400 and "en gång" in response.json()["fel"]
+
+
+def test_dataset_parameters_select_the_stores_own_graphs(client):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    in_graph = client.get("/sparql", params={"query": count, "default-graph-uri": GRAPH}).json()
+    assert in_graph["results"]["bindings"][0]["n"]["value"] == "8"
+    nowhere = client.get("/sparql", params={"query": count, "default-graph-uri": "http://127.0.0.1:9/x"}).json()
+    assert nowhere["results"]["bindings"][0]["n"]["value"] == "0"  # a graph the store lacks is empty, never fetched
+    named = client.post("/sparql", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": GRAPH})
+    assert [b["g"]["value"] for b in named.json()["results"]["bindings"]] == [GRAPH]
+    not_an_iri = client.post("/sparql", data={"query": count, "default-graph-uri": "inte en iri"})
+    assert not_an_iri.status_code == 400 and "absoluta IRI" in not_an_iri.json()["fel"]
+    everything = client.get("/sparql", params={"query": count}).json()
+    assert int(everything["results"]["bindings"][0]["n"]["value"]) > 10_000  # without them: every graph
+
+
+def test_other_methods_are_405_with_the_right_allow_header(client):
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = client.request(method, "/sparql?query=ASK%7B%7D")
+        assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("accept,parser", [(None, "turtle"), ("text/turtle", "turtle"),
+                                            ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")])
+def test_service_description_at_the_endpoint(client, accept, parser):
+    response = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format=parser)
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    service = graph.value(None, rdflib.RDF.type, sd.Service)
+    assert str(graph.value(service, sd.endpoint)).endswith("/sparql")
+    assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
+    assert (service, sd.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_TSV")) in graph
+    comment = str(graph.value(service, rdflib.RDFS.comment))
+    assert "10 sekunder" in comment and "10000 rader" in comment and "SERVICE" in comment
+
+
+def test_service_description_in_an_unoffered_type_is_406(client):
+    assert client.get("/sparql", headers={"Accept": "image/png"}).status_code == 406
+
+
+# --- /sparql: never a 500 ----------------------------------------------------------------
+
+@pytest.mark.parametrize("query,statuses", [
+    ('SELECT * WHERE { ?s ?p "\\u00110000" }', {200}),  # U+0011 then "0000", as the spec reads it
+    ('SELECT * WHERE { ?s ?p "\\U00110000" }', {400}),  # beyond Unicode
+    ("SELECT * WHERE {" + " ".join(f"?s{i} ?p ?o ." for i in range(90)) + "} LIMIT 1", {200}),
+    ("SELECT * WHERE " + "{" * 3000 + "}" * 3000, {400}),
+    ("SELECT * WHERE { ?s ?p ?o FILTER(<urn:ingen-funktion>(?o)) }", {400}),
+    ("SELECT * WHERE { ?s ?p ?o } GROUP BY", {400}),
+    ("ASK { <relativ> ?p ?o }", {200}),
+])
+def test_awkward_queries_never_get_a_500_or_a_grammar_dump(client, query, statuses):
+    response = client.get("/sparql", params={"query": query})
+    assert response.status_code in statuses, response.text
+    if response.status_code >= 400:
+        message = response.json()["fel"]
+        assert message and len(message) < 300
+        assert not any(word in message for word in ("Expected", "expected", "ParseException", "{{", "Traceback"))
+
+
+def test_engine_errors_give_the_place_not_the_grammar(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o . FILTER(?o = ) }"})
+    assert response.status_code == 400
+    assert "rad 1" in response.json()["fel"]
+
+
+# --- linked data: the same negotiation ------------------------------------------------------
+
+@pytest.mark.parametrize("accept,media_type", [
+    (None, "text/html"), ("*/*", "text/html"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("text/turtle", "text/turtle"), ("Text/Turtle", "text/turtle"),
+    ("text/html;q=0.1, text/turtle;q=0.9", "text/turtle"),
+    ("application/ld+json, text/turtle;q=0.5", "application/ld+json"),
+])
+def test_linked_data_pages_negotiate_with_q_values(client, accept, media_type):
+    response = client.get("/id/timra-kommun", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and _type(response) == media_type
+    assert response.headers["vary"] == "Accept"
+
+
+def test_linked_data_in_an_unoffered_type_is_406(client):
+    for path in ("/id/timra-kommun", "/def"):
+        assert client.get(path, headers={"Accept": "application/json"}).status_code == 406
+
+
+def test_named_queries_negotiate_too(client):
+    response = client.get("/api/fragor/overenskommelser", headers={"Accept": "text/csv"})
+    assert _type(response) == "text/csv" and response.text.startswith("dokument")
+    assert json.loads(client.get("/api/fragor/overenskommelser").text)["results"]["bindings"]
+
+
+def test_openapi_documents_every_status_and_parameter_of_the_endpoint(client):
+    spec = client.get("/openapi.json").json()["paths"]["/sparql"]
+    for method in ("get", "post"):
+        assert {"200", "400", "403", "406", "413", "415", "503"} <= set(spec[method]["responses"])
+    assert {p["name"] for p in spec["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
+    assert set(spec["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}
