@@ -70,3 +70,170 @@ def test_an_identity_number_in_a_question_is_refused_without_echo(client, number
     assert page.status_code == 422 and "personnummer" in page.text
     for text in (response.text, page.text):
         assert number not in text and number.replace("-", "") not in text
+
+
+# ---------------------------------------------------------------------------
+# Every field of every route, against the real server and its real log
+# ---------------------------------------------------------------------------
+
+import http.client  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from urllib.parse import quote, urlencode  # noqa: E402
+
+from server import running_server  # noqa: E402
+
+NUMBERS = ["121212-1212", "20121212-1212", "1212721219", "121212+1212", "20121272-1219", "121212-1213"]
+CHILD = "Kalle Kullaberg i klass 4B"
+QUESTION = f"Vem kallar till SIP för {CHILD}?"
+# Fields no route declares, sent too: a route added later that reads them must be screened.
+EXTRA_FIELDS = ["q", "fraga", "kommun", "datum", "uppgift", "nod", "query", "format"]
+
+
+def routes_of_the_app(store):
+    """Read from the FastAPI app itself, so a new route is covered without editing this test."""
+    from starlette.routing import Mount
+
+    from ansvarsgraf.web.app import create_app
+    from ansvarsgraf.web.middleware import all_routes
+
+    out = []
+    for route in all_routes(create_app(store)):
+        if isinstance(route, Mount):
+            out.append(("GET", route.path + "/{path}", [], [], None))
+            continue
+        dependant = getattr(route, "dependant", None)
+        query = [p.name for p in dependant.query_params] if dependant else []
+        body = [p for p in dependant.body_params] if dependant else []
+        for method in sorted(route.methods - {"HEAD"}):
+            form = [p.name for p in body if type(p.field_info).__name__ == "Form"]
+            model = next((p.field_info.annotation for p in body if type(p.field_info).__name__ != "Form"), None)
+            out.append((method, route.path, query, form, model))
+    return out
+
+
+def requests_with(value: str, routes) -> list[tuple]:
+    """(method, raw path, headers, body) with the value in one field at a time: each path
+    parameter, each declared and extra query parameter, each form or JSON field, the cookie."""
+    sent = []
+    for method, template, query, form, model in routes:
+        params = re.findall(r"{(\w+)(?::\w+)?}", template)
+        def path_with(fill):  # noqa: E306
+            return re.sub(r"{(\w+)(?::\w+)?}", lambda m: fill(m.group(1)), template)
+        plain = path_with(lambda name: "x")
+        for name in params:
+            sent.append((method, path_with(lambda n: quote(value, safe="") if n == name else "x"), {}, b""))
+        for name in dict.fromkeys(query + EXTRA_FIELDS):
+            sent.append((method, plain + "?" + urlencode({name: value}), {}, b""))
+        sent.append((method, plain, {"Cookie": "kommun=" + quote(value)}, b""))
+        if method == "POST":
+            for name in dict.fromkeys(form + EXTRA_FIELDS):
+                sent.append((method, plain, {"Content-Type": "application/x-www-form-urlencoded"},
+                             urlencode({name: value}).encode()))
+            fields = list(model.model_fields) if model is not None else EXTRA_FIELDS
+            for name in fields:
+                sent.append((method, plain, {"Content-Type": "application/json"},
+                             json.dumps({f: (value if f == name else "Timrå") for f in fields}).encode()))
+            sent.append((method, plain, {"Content-Type": "application/sparql-query"},
+                         f'SELECT * WHERE {{ ?s ?p "{value}" }}'.encode()))
+    return sent
+
+
+def send(base: str, method: str, path: str, headers: dict, body: bytes):
+    host, port = base.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read().decode("utf-8", errors="replace")
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    log = tmp_path_factory.mktemp("privacy") / "serve.log"
+    with running_server(log) as base:
+        yield base, log
+
+
+def log_after(log, before: int, wanted: int) -> list[str]:
+    """The log lines written after line `before`, once there are `wanted` access lines (the
+    server writes its line just after the response has gone out)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        lines = log.read_text(errors="replace").splitlines()[before:]
+        if sum("ansvarsgraf.access" in line for line in lines) >= wanted or time.monotonic() > deadline:
+            return lines
+
+
+def spellings(number: str) -> set[str]:
+    digits = number.replace("-", "").replace("+", "")
+    return {number, digits, digits[-10:], quote(number), number.replace("-", "%2D")}
+
+
+def test_an_identity_number_in_any_field_of_any_route_is_refused_and_never_logged_or_echoed(served, store):
+    base, log = served
+    before = len(log.read_text(errors="replace").splitlines())
+    routes = routes_of_the_app(store)
+    assert {"/api/ask", "/fraga", "/sparql", "/id/{path:path}", "/utforska"} <= {r[1] for r in routes}
+    count = 0
+    for number in NUMBERS:
+        for method, path, headers, body in requests_with(number, routes):
+            status, response_headers, text = send(base, method, path, headers, body)
+            count += 1
+            where = f"{method} {path} {headers} {body[:80]!r}"
+            assert status == 422, where
+            assert "personnummer" in text, where
+            echoed = text + " ".join(f"{k}: {v}" for k, v in response_headers)
+            assert not any(s in echoed for s in spellings(number)), where
+    lines = log_after(log, before, count)
+    written = "\n".join(lines)
+    assert not any(s in written for n in NUMBERS for s in spellings(n))
+    assert len(lines) == count and all(" 422 " in line for line in lines)
+
+
+def test_question_text_and_names_are_never_logged(served, store):
+    """Issue 20: the question is processed but never written to the log, for the page and
+    for /api/ask, nor is a name sent in any other field."""
+    base, log = served
+    status, headers, _ = send(base, "POST", "/fraga", {"Content-Type": "application/x-www-form-urlencoded"},
+                              urlencode({"fraga": QUESTION, "kommun": "Timrå", "datum": "2026-03-01"}).encode())
+    assert status == 303 and "uppgift=kalla-till-sip" in {k.lower(): v for k, v in headers}["location"]
+    status, _, text = send(base, "POST", "/api/ask", {"Content-Type": "application/json"},
+                           json.dumps({"fraga": QUESTION, "kommun": "Timrå", "datum": "2026-03-01"}).encode())
+    assert status == 200 and "kalla-till-sip" in text
+    statuses = [send(base, *request)[0] for request in requests_with(CHILD, routes_of_the_app(store))]
+    assert not [s for s in statuses if s >= 500]
+    written = log.read_text(errors="replace")
+    assert "uppgift=kalla-till-sip" in written  # the resolved task is logged, the question is not
+    for fragment in ("Kalle", "Kullaberg", "klass 4B", "SIP för", "kallar till"):
+        assert fragment not in written
+
+
+ACCESS_LINE = re.compile(r"^\S+ \S+ ansvarsgraf\.access (GET|POST|PUT|DELETE|PATCH|OPTIONS|HEAD) (\S+) \d{3} [\d.]+ms( uppgift=[a-z0-9-]+)?$")
+
+
+def test_the_access_log_writes_route_templates_one_line_per_request(served, store):
+    """A CR, LF or NUL in the path cannot forge a log line; the requested path and query
+    string are never written, only the route's declared template."""
+    from ansvarsgraf.web.middleware import all_routes
+    from ansvarsgraf.web.app import create_app
+
+    base, log = served
+    before = len(log.read_text(errors="replace").splitlines())
+    forged = ["/id/a%0d%0a2026-01-01%20ansvarsgraf.access%20GET%20/falsk%20200", "/id/%00", "/id/%0a", "/svar?kommun=a%0d%0ab",
+              "/finns-inte%0a/alls", "/id/ab%E2%80%A8cd", "/lagrum/a%00/b"]
+    for path in forged:
+        status, _, _ = send(base, "GET", path, {}, b"")
+        assert status < 500, path
+    lines = log_after(log, before, len(forged))
+    access = [line for line in lines if "ansvarsgraf.access" in line]
+    assert len(access) == len(forged) and len(lines) == len(forged), lines
+    templates = {getattr(r, "path", "") for r in all_routes(create_app(store))} | {"/static/{path}", "-"}
+    for line in access:
+        match = ACCESS_LINE.match(line)
+        assert match and match.group(2) in templates, line
+    assert "falsk" not in "\n".join(lines) and "\0" not in "\n".join(lines)

@@ -2,6 +2,7 @@
 Swedish message that says what to fix, never a 500."""
 
 import datetime as dt
+import re
 
 from fastapi import Request
 
@@ -53,6 +54,18 @@ def municipality(cat: Catalog, value: str | None):
         return cat.municipality(candidate)
     except UnknownMunicipalityError as exc:
         raise InputError(404, str(exc)) from None
+
+
+# What no IRI may contain (RFC 3987: controls, space, <>"{}|\^`): such a value names no node,
+# and rdflib refuses to write it into a query.
+NOT_IN_AN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+
+
+def node_in_graph(iri: str, what: str = "Noden") -> str:
+    """The IRI, if it could name a node at all; else a 404 that says so without quoting it."""
+    if NOT_IN_AN_IRI.search(iri):
+        raise InputError(404, f"{what} finns inte i grafen: adressen innehåller tecken som ingen nod har.")
+    return iri
 
 
 slug = local_id
