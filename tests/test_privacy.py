@@ -81,6 +81,7 @@ import json  # noqa: E402
 import re  # noqa: E402
 from urllib.parse import quote, urlencode  # noqa: E402
 
+from routes import fill_path, path_params, routes_of_the_app  # noqa: E402
 from server import running_server  # noqa: E402
 
 NUMBERS = ["121212-1212", "20121212-1212", "1212721219", "121212+1212", "20121272-1219", "121212-1213"]
@@ -90,39 +91,14 @@ QUESTION = f"Vem kallar till SIP för {CHILD}?"
 EXTRA_FIELDS = ["q", "fraga", "kommun", "datum", "uppgift", "nod", "query", "format"]
 
 
-def routes_of_the_app(store):
-    """Read from the FastAPI app itself, so a new route is covered without editing this test."""
-    from starlette.routing import Mount
-
-    from ansvarsgraf.web.app import create_app
-    from ansvarsgraf.web.middleware import all_routes
-
-    out = []
-    for route in all_routes(create_app(store)):
-        if isinstance(route, Mount):
-            out.append(("GET", route.path + "/{path}", [], [], None))
-            continue
-        dependant = getattr(route, "dependant", None)
-        query = [p.name for p in dependant.query_params] if dependant else []
-        body = [p for p in dependant.body_params] if dependant else []
-        for method in sorted(route.methods - {"HEAD"}):
-            form = [p.name for p in body if type(p.field_info).__name__ == "Form"]
-            model = next((p.field_info.annotation for p in body if type(p.field_info).__name__ != "Form"), None)
-            out.append((method, route.path, query, form, model))
-    return out
-
-
 def requests_with(value: str, routes) -> list[tuple]:
     """(method, raw path, headers, body) with the value in one field at a time: each path
     parameter, each declared and extra query parameter, each form or JSON field, the cookie."""
     sent = []
     for method, template, query, form, model in routes:
-        params = re.findall(r"{(\w+)(?::\w+)?}", template)
-        def path_with(fill):  # noqa: E306
-            return re.sub(r"{(\w+)(?::\w+)?}", lambda m: fill(m.group(1)), template)
-        plain = path_with(lambda name: "x")
-        for name in params:
-            sent.append((method, path_with(lambda n: quote(value, safe="") if n == name else "x"), {}, b""))
+        plain = fill_path(template, {})
+        for name in path_params(template):
+            sent.append((method, fill_path(template, {name: quote(value, safe="")}), {}, b""))
         for name in dict.fromkeys(query + EXTRA_FIELDS):
             sent.append((method, plain + "?" + urlencode({name: value}), {}, b""))
         sent.append((method, plain, {"Cookie": "kommun=" + quote(value)}, b""))

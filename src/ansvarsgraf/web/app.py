@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..store import GraphStore
 from . import api, explore, linked_data, pages, sparql
+from .common import documented
 from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders
 from .static_files import FingerprintedStaticFiles
 
@@ -30,6 +31,8 @@ def create_app(store: GraphStore) -> FastAPI:
         version="0.1.0",
         docs_url=None,  # FastAPI's /docs loads its assets from a CDN; the OpenAPI JSON is at /openapi.json
         redoc_url=None,
+        # Every route refuses identity numbers with a 422, wherever they are sent (middleware.py).
+        responses=documented(422),
     )
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")

@@ -19,7 +19,8 @@ from ..gaps import analyse_cached
 from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, neighbourhood
 from ..queries import query_text
 from ..scenarios import all_scenarios, find_scenario
-from .common import ID_BASE, InputError, catalog, municipality, node_in_graph, parse_date, slug, store_of, task_iri
+from .common import (DATUM, ID_BASE, InputError, catalog, documented, municipality, node_in_graph, parse_date, slug, store_of,
+                     task_iri)
 from .pages import href, render
 
 router = APIRouter()
@@ -118,23 +119,27 @@ class ExploreParams:
         return "/utforska?" + urlencode(query)
 
 
-@router.get("/api/graf", tags=["api"], summary="Grannskapet kring en eller flera noder, för grafvyn")
-def graph_api(request: Request, nod: list[str] = Query(..., max_length=300), kommun: str = Query("", max_length=100),
-              datum: str = Query("", max_length=20), dokument: str = Query("", max_length=300),
-              lag: str = Query("", max_length=300), slag: list[str] = Query([])):
+@router.get("/api/graf", tags=["api"], summary="Grannskapet kring en eller flera noder, för grafvyn",
+            responses=documented(400, 404))
+def graph_api(request: Request, nod: list[str] = Query(..., min_length=1, max_length=300),
+              kommun: str | None = Query(None, min_length=1, max_length=100), datum: str | None = Query(None, **DATUM),
+              dokument: str | None = Query(None, min_length=1, max_length=300),
+              lag: str | None = Query(None, min_length=1, max_length=300),
+              slag: list[str] = Query([], json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}})):
     try:
-        params = ExploreParams(request, nod, kommun, datum, dokument, lag, slag)
+        params = ExploreParams(request, nod, kommun or "", datum or "", dokument or "", lag or "", slag)
         view = params.view(request)
     except InputError as exc:
         return JSONResponse({"fel": exc.message}, status_code=exc.status)
     return {"elements": elements(view, params.raw["kommun"] or None, params.raw["datum"]), "avkortad": view.truncated}
 
 
-@router.get("/api/kedja", tags=["api"], summary="Kedjan från lag till befattning och eskalering för en uppgift")
-def chain_api(request: Request, uppgift: str = Query(..., max_length=300), kommun: str = Query(..., max_length=100),
-              datum: str = Query("", max_length=20)):
+@router.get("/api/kedja", tags=["api"], summary="Kedjan från lag till befattning och eskalering för en uppgift",
+            responses=documented(400, 404))
+def chain_api(request: Request, uppgift: str = Query(..., min_length=1, max_length=300),
+              kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
     try:
-        answer = _answer(request, uppgift, kommun, datum)
+        answer = _answer(request, uppgift, kommun, datum or "")
     except InputError as exc:
         return JSONResponse({"fel": exc.message}, status_code=exc.status)
     return {"elements": elements(chain(answer), slug(answer.municipality.iri), answer.date)}
