@@ -17,7 +17,7 @@ from routes import fill_path, path_params, routes_of_the_app
 INTERESTING = ["", " ", "x", "timra-kommun", "Timrå", "perstorp", "kalla-till-sip", "2026-03-01", "2026-02-30",
                "0001-01-01", "9999-12-31", "2026-3-1", "<x>", "\x00", "%00", "../../etc/passwd", "a" * 400,
                "lucka:x", "eskalering:x", "https://lagen.nu/2025:400#K19P5", "http://127.0.0.1:9/",
-               "aktor", "lag", "-1", "0", "101", "1e9", "mittbus-2013", "sip-i-skolan", "ansvar-for-uppgift",
+               "aktor", "lag", "-1", "0", "101", "1e9", "mittbus-2013", "scenario-skolan-orolig", "ansvar-for-uppgift",
                "SELECT * WHERE { ?s ?p ?o }", "\r\nSet-Cookie: x=y", "'", '"', "{{7*7}}", "å" * 50]
 values = st.one_of(st.sampled_from(INTERESTING), st.text(st.characters(exclude_categories=["Cs"]), max_size=30))
 EXTRA_QUERY = ["q", "kommun", "datum", "uppgift", "nod", "slag", "steg", "antal", "format"]
