@@ -138,3 +138,76 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(served):
     assert " passed" in api.stdout and "generated" in api.stdout
     sparql = schemathesis(base, "--checks", "not_a_server_error", "--max-examples", "20", "--include-tag", "sparql")
     assert sparql.returncode == 0, sparql.stdout[-6000:]
+
+
+# ---------------------------------------------------------------------------
+# Never serve invalid data; YAML errors at the broken line
+# ---------------------------------------------------------------------------
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+
+REPO = Path(__file__).parents[1]
+DANGLING = Path(__file__).parent / "data" / "hardening" / "barare-finns-inte.yaml"
+
+
+def project_with(tmp_path, extra: Path) -> Path:
+    """A copy of the project's data with one more file, read through ANSVARSGRAF_HOME."""
+    home = tmp_path / "projekt"
+    shutil.copytree(REPO / "data", home / "data")
+    for folder in ("ontology", "queries"):
+        (home / folder).symlink_to(REPO / folder)
+    shutil.copy(extra, home / "data" / "organisations" / extra.name)
+    return home
+
+
+def cli(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ANSVARSGRAF_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "ansvarsgraf.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def test_serve_and_prepare_refuse_data_with_a_dangling_bearer(tmp_path):
+    """Issue 13 item 7: serve started on such data and showed a bearer that does not exist."""
+    home = project_with(tmp_path, DANGLING)
+    where = "data/organisations/barare-finns-inte.yaml:12"
+    from server import free_port
+
+    served = cli(home, "serve", "--port", str(free_port()))
+    assert served.returncode == 1, served.stderr[-2000:]
+    assert "servern startas inte" in served.stderr and where in served.stderr
+    assert "timra-namnd-som-inte-finns" in served.stderr and "Uvicorn running" not in served.stderr
+    multi = cli(home, "serve", "--port", str(free_port()), "--workers", "2")
+    assert multi.returncode == 1 and where in multi.stderr
+    prepared = cli(home, "prepare", str(tmp_path / "lager"), "--utan-svar")
+    assert prepared.returncode == 1 and where in prepared.stderr and "lagret byggs inte" in prepared.stderr
+    assert not (tmp_path / "lager").exists()
+
+
+BREAKS_ON_LINE_10 = {
+    "citattecknet stängs aldrig, en rad senare står ett annat": ('  namn: "C', '  beskrivning: "x"'),
+    "citattecknet stängs aldrig": ('  namn: "C', None),
+    "kolon saknas": ("  namn C", None),
+    "indraget en kolumn för kort": (" namn: C", None),
+    "ett listtecken mitt i noden": ("  - namn: C", None),
+    "öppen hakparentes": ("  namn: [C", None),
+    "tabb som indrag": ("\tnamn: C", None),
+}
+
+
+@pytest.mark.parametrize("broken,later", BREAKS_ON_LINE_10.values(), ids=BREAKS_ON_LINE_10.keys())
+def test_a_yaml_syntax_error_is_reported_at_the_broken_line(tmp_path, broken, later):
+    """Issue 13 item 7: a break on line 10 was reported at lines 8 and 16."""
+    from ansvarsgraf.dataset import load_data
+    from ansvarsgraf.errors import DataLoadError
+
+    lines = ["- id: fx-a", "  typ: Forum", "  namn: A", "  källa: kalla-timra-2020", "- id: fx-b", "  typ: Forum",
+             "  namn: B", "- id: fx-c", "  typ: Forum", broken, "  källa: kalla-timra-2020", "- id: fx-d",
+             "  typ: Forum", "  namn: D", "  källa: kalla-timra-2020", later or "  namn: E", "- id: fx-e", "  typ: Forum"]
+    path = tmp_path / "trasig.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataLoadError) as caught:
+        load_data([path])
+    [error] = caught.value.errors
+    assert error.line == 10, str(error)
+    assert "YAML-syntaxfel" in error.message
