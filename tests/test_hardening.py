@@ -211,3 +211,25 @@ def test_a_yaml_syntax_error_is_reported_at_the_broken_line(tmp_path, broken, la
     [error] = caught.value.errors
     assert error.line == 10, str(error)
     assert "YAML-syntaxfel" in error.message
+
+
+def test_an_unreachable_sparql_server_is_a_503_with_retry_after(caplog):
+    """With an external store down, every route says so (503, Retry-After) instead of a 500,
+    and neither the page nor the JSON names the server's internal address."""
+    from server import free_port
+
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.web.app import create_app
+
+    address = f"http://127.0.0.1:{free_port()}/sparql"
+    client = TestClient(create_app(SparqlEndpointStore(address)), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR):
+        responses = [client.get("/api/answer", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"}),
+                     client.get("/svar", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"}),
+                     client.get("/api/kommuner")]
+    for response in responses:
+        assert response.status_code == 503 and response.headers["retry-after"] == "10", response.text
+        assert "Försök igen" in response.text and "127.0.0.1" not in response.text
+    assert "kunde inte nås" in caplog.text
+    spec = client.get("/openapi.json").json()
+    assert "503" in spec["paths"]["/api/answer"]["get"]["responses"]

@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..store import GraphStore
 from . import api, explore, linked_data, pages, sparql
 from .common import documented
-from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders
+from ..remote_store import RemoteStoreError
+from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders, errors, route_template
 from .static_files import FingerprintedStaticFiles
 
 HERE = Path(__file__).parent
@@ -31,8 +32,9 @@ def create_app(store: GraphStore) -> FastAPI:
         version="0.1.0",
         docs_url=None,  # FastAPI's /docs loads its assets from a CDN; the OpenAPI JSON is at /openapi.json
         redoc_url=None,
-        # Every route refuses identity numbers with a 422, wherever they are sent (middleware.py).
-        responses=documented(422),
+        # Every route refuses identity numbers with a 422, wherever they are sent (middleware.py),
+        # and answers 503 while an external SPARQL server cannot be reached.
+        responses=documented(422, 503),
     )
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
@@ -55,18 +57,30 @@ def create_app(store: GraphStore) -> FastAPI:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_swedish(e)}" for e in exc.errors()]
         return JSONResponse({"fel": "Felaktig begäran.", "detaljer": problems}, status_code=422)
 
+    @app.exception_handler(RemoteStoreError)
+    async def store_unreachable(request: Request, exc: RemoteStoreError):
+        # The server's address and error stay in the log (they hold no user input), not in the answer.
+        errors.error("%s %s: SPARQL-servern kunde inte nås (%s)", request.method, route_template(request.scope),
+                     type(exc.__cause__ or exc).__name__)
+        return _refusal(request, 503, "Grafen kan inte nås just nu. Försök igen om en stund.", {"Retry-After": "10"})
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         # Starlette's own refusals (no such route, method not allowed) in Swedish, as JSON for
         # the API and as a page elsewhere.
         message = HTTP_MESSAGES.get(exc.status_code, "Begäran kunde inte utföras.")
         headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
-        if request.url.path.startswith(JSON_PREFIXES):
-            return JSONResponse({"fel": message}, status_code=exc.status_code, headers=headers)
-        page = request.app.state.templates.get_template("refused.html").render(message=message)
-        return HTMLResponse(page, status_code=exc.status_code, headers=headers)
+        return _refusal(request, exc.status_code, message, headers)
 
     return app
+
+
+def _refusal(request: Request, status: int, message: str, headers: dict):
+    """JSON for the API, a page elsewhere."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return JSONResponse({"fel": message}, status_code=status, headers=headers)
+    page = request.app.state.templates.get_template("refused.html").render(message=message)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 HTTP_MESSAGES = {
