@@ -2,6 +2,8 @@
 pages run under the strict Content-Security-Policy without a single violation (explore mode
 still draws its graph)."""
 
+import re
+
 import pytest
 from urllib.parse import quote, urlencode
 
@@ -120,4 +122,23 @@ def test_pages_run_under_the_csp_without_violations(browser, server, path):  # n
     violations = page.evaluate("() => window.__csp")
     assert violations == [], violations
     assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
+
+
+def test_explore_exports_work_under_the_csp(browser, server):  # noqa: F811
+    """The PNG, SVG and CSV exports build their files in the page (blob URLs); the CSP must
+    leave them working."""
+    base, _ = server
+    context = browser.new_context(locale="sv-SE", accept_downloads=True)
+    context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    page = context.new_page()
+    page.goto(base + "/utforska?nod=kalla-till-sip&kommun=timra-kommun&datum=2026-03-01")
+    page.wait_for_function("() => window.utforska && window.utforska.cy.nodes().length > 0")
+    for label, suffix in (("PNG", ".png"), ("SVG", ".svg"), ("CSV", ".csv")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=re.compile(label)).click()
+        assert download.value.suggested_filename.endswith(suffix)
+        assert download.value.path().stat().st_size > 100
+    assert page.evaluate("() => window.__csp") == []
     context.close()
