@@ -15,7 +15,7 @@ TIMRA = "kommun=timra-kommun&datum=2026-03-01"
 
 
 def node_count(page):
-    page.wait_for_function("document.getElementById('graf') && document.getElementById('graf').dataset.noder")
+    page.wait_for_function("() => document.getElementById('graf') && document.getElementById('graf').dataset.noder")
     return int(page.locator("#graf").get_attribute("data-noder"))
 
 
@@ -37,7 +37,7 @@ def test_explore_expand_and_filter(page, server):  # noqa: F811
     assert page.locator("table.graph-table tbody tr").count() >= 1
     duty = page.evaluate("window.utforska.cy.nodes('[kind = \"atagande\"]')[0].id()")
     click_node(page, duty)
-    page.wait_for_function(f"Number(document.getElementById('graf').dataset.noder) > {before}", timeout=10000)
+    page.wait_for_function(f"() => Number(document.getElementById('graf').dataset.noder) > {before}", timeout=10000)
     expanded = node_count(page)
     assert expanded > before
     assert "Vald nod" not in page.locator("#nodpanel").inner_text()  # the panel shows the node

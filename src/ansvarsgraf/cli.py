@@ -34,10 +34,38 @@ def main(argv: list[str] | None = None) -> int:
     except (UserInputError, UnknownMunicipalityError, UnknownTaskError, PersonalDataError, NotAPreparedStoreError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+    except InvalidDataError as exc:
+        print(f"Data har {len(exc.violations)} fel enligt SHACL-reglerna per {exc.on_date}; {exc.refused}:", file=sys.stderr)
+        for finding in exc.violations:
+            print(f"  {finding}", file=sys.stderr)
+        print("Rätta felen (kontrollera med `ansvarsgraf validate`) och försök igen.", file=sys.stderr)
+        return 1
 
 
 class UserInputError(Exception):
     """Input the user must correct (unknown municipality, impossible date …)."""
+
+
+class InvalidDataError(Exception):
+    """The data breaks a SHACL rule (severity FEL): it is neither served nor prepared, since
+    an answer built on it could name a bearer that does not exist."""
+
+    def __init__(self, violations: list, on_date: dt.date, refused: str):
+        super().__init__(f"{len(violations)} fel")
+        self.violations, self.on_date, self.refused = violations, on_date, refused
+
+
+def valid_data(paths: list[Path] | None, refused: str):
+    """The loaded data, once the same validation as `ansvarsgraf validate` finds no violation
+    on today's date (warnings are allowed: they describe gaps the audits found)."""
+    from .validation import run_validation
+
+    loaded = load_data(paths)
+    today = dt.date.today()
+    violations = [f for f in run_validation(loaded, today).findings if f.severity == "FEL"]
+    if violations:
+        raise InvalidDataError(violations, today, refused)
+    return loaded
 
 
 def parse_date(text: str | None) -> dt.date:
@@ -242,14 +270,19 @@ def _serve(args) -> int:
     import uvicorn
 
     from .answer import catalog_for
-    from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_prepared_store, open_store, prepare_store
+    from .store import (ENDPOINT_ENV, PREPARED_STORE_ENV, OxigraphStore, open_prepared_store, open_store,
+                        prepare_store)
     from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection
 
     if args.workers < 1:
         raise UserInputError("--workers ska vara minst 1")
     options = dict(host=args.host, port=args.port, access_log=False, log_config=LOG_CONFIG)
+    # The bundled files are validated before they are served; a prepared store was validated
+    # by `prepare`, and a SPARQL server holds what `load` published.
+    from_files = not (args.endpoint or os.environ.get(ENDPOINT_ENV) or args.store or os.environ.get(PREPARED_STORE_ENV))
+    refused = "servern startas inte"
     if args.workers == 1:
-        store = open_store(args.endpoint, prepared=args.store)
+        store = OxigraphStore.from_loaded(valid_data(None, refused)) if from_files else open_store(args.endpoint, prepared=args.store)
         keep_out_of_garbage_collection(catalog_for(store))  # warm up before the first request
         uvicorn.run(create_app(store), **options)
         return 0
@@ -260,6 +293,7 @@ def _serve(args) -> int:
         os.environ[ENDPOINT_ENV] = args.endpoint
     else:
         if args.store is None:
+            valid_data(None, refused)
             temporary = Path(tempfile.mkdtemp(prefix="ansvarsgraf-lager-"))
             args.store = temporary / "lager"
             prepare_store(args.store)
@@ -278,6 +312,7 @@ def _prepare(args) -> int:
     from .store import prepare_store
 
     dates = [] if args.utan_svar else sorted({parse_date(d) for d in args.svar_datum or [None]})
+    valid_data(args.paths or None, "lagret byggs inte och det förra lämnas orört")
     store = prepare_store(args.store, args.paths or None, answer_dates=dates)
     prepared = f" och {_count_answers(store)} svar för {', '.join(d.isoformat() for d in dates)}" if dates else ""
     print(f"Lagret {args.store} är klart: {len(store)} tripler{prepared}. Starta med `ansvarsgraf serve --store {args.store}`.")

@@ -64,17 +64,12 @@ def read_yaml_file(path: Path, display: str, ctx: AuthoringContext | None = None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        # Point at where the broken construct starts (an unclosed quote is only noticed
-        # at the end of the file) and say where the parser gave up.
-        problem_mark = getattr(exc, "problem_mark", None)
-        context_mark = getattr(exc, "context_mark", None)
-        mark = context_mark if context_mark and problem_mark and context_mark.line < problem_mark.line else problem_mark
-        line = mark.line + 1 if mark else None
+        line, noticed = _broken_line(text, exc)
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         detail = f"{context}, {problem}" if context else problem
-        noticed = f" (upptäckt på rad {problem_mark.line + 1})" if mark is not problem_mark else ""
-        return reader.fail(line, f"YAML-syntaxfel: {detail}{noticed}. Kontrollera indrag, kolon och citattecken på raden")
+        also = f" (upptäckt på rad {noticed})" if noticed and noticed != line else ""
+        return reader.fail(line, f"YAML-syntaxfel: {detail}{also}. Kontrollera indrag, kolon och citattecken på raden")
     if root is None:
         return FileResult(rdflib.Graph(), SourceMap(), [], {})
     if isinstance(root, yaml.MappingNode):
@@ -96,6 +91,36 @@ def read_yaml_file(path: Path, display: str, ctx: AuthoringContext | None = None
     except Exception as exc:  # rdflib raises many kinds; all mean the file cannot be read
         return reader.fail(None, f"kunde inte tolkas som JSON-LD: {exc}")
     return FileResult(graph, reader.sourcemap, [], reader.defined)
+
+
+def _broken_line(text: str, exc: yaml.YAMLError) -> tuple[int | None, int | None]:
+    """The line to fix, and the line where the parser gave up.
+
+    The scanner's context is the start of the construct it could not finish (an unclosed
+    quote, noticed at the end of the file), and so is the parser's for an unclosed [ or {:
+    that is the line. Otherwise the parser's context is only the start of the enclosing
+    block list or mapping, lines above the break: there the break
+    is where the parser gave up — unless the token before it is a quoted string running over
+    several lines up to that point, whose quote was left open where it starts."""
+    problem = getattr(exc, "problem_mark", None)
+    if problem is None:
+        return None, None
+    context = getattr(exc, "context_mark", None)
+    unfinished = isinstance(exc, yaml.scanner.ScannerError) or "flow" in (getattr(exc, "context", None) or "")
+    if unfinished and context is not None and context.line <= problem.line:
+        return context.line + 1, problem.line + 1
+    previous = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (token.start_mark.line, token.start_mark.column) >= (problem.line, problem.column):
+                break
+            previous = token
+    except yaml.YAMLError:
+        pass
+    if (isinstance(previous, yaml.ScalarToken) and previous.style in ('"', "'")
+            and previous.start_mark.line < previous.end_mark.line == problem.line):
+        return previous.start_mark.line + 1, problem.line + 1
+    return problem.line + 1, problem.line + 1
 
 
 def _line(node: yaml.Node) -> int:

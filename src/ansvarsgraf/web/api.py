@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 from ..answer import answer_question, answer_task
 from ..privacy import PersonalDataError
 from ..queries import query_text
-from .common import MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
+from .common import (DATUM, MAX_QUESTION_CHARS, InputError, catalog, documented, municipality, parse_date, slug,
+                     store_of, task_iri)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -16,7 +17,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 class AskRequest(BaseModel):
     fraga: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="Frågan i fritext. Skickas i kroppen, aldrig i URL:en.")
     kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, som i /api/kommuner.")
-    datum: str | None = Field(default=None, description="ÅÅÅÅ-MM-DD; standard i dag.")
+    datum: str | None = Field(default=None, min_length=1, max_length=20, json_schema_extra={"format": "date"},
+                              description="ÅÅÅÅ-MM-DD; standard i dag.")
 
 
 def _answer_json(result) -> Response:
@@ -29,7 +31,7 @@ def _error(exc: InputError) -> JSONResponse:
     return JSONResponse({"fel": exc.message}, status_code=exc.status)
 
 
-@router.post("/ask", summary="Vem ansvarar? Fråga i fritext")
+@router.post("/ask", summary="Vem ansvarar? Fråga i fritext", responses=documented(400, 404, 413))
 def ask(body: AskRequest, request: Request):
     try:
         cat = catalog(request)
@@ -44,9 +46,9 @@ def ask(body: AskRequest, request: Request):
     return _answer_json(result)
 
 
-@router.get("/answer", summary="Svar för en redan tolkad uppgift")
-def answer(request: Request, uppgift: str = Query(..., max_length=300), kommun: str = Query(..., max_length=100),
-           datum: str | None = Query(None, max_length=20)):
+@router.get("/answer", summary="Svar för en redan tolkad uppgift", responses=documented(400, 404))
+def answer(request: Request, uppgift: str = Query(..., min_length=1, max_length=300),
+           kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
@@ -58,7 +60,7 @@ def answer(request: Request, uppgift: str = Query(..., max_length=300), kommun: 
 
 
 @router.get("/uppgifter", summary="Uppgifter, med autokomplettering")
-def tasks(request: Request, q: str | None = Query(None, max_length=200), antal: int = Query(10, ge=1, le=100)):
+def tasks(request: Request, q: str | None = Query(None, min_length=1, max_length=200), antal: int = Query(10, ge=1, le=100)):
     cat = catalog(request)
     if q:
         return [{"id": slug(m.iri), "namn": m.label, "träff": m.score, "på": m.matched}
@@ -74,8 +76,8 @@ def municipalities(request: Request):
     return sorted(seen.values(), key=lambda m: m["namn"])
 
 
-@router.get("/gaps", summary="Ansvarsluckor i en kommun")
-def gaps(request: Request, kommun: str = Query(..., max_length=100), datum: str | None = Query(None, max_length=20)):
+@router.get("/gaps", summary="Ansvarsluckor i en kommun", responses=documented(400, 404))
+def gaps(request: Request, kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
     from ..gaps import analyse_cached
 
     try:
@@ -92,7 +94,7 @@ LISTS = {
 }
 
 
-@router.get("/{lista}", summary="Listor: dokument, aktorer, bestammelser")
+@router.get("/{lista}", summary="Listor: dokument, aktorer, bestammelser", responses=documented(404))
 def listing(lista: str, request: Request):
     if lista not in LISTS:
         return JSONResponse({"fel": f"Okänd lista '{lista[:40]}'; välj {', '.join(LISTS)}, kommuner eller uppgifter."}, status_code=404)

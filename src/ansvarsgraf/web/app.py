@@ -1,27 +1,28 @@
 """Build the FastAPI app around one store; `ansvarsgraf serve` runs it on 127.0.0.1.
 
-Logging records only what is needed to operate — method, path without query string,
-status, duration, and for answers the resolved task — never question text, which may
-name a child. uvicorn's own access log (which writes query strings) is turned off by
-`serve`.
+Logging records only what is needed to operate — method, the route's path template,
+status, duration, and for answers the resolved task — never a requested path, query
+string, body or question text, which may name a child (middleware.py). uvicorn's own
+access log (which writes query strings) is turned off by `serve`.
 """
 
 import gc
-import logging
-import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..store import GraphStore
 from . import api, explore, linked_data, pages, sparql
+from .common import documented
+from ..remote_store import RemoteStoreError
+from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders, errors, route_template
+from .static_files import FingerprintedStaticFiles
 
 HERE = Path(__file__).parent
-log = logging.getLogger("ansvarsgraf.access")
 
 
 def create_app(store: GraphStore) -> FastAPI:
@@ -31,17 +32,24 @@ def create_app(store: GraphStore) -> FastAPI:
         version="0.1.0",
         docs_url=None,  # FastAPI's /docs loads its assets from a CDN; the OpenAPI JSON is at /openapi.json
         redoc_url=None,
+        # Every route refuses identity numbers with a 422, wherever they are sent (middleware.py),
+        # and answers 503 while an external SPARQL server cannot be reached.
+        responses=documented(422, 503),
     )
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = FingerprintedStaticFiles(HERE / "static")
+    app.state.templates.env.globals["static"] = static.url
+    app.mount("/static", static, name="static")
     app.include_router(sparql.router)  # before api: /api/fragor must not fall into /api/{lista}
     app.include_router(explore.router)  # before api: /api/graf must not fall into /api/{lista}
     app.include_router(api.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)
 
-    app.add_middleware(AccessLog)
+    # add_middleware puts each one outside the ones before it: the screen runs first, the log last.
+    for middleware in (PrivacyScreen, ErrorShield, SecurityHeaders, AccessLog):
+        app.add_middleware(middleware)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -49,35 +57,36 @@ def create_app(store: GraphStore) -> FastAPI:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_swedish(e)}" for e in exc.errors()]
         return JSONResponse({"fel": "Felaktig begäran.", "detaljer": problems}, status_code=422)
 
+    @app.exception_handler(RemoteStoreError)
+    async def store_unreachable(request: Request, exc: RemoteStoreError):
+        # The server's address and error stay in the log (they hold no user input), not in the answer.
+        errors.error("%s %s: SPARQL-servern kunde inte nås (%s)", request.method, route_template(request.scope),
+                     type(exc.__cause__ or exc).__name__)
+        return _refusal(request, 503, "Grafen kan inte nås just nu. Försök igen om en stund.", {"Retry-After": "10"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # Starlette's own refusals (no such route, method not allowed) in Swedish, as JSON for
+        # the API and as a page elsewhere.
+        message = HTTP_MESSAGES.get(exc.status_code, "Begäran kunde inte utföras.")
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+        return _refusal(request, exc.status_code, message, headers)
+
     return app
 
 
-class AccessLog:
-    """One line per request: method, path, status, time and the resolved task, never the
-    query string or body. Plain ASGI rather than @app.middleware("http"), whose response
-    streaming costs more per request than a cached answer itself (measured)."""
+def _refusal(request: Request, status: int, message: str, headers: dict):
+    """JSON for the API, a page elsewhere."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return JSONResponse({"fel": message}, status_code=status, headers=headers)
+    page = request.app.state.templates.get_template("refused.html").render(message=message)
+    return HTMLResponse(page, status_code=status, headers=headers)
 
-    def __init__(self, app):
-        self.app = app
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started, status = time.perf_counter(), [500]
-        state = scope.setdefault("state", {})  # request.state of the endpoint writes here
-
-        async def send_with_status(message):
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            task = state.get("resolved_task")
-            log.info("%s %s %s %.1fms%s", scope["method"], scope["path"], status[0], elapsed,
-                     f" uppgift={task}" if task else "")
+HTTP_MESSAGES = {
+    404: "Det finns ingen sida eller resurs med den adressen.",
+    405: "Metoden är inte tillåten för den här adressen.",
+}
 
 
 def app_from_environment() -> FastAPI:

@@ -2,14 +2,43 @@
 Swedish message that says what to fix, never a 500."""
 
 import datetime as dt
+import re
 
 from fastapi import Request
+from pydantic import BaseModel, Field
 
 from ..ids import local_id
 from ..answer import Catalog, UnknownMunicipalityError, catalog_for
 
 from ..ids import ID_BASE  # noqa: E402
 MAX_QUESTION_CHARS = 500
+
+
+class Fel(BaseModel):
+    """Every refusal: what is wrong and how to put it right, in Swedish."""
+
+    fel: str = Field(description="Vad som är fel och hur det rättas.")
+    detaljer: list[str] | None = Field(None, description="Vilka fält som är fel (vid felaktig begäran).")
+
+
+STATUS_SV = {
+    400: "Ett värde har fel form (t.ex. ett datum som inte finns) eller saknas.",
+    404: "Kommunen, uppgiften, noden eller listan finns inte i grafen.",
+    413: "Begäran är för stor.",
+    422: "Begäran är felaktig, eller innehåller något som ser ut som ett personnummer eller "
+         "samordningsnummer (vägras på alla adresser, utan att numret upprepas).",
+    503: "Den externa SPARQL-servern kan inte nås just nu (med Retry-After).",
+}
+
+
+# A date parameter as the schema states it (format: date); an impossible one (2026-02-30) is a 400.
+DATUM = {"min_length": 1, "max_length": 20, "json_schema_extra": {"format": "date"},
+         "description": "ÅÅÅÅ-MM-DD; utelämnas för i dag."}
+
+
+def documented(*statuses: int) -> dict:
+    """OpenAPI responses for the refusals a route gives, all with the body {"fel": …}."""
+    return {status: {"model": Fel, "description": STATUS_SV[status]} for status in statuses}
 
 
 class InputError(Exception):
@@ -53,6 +82,18 @@ def municipality(cat: Catalog, value: str | None):
         return cat.municipality(candidate)
     except UnknownMunicipalityError as exc:
         raise InputError(404, str(exc)) from None
+
+
+# What no IRI may contain (RFC 3987: controls, space, <>"{}|\^`): such a value names no node,
+# and rdflib refuses to write it into a query.
+NOT_IN_AN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+
+
+def node_in_graph(iri: str, what: str = "Noden") -> str:
+    """The IRI, if it could name a node at all; else a 404 that says so without quoting it."""
+    if NOT_IN_AN_IRI.search(iri):
+        raise InputError(404, f"{what} finns inte i grafen: adressen innehåller tecken som ingen nod har.")
+    return iri
 
 
 slug = local_id

@@ -19,7 +19,8 @@ from ..gaps import analyse_cached
 from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, neighbourhood
 from ..queries import query_text
 from ..scenarios import all_scenarios, find_scenario
-from .common import ID_BASE, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
+from .common import (DATUM, ID_BASE, InputError, catalog, documented, municipality, node_in_graph, parse_date, slug, store_of,
+                     task_iri)
 from .pages import href, render
 
 router = APIRouter()
@@ -92,14 +93,14 @@ class ExploreParams:
         cat = catalog(request)
         self.kommun_ref = municipality(cat, kommun) if kommun else None
         self.on_date = parse_date(datum or None)
-        self.nodes = [node_iri(n) for n in nod if n]
+        self.nodes = [node_in_graph(node_iri(n)) for n in nod if n]
         unknown = [s for s in slag if s not in KINDS]
         if unknown:
             raise InputError(400, f"Okänt slag av nod '{unknown[0][:40]}'; välj bland {', '.join(KINDS)}.")
         self.slag = slag
         self.filters = Filters(kommun=self.kommun_ref.iri if self.kommun_ref else None,
-                               dokument=node_iri(dokument) if dokument else None,
-                               lag=node_iri(lag) if lag else None,
+                               dokument=node_in_graph(node_iri(dokument), "Dokumentet") if dokument else None,
+                               lag=node_in_graph(node_iri(lag), "Lagen") if lag else None,
                                kinds=frozenset(slag) if slag else None, datum=self.on_date)
         self.raw = {"kommun": slug(self.kommun_ref.iri) if self.kommun_ref else "", "datum": self.on_date.isoformat(),
                     "dokument": dokument, "lag": lag}
@@ -118,23 +119,27 @@ class ExploreParams:
         return "/utforska?" + urlencode(query)
 
 
-@router.get("/api/graf", tags=["api"], summary="Grannskapet kring en eller flera noder, för grafvyn")
-def graph_api(request: Request, nod: list[str] = Query(..., max_length=300), kommun: str = Query("", max_length=100),
-              datum: str = Query("", max_length=20), dokument: str = Query("", max_length=300),
-              lag: str = Query("", max_length=300), slag: list[str] = Query([])):
+@router.get("/api/graf", tags=["api"], summary="Grannskapet kring en eller flera noder, för grafvyn",
+            responses=documented(400, 404))
+def graph_api(request: Request, nod: list[str] = Query(..., min_length=1, max_length=300),
+              kommun: str | None = Query(None, min_length=1, max_length=100), datum: str | None = Query(None, **DATUM),
+              dokument: str | None = Query(None, min_length=1, max_length=300),
+              lag: str | None = Query(None, min_length=1, max_length=300),
+              slag: list[str] = Query([], json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}})):
     try:
-        params = ExploreParams(request, nod, kommun, datum, dokument, lag, slag)
+        params = ExploreParams(request, nod, kommun or "", datum or "", dokument or "", lag or "", slag)
         view = params.view(request)
     except InputError as exc:
         return JSONResponse({"fel": exc.message}, status_code=exc.status)
     return {"elements": elements(view, params.raw["kommun"] or None, params.raw["datum"]), "avkortad": view.truncated}
 
 
-@router.get("/api/kedja", tags=["api"], summary="Kedjan från lag till befattning och eskalering för en uppgift")
-def chain_api(request: Request, uppgift: str = Query(..., max_length=300), kommun: str = Query(..., max_length=100),
-              datum: str = Query("", max_length=20)):
+@router.get("/api/kedja", tags=["api"], summary="Kedjan från lag till befattning och eskalering för en uppgift",
+            responses=documented(400, 404))
+def chain_api(request: Request, uppgift: str = Query(..., min_length=1, max_length=300),
+              kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
     try:
-        answer = _answer(request, uppgift, kommun, datum)
+        answer = _answer(request, uppgift, kommun, datum or "")
     except InputError as exc:
         return JSONResponse({"fel": exc.message}, status_code=exc.status)
     return {"elements": elements(chain(answer), slug(answer.municipality.iri), answer.date)}
@@ -178,7 +183,7 @@ def explore_page(request: Request, nod: list[str] = Query([]), kommun: str = "",
         params = ExploreParams(request, nod, kommun, datum, dokument, lag, slag)
         view = params.view(request) if params.nodes else None
     except InputError as exc:
-        return _page(request, "explore.html", status=exc.status, error=exc.message, graph=None, **base)
+        return _page(request, "explore.html", status=exc.status, error=exc.message, graph=None, expanded=[], **base)
     graph = _graph_context(view, params.raw["kommun"] or None, params.raw["datum"], params.link) if view else None
     return _page(request, "explore.html", graph=graph, expanded=params.nodes,
                   chosen_kommun=params.raw["kommun"] or request.cookies.get("kommun", ""),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..queries import query_text
-from .common import ID_BASE, store_of
+from .common import ID_BASE, InputError, node_in_graph, store_of
 from .negotiation import acceptable
 from .pages import render, resource_page
 
@@ -52,12 +52,20 @@ def _serve(request: Request, iri: str):
 
 @router.get("/id/{path:path}")
 def minted(path: str, request: Request):
-    return _serve(request, ID_BASE + path)
+    return _serve_node(request, ID_BASE + path)
 
 
 @router.get("/lagrum/{sfs}/{anchor}")
 def provision(sfs: str, anchor: str, request: Request):
-    return _serve(request, f"https://lagen.nu/{sfs}#{anchor}")
+    return _serve_node(request, f"https://lagen.nu/{sfs}#{anchor}")
+
+
+def _serve_node(request: Request, iri: str):
+    try:
+        node_in_graph(iri)
+    except InputError as exc:  # /id/%00, /id/<x>: no node, and no query to build from it
+        return render(request, "error.html", status=exc.status, title="Finns inte", message=exc.message)
+    return _serve(request, iri)
 
 
 @router.get("/def")
