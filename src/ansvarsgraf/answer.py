@@ -302,7 +302,7 @@ def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMat
         instrument_pref[str(row["dokument"])] = str(row["pref"])
         instrument_labels[str(row["dokument"])].append(str(row["label"]))
     documents = [TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)]
-    texts: dict[str, list[str]] = {t.iri: [t.pref_label] for t in tasks}
+    texts: dict[str, list[str]] = {t.iri: list(t.labels) for t in tasks}
     for row in store.select(query_text("uppgiftstexter")):
         texts.setdefault(str(row["task"]), []).append(str(row["text"]))
     try:
@@ -328,10 +328,10 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     # <dokument>" is about the document alone.
     keys = catalog.matcher.question_keys(question)
     for document in named:
-        keys = without_words(keys, document.matched)
+        keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
     lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
     semantic = catalog.ranker.similarities(question) if catalog.ranker else None
-    decision = decide(lexical, catalog.task_labels, semantic, catalog.related)
+    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
     if decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,

@@ -3,8 +3,12 @@
 Staff write "vem kallar till SIP:en när skolan är orolig", "orosanmälning", "förhandsbedömmning".
 Each word is reduced to a key that survives inflection (simplemma's lemma, then the Snowball
 Swedish stem of it: skolan → skola → skol); a word that is not in the vocabulary is tried
-as a compound of two vocabulary words (orosanmälan → oro(s) + anmälan) and then as a typo
-of one (rapidfuzz). Keys of one family match each other by prefix (anmäl ~ anmälan).
+as a compound of two real Swedish words (orosanmälan → oro(s) + anmälan, elevhälsoteamet →
+elevhälso + teamet; what is a word comes from the `wordfreq` Swedish list), and only a word
+that is not Swedish at all is taken as a typo of a vocabulary word (rapidfuzz): "funkar" or
+"äger" are never rewritten. Keys of one family match each other by prefix (anmäl ~ anmälan).
+Negations ("inte", "aldrig") are kept as words, so "samverkan fungerar inte" is not
+"samverkan fungerar".
 
 A concept's score is the best, over its labels, of the share of the label's words (weighted
 by how rare they are across the vocabulary) that the question contains.
@@ -14,11 +18,12 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import simplemma
 import snowballstemmer
+import wordfreq
 from rapidfuzz import fuzz, process
 
 from .paths import DATA_DIR
@@ -29,6 +34,10 @@ MIN_PREFIX = 4  # shorter keys must match exactly, or 'sam' would match everythi
 MAX_EXTENSION = 3  # longer extensions are compounds, not inflections
 TYPO_SCORE = 85
 LINKING_LETTERS = ("s", "")
+# A word with at least this Zipf frequency in wordfreq's Swedish list is a real word (1 = once
+# per 100 million words): never corrected as a typo, and a valid part of a compound.
+REAL_WORD_ZIPF = 1.0
+MIN_PART = 3  # shortest part of a compound
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,11 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text.lower()) if w not in stopwords()]
 
 
+@lru_cache(maxsize=20000)
+def is_swedish_word(word: str) -> bool:
+    return wordfreq.zipf_frequency(word, "sv") >= REAL_WORD_ZIPF
+
+
 @dataclass
 class TaskMatcher:
     tasks: list[TaskLabels]
@@ -100,6 +114,12 @@ class TaskMatcher:
                 document_frequency[key] = document_frequency.get(key, 0) + 1
         total = max(len(self.tasks), 1)
         self._idf = {k: math.log(1 + total / df) for k, df in document_frequency.items()}
+
+    @cached_property
+    def abbreviations(self) -> frozenset[str]:
+        """Keys of labels that are one abbreviation (SIP, SKIP, EHT): a task's own name, even
+        inside a document's name."""
+        return frozenset(keys[0] for _, label, keys in self._label_keys if len(keys) == 1 and label.isupper())
 
     def question_keys(self, question: str) -> set[str]:
         keys: set[str] = set()
@@ -125,24 +145,30 @@ class TaskMatcher:
         return any(_same_family(key, k) for k in self._idf)
 
     def _split_compound(self, word: str) -> list[str] | None:
+        """Two parts that are both vocabulary words or real Swedish words; parts the
+        vocabulary knows count first, then the longest last part ('oros|anmälan' over
+        'orosan|mälan'): in Swedish the last part names the thing."""
         best = None
-        for cut in range(3, len(word) - 2):
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
             for link in LINKING_LETTERS:
                 if link and not head.endswith(link):
                     continue
                 stem_head = head[: len(head) - len(link)] if link else head
+                if len(stem_head) < MIN_PART:
+                    continue
                 head_key, tail_key = word_key(stem_head), word_key(tail)
-                if len(stem_head) >= 3 and self._known(head_key) and self._known(tail_key):
-                    candidate = [head_key, tail_key]
-                    # Prefer the split with the longest tail: 'oros|anmälan' over 'orosan|mälan'.
-                    if best is None or len(tail) > best[0]:
-                        best = (len(tail), candidate)
+                known = self._known(head_key) + self._known(tail_key)
+                real = all(self._known(k) or is_swedish_word(w) for k, w in ((head_key, stem_head), (tail_key, tail)))
+                if known and real:
+                    rank = (known, len(tail))
+                    if best is None or rank > best[0]:
+                        best = (rank, [head_key, tail_key])
         return best[1] if best else None
 
     def _correct_typo(self, word: str) -> str | None:
-        if len(word) < 5:
-            return None
+        if len(word) < 5 or is_swedish_word(word):
+            return None  # a real word is what the person meant, even when it is not ours
         found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
         return self._surface[found[0]] if found else None
 
@@ -197,9 +223,10 @@ class TaskMatcher:
         return seen
 
 
-def without_words(keys: set[str], text: str) -> set[str]:
-    """The keys that remain when the words of text (e.g. a document's name) are taken out."""
-    removed = {word_key(w) for w in words(text)}
+def without_words(keys: set[str], text: str, keep: frozenset[str] = frozenset()) -> set[str]:
+    """The keys that remain when the words of text (e.g. a document's name) are taken out,
+    except those in keep: a document called "SKIP i Timrå" must not erase the task SKIP."""
+    removed = {word_key(w) for w in words(text)} - keep
     return {k for k in keys if not any(_same_family(k, r) for r in removed)}
 
 
