@@ -23,7 +23,6 @@ from pathlib import Path
 
 import simplemma
 import snowballstemmer
-import wordfreq
 from rapidfuzz import fuzz, process
 
 from .paths import DATA_DIR
@@ -89,6 +88,10 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=20000)
 def is_swedish_word(word: str) -> bool:
+    # Imported on first use, in the thread that builds the matchers: importing wordfreq
+    # takes half a second that a server's start-up should not wait for.
+    import wordfreq
+
     return wordfreq.zipf_frequency(word, "sv") >= REAL_WORD_ZIPF
 
 
@@ -145,9 +148,10 @@ class TaskMatcher:
         return any(_same_family(key, k) for k in self._idf)
 
     def _split_compound(self, word: str) -> list[str] | None:
-        """Two parts that are both vocabulary words or real Swedish words; parts the
-        vocabulary knows count first, then the longest last part ('oros|anmälan' over
-        'orosan|mälan'): in Swedish the last part names the thing."""
+        """Two vocabulary words; or, for a word that is not itself Swedish (a compound the
+        word list lacks), two real Swedish words of which the vocabulary knows one ('kollar'
+        stays whole, not kol|lar). Real words count first, then parts the vocabulary knows, then the longest
+        last part ('oros|anmälan' over 'orosan|mälan'): in Swedish the last part names the thing."""
         best = None
         for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
@@ -160,8 +164,8 @@ class TaskMatcher:
                 head_key, tail_key = word_key(stem_head), word_key(tail)
                 known = self._known(head_key) + self._known(tail_key)
                 real = all(self._known(k) or is_swedish_word(w) for k, w in ((head_key, stem_head), (tail_key, tail)))
-                if known and real:
-                    rank = (known, len(tail))
+                if known == 2 or (known and real and not is_swedish_word(word)):
+                    rank = (real, known, len(tail))  # avvikelse|mötet, not avvikels|emötet
                     if best is None or rank > best[0]:
                         best = (rank, [head_key, tail_key])
         return best[1] if best else None

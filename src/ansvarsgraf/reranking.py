@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from .matching import TaskMatch
 from .paths import DATA_DIR
 
@@ -59,6 +57,8 @@ class SemanticRanker:
     questions the graph does not cover (data/vocab/utanfor.txt)."""
 
     def __init__(self, tasks: list[TaskTexts], outside: list[str] = (), cache_dir: Path = CACHE_DIR):
+        import numpy as np  # here, in the background build: not a cost of starting a server
+
         self.tasks = [t for t in tasks if t.texts]
         self._model = _model()
         texts = [text for t in self.tasks for text in t.texts] + list(outside)
@@ -68,6 +68,8 @@ class SemanticRanker:
     def similarities(self, question: str) -> tuple[dict[str, float], float]:
         """Per task, the highest cosine similarity between the question and one of its texts;
         and the highest with a question the graph does not cover (-1 when none is listed)."""
+        import numpy as np
+
         vector = self._embed(question.strip())
         sims = self._vectors @ vector
         best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
@@ -75,7 +77,7 @@ class SemanticRanker:
         return {t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1])
 
     @lru_cache(maxsize=4096)
-    def _embed(self, question: str) -> np.ndarray:
+    def _embed(self, question: str):
         return self._model.query(question)
 
 
@@ -86,7 +88,9 @@ def _model():
     return E5(num_threads=THREADS)
 
 
-def _cached_passages(model, texts: list[str], cache_dir: Path) -> np.ndarray:
+def _cached_passages(model, texts: list[str], cache_dir: Path):
+    import numpy as np
+
     digest = hashlib.sha256("\n".join([MODEL, *texts]).encode("utf-8")).hexdigest()[:24]
     path = cache_dir / f"uppgiftstexter-{digest}.npy"
     try:
