@@ -129,7 +129,9 @@ def test_decision_answers_a_clear_lead_and_refuses_what_is_closer_to_uncovered_q
     lexical = [_match("a", 0.9), _match("b", 0.3)]
     similarity = {ID + "a": 0.92, ID + "b": 0.85}
     assert decide(lexical, {}, (similarity, 0.5), lambda a, b: False).action == "svara"
-    assert decide(lexical, {}, (similarity, 0.95), lambda a, b: False).action == "utanför"
+    weaker = [_match("a", 0.6), _match("b", 0.1)]
+    assert decide(weaker, {}, (similarity, 0.5), lambda a, b: False).action == "svara"
+    assert decide(weaker, {}, (similarity, 0.95), lambda a, b: False).action == "utanför"
 
 
 def test_decision_without_the_semantic_model_uses_word_scores():
@@ -155,3 +157,17 @@ def test_task_text_embeddings_are_cached_per_exact_texts(tmp_path):
     assert model.calls == 1
     _cached_passages(model, ["a", "c"], tmp_path)  # a changed vocabulary is embedded again
     assert model.calls == 2
+
+
+def test_a_one_letter_slip_is_corrected_before_it_is_split_as_a_compound(store):
+    # "uppgiftskyldighet" (one s) split into uppgift|skyldighet and reached "socialnämndens uppgifter".
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys("uppgiftskyldighet") == matcher.question_keys("uppgiftsskyldighet")
+
+
+def test_words_that_name_a_task_are_not_overruled_by_uncovered_questions():
+    lexical = [_match("a", 0.9), _match("b", 0.3)]
+    similarity = {ID + "a": 0.90, ID + "b": 0.85}
+    # The question is about as close to an uncovered question as to the task, but names the task.
+    assert decide(lexical, {}, (similarity, 0.90), lambda a, b: False).action == "svara"
+    assert decide([_match("a", 0.5)], {}, ({ID + "a": 0.90}, 0.90), lambda a, b: False).action == "utanför"

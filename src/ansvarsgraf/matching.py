@@ -33,6 +33,7 @@ STOPWORDS_FILE = DATA_DIR / "vocab" / "stoppord.txt"
 MIN_PREFIX = 4  # shorter keys must match exactly, or 'sam' would match everything
 MAX_EXTENSION = 3  # longer extensions are compounds, not inflections
 TYPO_SCORE = 85
+CLOSE_TYPO_SCORE = 93  # about one letter in a long word: corrected before trying compounds
 LINKING_LETTERS = ("s", "")
 # A word with at least this Zipf frequency in wordfreq's Swedish list is a real word (1 = once
 # per 100 million words): never corrected as a typo, and a valid part of a compound.
@@ -132,11 +133,14 @@ class TaskMatcher:
             if self._known(key):
                 keys.add(key)
                 continue
-            parts = self._split_compound(w)
+            # A one-letter slip in a vocabulary word ("uppgiftskyldighet", "förebygande") is
+            # likelier than a new compound (uppgift|skyldighet, före|bygande).
+            corrected = self._correct_typo(w, CLOSE_TYPO_SCORE)
+            parts = None if corrected else self._split_compound(w)
             if parts:
                 keys.update(parts)
                 continue
-            corrected = self._correct_typo(w)
+            corrected = corrected or self._correct_typo(w)
             keys.add(corrected or key)
         return keys
 
@@ -171,10 +175,10 @@ class TaskMatcher:
                         best = (rank, [head_key, tail_key])
         return best[1] if best else None
 
-    def _correct_typo(self, word: str) -> str | None:
+    def _correct_typo(self, word: str, cutoff: float = TYPO_SCORE) -> str | None:
         if len(word) < 5 or is_swedish_word(word):
             return None  # a real word is what the person meant, even when it is not ours
-        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=cutoff)
         return self._surface[found[0]] if found else None
 
     def match(self, question: str, limit: int = 5) -> list[TaskMatch]:

@@ -38,6 +38,7 @@ SEMANTIC_WEIGHT = 10.0
 ANSWER_MARGIN = 0.125  # answer when the best task leads every unrelated one by this much
 ASK_FLOOR = 0.15  # below this confidence: not modelled; above it without the margin: "Menade du …"
 OUTSIDE_LEAD = -0.02  # a question this close to an uncovered one (utanfor.txt) is not modelled
+NAMED_BY_WORDS = 0.8  # ... unless its words name a task ("förebyggande insatser för barn")
 ASK_BACK = 3
 # Without the semantic model (not installed): the word matcher's own cut-offs.
 WORD_MIN_SCORE = 0.45
@@ -148,7 +149,8 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: tuple[dic
     if not similarity:
         return Decision("utanför", [])
     best_similarity = max(similarity.values())
-    if outside - best_similarity > OUTSIDE_LEAD:
+    named = max((m.score for m in lexical), default=0.0) >= NAMED_BY_WORDS
+    if outside - best_similarity > OUTSIDE_LEAD and not named:
         return Decision("utanför", [])
     confidence = {
         iri: (by_iri[iri].score if iri in by_iri else 0.0) + SEMANTIC_WEIGHT * (sim - best_similarity)
