@@ -99,12 +99,20 @@ class Warning:
 
 
 @dataclass
+class Bearer:
+    """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
+    role the organisations that fill it in the municipality asked about."""
+
+    actor: Ref
+    fulfilled_by: list[Ref]
+    organisation_path: list[Ref]
+
+
+@dataclass
 class DutyAnswer:
     iri: str
     task: Ref
-    bearer: Ref
-    fulfilled_by: list[Ref]
-    organisation_path: list[Ref]
+    bearers: list[Bearer]  # every bearer the duty names (a duty may be shared), in a stable order
     part: str
     modality: str
     description: str | None
@@ -433,7 +441,8 @@ PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "ini
 def _duty_order(duty: DutyAnswer):
     # Binding duties first; within the same modality the local instrument before the general law.
     local_first = 0 if duty.instrument else 1
-    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9), duty.bearer.label)
+    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9),
+            [b.actor.label for b in duty.bearers])
 
 
 # ---------------------------------------------------------------------------
@@ -531,7 +540,7 @@ class _DutyBuilder:
 
     def prefetch(self, duty_iris: list[str]) -> None:
         duties = self.describe(*duty_iris)
-        related = [v for d in duties for v in (d.one(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
+        related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
         self.describe(*(str(v) for v in related if v is not None))
         sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
         self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
@@ -559,17 +568,13 @@ class _DutyBuilder:
             legal_basis = _distinct_in_force([self.legal_basis(str(p), via=owner.label()) for p in owner.all(AG.legalBasis)])
         if instrument_iri is None and legal_basis and all(b.in_force is None for b in legal_basis):
             return None  # a statutory duty whose law does not apply on this date
-        bearer_iri = str(duty.one(AG.bearer))
-        (bearer,) = self.describe(bearer_iri)
-        fulfilled = self.fulfilled_by(bearer) if AG.StatutoryRole in bearer.all(RDF.type) else []
+        bearers = self.describe(*sorted(str(b) for b in duty.all(AG.bearer)))
         instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
-        warnings = self.warnings(duty, instrument, bearer, legal_basis)
+        warnings = self.warnings(duty, instrument, bearers, legal_basis)
         return DutyAnswer(
             iri=iri,
             task=duty.ref(AG.task),
-            bearer=Ref(bearer_iri, bearer.label(), bearer.kind()),
-            fulfilled_by=fulfilled,
-            organisation_path=self.organisation_path(bearer_iri),
+            bearers=[self.bearer(b) for b in bearers],
             part=self.concept_label(duty, AG.part),
             modality=self.concept_label(duty, AG.modality),
             description=duty.text(DCTERMS.description),
@@ -592,6 +597,10 @@ class _DutyBuilder:
         if value is None:
             return ""
         return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
+
+    def bearer(self, node: _Node) -> Bearer:
+        fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
+        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri))
 
     def fulfilled_by(self, role: _Node) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
@@ -686,18 +695,19 @@ class _DutyBuilder:
 
     def _concerned(self, duty: _Node) -> list[str]:
         """The nodes whose audit findings a duty's reader must see."""
-        nodes = [duty.iri] + [str(v) for v in (duty.one(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
+        nodes = [duty.iri] + [str(v) for v in (*duty.all(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
         return nodes
 
-    def warnings(self, duty: _Node, instrument: _Node | None, bearer: _Node, legal_basis: list[LegalBasis]) -> list[Warning]:
+    def warnings(self, duty: _Node, instrument: _Node | None, bearers: list[_Node], legal_basis: list[LegalBasis]) -> list[Warning]:
         warnings: list[Warning] = []
         if instrument is not None:
             warnings.extend(self.instrument_warnings(instrument))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
                 warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
-        if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
-            warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
+        for bearer in bearers:
+            if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
+                warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
         return warnings + self.finding_warnings(self._concerned(duty))
 
     def finding_warnings(self, concerned: list[str]) -> list[Warning]:
@@ -819,6 +829,14 @@ def render_instruments(cards: list[InstrumentCard]) -> list[str]:
     return lines
 
 
+def _bearer_text(bearer: Bearer) -> str:
+    if bearer.fulfilled_by:
+        return bearer.actor.label + " – i kommunen: " + ", ".join(r.label for r in bearer.fulfilled_by)
+    if bearer.organisation_path:
+        return bearer.actor.label + " (" + " › ".join(r.label for r in bearer.organisation_path) + ")"
+    return bearer.actor.label
+
+
 def render_text(answer: Answer) -> str:
     lines = render_instruments(answer.instruments)
     if answer.status == "dokument":
@@ -840,12 +858,7 @@ def render_text(answer: Answer) -> str:
             lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
         return "\n".join(lines)
     for number, duty in enumerate(answer.duties, start=1):
-        who = duty.bearer.label
-        if duty.fulfilled_by:
-            who += " – i kommunen: " + ", ".join(r.label for r in duty.fulfilled_by)
-        elif duty.organisation_path:
-            who += " (" + " › ".join(r.label for r in duty.organisation_path) + ")"
-        lines.append(f"{number}. {who}")
+        lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {duty.modality} · {duty.part} · {duty.task.label}")
         if duty.description:
             lines.append(f"   Vad: {duty.description}")
