@@ -191,7 +191,8 @@ def _sections(store, iri: str, types: list[str]) -> list[dict]:
     if "http://data.europa.eu/eli/ontology#LegalResourceSubdivision" in types:
         chain = store.select(query_text("lagrum-kedja"), {"citerad": node})
         sections.append({"title": "Tidigare och senare bestämmelser", "kind": "chain",
-                         "items": [r for r in chain if str(r["riktning"]) != "samma"]})
+                         # riktning as str: an rdflib Literal never equals a str in the template
+                         "items": [{**r, "riktning": str(r["riktning"])} for r in chain if str(r["riktning"]) != "samma"]})
         sections.append({"title": "Lydelser", "kind": "versions",
                          "items": store.select(query_text("lydelser"), {"bestammelse": node})})
         sections.append({"title": "Åtaganden och dokument som vilar på bestämmelsen", "kind": "resting",
