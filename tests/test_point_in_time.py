@@ -456,3 +456,17 @@ def test_sweep_over_the_fixtures(versioned, capsys):
                 checked += 1
     with capsys.disabled():
         print(f"\n[svep, fixturer] {checked} svar kontrollerade")
+
+
+def test_the_api_and_page_give_later_changes_only_when_asked(client):
+    params = {"uppgift": "erbjuda-mote-efter-anmalan", "kommun": "perstorp-kommun", "datum": "2025-06-30"}
+    plain = client.get("/api/answer", params=params).json()
+    asked = client.get("/api/answer", params={**params, "efter": "1"}).json()
+    assert plain["duties"] and all(b["later"] is None for d in plain["duties"] for b in d["legal_basis"])
+    assert "2025:400" not in str(plain)
+    later = [b["later"] for d in asked["duties"] for b in d["legal_basis"] if b["later"]]
+    assert later and all(p["valid_from"] == "2025-07-01" for p in later)
+    page = client.get("/svar", params=params).text
+    assert "Efter detta datum" not in page and "efter=1" in page
+    toggled = client.get("/svar", params={**params, "efter": "1"}).text
+    assert "Efter detta datum: ersätts av" in toggled and "Dölj ändringar" in toggled

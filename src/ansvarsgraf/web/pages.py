@@ -84,7 +84,7 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
 
 
 @router.get("/svar", response_class=HTMLResponse)
-def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = ""):
+def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
@@ -93,9 +93,9 @@ def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: st
     except InputError as exc:
         return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
     request.state.resolved_task = slug(task)
-    result = answer_task(store_of(request), task, kommun_ref.iri, on_date)
+    result = answer_task(store_of(request), task, kommun_ref.iri, on_date, after=efter)
     response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
-                      question=cat.task_labels[task], permalink=permalink,
+                      question=cat.task_labels[task], permalink=permalink, after=efter,
                       touching_gaps=_touching_gaps(request, result, kommun_ref.iri, on_date))
     response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
