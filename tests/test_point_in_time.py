@@ -470,3 +470,21 @@ def test_the_api_and_page_give_later_changes_only_when_asked(client):
     assert "Efter detta datum" not in page and "efter=1" in page
     toggled = client.get("/svar", params={**params, "efter": "1"}).text
     assert "Efter detta datum: ersätts av" in toggled and "Dölj ändringar" in toggled
+
+
+def test_id_pages_as_of_a_date_carry_the_date_in_their_links(client):
+    page = client.get("/id/fx-none")
+    assert page.status_code == 404
+    whole = client.get("/id/lotsmodellen-nordostra-skane-2019").text
+    before = client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "2019-01-01"}).text
+    during = client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "2023-06-01"}).text
+    assert "gäller inte på 2019-01-01" in before and "gäller inte" not in during
+    # Its duties apply from the signing (2019-02-01); none before.
+    assert "Åtaganden" in whole and whole.count("<tr>") > before.count("<tr>")
+    links = re.findall(r'href="(/(?:id|lagrum)/[^"]*)"', during)
+    assert links and all(link.endswith("?datum=2023-06-01") for link in links)
+    # Findings of the 2022 audit are not on the page as of 2022-01-01, and are on 2023-06-01.
+    assert "Iakttagelser i revisioner" in during
+    assert "Iakttagelser i revisioner" not in client.get("/id/lotsmodellen-nordostra-skane-2019",
+                                                          params={"datum": "2022-01-01"}).text
+    assert client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "igår"}).status_code == 400

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..queries import query_text
-from .common import ID_BASE, store_of
+from .common import ID_BASE, InputError, parse_date, store_of
 from .pages import render, resource_page
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,14 @@ def _wanted(request: Request) -> str | None:
 def _serve(request: Request, iri: str):
     fmt = _wanted(request)
     if fmt is None:
-        response = resource_page(request, iri)
+        # ?datum=ÅÅÅÅ-MM-DD: the page as of that day (what applied and was written by then);
+        # without it, the whole history.
+        datum = request.query_params.get("datum")
+        try:
+            on_date = parse_date(datum) if datum else None
+        except InputError as exc:
+            return render(request, "error.html", status=exc.status, title="Ogiltigt datum", message=exc.message)
+        response = resource_page(request, iri, on_date)
     else:
         graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
         if not len(graph):

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..answer import answer_question, answer_task
+from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
@@ -147,7 +148,7 @@ def query_result_page(request: Request, name: str):
 # Resource pages: /id/… and /lagrum/…
 # ---------------------------------------------------------------------------
 
-def resource_page(request: Request, iri: str) -> HTMLResponse:
+def resource_page(request: Request, iri: str, on_date: dt.date | None = None) -> HTMLResponse:
     store = store_of(request)
     rows = store.select(query_text("beskriv"), {"nod": rdflib.URIRef(iri)})
     if not rows:
@@ -171,8 +172,13 @@ def resource_page(request: Request, iri: str) -> HTMLResponse:
     kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
         next((names[t] for t in types if t in names), "nod")
     sections = _sections(store, iri, types)
+    notice = None
+    if on_date is not None:
+        sections, notice = as_of(catalog(request), iri, sections, on_date)
+    day = on_date.isoformat() if on_date else ""
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
-                  sections=sections)
+                  sections=sections, datum=day, notice=notice,
+                  dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
 
 
 def _sections(store, iri: str, types: list[str]) -> list[dict]:
@@ -201,3 +207,41 @@ def _sections(store, iri: str, types: list[str]) -> list[dict]:
     if findings:
         sections.append({"title": "Iakttagelser i revisioner", "kind": "findings", "items": findings})
     return sections
+
+
+def as_of(cat, iri: str, sections: list[dict], on_date: dt.date) -> tuple[list[dict], str | None]:
+    """A resource page as of a day: duties that apply then (their own dates and their
+    document's), sections of law and wordings that had begun, findings written by then;
+    and a notice when the document itself does not apply on the day."""
+    index = cat.organisations
+
+    def applies(row) -> bool:
+        document = row.get("dokument")
+        validity = index.validity(str(document)) if document is not None else None
+        return in_period(as_date(row.get("fran")), as_date(row.get("till")), on_date) and \
+            (validity is None or validity.in_force(on_date))
+
+    def written(row) -> bool:
+        day = as_date(row.get("rapportdatum")) or year_start(row.get("rapportar"))
+        return day is None or day <= on_date
+
+    keep = {"duties_by_task": applies, "duties_in_instrument": lambda r: applies({**r, "dokument": iri}),
+            "chain": lambda r: as_date(r.get("fran")) is None or as_date(r["fran"]) <= on_date,
+            "versions": lambda r: as_date(r.get("fran")) is None or as_date(r["fran"]) <= on_date,
+            "findings": written}
+    dated = []
+    for section in sections:
+        test = keep.get(section["kind"])
+        items = section["items"]
+        if test is not None and isinstance(items, dict):
+            items = {k: [r for r in rows if test(r)] for k, rows in items.items()}
+            items = {k: rows for k, rows in items.items() if rows}
+        elif test is not None:
+            items = [r for r in items if test(r)]
+        if section["kind"] == "findings" and not items:
+            continue  # none written yet: no section, as when there are none at all
+        dated.append({**section, "items": items})
+    validity = index.validity(iri)
+    if validity is not None and not validity.in_force(on_date):
+        return dated, f"Dokumentet gäller inte på {on_date.isoformat()}."
+    return dated, None
