@@ -488,3 +488,35 @@ def test_id_pages_as_of_a_date_carry_the_date_in_their_links(client):
     assert "Iakttagelser i revisioner" not in client.get("/id/lotsmodellen-nordostra-skane-2019",
                                                           params={"datum": "2022-01-01"}).text
     assert client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "igår"}).status_code == 400
+
+
+DOCUMENT_DUTIES = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?atagande ?task WHERE { ?atagande ag:establishedBy ?dokument ; ag:task ?task }"""
+
+
+@pytest.mark.parametrize("document,kommun,absent,present", [
+    ("lotsmodellen-nordostra-skane-2019", "perstorp-kommun", "2019-01-31", "2019-02-01"),  # signed 2019-02-01
+    ("leksand-kommunstyrelsen-reglemente", "leksand-kommun", "2020-12-09", "2020-12-10"),  # adopted 2020-12-10
+    ("perstorp-central-elevhalsoplan-2021-2022", "perstorp-kommun", "2023-01-01", "2022-12-31"),  # "2021–2022"
+    ("perstorp-central-elevhalsoplan-2021-2022", "perstorp-kommun", "2020-12-31", "2021-01-01"),
+])
+def test_a_document_is_used_only_within_the_dates_the_data_gives(store, document, kommun, absent, present):
+    rows = store.select(DOCUMENT_DUTIES, {"dokument": rdflib.URIRef(ID + document)})
+    assert rows, document
+    for day, expected in ((absent, False), (present, True)):
+        found = {d.iri for r in rows for d in answer_task(store, str(r["task"]), ID + kommun, dt.date.fromisoformat(day)).duties}
+        assert ({str(r["atagande"]) for r in rows} <= found) == expected, (document, day)
+
+
+def test_a_status_is_shown_only_from_the_day_a_source_states_it(store):
+    """MITTBUS is 'okänd status' from 2023 (the region's new model); on 2019-01-01 the
+    sources state no status for it."""
+    rows = store.select(DOCUMENT_DUTIES, {"dokument": rdflib.URIRef(ID + "mittbus-2013")})
+    task = str(rows[0]["task"])
+
+    def status_warnings(day):
+        duties = answer_task(store, task, ID + "timra-kommun", day).duties
+        return [w for d in duties if d.instrument and d.instrument.iri == ID + "mittbus-2013" for w in d.warnings if w.kind == "status"]
+    assert not status_warnings(dt.date(2019, 1, 1)) and not status_warnings(dt.date(2022, 12, 31))
+    assert status_warnings(dt.date(2023, 1, 1))
