@@ -520,3 +520,17 @@ def test_a_status_is_shown_only_from_the_day_a_source_states_it(store):
         return [w for d in duties if d.instrument and d.instrument.iri == ID + "mittbus-2013" for w in d.warnings if w.kind == "status"]
     assert not status_warnings(dt.date(2019, 1, 1)) and not status_warnings(dt.date(2022, 12, 31))
     assert status_warnings(dt.date(2023, 1, 1))
+
+
+def test_the_reference_query_agrees_on_the_versioned_fixture(versioned):
+    """queries/ansvar-for-uppgift.rq states the same rule as the engine on versions, drafts and gaps."""
+    from ansvarsgraf.answer import applicable_duties
+    from ansvarsgraf.queries import query_text
+
+    days = sorted({d + dt.timedelta(days=k) for d in GraphDates(versioned).change_dates() for k in (-1, 0, 1)
+                   if dt.date(2010, 1, 1) <= d <= dt.date(2030, 1, 1)})
+    for day in days:
+        literal = rdflib.Literal(day.isoformat(), datatype=rdflib.XSD.date)
+        expected = {str(r["atagande"]) for r in versioned.select(query_text("ansvar-for-uppgift"), {
+            "uppgift": rdflib.URIRef(ID + "kalla-till-sip"), "kommun": rdflib.URIRef(ID + "fx-versionby-kommun"), "datum": literal})}
+        assert set(applicable_duties(versioned, ID + "kalla-till-sip", ID + "fx-versionby-kommun", day)) == expected, day
