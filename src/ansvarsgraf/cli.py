@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_gaps)
 
+    _change_commands(sub)
+
     p = sub.add_parser("serve", help="starta webbsidan och API:t")
     _endpoint_option(p)
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
@@ -117,6 +119,47 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_export)
     return parser
+
+
+def _change_commands(sub) -> None:
+    """andringar, paverkan, diff and raci (issue 19); their work is in changes.py and friends."""
+    p = sub.add_parser("andringar", help="vilka svar som skiljer sig mellan två datum, och varför")
+    _endpoint_option(p)
+    p.add_argument("--fran", required=True, help="första datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--till", required=True, help="andra datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--kommun", help="kommunens namn (standard: alla kommuner)")
+    p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
+    p.set_defaults(run=_changes)
+
+
+def _write(args, text: str) -> None:
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _changes(args) -> int:
+    from .answer import catalog_for
+    from .changes import change_report, render_csv, render_text
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommuner = [catalog_for(store).municipality(args.kommun).iri] if args.kommun else None
+    report = change_report(store, parse_date(args.fran), parse_date(args.till), kommuner)
+    if args.format == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = render_csv(report)
+    elif args.format == "html":
+        from .web.changes import render_standalone
+
+        text = render_standalone("changes_report.html", report=report)
+    else:
+        text = render_text(report) + "\n"
+    _write(args, text)
+    return 0
 
 
 def _endpoint_option(parser: argparse.ArgumentParser) -> None:
