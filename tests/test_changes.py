@@ -78,6 +78,18 @@ def test_cli_andringar_json_and_text(capsys):
     assert main(["andringar", "--fran", "2026-13-01", "--till", "2026-01-15"]) == 2
 
 
+def test_cli_andringar_html_names_every_cause(tmp_path):
+    target = tmp_path / "andringar.html"
+    assert main(["andringar", "--fran", "2025-06-30", "--till", "2025-07-01", "--kommun", "Höör", "--format", "html", "-o", str(target)]) == 0
+    text = target.read_text(encoding="utf-8")
+    import html
+
+    from ansvarsgraf.store import open_embedded_store
+
+    for group in change_report(open_embedded_store(), D(2025, 6, 30), D(2025, 7, 1), [HOOR]).groups:
+        assert html.escape(group.cause.title) in text
+
+
 # ---------------------------------------------------------------------------
 # Property: the report between D and D+1 is empty exactly when the answers are equal
 # ---------------------------------------------------------------------------
@@ -135,3 +147,36 @@ def test_report_between_consecutive_days_is_empty_exactly_when_answers_are_equal
     check()
     print(f"\n{CHECKED['answers']} dagpar jämförda, {CHECKED['changed']} med ändringar")
     assert CHECKED["changed"] > 0
+
+
+# ---------------------------------------------------------------------------
+# API and page: the same report
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(store):
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    return TestClient(create_app(store))
+
+
+def test_api_and_page_show_the_report(store, client):
+    report = change_report(store, D(2026, 1, 14), D(2026, 1, 15), [HOOR])
+    response = client.get("/api/andringar", params={"fran": "2026-01-14", "till": "2026-01-15", "kommun": "hoor-kommun"})
+    assert response.status_code == 200
+    assert response.json() == json.loads(json.dumps(report.as_dict()))
+    page = client.get("/andringar", params={"fran": "2026-01-14", "till": "2026-01-15", "kommun": "hoor-kommun"})
+    assert page.status_code == 200
+    for group in report.groups:
+        assert group.cause.title in page.text
+    assert client.get("/andringar").status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"fran": "2026-01-14"}, {"fran": "igår", "till": "2026-01-15"},
+                                    {"fran": "2026-01-14", "till": "2026-01-15", "kommun": "Atlantis"}])
+def test_bad_input_is_a_swedish_4xx(client, params):
+    response = client.get("/api/andringar", params=params)
+    assert 400 <= response.status_code < 500 and response.json()["fel"]
+    assert 400 <= client.get("/andringar", params=params).status_code < 500

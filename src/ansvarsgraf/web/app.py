@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ..store import GraphStore
-from . import api, explore, linked_data, pages, sparql
+from . import api, changes, explore, linked_data, pages, sparql
 
 HERE = Path(__file__).parent
 log = logging.getLogger("ansvarsgraf.access")
@@ -37,6 +37,7 @@ def create_app(store: GraphStore) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(sparql.router)  # before api: /api/fragor must not fall into /api/{lista}
     app.include_router(explore.router)  # before api: /api/graf must not fall into /api/{lista}
+    changes.install(app)  # before api: /api/andringar must not fall into /api/{lista}
     app.include_router(api.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)

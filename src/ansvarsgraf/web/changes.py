@@ -1,0 +1,68 @@
+"""Pages and API for what changes: the change report (/andringar, /api/andringar), the impact
+of a provision (a section on every /lagrum/… page, /api/paverkan) and the responsibility
+matrix (/raci, /api/raci). The analyses are in changes.py, impact.py and raci.py; this
+module only reads the request and renders. `install(app)` adds the routes and the template
+functions the resource page's partials call."""
+
+import datetime as dt
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ..changes import ChangeReport, change_report, item_text
+from ..store import per_data_version
+from .common import InputError, catalog, municipality, parse_date, store_of
+from .pages import href, render
+
+router = APIRouter()
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def install(app: FastAPI) -> None:
+    """The routes (before the API's /api/{lista}) and the functions partials call."""
+    app.include_router(router)
+    app.state.templates.env.globals.update(item_text=item_text)
+
+
+@per_data_version(maxsize=32)
+def _cached_report(store, d1: dt.date, d2: dt.date, kommuner: tuple[str, ...] | None) -> ChangeReport:
+    return change_report(store, d1, d2, list(kommuner) if kommuner else None)
+
+
+def _report(request: Request, fran: str | None, till: str | None, kommun: str | None) -> ChangeReport:
+    if not fran or not till:
+        raise InputError(400, "Ange båda datumen: 'fran' och 'till' (ÅÅÅÅ-MM-DD).")
+    d1, d2 = parse_date(fran), parse_date(till)
+    kommuner = (municipality(catalog(request), kommun).iri,) if kommun else None
+    return _cached_report(store_of(request), d1, d2, kommuner)
+
+
+@router.get("/api/andringar", tags=["api"], summary="Svar som skiljer sig mellan två datum, och varför")
+def changes_api(request: Request, fran: str | None = Query(None, max_length=20), till: str | None = Query(None, max_length=20),
+                kommun: str | None = Query(None, max_length=100)):
+    try:
+        return _report(request, fran, till, kommun).as_dict()
+    except InputError as exc:
+        return JSONResponse({"fel": exc.message}, status_code=exc.status)
+
+
+@router.get("/andringar", response_class=HTMLResponse, include_in_schema=False)
+def changes_page(request: Request, fran: str = "", till: str = "", kommun: str = ""):
+    context = {"fran": fran, "till": till, "chosen_kommun": kommun}
+    if not (fran or till):
+        return render(request, "changes.html", report=None, **context)
+    try:
+        report = _report(request, fran, till, kommun)
+    except InputError as exc:
+        return render(request, "changes.html", status=exc.status, report=None, error=exc.message, **context)
+    return render(request, "changes.html", report=report, **context)
+
+
+def render_standalone(template: str, **context) -> str:
+    """A printable page without the site around it (the CLI's --format html)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    css = (Path(__file__).parent / "static" / "app.css").read_text(encoding="utf-8")
+    return env.get_template(template).render(css=css, href=href, item_text=item_text, **context)
