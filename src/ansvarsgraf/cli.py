@@ -132,6 +132,13 @@ def _change_commands(sub) -> None:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_changes)
 
+    p = sub.add_parser("paverkan", help="vilka dokument, kommuner och svar en bestämmelse påverkar")
+    _endpoint_option(p)
+    p.add_argument("lagrum", help="bestämmelsen: sfs:2001:453#K2P7 eller ”SoL (2001:453) 2 kap. 7 §”")
+    p.add_argument("--datum", help="datum analysen gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_impact)
+
 
 def _write(args, text: str) -> None:
     if args.output:
@@ -159,6 +166,22 @@ def _changes(args) -> int:
     else:
         text = render_text(report) + "\n"
     _write(args, text)
+    return 0
+
+
+def _impact(args) -> int:
+    from .impact import UnknownProvisionError, impact, provision_iri, render_text
+    from .store import open_store
+
+    try:
+        result = impact(open_store(args.endpoint), provision_iri(args.lagrum), parse_date(args.datum))
+    except UnknownProvisionError as exc:
+        raise UserInputError(str(exc)) from None
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_text(result))
     return 0
 
 

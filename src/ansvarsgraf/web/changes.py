@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..changes import ChangeReport, change_report, item_text
+from ..impact import Impact, UnknownProvisionError, impact, provision_iri
 from ..store import per_data_version
 from .common import InputError, catalog, municipality, parse_date, store_of
 from .pages import href, render
@@ -22,7 +23,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def install(app: FastAPI) -> None:
     """The routes (before the API's /api/{lista}) and the functions partials call."""
     app.include_router(router)
-    app.state.templates.env.globals.update(item_text=item_text)
+    app.state.templates.env.globals.update(item_text=item_text, impact_of=_impact_of)
 
 
 @per_data_version(maxsize=32)
@@ -66,3 +67,50 @@ def render_standalone(template: str, **context) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     css = (Path(__file__).parent / "static" / "app.css").read_text(encoding="utf-8")
     return env.get_template(template).render(css=css, href=href, item_text=item_text, **context)
+
+
+# ---------------------------------------------------------------------------
+# Impact of a provision
+# ---------------------------------------------------------------------------
+
+@per_data_version(maxsize=256)
+def _cached_impact(store, iri: str, on_date: dt.date, with_answers: bool) -> Impact:
+    return impact(store, iri, on_date, with_answers)
+
+
+def _impact_of(request: Request, iri: str, datum: str | None = None) -> Impact | None:
+    """For the section on a /lagrum page (without the answers, which the section links to)."""
+    try:
+        return _cached_impact(store_of(request), iri, parse_date(datum), False)
+    except (UnknownProvisionError, InputError):
+        return None
+
+
+def _impact(request: Request, lagrum: str | None, datum: str | None) -> Impact:
+    if not lagrum:
+        raise InputError(400, "Ange bestämmelsen (parametern 'lagrum', t.ex. sfs:2001:453#K2P7).")
+    try:
+        iri = provision_iri(lagrum)
+    except UnknownProvisionError as exc:
+        raise InputError(400, str(exc)) from None
+    try:
+        return _cached_impact(store_of(request), iri, parse_date(datum), True)
+    except UnknownProvisionError as exc:
+        raise InputError(404, str(exc)) from None
+
+
+@router.get("/api/paverkan", tags=["api"], summary="Dokument, kommuner och svar som en bestämmelse påverkar")
+def impact_api(request: Request, lagrum: str | None = Query(None, max_length=200), datum: str | None = Query(None, max_length=20)):
+    try:
+        return _impact(request, lagrum, datum).as_dict()
+    except InputError as exc:
+        return JSONResponse({"fel": exc.message}, status_code=exc.status)
+
+
+@router.get("/paverkan", response_class=HTMLResponse, include_in_schema=False)
+def impact_page(request: Request, lagrum: str = "", datum: str = ""):
+    try:
+        result = _impact(request, lagrum, datum)
+    except InputError as exc:
+        return render(request, "error.html", status=exc.status, title="Påverkan", message=exc.message)
+    return render(request, "impact.html", impact=result, lagrum=lagrum, datum=result.date)
