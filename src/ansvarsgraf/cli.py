@@ -139,6 +139,15 @@ def _change_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
     p.set_defaults(run=_impact)
 
+    p = sub.add_parser("raci", help="ansvarsmatris (RACI): uppgifter × aktörer för en kommun eller ett dokument")
+    _endpoint_option(p)
+    p.add_argument("--kommun", required=True, help="kommunens namn")
+    p.add_argument("--dokument", help="bara detta dokuments åtaganden (id, t.ex. timra-skip)")
+    p.add_argument("--datum", help="datum matrisen gäller (standard: i dag)")
+    p.add_argument("--format", choices=["csv", "xlsx", "html"], default="csv")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (krävs för xlsx om standard ut är en terminal)")
+    p.set_defaults(run=_raci)
+
 
 def _write(args, text: str) -> None:
     if args.output:
@@ -182,6 +191,37 @@ def _impact(args) -> int:
         print()
     else:
         print(render_text(result))
+    return 0
+
+
+def _raci(args) -> int:
+    from .answer import catalog_for
+    from .ids import ID_BASE
+    from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommun = catalog_for(store).municipality(args.kommun)
+    document = None if not args.dokument else args.dokument if args.dokument.startswith("http") else ID_BASE + args.dokument
+    try:
+        result = matrix(store, kommun.iri, parse_date(args.datum), document)
+    except UnknownDocumentError as exc:
+        raise UserInputError(str(exc)) from None
+    if args.format == "xlsx":
+        data = render_xlsx(result)
+        if args.output:
+            args.output.write_bytes(data)
+        elif sys.stdout.isatty():
+            raise UserInputError("ange --output FIL.xlsx: ett kalkylark skrivs inte till terminalen")
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    if args.format == "html":
+        from .web.changes import render_standalone
+
+        _write(args, render_standalone("raci_report.html", matrix=result))
+    else:
+        _write(args, render_csv(result))
     return 0
 
 
