@@ -453,6 +453,11 @@ def change_report(store: GraphStore, d1: dt.date, d2: dt.date, municipality_iris
 def _gap_changes(store: GraphStore, kommun: Ref, d1: dt.date, d2: dt.date) -> list[tuple[GapChange, set[str]]]:
     from .gaps import analyse_cached
 
+    return gap_changes(kommun, analyse_cached(store, kommun.iri, d1), analyse_cached(store, kommun.iri, d2))
+
+
+def gap_changes(kommun: Ref, old_report, new_report) -> list[tuple[GapChange, set[str]]]:
+    """New, closed and changed gaps between two gap reports of a municipality, each with its material."""
     def keyed(report):
         # The same kind of gap at the same node, numbered: a changed text or evidence is a
         # changed gap, not one closed and one new.
@@ -463,7 +468,6 @@ def _gap_changes(store: GraphStore, kommun: Ref, d1: dt.date, d2: dt.date) -> li
             seen[key] += 1
         return keyed
 
-    old_report, new_report = analyse_cached(store, kommun.iri, d1), analyse_cached(store, kommun.iri, d2)
     old, new = keyed(old_report), keyed(new_report)
     changes = []
     for kind, these, others in (("stängd lucka", old, new), ("ny lucka", new, old)):

@@ -148,6 +148,24 @@ def _change_commands(sub) -> None:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (krävs för xlsx om standard ut är en terminal)")
     p.set_defaults(run=_raci)
 
+    p = sub.add_parser("diff", help="vad en ändring i data/ ändrar: åtaganden, parter, forum, datum, svar och luckor")
+    p.add_argument("--mot", default="HEAD", help="git-revision eller mapp att jämföra med (standard: HEAD)")
+    p.add_argument("--data", type=Path, help="datamappen som jämförs (standard: arbetskopians data/)")
+    p.add_argument("--kommun", help="bara svar och luckor i denna kommun")
+    p.add_argument("--datum", help="datum svaren och luckorna gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_diff)
+
+
+def _show(args, result, render_text) -> int:
+    """A result as JSON (--json) or as text for people."""
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_text(result))
+    return 0
+
 
 def _write(args, text: str) -> None:
     if args.output:
@@ -186,12 +204,7 @@ def _impact(args) -> int:
         result = impact(open_store(args.endpoint), provision_iri(args.lagrum), parse_date(args.datum))
     except UnknownProvisionError as exc:
         raise UserInputError(str(exc)) from None
-    if args.json:
-        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        print()
-    else:
-        print(render_text(result))
-    return 0
+    return _show(args, result, render_text)
 
 
 def _raci(args) -> int:
@@ -223,6 +236,16 @@ def _raci(args) -> int:
     else:
         _write(args, render_csv(result))
     return 0
+
+
+def _diff(args) -> int:
+    from .data_diff import DiffSourceError, diff, render_text
+
+    try:
+        result = diff(args.mot, parse_date(args.datum), args.data or DATA_DIR, args.kommun)
+    except DiffSourceError as exc:
+        raise UserInputError(str(exc)) from None
+    return _show(args, result, render_text)
 
 
 def _endpoint_option(parser: argparse.ArgumentParser) -> None:
