@@ -63,6 +63,29 @@ def test_feedback_deadline_from_2026_01_15_under_the_amendment_of_19_kap_6(store
     assert {i.after for i in change.items if i.kind == "frist"} == deadlines
 
 
+REVISED = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?dokument ?reviderad WHERE { ?dokument ag:revisionInterval "P1Y"^^<http://www.w3.org/2001/XMLSchema#duration> ; dcterms:modified ?reviderad }"""
+
+
+def test_a_revision_falling_due_is_a_cause(store):
+    catalog = catalog_for(store)
+    checked = 0
+    for row in store.select(REVISED):
+        document, revised = str(row["dokument"]), D.fromisoformat(str(row["reviderad"]))
+        overdue = revised.replace(year=revised.year + 1) + dt.timedelta(days=1)  # yearly, warned the day after
+        where = [m for m in sorted(catalog.by_iri) if catalog.organisations.applies(document, m, overdue)]
+        if not where:
+            continue
+        report = change_report(store, overdue - dt.timedelta(days=1), overdue, where[:1], with_gaps=False)
+        groups = [g for g in report.groups if any(c.node.iri == document for c in g.cause.citations)]
+        assert groups and groups[0].cause.day == overdue.isoformat(), document
+        assert any(i.kind == "varning tillkom" for g in groups for a in g.answers for i in a.items)
+        checked += 1
+    assert checked
+
+
 def test_no_change_between_two_ordinary_days(store):
     report = change_report(store, D(2024, 3, 3), D(2024, 3, 4), [HOOR])
     assert report.empty and report.answers_compared == len(catalog_for(store).task_labels)

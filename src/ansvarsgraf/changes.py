@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import rdflib
 
-from .answer import Answer, Ref, answer_task, catalog_for
+from .answer import Answer, Ref, add_duration, answer_task, catalog_for
 from .graph_view import property_names
 from .queries import query_text
 from .store import GraphStore
@@ -29,6 +29,7 @@ from .store import GraphStore
 DATE_MARK = "\x00datum\x00"  # stands for an answer's own date when texts are compared
 CAUSE_ORDER = {"ändring": 0, "författning": 1, "dokument": 2, "åtagande": 3, "källa": 4, "underlag": 5}
 NO_CAUSE = "ingen-orsak"
+REVISION_DUE = "revideringen förfallen"  # a computed fact: last revised + revision interval
 
 # Fields of a duty the report names itself; any other field that differs is reported by
 # its Swedish name (FIELD_NAMES) or, failing that, its own name.
@@ -365,6 +366,17 @@ class _Facts:
                 successor_from=text(row, "efterfoljarfran"))
             if fact not in self.by_node[fact.node]:
                 self.by_node[fact.node].append(fact)
+        # A document's revision falls due a revision interval after it was last revised
+        # (the answer warns from the day after): a computed date, not one in the data.
+        for row in self.store.select(query_text("revideringsdatum"), {"nod": [rdflib.URIRef(i) for i in missing]}):
+            last = row["reviderad"] or row["undertecknad"] or row["fran"]
+            due = add_duration(dt.date.fromisoformat(str(last)[:10]), str(row["intervall"])) if last is not None else None
+            if due is not None:
+                node = str(row["nod"])
+                self.by_node[node].append(_Fact(
+                    node=node, carrier=node, carrier_label=text(row, "namn") or _local(node), prop=REVISION_DUE,
+                    value=due.isoformat(), end=True, kind="dokument", act=None, act_label=None, amendment=None,
+                    amendment_label=None, successor=None, successor_label=None, successor_from=None))
 
     def causes(self, iris: set[str], d1: dt.date, d2: dt.date) -> list[Cause]:
         """The causes dated within (min, max] of the two dates, main cause first."""
@@ -384,6 +396,8 @@ class _Facts:
         return sorted(causes.values(), key=lambda c: (CAUSE_ORDER.get(c.kind, 9), c.day or "", c.title))
 
     def _fact_text(self, fact: _Fact) -> str:
+        if fact.prop == REVISION_DUE:
+            return f"{fact.carrier_label}: revideringen var förfallen {fact.value}"
         name = self.names().get(fact.prop, fact.prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
         return f"{fact.carrier_label}: {name} {fact.value}"
 
@@ -401,6 +415,8 @@ class _Facts:
                              f"{fact.successor_label or _local(fact.successor)} i kraft {day}")
             return Cause(f"upphör {fact.carrier} {day}", "författning", day,
                          f"{fact.carrier_label} gäller inte längre från {day}")
+        if fact.prop == REVISION_DUE:
+            return Cause(f"revision {fact.carrier} {day}", fact.kind, day, f"{fact.carrier_label}: revideringen förfallen från {day}")
         verb = "gäller inte längre från" if fact.end else "från"
         return Cause(f"{fact.kind} {fact.carrier} {day}", fact.kind, day, f"{fact.carrier_label}: {verb} {day}")
 
