@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_gaps)
 
+    _change_commands(sub)
+
     p = sub.add_parser("serve", help="starta webbsidan och API:t")
     _endpoint_option(p)
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
@@ -145,6 +147,133 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_export)
     return parser
+
+
+def _change_commands(sub) -> None:
+    """andringar, paverkan, diff and raci (issue 19); their work is in changes.py and friends."""
+    p = sub.add_parser("andringar", help="vilka svar som skiljer sig mellan två datum, och varför")
+    _endpoint_option(p)
+    p.add_argument("--fran", required=True, help="första datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--till", required=True, help="andra datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--kommun", help="kommunens namn (standard: alla kommuner)")
+    p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
+    p.set_defaults(run=_changes)
+
+    p = sub.add_parser("paverkan", help="vilka dokument, kommuner och svar en bestämmelse påverkar")
+    _endpoint_option(p)
+    p.add_argument("lagrum", help="bestämmelsen: sfs:2001:453#K2P7 eller ”SoL (2001:453) 2 kap. 7 §”")
+    p.add_argument("--datum", help="datum analysen gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_impact)
+
+    p = sub.add_parser("raci", help="ansvarsmatris (RACI): uppgifter × aktörer för en kommun eller ett dokument")
+    _endpoint_option(p)
+    p.add_argument("--kommun", required=True, help="kommunens namn")
+    p.add_argument("--dokument", help="bara detta dokuments åtaganden (id, t.ex. timra-skip)")
+    p.add_argument("--datum", help="datum matrisen gäller (standard: i dag)")
+    p.add_argument("--format", choices=["csv", "xlsx", "html"], default="csv")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (krävs för xlsx om standard ut är en terminal)")
+    p.set_defaults(run=_raci)
+
+    p = sub.add_parser("diff", help="vad en ändring i data/ ändrar: åtaganden, parter, forum, datum, svar och luckor")
+    p.add_argument("--mot", default="HEAD", help="git-revision eller mapp att jämföra med (standard: HEAD)")
+    p.add_argument("--data", type=Path, help="datamappen som jämförs (standard: arbetskopians data/)")
+    p.add_argument("--kommun", help="bara svar och luckor i denna kommun")
+    p.add_argument("--datum", help="datum svaren och luckorna gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_diff)
+
+
+def _show(args, result, render_text) -> int:
+    """A result as JSON (--json) or as text for people."""
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_text(result))
+    return 0
+
+
+def _write(args, text: str) -> None:
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _changes(args) -> int:
+    from .answer import catalog_for
+    from .changes import change_report, render_csv, render_text
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommuner = [catalog_for(store).municipality(args.kommun).iri] if args.kommun else None
+    report = change_report(store, parse_date(args.fran), parse_date(args.till), kommuner)
+    if args.format == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = render_csv(report)
+    elif args.format == "html":
+        from .web.changes import render_standalone
+
+        text = render_standalone("changes_report.html", report=report)
+    else:
+        text = render_text(report) + "\n"
+    _write(args, text)
+    return 0
+
+
+def _impact(args) -> int:
+    from .impact import UnknownProvisionError, impact, provision_iri, render_text
+    from .store import open_store
+
+    try:
+        result = impact(open_store(args.endpoint), provision_iri(args.lagrum), parse_date(args.datum))
+    except UnknownProvisionError as exc:
+        raise UserInputError(str(exc)) from None
+    return _show(args, result, render_text)
+
+
+def _raci(args) -> int:
+    from .answer import catalog_for
+    from .ids import ID_BASE
+    from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommun = catalog_for(store).municipality(args.kommun)
+    document = None if not args.dokument else args.dokument if args.dokument.startswith("http") else ID_BASE + args.dokument
+    try:
+        result = matrix(store, kommun.iri, parse_date(args.datum), document)
+    except UnknownDocumentError as exc:
+        raise UserInputError(str(exc)) from None
+    if args.format == "xlsx":
+        data = render_xlsx(result)
+        if args.output:
+            args.output.write_bytes(data)
+        elif sys.stdout.isatty():
+            raise UserInputError("ange --output FIL.xlsx: ett kalkylark skrivs inte till terminalen")
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    if args.format == "html":
+        from .web.changes import render_standalone
+
+        _write(args, render_standalone("raci_report.html", matrix=result))
+    else:
+        _write(args, render_csv(result))
+    return 0
+
+
+def _diff(args) -> int:
+    from .data_diff import DiffSourceError, diff, render_text
+
+    try:
+        result = diff(args.mot, parse_date(args.datum), args.data or DATA_DIR, args.kommun)
+    except DiffSourceError as exc:
+        raise UserInputError(str(exc)) from None
+    return _show(args, result, render_text)
 
 
 def _endpoint_option(parser: argparse.ArgumentParser) -> None:
