@@ -787,8 +787,11 @@ class _DutyBuilder:
         else:
             note = f"{cited_provision.label} gäller inte på {self.on_date.isoformat()} och ingen efterföljare finns i grafen."
         for provision in (cited_provision, chosen):
-            if provision is not None and provision.valid_until and as_date(provision.valid_until) > self.on_date:
-                provision.valid_until = None  # when a section in force will end is not known on the date
+            # A section in force on the date (its last day included) does not show when it ends:
+            # that end lies after the date, and showing it on the last day only would make the
+            # answer change a day before anything in force does.
+            if provision is not None and provision.valid_until and as_date(provision.valid_until) >= self.on_date:
+                provision.valid_until = None
         replaced = []
         if chosen is not None:
             for provision, way in self._chain(chosen.iri).values():
