@@ -339,7 +339,7 @@ def _repairs(source: SourceText, start: int, end: int, quote: str) -> list[str]:
     return shown
 
 
-def nearest(sources: Sources, quote: str, texts: list[SourceText]) -> tuple[float, str, str] | None:
+def nearest(quote: str, texts: list[SourceText]) -> tuple[float, str, str] | None:
     """The most similar passage in the given texts: (score, section id, passage)."""
     wanted = _fold(normalise(quote))
     best = None
@@ -377,7 +377,13 @@ def _collapse_index(text: str) -> list[int]:
 
 def _fold(text: str) -> str:
     """Letters without diacritics, for similarity only (the OCR text lost most of them)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_char(char: str) -> str:
+    # One character for one, so offsets in the folded text are offsets in the text.
+    folded = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return folded if len(folded) == 1 else char
 
 
 # ---------------------------------------------------------------------------
@@ -514,7 +520,7 @@ def _mismatch_message(sources: Sources, spans, quote: str) -> str:
             return (f"citatet står inte i {cited} som noden anger i 'källa', utan i {where} "
                     f"({source.file} rad {line}); rätta 'källa' eller citatet")
     texts = list(dict.fromkeys(src for src, _ in spans))
-    best = nearest(sources, quote, texts)
+    best = nearest(quote, texts)
     if best is None:
         return f"citatet finns inte ordagrant i {cited}"
     score, section, passage = best
