@@ -68,7 +68,7 @@ def test_fixtures_same_findings_as_pyshacl(loaded_with_fixtures, date):
     rules = {f.rule for f in fast.findings}
     # Core and SPARQL-based rules, violations and warnings are all among what is compared.
     assert {"ags:DutyShape", "ags:BearerIsPartyShape", "ags:ReferenceExistsShape"} <= rules
-    assert {f.severity for f in fast.findings} == {"FEL", "VARNING"}
+    assert {"FEL", "VARNING"} <= {f.severity for f in fast.findings}  # INFO: OCR repairs of quotes
 
 
 def test_focused_runs_agree_too(loaded_with_fixtures):
