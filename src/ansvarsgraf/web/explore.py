@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..answer import answer_task
+from ..compare_view import compare
 from ..gaps import analyse_cached
 from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, disambiguate, neighbourhood
 from ..queries import query_text
@@ -293,6 +294,8 @@ def compare_page(request: Request, uppgift: str = "", kommun: str = "", kommun2:
         return _page(request, "compare.html", status=exc.status, error=exc.message, answers=[], chosen_task=uppgift,
                       kommun2=kommun2)
     from .pages import permalink
-    return _page(request, "compare.html", answers=answers, chosen_task=slug(answers[0].tasks[0]["iri"]),
+    comparison = compare(*answers) if all(a.status in ("besvarad", "ingen_ansvarig") for a in answers) else None
+    return _page(request, "compare.html", answers=answers, comparison=comparison,
+                  chosen_task=slug(answers[0].tasks[0]["iri"]) if answers[0].tasks else uppgift,
                   chosen_kommun=slug(answers[0].municipality.iri), kommun2=slug(answers[1].municipality.iri),
                   datum=answers[0].date, permalink=permalink)

@@ -21,7 +21,7 @@
 
   // Projector size: 16 px labels at zoom 1; the view is never fitted below READABLE, so a
   // label on the canvas is at least 14 px (a larger graph is panned instead of shrunk).
-  var FONT = 16, READABLE = 0.9, LABEL_WIDTH = 190, PER_COLUMN = 5;
+  var FONT = 16, READABLE = 0.9, LABEL_WIDTH = 190, PER_COLUMN = 5, PITCH = LABEL_WIDTH + 60;
   var hidden = data.dolda || [];
 
   var style = [
@@ -118,6 +118,9 @@
   }
 
   function runLayout(nodes) {
+    // Measuring each label first: a node that was hidden has no label size cached yet, and
+    // dagre would otherwise get it as a bare shape and place the next node on its label.
+    nodes.forEach(function (n) { n.boundingBox({ includeLabels: true }); });
     var rank = ranks(nodes);
     var inside = {};
     nodes.forEach(function (n) { inside[n.id()] = true; });
@@ -189,6 +192,16 @@
     var dx = before.x - moved.x, dy = before.y - moved.y;
     group.positions(function (n) { return { x: n.position("x") + dx, y: n.position("y") + dy }; });
     old.positions(function (n) { return saved[n.id()]; });
+    // A new node of a kind already drawn joins that kind's nearest column.
+    var columns = {};
+    old.forEach(function (n) { (columns[n.data("lager")] = columns[n.data("lager")] || []).push(saved[n.id()].x); });
+    fresh.not(".dold").forEach(function (n) {
+      var xs = columns[n.data("lager")];
+      if (!xs) { return; }
+      var x = n.position("x");
+      n.position("x", xs.reduce(function (best, c) { return Math.abs(c - x) < Math.abs(best - x) ? c : best; }, xs[0]));
+    });
+    insertColumns(fresh.not(".dold").filter(function (n) { return !columns[n.data("lager")]; }));
     var box = group.boundingBox({ includeLabels: true });
     var own = node.boundingBox({ includeLabels: true });
     var down = box.y2 - own.y2 + 30, up = own.y1 - box.y1 + 30;
@@ -200,6 +213,29 @@
     });
     // Fresh nodes hidden behind the toggle wait next to the clicked node until they are shown.
     fresh.filter(".dold").positions(function () { return { x: before.x, y: before.y }; });
+  }
+
+  // New nodes of a kind not yet drawn get their own column where that kind belongs in the
+  // reading order; the columns to its right step aside (sideways only) if there is no room.
+  function insertColumns(members) {
+    var byLayer = {};
+    members.forEach(function (n) { (byLayer[n.data("lager")] = byLayer[n.data("lager")] || []).push(n); });
+    Object.keys(byLayer).map(Number).sort(function (a, b) { return a - b; }).forEach(function (layer) {
+      var own = cy.collection(byLayer[layer]);
+      var xs = own.map(function (n) { return n.position("x"); });
+      var lo = Math.min.apply(null, xs), width = Math.max.apply(null, xs) - lo;
+      var left = -Infinity, right = Infinity;
+      cy.nodes().not(".dold").not(own).forEach(function (n) {
+        var l = n.data("lager"), x = n.position("x");
+        if (l < layer) { left = Math.max(left, x); } else if (l > layer) { right = Math.min(right, x); }
+      });
+      var start = left > -Infinity ? left + PITCH : (right < Infinity ? right - PITCH - width : lo);
+      if (right < Infinity && start + width + PITCH > right) {
+        var shift = start + width + PITCH - right;
+        cy.nodes().not(own).forEach(function (n) { if (n.data("lager") > layer) { n.position("x", n.position("x") + shift); } });
+      }
+      own.forEach(function (n) { n.position("x", n.position("x") - lo + start); });
+    });
   }
 
   function report() {
