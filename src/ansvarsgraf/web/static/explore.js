@@ -19,9 +19,9 @@
   panel.hidden = false;
   document.querySelectorAll(".graph-tools").forEach(function (tools) { tools.hidden = false; });
 
-  // Projector size: 16 px labels at zoom 1; the view is never fitted below READABLE, so a
+  // Projector size: 16 px labels at zoom 1; the view is never fitted below READABLE_PROJECTOR, so a
   // label on the canvas is at least 14 px (a larger graph is panned instead of shrunk).
-  var FONT = 16, READABLE = 0.9, LABEL_WIDTH = 190, PER_COLUMN = 5, PITCH = LABEL_WIDTH + 60;
+  var FONT = 16, READABLE_PROJECTOR = 0.9, LABEL_WIDTH = 190, PER_COLUMN = 5, PITCH = LABEL_WIDTH + 60;
   var hidden = data.dolda || [];
 
   var style = [
@@ -162,6 +162,8 @@
 
   function fitReadable() {
     var nodes = visibleNodes();
+    // A phone shows more of the picture at smaller type; the table below is its full text.
+    var READABLE = container.clientWidth < 600 ? 0.6 : READABLE_PROJECTOR;
     cy.fit(nodes, 24);
     if (cy.zoom() < READABLE) {  // too big to fit readably: start at the top left (the law)
       var box = nodes.boundingBox();
