@@ -89,18 +89,22 @@
     var scale = Math.min(2, 6000 / Math.max(box.w, box.h, 1));
     var graph = cy.png({ output: "blob", full: true, bg: "#ffffff", scale: scale });
     return createImageBitmap(graph).then(function (image) {
+      // Heading and legend are drawn at the graph's scale, so they read at the same size.
       var canvas = document.createElement("canvas");
       var ctx = canvas.getContext("2d");
-      var width = Math.max(image.width + 2 * PAD, 1000);
+      var width = Math.max(image.width / scale + 2 * PAD, 1000);  // in graph units
       ctx.font = "18px " + FONT;
       var kinds = shownKinds(cy, data);
       var rows = legendRows(kinds, width, function (t) { return ctx.measureText(t).width; });
       var legendH = 46 + rows.length * ROW_H + 44;
-      canvas.width = width;
-      canvas.height = HEAD_H + image.height + legendH;
+      canvas.width = Math.ceil(width * scale);
+      canvas.height = Math.ceil((HEAD_H + legendH) * scale + image.height);
       ctx.fillStyle = "#ffffff";
       ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(image, PAD * scale, HEAD_H * scale);
       var head = heading(data);
+      ctx.save();
+      ctx.scale(scale, scale);
       ctx.fillStyle = "#1b1b1b";
       ctx.textBaseline = "top";
       ctx.font = "bold 28px " + FONT;
@@ -111,8 +115,7 @@
       ctx.fillText(head.lines[1], PAD, 80);
       ctx.fillStyle = "#c7c7c7";
       ctx.fillRect(0, HEAD_H - 2, width, 2);
-      ctx.drawImage(image, PAD, HEAD_H);
-      var top = HEAD_H + image.height;
+      var top = HEAD_H + image.height / scale;
       ctx.fillRect(0, top + 4, width, 2);
       ctx.fillStyle = "#1b1b1b";
       ctx.font = "bold 20px " + FONT;
@@ -136,6 +139,7 @@
       });
       ctx.fillStyle = "#8a1212";
       ctx.fillText("Streckad röd kant: noden berörs av en ansvarslucka.", PAD, top + 46 + rows.length * ROW_H + 6);
+      ctx.restore();
       return new Promise(function (resolve) { canvas.toBlob(resolve, "image/png"); });
     });
   }
