@@ -70,6 +70,8 @@ API_PATHS = [
     "/api/graf?nod=timra-kommun&kommun=timra-kommun&datum=2026-03-01",
     "/api/graf?nod=mittbus-2013&nod=timra-socialnamnden&datum=2026-03-01",
     "/api/kedja?uppgift=hantera-avvikelse&kommun=perstorp-kommun&datum=2026-03-01",
+    "/api/graf?nod=kalla-timra-2020-s1&nod=kalla-perstorp-2022-s1",  # labels told apart (grafsammanhang)
+    "/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&datum=2026-03-01",
     "/api/fragor/forum-per-kommun", "/api/fragor/ataganden-pa-befattningar", "/api/fragor/rekommendationer-utan-svar",
     "/svar?uppgift=kalla-till-sip&kommun=timra-kommun&datum=2026-03-01",
     "/utforska/scenario/scenario-skolan-orolig?kommun=timra-kommun&datum=2026-03-01",
@@ -98,6 +100,7 @@ NODES = [ID + n for n in ("mittbus-2013", "timra-socialnamnden", "hantera-avvike
 LIST_BINDINGS = {
     "beskriv": {"nod": NODES}, "grafnoder": {"nod": NODES}, "grannar": {"nod": NODES},
     "grafomfang": {"nod": NODES}, "iakttagelser": {"nod": NODES},
+    "grafsammanhang": {"nod": NODES + [ID + "kalla-timra-2020-s1", ID + "kalla-perstorp-2022-s1"]},
     "lagrum-kedja": {"citerad": ["https://lagen.nu/2025:400#K19P5", "https://lagen.nu/2025:400#K19P6", "https://lagen.nu/2001:453#K14P1a"]},
     "lydelser": {"bestammelse": ["https://lagen.nu/2025:400#K19P1", "https://lagen.nu/2025:400#K19P6"]},
     "organisationsvag": {"aktor": [ID + "timra-rektor", ID + "trelleborg-narmaste-chef", ID + "timra-mottagningsenheten"]},
