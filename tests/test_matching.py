@@ -59,3 +59,39 @@ def test_typo_is_corrected(store):
 def test_nonsense_matches_nothing(store):
     matcher = catalog_for(store).matcher
     assert all(m.score < 0.45 for m in matcher.match("blåbärssylt och kanelbullar"))
+
+
+# --- typo correction: misspellings that prefix matching does not rescue ----------------
+# Each misspelt word here is not a prefix relative of any vocabulary word, so without typo
+# correction the question reaches another task or none (checked by switching correction off
+# in a scratch copy); staff type like this in a hurry.
+MISSPELT = [
+    ("vem gör förhandsbedmningen efter en anmälan", "forhandsbedomning"),
+    ("barnavårdsutrdening hur lång tid", "utredning"),
+    ("vem sammankalalr sip", "kalla-till-sip"),
+    ("vem ska revidra överenskommelsen", "revidera-overenskommelse"),
+    ("vem tar emot avvikelsr i lotsmodellen", "hantera-avvikelse"),
+    ("konsultationmsöte med socialtjänsten", "konsultation"),
+    ("familjehemspalcering beslut", "placering"),
+    ("samtyke för att dela uppgifter", "dela-information"),
+    ("internkontrlolplan mål för samverkan", "intern-kontroll"),
+    ("upgiftsskyldighet mot socialnämnden", "lamna-uppgifter"),
+    ("får skolan återkoppliing på sin anmälan?", "aterkoppla-till-anmalare"),
+    ("jag misstännker att ett barn far illa, vad gör jag", "anmala-oro"),
+]
+
+
+@pytest.mark.parametrize("question,task", MISSPELT, ids=[q for q, _ in MISSPELT])
+def test_misspelt_question_reaches_its_task(store, question, task):
+    matcher = catalog_for(store).matcher
+    found = matcher.match(question)
+    assert found and found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+def test_a_misspelt_word_is_read_as_the_word_meant(store):
+    """The correction itself, not a lucky neighbour: the typo gives the key of the word meant."""
+    matcher = catalog_for(store).matcher
+    for typo, meant in [("förhandsbedmningen", "förhandsbedömningen"), ("avvikelsr", "avvikelser"),
+                        ("sammankalalr", "sammankallar"), ("samtyke", "samtycke")]:
+        assert matcher.question_keys(typo) == matcher.question_keys(meant), typo
+    assert matcher.question_keys("kalr") != matcher.question_keys("kallar")  # four letters: too short to correct
