@@ -55,10 +55,11 @@ def equivalents() -> dict[str, str]:
 
 
 def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
-    """The repository's tracked files (as they are in the work tree) in workdir/name, with
+    """The repository's files (tracked and new, as they are in the work tree) in workdir/name, with
     mutmut told which module to mutate and which tests to run."""
     copy = workdir / name
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    listing = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    files = subprocess.run(listing, cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
     for raw in filter(None, files):
         source = ROOT / raw.decode()
         if not source.is_file() or source.is_symlink():

@@ -95,3 +95,22 @@ def test_a_misspelt_word_is_read_as_the_word_meant(store):
                         ("sammankalalr", "sammankallar"), ("samtyke", "samtycke")]:
         assert matcher.question_keys(typo) == matcher.question_keys(meant), typo
     assert matcher.question_keys("kalr") != matcher.question_keys("kallar")  # four letters: too short to correct
+
+
+def test_typo_correction_starts_at_five_letters(store):
+    """A five-letter slip is corrected ('besut' → beslut); shorter words are left alone,
+    where one wrong letter can be another word."""
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys("besut") == matcher.question_keys("beslut") != {"besut"}
+
+
+def test_words_naming_a_document_do_not_count_towards_the_task(store):
+    """'vem tar emot avvikelser i lotsmodellen' is about deviations: once the document is
+    recognised, its name's words are taken out of what the task must match."""
+    from ansvarsgraf.matching import without_words
+
+    matcher = catalog_for(store).matcher
+    keys = matcher.question_keys("vem tar emot avvikelser i lotsmodellen")
+    assert without_words(keys, "Lotsmodellen i nordöstra Skåne") == matcher.question_keys("vem tar emot avvikelser")
+    assert without_words(keys, "") == keys
+    assert without_words(keys, "avvikelse") == keys - matcher.question_keys("avvikelser")
