@@ -10,6 +10,7 @@ with the reason in mutation-equivalent.toml and left out of the score.
 
     python benchmarks/mutation.py                       # every module
     python benchmarks/mutation.py matching law_table    # some modules
+    python benchmarks/mutation.py --retest matching     # only last run's survivors, tests as now
     python benchmarks/mutation.py --report-only         # rewrite the report from saved results
 
 Prints, per module, killed / (killed + survived) and the survivors, and writes
@@ -84,7 +85,13 @@ def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
     return copy
 
 
-def run_module(name: str, spec: dict, workdir: Path, children: int) -> None:
+def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool = False) -> None:
+    """Run mutmut on the module; retest=True: only the survivors of the last run, with the
+    tests as they are now (after tests were added to kill them)."""
+    again = [s["mutant"] for s in (collect(name, spec, workdir) or {}).get("survivors", [])] if retest else []
+    if retest and not again:
+        print(f"{name}: inga överlevande att pröva om")
+        return
     copy = scratch_copy(name, spec, workdir)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     # mutation_preload.py and mutation_plugin.py from here; the package itself comes from
@@ -92,7 +99,7 @@ def run_module(name: str, spec: dict, workdir: Path, children: int) -> None:
     env["PYTHONPATH"] = str(copy / "benchmarks")
     mutmut = Path(sys.executable).with_name("mutmut")
     print(f"\n== {name}: mutmut i {copy}", flush=True)
-    subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=copy, env=env, check=False,
+    subprocess.run([str(mutmut), "run", "--max-children", str(children), *again], cwd=copy, env=env, check=False,
                    stdout=subprocess.DEVNULL if not os.environ.get("MUTATION_VERBOSE") else None)
 
 
@@ -161,6 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "ansvarsgraf-mutation")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--report-only", action="store_true", help="skriv rapporten från sparade resultat")
+    parser.add_argument("--retest", action="store_true", help="pröva bara om förra körningens överlevande")
     args = parser.parse_args(argv)
     known = modules()
     chosen = args.modules or list(known)
@@ -170,7 +178,7 @@ def main(argv=None) -> int:
     results = json.loads(REPORT_JSON.read_text(encoding="utf-8")) if REPORT_JSON.exists() else {}
     for name in chosen:
         if not args.report_only:
-            run_module(name, known[name], args.workdir, args.max_children)
+            run_module(name, known[name], args.workdir, args.max_children, args.retest)
         result = collect(name, known[name], args.workdir)
         if result is None:
             print(f"{name}: inga resultat i {args.workdir / name}")

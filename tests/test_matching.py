@@ -114,3 +114,31 @@ def test_words_naming_a_document_do_not_count_towards_the_task(store):
     assert without_words(keys, "Lotsmodellen i nordöstra Skåne") == matcher.question_keys("vem tar emot avvikelser")
     assert without_words(keys, "") == keys
     assert without_words(keys, "avvikelse") == keys - matcher.question_keys("avvikelser")
+
+
+@pytest.mark.parametrize("question,task", [
+    ("följa upp en placering av ett barn som far illa", "folja-upp-placering"),
+    ("placerade barns skolgång när barn far illa", "placerat-barns-skolgang"),
+])
+def test_words_explained_by_any_broader_task_count_for_the_specific_one(store, question, task):
+    """'barn som far illa' belongs to the grandparent (skydd och stöd för barn som far illa)
+    of the task asked about; counting only the direct parent answers the parent instead."""
+    found = catalog_for(store).matcher.match(question)
+    assert found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+@pytest.mark.parametrize("word", ["skolavslutning", "kaffeanmälan"])
+def test_a_word_that_only_contains_a_vocabulary_word_is_not_corrected_to_it(store, word):
+    """Typo correction compares whole words: 'kaffeanmälan' is no misspelt 'anmäla'."""
+    from ansvarsgraf.matching import word_key
+
+    assert catalog_for(store).matcher.question_keys(word) == {word_key(word)}
+
+
+def test_a_broader_concept_outside_the_task_list_does_not_stop_matching():
+    """A task's `bredare:` may name a concept of another scheme, which is not a task."""
+    from ansvarsgraf.matching import TaskLabels, TaskMatcher
+
+    matcher = TaskMatcher([TaskLabels("urn:a", "Kalla till SIP", ("kalla till SIP",), broader=("urn:annat-schema",)),
+                           TaskLabels("urn:b", "Upprätta SIP", ("upprätta SIP",))])
+    assert [m.iri for m in matcher.match("vem kallar till SIP")][:1] == ["urn:a"]
