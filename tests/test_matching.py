@@ -142,3 +142,27 @@ def test_a_broader_concept_outside_the_task_list_does_not_stop_matching():
     matcher = TaskMatcher([TaskLabels("urn:a", "Kalla till SIP", ("kalla till SIP",), broader=("urn:annat-schema",)),
                            TaskLabels("urn:b", "Upprätta SIP", ("upprätta SIP",))])
     assert [m.iri for m in matcher.match("vem kallar till SIP")][:1] == ["urn:a"]
+
+
+def test_as_many_suggestions_as_asked_for(store):
+    """The autocomplete asks for `antal` suggestions (and shows those scoring at least 0.3)."""
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    matcher = catalog_for(store).matcher
+    assert len(matcher.match("barn som far illa", limit=2)) == 2
+    assert len(matcher.match("barn som far illa", limit=8)) == 8
+    client = TestClient(create_app(store))
+    assert len(client.get("/api/uppgifter", params={"q": "barn som far illa", "antal": 2}).json()) == 2
+
+
+def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(store):
+    """'Rutin kring SIP (Trelleborg)' is named by a question with rutin, SIP and Trelleborg;
+    rutin and SIP alone are not that document (the answer would otherwise be narrowed to it)."""
+    documents = catalog_for(store).instrument_matcher
+
+    def coverage(question):
+        return max((m.coverage for m in documents.match(question, limit=50) if m.iri == ID + "trelleborg-rutin-sip"), default=0)
+    assert 0 < coverage("vem kallar till SIP enligt rutinen") < 1
+    assert coverage("vem kallar till SIP enligt rutinen i Trelleborg") == 1
