@@ -139,7 +139,9 @@ def write_report(results: dict) -> None:
              "Skapad av `python benchmarks/mutation.py` (se README, avsnittet Mutationstestning). Poäng =",
              "dödade / (dödade + överlevande); mutanter som inget test når räknas som överlevande,",
              "likvärdiga mutanter (benchmarks/mutation-equivalent.toml) räknas inte. Mål: "
-             f"{TARGET:.0%} per modul.", "",
+             f"{TARGET:.0%} per modul. Mutanter som ännu inte körts (ej körda) ingår inte i poängen; en",
+             "modul med ej körda mutanter är delvis mätt. Moduler som ej mätts ännu körs med",
+             "`python benchmarks/mutation.py <modul>`.", "",
              "| modul | poäng | dödade | tidsgräns | överlevde | inget test | likvärdiga | ej körda | mätt | commit |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name in modules():

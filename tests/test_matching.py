@@ -166,3 +166,10 @@ def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(
         return max((m.coverage for m in documents.match(question, limit=50) if m.iri == ID + "trelleborg-rutin-sip"), default=0)
     assert 0 < coverage("vem kallar till SIP enligt rutinen") < 1
     assert coverage("vem kallar till SIP enligt rutinen i Trelleborg") == 1
+
+
+def test_the_label_that_explains_most_of_the_question_is_the_match(store):
+    """'kalla till SIP-möte' is one of kalla-till-sip's names: every word is explained, so the
+    match is complete and names that label, not the shorter 'Kalla till SIP'."""
+    found = catalog_for(store).matcher.match("kalla till SIP-möte")[0]
+    assert (found.iri, found.matched, found.score) == (ID + "kalla-till-sip", "kalla till SIP-möte", 1.0)
