@@ -153,6 +153,12 @@ def write_report(results: dict) -> None:
         score = f"{r['score']:.1%}" if r["score"] is not None else "–"
         lines.append(f"| {name} | {score} | {c['dödad']} | {c['tidsgräns']} | {c['överlevde']} | {c['inget test']} "
                      f"| {c['likvärdig']} | {c['ej körd']} | {r['measured']} | {r['commit']} |")
+    partly = [f"{n} ({r['counts']['ej körd']} av {sum(r['counts'].values())} mutanter ej körda)"
+              for n, r in results.items() if r["counts"]["ej körd"]]
+    missing = [n for n in modules() if n not in results]
+    lines += ["", "Kvar att mäta: " + "; ".join(
+        [*(["delvis mätt: " + ", ".join(partly)] if partly else []),
+         *(["ej mätt: " + ", ".join(missing)] if missing else [])] or ["inget"]) + "."]
     for name, r in results.items():
         if not r or not r["survivors"]:
             continue

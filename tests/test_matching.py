@@ -173,3 +173,4 @@ def test_the_label_that_explains_most_of_the_question_is_the_match(store):
     match is complete and names that label, not the shorter 'Kalla till SIP'."""
     found = catalog_for(store).matcher.match("kalla till SIP-möte")[0]
     assert (found.iri, found.matched, found.score) == (ID + "kalla-till-sip", "kalla till SIP-möte", 1.0)
+    assert found.label == "Kalla till SIP"  # the task's own name is what the user is shown
