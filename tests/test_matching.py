@@ -171,3 +171,118 @@ def test_words_that_name_a_task_are_not_overruled_by_uncovered_questions():
     # The question is about as close to an uncovered question as to the task, but names the task.
     assert decide(lexical, {}, (similarity, 0.90), lambda a, b: False).action == "svara"
     assert decide([_match("a", 0.5)], {}, ({ID + "a": 0.90}, 0.90), lambda a, b: False).action == "utanför"
+
+
+# --- typo correction: misspellings that prefix matching does not rescue ----------------
+# Each misspelt word here is not a prefix relative of any vocabulary word, so without typo
+# correction the question reaches another task or none (checked by switching correction off
+# in a scratch copy); staff type like this in a hurry.
+MISSPELT = [
+    ("vem gör förhandsbedmningen efter en anmälan", "forhandsbedomning"),
+    ("barnavårdsutrdening hur lång tid", "utredning"),
+    ("vem sammankalalr sip", "kalla-till-sip"),
+    ("vem ska revidra överenskommelsen", "revidera-overenskommelse"),
+    ("vem tar emot avvikelsr i lotsmodellen", "hantera-avvikelse"),
+    ("konsultationmsöte med socialtjänsten", "konsultation"),
+    ("familjehemspalcering beslut", "placering"),
+    ("samtyke för att dela uppgifter", "dela-information"),
+    ("internkontrlolplan mål för samverkan", "intern-kontroll"),
+    ("upgiftsskyldighet mot socialnämnden", "lamna-uppgifter"),
+    ("får skolan återkoppliing på sin anmälan?", "aterkoppla-till-anmalare"),
+    ("jag misstännker att ett barn far illa, vad gör jag", "anmala-oro"),
+]
+
+
+@pytest.mark.parametrize("question,task", MISSPELT, ids=[q for q, _ in MISSPELT])
+def test_misspelt_question_reaches_its_task(store, question, task):
+    matcher = catalog_for(store).matcher
+    found = matcher.match(question)
+    assert found and found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+def test_a_misspelt_word_is_read_as_the_word_meant(store):
+    """The correction itself, not a lucky neighbour: the typo gives the key of the word meant."""
+    matcher = catalog_for(store).matcher
+    for typo, meant in [("förhandsbedmningen", "förhandsbedömningen"), ("avvikelsr", "avvikelser"),
+                        ("sammankalalr", "sammankallar"), ("samtyke", "samtycke")]:
+        assert matcher.question_keys(typo) == matcher.question_keys(meant), typo
+    assert matcher.question_keys("kalr") != matcher.question_keys("kallar")  # four letters: too short to correct
+
+
+def test_typo_correction_starts_at_five_letters(store):
+    """A five-letter slip is corrected ('besut' → beslut); shorter words are left alone,
+    where one wrong letter can be another word."""
+    matcher = catalog_for(store).matcher
+    assert matcher.question_keys("besut") == matcher.question_keys("beslut") != {"besut"}
+
+
+def test_words_naming_a_document_do_not_count_towards_the_task(store):
+    """'vem tar emot avvikelser i lotsmodellen' is about deviations: once the document is
+    recognised, its name's words are taken out of what the task must match."""
+    from ansvarsgraf.matching import without_words
+
+    matcher = catalog_for(store).matcher
+    keys = matcher.question_keys("vem tar emot avvikelser i lotsmodellen")
+    assert without_words(keys, "Lotsmodellen i nordöstra Skåne") == matcher.question_keys("vem tar emot avvikelser")
+    assert without_words(keys, "") == keys
+    assert without_words(keys, "avvikelse") == keys - matcher.question_keys("avvikelser")
+
+
+@pytest.mark.parametrize("question,task", [
+    ("följa upp en placering av ett barn som far illa", "folja-upp-placering"),
+    ("placerade barns skolgång när barn far illa", "placerat-barns-skolgang"),
+])
+def test_words_explained_by_any_broader_task_count_for_the_specific_one(store, question, task):
+    """'barn som far illa' belongs to the grandparent (skydd och stöd för barn som far illa)
+    of the task asked about; counting only the direct parent answers the parent instead."""
+    found = catalog_for(store).matcher.match(question)
+    assert found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+@pytest.mark.parametrize("word", ["skolavslutning", "kaffeanmälan"])
+def test_a_word_that_only_contains_a_vocabulary_word_is_not_corrected_to_it(store, word):
+    """Typo correction compares whole words: 'kaffeanmälan' is no misspelt 'anmäla'."""
+    from ansvarsgraf.matching import word_key
+
+    assert catalog_for(store).matcher.question_keys(word) == {word_key(word)}
+
+
+def test_a_broader_concept_outside_the_task_list_does_not_stop_matching():
+    """A task's `bredare:` may name a concept of another scheme, which is not a task."""
+    from ansvarsgraf.matching import TaskLabels, TaskMatcher
+
+    matcher = TaskMatcher([TaskLabels("urn:a", "Kalla till SIP", ("kalla till SIP",), broader=("urn:annat-schema",)),
+                           TaskLabels("urn:b", "Upprätta SIP", ("upprätta SIP",))])
+    assert [m.iri for m in matcher.match("vem kallar till SIP")][:1] == ["urn:a"]
+
+
+def test_as_many_suggestions_as_asked_for(store):
+    """The autocomplete asks for `antal` suggestions (and shows those scoring at least 0.3)."""
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    matcher = catalog_for(store).matcher
+    assert len(matcher.match("barn som far illa", limit=2)) == 2
+    assert len(matcher.match("barn som far illa", limit=8)) == 8
+    client = TestClient(create_app(store))
+    assert len(client.get("/api/uppgifter", params={"q": "barn som far illa", "antal": 2}).json()) == 2
+
+
+def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(store):
+    """'Rutin kring SIP (Trelleborg)' is named by a question with rutin, SIP and Trelleborg;
+    rutin and SIP alone are not that document (the answer would otherwise be narrowed to it)."""
+    documents = catalog_for(store).instrument_matcher
+
+    def coverage(question):
+        return max((m.coverage for m in documents.match(question, limit=50) if m.iri == ID + "trelleborg-rutin-sip"), default=0)
+    assert 0 < coverage("vem kallar till SIP enligt rutinen") < 1
+    assert coverage("vem kallar till SIP enligt rutinen i Trelleborg") == 1
+
+
+def test_the_label_that_explains_most_of_the_question_is_the_match(store):
+    """'kalla till SIP-möte' is one of kalla-till-sip's names: every word is explained, so the
+    match is complete and names that label, not the shorter 'Kalla till SIP'."""
+    found = catalog_for(store).matcher.match("kalla till SIP-möte")[0]
+    assert (found.iri, found.matched, found.score) == (ID + "kalla-till-sip", "kalla till SIP-möte", 1.0)
+    assert found.label == "Kalla till SIP"  # the task's own name is what the user is shown

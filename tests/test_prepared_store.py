@@ -87,10 +87,11 @@ def test_two_workers_share_one_prepared_store_and_answer_as_in_memory(tmp_path, 
         question = "Vem kallar till SIP för Kalle Karlsson 121212-1212?"
         request = urllib.request.Request(base + "/api/ask", method="POST", headers={"Content-Type": "application/json"},
                                          data=json.dumps({"fraga": question, "kommun": "Timrå"}).encode())
-        try:
+        # Refused with 422 and nothing else: a 200 (the number not noticed) or a 500 (a crash
+        # before anything was logged) must fail here, not pass.
+        with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
-        except urllib.error.HTTPError as refused:
-            assert refused.code == 422
+        assert refused.value.code == 422, refused.value.code
     text = log.read_text(encoding="utf-8")
     assert len(set(re.findall(r"Started server process \[(\d+)\]", text))) == 2
     assert "GET /api/answer 200" in text  # our access log works in every worker
