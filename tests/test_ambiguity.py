@@ -18,9 +18,9 @@ SPRING_2026 = dt.date(2026, 3, 1)
 
 # question → tasks that must all be among the candidates
 AMBIGUOUS = {
-    "vem följer upp": {"folja-upp-sip", "aterkoppla-till-anmalare", "folja-upp-placering"},
-    "vem ska följa upp": {"folja-upp-sip", "aterkoppla-till-anmalare"},
-    "anmälan": {"anmala-oro", "aterkoppla-till-anmalare"},
+    "vem följer upp": {"folja-upp-sip", "folja-upp-samverkan"},
+    "vem ska följa upp": {"folja-upp-sip", "folja-upp-samverkan"},
+    "anmälan": {"anmala-oro"},
     "vem ska ta initiativ": {"kalla-till-sip", "ta-initiativ-till-samverkan"},
 }
 
@@ -53,6 +53,6 @@ def test_the_api_and_the_page_ask_back(store):
     client = TestClient(create_app(store))
     body = client.post("/api/ask", json={"fraga": "vem följer upp", "kommun": "Timrå", "datum": "2026-03-01"}).json()
     assert body["status"] == "tvetydig" and not body["duties"]
-    assert {ID + "folja-upp-sip", ID + "folja-upp-placering"} <= {c["iri"] for c in body["candidates"]}
+    assert {ID + "folja-upp-sip", ID + "folja-upp-samverkan"} <= {c["iri"] for c in body["candidates"]}
     page = client.post("/fraga", data={"fraga": "vem följer upp", "kommun": "Timrå", "datum": "2026-03-01"})
     assert page.status_code == 200 and "Menade du" in page.text

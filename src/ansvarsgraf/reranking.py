@@ -140,7 +140,10 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: tuple[dic
     fits several tasks equally, it is asked back whatever the model leans to."""
     by_iri = {m.iri: m for m in lexical}
     word_rivals = _word_rivals(lexical, related)
-    if semantic is None or (words <= 1 and word_rivals):
+    # "vem ska följa upp" names part of several tasks' names and all of none: the words fit
+    # them equally, and letting the model pick one would answer a question nobody asked.
+    underspecified = bool(word_rivals) and lexical[0].coverage < 1.0
+    if semantic is None or (word_rivals and (words <= 1 or underspecified)):
         ranked = [m for m in lexical if m.score >= WORD_MIN_SCORE]
         if not ranked:
             return Decision("utanför", [])
