@@ -1,7 +1,8 @@
 """The command line: validate, ask, gaps, query, export, prepare, serve and load.
 
 Every command prints Swedish for people and, with --json, JSON for programs. Exit codes:
-0 fine, 1 violations or nothing found where an answer was required, 2 bad input.
+0 fine, 1 violations or nothing found where an answer was required, 2 bad input, 3 (load)
+another publisher holds the lock.
 """
 
 import argparse
@@ -110,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="användare för uppdateringar (om servern kräver det)")
     p.add_argument("--password", help="lösenord för uppdateringar")
     p.add_argument("--digest", action="store_true", help="HTTP digest-autentisering (Virtuosos /sparql-auth)")
+    p.add_argument("--bryt-las", action="store_true",
+                   help="ta över publiceringslåset från en publicering som avbrutits (annars när dess lånetid gått ut)")
+    p.add_argument("--pa-plats", action="store_true",
+                   help="ersätt varje fils graf på plats i stället för att publicera en ny version (för Virtuoso 7.2, "
+                        "som svarar fel på frågor mot en angiven graf; läsare kan då se en blandning under publiceringen)")
     p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
@@ -124,7 +130,7 @@ def _endpoint_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args) -> int:
-    from .dataset import FILE_GRAPH_BASE, graph_name
+    from .publish import Publisher, PublishRefused
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     # Everything is parsed and checked before anything is sent: a broken file stops the
@@ -134,23 +140,16 @@ def _load(args) -> int:
         raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
     store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
                                 digest=args.digest, graph_store_url=args.graph_store)
-    parts = [(str(graph_name(name)), graph) for name, graph in loaded.files.items()]
-    parts.append((str(graph_name("ontology")), loaded.ontology))
     try:
-        for name, graph in parts:
-            store.replace_graph(name, graph)
-            print(f"{len(graph):>7} tripler → <{name}>")
-        if not args.paths:
-            current = {name for name, _ in parts}
-            for stale in store.graph_names():
-                if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
-                    store.drop_graph(stale)
-                    print(f"borttagen: <{stale}> (filen finns inte längre)")
-        print(f"dataversion {store.mark_published()}: API-processerna läser om grafen inom {store.version_check_s:g} s")
+        version, parts = Publisher(store, break_lock=args.bryt_las, in_place=args.pa_plats).publish(loaded)
+    except PublishRefused as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 3
     except RemoteStoreError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
+        print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
         return 1
-    print(f"{len(parts)} grafer publicerade i {args.endpoint}.")
+    print(f"dataversion {version}: {len(parts)} grafer; API-processerna läser den nya versionen inom {store.version_check_s:g} s.")
     return 0
 
 

@@ -1,0 +1,184 @@
+"""Faults injected on loopback against real servers, with what must hold under each.
+
+Publishing (publish.py): two publishers at once, `kill -9` of `load` at a random moment of
+its publishing, a lock left by a killed publisher. Readers must see the old data set or the
+new one, whole, never a mix and never a half set, and the next `load` must clean up.
+"""
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from ansvarsgraf.cli import main
+from ansvarsgraf.dataset import load_data
+from ansvarsgraf.publish import Publisher
+from ansvarsgraf.remote_store import SparqlEndpointStore, skolemised
+
+pytestmark = pytest.mark.timeout(120)
+
+ROUTINE = "felprov-rutin"
+
+
+def write_routine(path: Path, name: str) -> Path:
+    """An extra data file whose name tells which publisher's data set a reader sees."""
+    path.write_text(textwrap.dedent(f"""
+        - id: {ROUTINE}
+          typ: Rutin
+          namn: {name}
+          parter: [timra-kommun]
+          status: gällande
+          giltig_från: 2020-01-01
+          källa: kalla-timra-2020-s3.3
+        """).lstrip(), encoding="utf-8")
+    return path
+
+
+def expected_size(*paths: Path) -> int:
+    """Triples in the whole graph a reader should see after `load paths`."""
+    loaded = load_data(list(paths) or None)
+    union = skolemised(loaded.ontology)
+    for graph in loaded.files.values():
+        union += skolemised(graph)
+    return len(union)
+
+
+def seen_by_readers(endpoints: dict) -> dict:
+    """What an API process reads now: the version's routine name(s) and size, and whether every
+    graph of ours on the server belongs to that version."""
+    from sparql_servers import published
+
+    state = published(endpoints)
+    reader = SparqlEndpointStore(endpoints["query"])
+    rows = reader.select(f"SELECT ?n WHERE {{ <https://w3id.org/ansvarsgraf/id/{ROUTINE}> "
+                         f"<http://www.w3.org/2004/02/skos/core#prefLabel> ?n }}")
+    state["routines"] = sorted(str(r["n"]) for r in rows)
+    state["leftovers"] = sorted(set(state["ours"]) - set(state["parts"]) - {state["union"]})
+    return state
+
+
+def load_process(endpoints: dict, *paths: Path, env: dict | None = None) -> subprocess.Popen:
+    from sparql_servers import load_args
+
+    return subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", *load_args(endpoints, *map(str, paths))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: these tests publish, break and clean up."""
+    from sparql_servers import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-faults")) as endpoints:
+        yield endpoints
+
+
+@pytest.fixture(scope="module")
+def sizes(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data-sets")
+    a, b = write_routine(folder / "a.yaml", "Rutin A"), write_routine(folder / "b.yaml", "Rutin B")
+    return {"a": a, "b": b, "Rutin A": expected_size(a), "Rutin B": expected_size(b)}
+
+
+@pytest.fixture(autouse=True)
+def no_grace(monkeypatch):
+    # No API process reads this server between loads: superseded versions may go at once.
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
+
+
+def assert_one_whole_version(state: dict, sizes: dict) -> None:
+    assert len(state["routines"]) == 1, state["routines"]  # never a mix of two data sets
+    assert state["union_size"] == sizes[state["routines"][0]]  # never half of one
+
+
+def test_a_repeated_load_gives_the_same_triples(server, sizes):
+    """Blank nodes are skolemised from the canonical graph: the same data, the same IRIs."""
+    from sparql_servers import load_args
+
+    counts, terms = [], []
+    for _ in range(2):
+        assert main(load_args(server, str(sizes["a"]))) == 0
+        state = seen_by_readers(server)
+        assert_one_whole_version(state, sizes)
+        assert state["leftovers"] == []  # the superseded version is gone
+        counts.append(state["union_size"])
+        ontology = next(g for g in state["parts"] if "/graph/ontology@" in g)
+        terms.append(sorted(str(r["s"]) for r in SparqlEndpointStore(server["query"]).select(
+            f"SELECT ?s WHERE {{ GRAPH <{ontology}> {{ ?s ?p ?o FILTER(isIRI(?s) && CONTAINS(STR(?s), 'genid')) }} }}", dataset=False)))
+    assert counts[0] == counts[1] == sizes["Rutin A"]
+    assert terms[0] == terms[1] and terms[0]
+
+
+def test_a_second_publisher_is_refused_while_the_first_holds_the_lock(server, sizes, capsys):
+    from sparql_servers import load_args, publisher
+
+    holder = Publisher(publisher(server), say=lambda _: None)
+    holder.acquire()
+    try:
+        before = seen_by_readers(server)
+        assert main(load_args(server, str(sizes["b"]))) == 3
+        err = capsys.readouterr().err
+        assert "En annan publicering pågår redan" in err and "Inget har ändrats" in err and "--bryt-las" in err
+        assert seen_by_readers(server)["version"] == before["version"]
+        # Broken on request (the holder looks alive: same host, this very process):
+        assert main([*load_args(server, str(sizes["b"])), "--bryt-las"]) == 0
+        assert "bryts (--bryt-las)" in capsys.readouterr().out
+        assert_one_whole_version(seen_by_readers(server), sizes)
+    finally:
+        holder.release()
+
+
+def test_a_lock_left_by_a_killed_publisher_is_taken_over(server, sizes, capsys):
+    from sparql_servers import load_args, publisher
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = Publisher(publisher(server), say=lambda _: None)
+    orphan.pid = dead.pid  # a lock as that process, now gone, left it
+    orphan._write_lock()
+    assert main(load_args(server, str(sizes["a"]))) == 0
+    assert "har gått ut" in capsys.readouterr().out
+    assert not [lock for lock in orphan.locks()]
+
+
+def test_two_publishers_at_once_never_mix(server, sizes):
+    """Both start together: one publishes, the other is refused (or waits its turn); readers
+    see one data set, whole, and no graph of another version is left."""
+    processes = [load_process(server, sizes["a"]), load_process(server, sizes["b"])]
+    results = [(p.wait(90), p.communicate()) for p in processes]
+    codes = sorted(code for code, _ in results)
+    assert codes in ([0, 0], [0, 3]), results
+    for code, (_, err) in results:
+        if code == 3:
+            assert "En annan publicering pågår redan" in err
+    state = seen_by_readers(server)
+    assert_one_whole_version(state, sizes)
+    assert state["leftovers"] == []
+
+
+@pytest.mark.parametrize("run", range(5))
+def test_kill_9_during_publish_leaves_a_whole_version_and_the_next_load_recovers(server, sizes, run, capsys):
+    from sparql_servers import load_args
+
+    assert main(load_args(server, str(sizes["a"]))) == 0
+    process = load_process(server, sizes["b"], env={"ANSVARSGRAF_VERSION_GRACE_S": "0.5"})
+    # Wait until it has begun writing to the server (reading the data takes seconds), then
+    # kill it at a random moment of the publishing itself: before, during or after the switch.
+    assert "tripler →" in process.stdout.readline()
+    time.sleep(random.Random(run).uniform(0, 2.5))
+    process.kill()
+    process.wait()
+    state = seen_by_readers(server)
+    assert_one_whole_version(state, sizes)  # the old set or the new, whole
+    capsys.readouterr()
+    assert main(load_args(server, str(sizes["b"]))) == 0  # the killed publisher's lock is taken over
+    assert "Rutin B" in seen_by_readers(server)["routines"]
+    state = seen_by_readers(server)
+    assert_one_whole_version(state, sizes)
+    assert state["leftovers"] == []
