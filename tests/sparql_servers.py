@@ -136,3 +136,57 @@ def virtuoso_server(workdir: Path):
     finally:
         stop(process, 20)
 
+
+
+class DelayingProxy:
+    """A TCP proxy on 127.0.0.1 in front of a server: every chunk a client sends waits
+    `delay_s` seconds (changeable while it runs) before it goes on, as a slow network or an
+    overloaded server would make it. Stopped with close()."""
+
+    def __init__(self, upstream_port: int):
+        import socket
+        import threading
+
+        self.upstream_port = upstream_port
+        self.delay_s = 0.0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while self._open:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source, target, delayed: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if delayed and self.delay_s:
+                    time.sleep(self.delay_s)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._open = False
+        self._listener.close()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,151 @@ def test_kill_9_during_publish_leaves_a_whole_version_and_the_next_load_recovers
     state = seen_by_readers(server)
     assert_one_whole_version(state, sizes)
     assert state["leftovers"] == []
+
+
+# --- the API with the store down or slow ------------------------------------------------
+
+CACHED = "/api/answer?uppgift=kalla-till-sip&kommun=timra-kommun&datum=2026-03-01"
+UNCACHED = ["/api/answer?uppgift=aterkoppla-till-anmalare&kommun=perstorp-kommun&datum=2025-06-01",
+            "/svar?uppgift=hantera-avvikelse&kommun=perstorp-kommun&datum=2026-03-01",
+            "/luckor?kommun=hoor-kommun&datum=2026-03-01", "/api/fragor/forum-per-kommun",
+            "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", "/", "/api/kommuner", CACHED]
+ENGLISH = ("Internal Server Error", "timed out", "refused", "Connection", "Traceback", "urlopen")
+
+
+def get(base: str, path: str, timeout: float = 5.0):
+    """(status, headers, body, seconds) of one request; a timeout is a failure of the test."""
+    import urllib.error
+    import urllib.request
+
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(base + path, timeout=timeout) as response:
+            return response.status, response.headers, response.read().decode(), time.monotonic() - started
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode(), time.monotonic() - started
+
+
+def assert_degrades_well(status, headers, body, internal_port):
+    assert status in (200, 503), (status, body[:300])
+    assert str(internal_port) not in body and "127.0.0.1" not in body
+    if status == 503:
+        assert headers.get("Retry-After", "").isdigit()
+        assert "Grafens lager" in body and not any(word in body for word in ENGLISH), body[:300]
+    elif headers.get("Warning"):
+        assert "inaktuellt" in headers["Warning"]
+
+
+@pytest.fixture
+def persistent_server(tmp_path):
+    """An Oxigraph server on disk, loaded; the test may kill it and start it again."""
+    from sparql_servers import load_into, oxigraph_server
+
+    with oxigraph_server(tmp_path, location=tmp_path / "db") as endpoints:
+        load_into(endpoints)
+        yield endpoints, tmp_path
+
+
+def serve_args(endpoint: str) -> list[str]:
+    return ["--endpoint", endpoint]
+
+
+def test_store_killed_gives_503_at_once_and_serving_resumes_when_it_is_back(persistent_server, tmp_path, monkeypatch):
+    from server import running_server
+    from sparql_servers import oxigraph_server
+
+    endpoints, folder = persistent_server
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
+    with running_server(tmp_path / "serve.log", "--endpoint", endpoints["query"]) as base:
+        assert get(base, CACHED, 60)[0] == 200  # now cached
+        endpoints["process"].kill()
+        endpoints["process"].wait()
+        time.sleep(1.5)  # the version check falls due
+        for _ in range(2):
+            for path in UNCACHED:
+                status, headers, body, seconds = get(base, path, timeout=5)
+                assert seconds < 1.0, (path, seconds)  # a hard bound, far above the target
+                assert_degrades_well(status, headers, body, endpoints["port"])
+        status, headers, body, _ = get(base, CACHED)
+        assert status == 200 and "inaktuellt" in headers.get("Warning", "")  # cached, with a notice
+        assert get(base, "/api/kommuner")[0] == 200
+        with oxigraph_server(folder, port=endpoints["port"], location=folder / "db"):
+            deadline = time.monotonic() + 20
+            while get(base, UNCACHED[0], 30)[0] != 200:
+                assert time.monotonic() < deadline, "serve recovered not within 20 s of the store coming back"
+                time.sleep(0.5)
+    log = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in log
+
+
+def test_with_a_60_s_store_delay_the_catalog_and_cached_answers_answer_at_once(persistent_server, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server import running_server
+    from sparql_servers import DelayingProxy
+
+    endpoints, _ = persistent_server
+    proxy = DelayingProxy(endpoints["port"])
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
+    try:
+        with running_server(tmp_path / "serve.log", "--endpoint", f"http://127.0.0.1:{proxy.port}/query") as base:
+            assert get(base, CACHED, 60)[0] == 200
+            proxy.delay_s = 60
+            pool = ThreadPoolExecutor(12)
+            # Requests that need the store: they wait for it (or get 503); the test does not.
+            for path in UNCACHED[:4] * 3:
+                pool.submit(get, base, path, 2)
+            time.sleep(1.5)  # the version check is now stuck behind the delay, in the background
+            for path in ["/api/kommuner", CACHED, "/static/app.css"] * 5:
+                status, _, _, seconds = get(base, path, timeout=5)
+                assert status == 200 and seconds < 1.0, (path, status, seconds)
+            pool.shutdown(wait=False, cancel_futures=True)
+    finally:
+        proxy.close()
+
+
+@contextmanager
+def serving_without_store(log_path: Path, endpoint: str):
+    """`serve --endpoint` started with nothing listening there: up once it answers at all."""
+    import urllib.error
+    import urllib.request
+
+    from server import free_port, stop
+
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port), "--endpoint", endpoint],
+                                   stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/kommuner", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers (503 until the store is there)
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
+                time.sleep(0.3)
+        yield base
+    finally:
+        stop(process)
+
+
+def test_serve_started_while_the_store_is_down_says_so_and_starts_answering_when_it_is_up(tmp_path):
+    from server import free_port
+    from sparql_servers import load_into, oxigraph_server
+
+    port = free_port()
+    with serving_without_store(tmp_path / "serve.log", f"http://127.0.0.1:{port}/query") as base:
+        status, headers, body, seconds = get(base, "/api/kommuner")
+        assert status == 503 and seconds < 1.0 and headers.get("Retry-After")
+        with oxigraph_server(tmp_path, port=port) as endpoints:
+            load_into(endpoints)
+            deadline = time.monotonic() + 20
+            while get(base, "/api/kommuner", 30)[0] != 200:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+    log = (tmp_path / "serve.log").read_text()
+    assert "SPARQL-servern svarar inte än" in log and "Traceback" not in log

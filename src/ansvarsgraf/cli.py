@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .answer import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
-from .errors import DataLoadError
+from .errors import DataLoadError, StoreUnavailable
 from .privacy import PersonalDataError
 from .paths import display_path
 from .store import NotAPreparedStoreError
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UserInputError, UnknownMunicipalityError, UnknownTaskError, PersonalDataError, NotAPreparedStoreError) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
 
 
 class UserInputError(Exception):
@@ -145,7 +148,7 @@ def _load(args) -> int:
     except PublishRefused as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 3
-    except RemoteStoreError as exc:
+    except (RemoteStoreError, StoreUnavailable) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
         return 1
@@ -249,7 +252,7 @@ def _serve(args) -> int:
     options = dict(host=args.host, port=args.port, access_log=False, log_config=LOG_CONFIG)
     if args.workers == 1:
         store = open_store(args.endpoint, prepared=args.store)
-        keep_out_of_garbage_collection(catalog_for(store))  # warm up before the first request
+        _warm_up(store, lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
@@ -271,6 +274,32 @@ def _serve(args) -> int:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     return 0
+
+
+def _warm_up(store, warm_up) -> None:
+    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
+    503 with Retry-After until it answers) and keep trying in the background."""
+    import threading
+    import time
+
+    try:
+        warm_up()
+        return
+    except StoreUnavailable:
+        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
+              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
+
+    def retry():
+        while True:
+            time.sleep(5)
+            try:
+                warm_up()
+            except StoreUnavailable:
+                continue
+            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
+            return
+
+    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def _prepare(args) -> int:

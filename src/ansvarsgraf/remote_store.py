@@ -19,15 +19,23 @@ evaluates as SPARQL says: parameters by bind_for_server, strings by type_non_asc
 and Virtuoso's numeric durations are read back as durations (docs/drift.md).
 """
 
+import http.client
 import itertools
+import logging
 import re
+import threading
+import time
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
 import rdflib
 from rdflib.term import Node
 from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+
+from .errors import StoreUnavailable
+from .store_guard import StoreGuard
 
 from .store import SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where, values_block
 
@@ -54,6 +62,9 @@ VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
 # form, so loading the same file again gives the very same triples (skolemised, below) and
 # read back as blank nodes, as every other store gives them.
 GENID = "https://w3id.org/ansvarsgraf/.well-known/genid/"
+
+
+log = logging.getLogger("ansvarsgraf.store")
 
 
 class CurrentVersion(NamedTuple):
@@ -158,6 +169,22 @@ class SparqlEndpointStore:
         self._union: str | None = None  # the current version's graph (None: the union of all graphs)
         self._parts: tuple[str, ...] = ()  # and its graph per file
         self._modified = ""
+        self._refreshing = threading.Lock()  # one background version check at a time
+        self.version_stale = False  # the last version check failed: cached answers may be old
+        self.guard = StoreGuard(self._probe)
+
+    @property
+    def degraded(self) -> bool:
+        """True while the server does not answer: what is served comes from caches."""
+        return self.guard.is_open or self.version_stale
+
+    def _probe(self) -> None:
+        """Does the server answer at all (asked by the open circuit breaker, past it)?"""
+        client = self._client(self.query_url)
+        client.setQuery("ASK {}")
+        client.setReturnFormat(JSON)
+        with self._translated():
+            client.query().convert()
 
     def __repr__(self) -> str:
         return f"SparqlEndpointStore({self.query_url!r})"
@@ -182,10 +209,31 @@ class SparqlEndpointStore:
         client = self._client(self.query_url, dataset)
         client.setQuery(query)
         client.setReturnFormat(JSON)
-        try:
+        with self._guarded():
             return client.query().convert()
-        except (SPARQLWrapperException, OSError) as exc:
-            raise RemoteStoreError(f"SPARQL-servern {self.query_url} svarade inte: {exc}") from exc
+
+    @contextmanager
+    def _guarded(self):
+        """A call to the query endpoint, through the circuit breaker and the bounded pool
+        (store_guard.py)."""
+        with self.guard.call(), self._translated():
+            yield
+
+    @contextmanager
+    def _translated(self):
+        """The server's address and its own error text go to the log only: users get a
+        Swedish sentence (StoreUnavailable when the server is down or too slow)."""
+        try:
+            yield
+        except EndPointInternalError as exc:  # 5xx: the server is in trouble, not the query
+            log.warning("SPARQL-servern %s: %s", self.query_url, str(exc)[:300])
+            raise StoreUnavailable() from exc
+        except SPARQLWrapperException as exc:
+            log.warning("SPARQL-servern %s vägrade en fråga: %s", self.query_url, str(exc)[:300])
+            raise RemoteStoreError("SPARQL-servern vägrade frågan.") from exc
+        except (OSError, http.client.HTTPException) as exc:  # no connection, a timeout
+            log.warning("SPARQL-servern %s svarade inte: %s", self.query_url, exc)
+            raise StoreUnavailable() from exc
 
     def _prepare(self, query: str, bindings) -> str:
         return type_non_ascii_strings(bind_for_server(query, bindings))
@@ -210,12 +258,10 @@ class SparqlEndpointStore:
         client = self._client(self.query_url, dataset=True)
         client.setQuery(self._prepare(query, bindings))
         client.setReturnFormat(TURTLE)  # every server speaks Turtle; Virtuoso refuses N-Triples here
-        try:
+        with self._guarded():
             response = client.query().response
             body = response.read().decode("utf-8")
             content_type = response.headers.get("Content-Type", "")
-        except (SPARQLWrapperException, OSError) as exc:
-            raise RemoteStoreError(f"SPARQL-servern {self.query_url} svarade inte: {exc}") from exc
         parsed = rdflib.Graph()
         fmt = "nt" if "n-triples" in content_type else "turtle"
         if body.strip():
@@ -296,15 +342,30 @@ class SparqlEndpointStore:
 
     def data_version(self) -> str:
         """The version `load` last published; asked at most every version_check_s seconds, so
-        answers are at most that much behind a new load."""
-        import time
-
-        now = time.monotonic()
-        if self._version is None or now - self._version[0] >= self.version_check_s:
-            current = self.current_version()
-            self._union, self._parts, self._modified = current.union, current.parts, current.modified
-            self._version = (now, current.version)
+        answers are at most that much behind a new load. Only the very first check waits for
+        the server; later ones run in the background and never hold up a request (with the
+        server down or slow, the last known version stands and version_stale says so)."""
+        if self._version is None or self.version_check_s <= 0:
+            self._check_version()
+        elif time.monotonic() - self._version[0] >= self.version_check_s and self._refreshing.acquire(blocking=False):
+            threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
         return self._version[1]
+
+    def _check_version(self) -> None:
+        checked = time.monotonic()
+        current = self.current_version()
+        self._union, self._parts, self._modified = current.union, current.parts, current.modified
+        self._version = (checked, current.version)
+        self.version_stale = False
+
+    def _check_version_in_background(self) -> None:
+        try:
+            self._check_version()
+        except (StoreUnavailable, RemoteStoreError):
+            self.version_stale = True
+            self._version = (time.monotonic(), self._version[1])  # try again after the interval
+        finally:
+            self._refreshing.release()
 
     def current_version(self) -> "CurrentVersion":
         """The version as the marker says now; without graphs for a store loaded before

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ..store import GraphStore
-from . import api, explore, linked_data, pages, sparql
+from . import api, explore, linked_data, pages, sparql, unavailable
 
 HERE = Path(__file__).parent
 log = logging.getLogger("ansvarsgraf.access")
@@ -41,6 +41,7 @@ def create_app(store: GraphStore) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(pages.router)
 
+    unavailable.install(app)  # store down or slow: 503 + Retry-After, never a 500
     app.add_middleware(AccessLog)
 
     @app.exception_handler(RequestValidationError)
