@@ -331,3 +331,17 @@ def test_serve_started_while_the_store_is_down_says_so_and_starts_answering_when
                 time.sleep(0.5)
     log = (tmp_path / "serve.log").read_text()
     assert "SPARQL-servern svarar inte än" in log and "Traceback" not in log
+
+
+def test_queries_are_checked_safely_from_many_threads_at_once():
+    """Found by benchmarks/faults.py: rdflib's SPARQL parser is not thread-safe, and eight
+    concurrent /api/fragor requests gave 500 (TypeError in pyparsing)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ansvarsgraf.queries import all_queries
+    from ansvarsgraf.sparql_endpoint import check_query
+
+    texts = [q.text for q in all_queries().values() if not q.needs_bindings] * 10
+    with ThreadPoolExecutor(8) as pool:
+        forms = list(pool.map(check_query, texts))
+    assert len(forms) == len(texts) and set(forms) <= {"SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery"}

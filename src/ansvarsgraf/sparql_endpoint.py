@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import multiprocessing
+import threading
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -49,6 +50,11 @@ class SparqlResult:
     body: bytes
 
 
+# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
+# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests).
+_PARSER = threading.Lock()
+
+
 def check_query(text: str) -> str:
     """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) or refuse."""
     if not text or not text.strip():
@@ -56,10 +62,12 @@ def check_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlRefused(413, f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUERY_CHARS} tecken.")
     try:
-        parsed = parseQuery(text)
+        with _PARSER:
+            parsed = parseQuery(text)
     except ParseException as exc:
         try:
-            parseUpdate(text)
+            with _PARSER:
+                parseUpdate(text)
         except ParseException:
             raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}): {exc.msg}.") from None
         raise SparqlRefused(403, "Uppdateringar (INSERT, DELETE, LOAD, CLEAR …) är inte tillåtna: slutpunkten är skrivskyddad.") from None

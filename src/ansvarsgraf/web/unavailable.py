@@ -24,7 +24,7 @@ PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Tillfälligt otillgängligt – Ansvarsgraf</title>
 <link rel="stylesheet" href="/static/app.css"></head>
 <body><main><h1>Tillfälligt otillgängligt</h1><p>{message}</p>
-<p>Sidan laddas om av sig själv om du försöker igen om {seconds} sekunder. Frågor du redan fått svar på kan fortfarande visas.</p>
+<p>Försök igen om {seconds} sekunder. Svar som nyss visats kan fortfarande visas.</p>
 <p><a href="/">Till startsidan</a></p></main></body></html>"""
 
 
