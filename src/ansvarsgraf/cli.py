@@ -1,7 +1,8 @@
 """The command line: validate, ask, gaps, query, export, prepare, serve and load.
 
 Every command prints Swedish for people and, with --json, JSON for programs. Exit codes:
-0 fine, 1 violations or nothing found where an answer was required, 2 bad input.
+0 fine, 1 violations or nothing found where an answer was required, 2 bad input, 3 (load)
+another publisher holds the lock.
 """
 
 import argparse
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from .answer import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
-from .errors import DataLoadError
+from .errors import DataLoadError, StoreUnavailable
 from .privacy import PersonalDataError
 from .paths import display_path
 from .store import NotAPreparedStoreError
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         for finding in exc.violations:
             print(f"  {finding}", file=sys.stderr)
         print("Rätta felen (kontrollera med `ansvarsgraf validate`) och försök igen.", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
         return 1
 
 
@@ -140,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="användare för uppdateringar (om servern kräver det)")
     p.add_argument("--password", help="lösenord för uppdateringar")
     p.add_argument("--digest", action="store_true", help="HTTP digest-autentisering (Virtuosos /sparql-auth)")
+    p.add_argument("--bryt-las", action="store_true",
+                   help="ta över publiceringslåset från en publicering som avbrutits (annars när dess lånetid gått ut)")
+    p.add_argument("--pa-plats", action="store_true",
+                   help="ersätt varje fils graf på plats i stället för att publicera en ny version (för Virtuoso 7.2, "
+                        "som svarar fel på frågor mot en angiven graf; läsare kan då se en blandning under publiceringen)")
     p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
@@ -281,7 +290,7 @@ def _endpoint_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args) -> int:
-    from .dataset import FILE_GRAPH_BASE, graph_name
+    from .publish import Publisher, PublishRefused
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     # Everything is parsed and checked before anything is sent: a broken file stops the
@@ -291,23 +300,16 @@ def _load(args) -> int:
         raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
     store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
                                 digest=args.digest, graph_store_url=args.graph_store)
-    parts = [(str(graph_name(name)), graph) for name, graph in loaded.files.items()]
-    parts.append((str(graph_name("ontology")), loaded.ontology))
     try:
-        for name, graph in parts:
-            store.replace_graph(name, graph)
-            print(f"{len(graph):>7} tripler → <{name}>")
-        if not args.paths:
-            current = {name for name, _ in parts}
-            for stale in store.graph_names():
-                if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
-                    store.drop_graph(stale)
-                    print(f"borttagen: <{stale}> (filen finns inte längre)")
-        print(f"dataversion {store.mark_published()}: API-processerna läser om grafen inom {store.version_check_s:g} s")
-    except RemoteStoreError as exc:
+        version, parts = Publisher(store, break_lock=args.bryt_las, in_place=args.pa_plats).publish(loaded)
+    except PublishRefused as exc:
         print(f"Fel: {exc}", file=sys.stderr)
+        return 3
+    except (RemoteStoreError, StoreUnavailable) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
         return 1
-    print(f"{len(parts)} grafer publicerade i {args.endpoint}.")
+    print(f"dataversion {version}: {len(parts)} grafer; API-processerna läser den nya versionen inom {store.version_check_s:g} s.")
     return 0
 
 
@@ -411,8 +413,11 @@ def _serve(args) -> int:
     from_files = not (args.endpoint or os.environ.get(ENDPOINT_ENV) or args.store or os.environ.get(PREPARED_STORE_ENV))
     refused = "servern startas inte"
     if args.workers == 1:
-        store = OxigraphStore.from_loaded(valid_data(None, refused)) if from_files else open_store(args.endpoint, prepared=args.store)
-        keep_out_of_garbage_collection(catalog_for(store))  # warm up before the first request
+        if from_files:
+            store = OxigraphStore.from_loaded(valid_data(None, refused))
+        else:
+            store = open_store(args.endpoint, prepared=args.store)
+        _warm_up(store, lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
@@ -435,6 +440,32 @@ def _serve(args) -> int:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     return 0
+
+
+def _warm_up(store, warm_up) -> None:
+    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
+    503 with Retry-After until it answers) and keep trying in the background."""
+    import threading
+    import time
+
+    try:
+        warm_up()
+        return
+    except StoreUnavailable:
+        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
+              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
+
+    def retry():
+        while True:
+            time.sleep(5)
+            try:
+                warm_up()
+            except StoreUnavailable:
+                continue
+            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
+            return
+
+    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def _prepare(args) -> int:

@@ -117,6 +117,11 @@ def unescape_codepoints(text: str) -> str:
     return unescaped
 
 
+# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
+# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests).
+_PARSER = threading.Lock()
+
+
 def check_query(text: str) -> str:
     """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) of text,
     which must already be unescaped (unescape_codepoints), or refuse."""
@@ -125,10 +130,12 @@ def check_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlRefused(413, f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUERY_CHARS} tecken.")
     try:
-        parsed = parseQuery(text)
+        with _PARSER:
+            parsed = parseQuery(text)
     except ParseException as exc:
         try:
-            parseUpdate(text)
+            with _PARSER:
+                parseUpdate(text)
         except (ParseException, RecursionError):
             raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}).") from None
         raise SparqlRefused(403, _UPDATE_REFUSED) from None
@@ -208,6 +215,10 @@ def _in_child(job, args, timeout_s: float):
 
 
 def _work(job, args, sender) -> None:
+    global _PARSER
+    # A fork copies the lock as it was: held by another thread of the server, it would never
+    # be released here. The child has only this thread, so it takes a fresh one.
+    _PARSER = threading.Lock()
     try:
         _isolate_from_network()
         _yield_to_the_server()

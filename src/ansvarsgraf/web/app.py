@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..store import GraphStore
-from . import api, changes, explore, linked_data, pages, sparql
+from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from ..remote_store import RemoteStoreError
 from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders, errors, route_template
@@ -48,6 +48,7 @@ def create_app(store: GraphStore) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(pages.router)
 
+    unavailable.install(app)  # store down or slow: 503 + Retry-After, never a 500
     # add_middleware puts each one outside the ones before it: the screen runs first, the log last.
     for middleware in (PrivacyScreen, ErrorShield, SecurityHeaders, AccessLog):
         app.add_middleware(middleware)
