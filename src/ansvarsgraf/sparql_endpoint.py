@@ -334,6 +334,7 @@ def _deny_network_sockets(libc) -> bool:
 def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_rows: int) -> SparqlResult:
     """A remote server is stopped by its own timeout; ours bounds the HTTP wait. Its errors
     are logged, not passed on: they can name internal addresses or quote remote bodies."""
+    from .errors import StoreUnavailable
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     limited = SparqlEndpointStore(store.query_url, timeout_s=timeout_s)
@@ -346,15 +347,26 @@ def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_row
                 raise _too_many(max_rows)
             return _serialize_graph(graph, fmt)
         rows = limited.select(text)
-    except RemoteStoreError as exc:
-        if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
+    except (RemoteStoreError, StoreUnavailable) as exc:
+        if _timed_out(exc):  # the user's own query ran out of time: say so, as the embedded store does
             raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts.") from None
+        if isinstance(exc, StoreUnavailable):
+            raise SparqlRefused(503, str(exc), {"Retry-After": str(int(exc.retry_after_s))}) from None
         log.warning("den bakomliggande SPARQL-servern svarade med fel (%s)", type(exc).__name__)
         raise SparqlRefused(502, "Den bakomliggande SPARQL-servern kunde inte besvara frågan.") from None
     if len(rows) > max_rows:
         raise _too_many(max_rows)
     variables = list(rows[0]) if rows else _select_variables(text)
     return _serialize_rows(variables, rows, fmt)
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether a remote call failed because it ran out of time (anywhere in its causes)."""
+    while exc is not None:
+        if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _select_variables(text: str) -> list[str]:
