@@ -224,13 +224,13 @@ def test_an_unreachable_sparql_server_is_a_503_with_retry_after(caplog):
 
     address = f"http://127.0.0.1:{free_port()}/sparql"
     client = TestClient(create_app(SparqlEndpointStore(address)), raise_server_exceptions=False)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         responses = [client.get("/api/answer", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"}),
                      client.get("/svar", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"}),
                      client.get("/api/kommuner")]
     for response in responses:
-        assert response.status_code == 503 and response.headers["retry-after"] == "10", response.text
+        assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1, response.text
         assert "Försök igen" in response.text and "127.0.0.1" not in response.text
-    assert "kunde inte nås" in caplog.text
+    assert "kunde inte nås" in caplog.text or "svarade inte" in caplog.text  # the operator is told, in the log
     spec = client.get("/openapi.json").json()
     assert "503" in spec["paths"]["/api/answer"]["get"]["responses"]

@@ -150,7 +150,7 @@ def test_the_remote_store_path_names_no_address_or_remote_body(canary):
 
     with pytest.raises(SparqlRefused) as refused:
         run_query(SparqlEndpointStore(canary.url()), "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
-    assert refused.value.status == 502
+    assert refused.value.status in (502, 503)  # 503 when the server's error says it is in trouble (5xx)
     assert str(canary.port) not in refused.value.message and REMOTE_BODY not in refused.value.message
 
 

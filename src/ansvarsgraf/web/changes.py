@@ -15,7 +15,7 @@ from ..impact import Impact, UnknownProvisionError, impact, provision_iri
 from ..ids import ID_BASE
 from ..raci import Matrix, UnknownDocumentError, documents, matrix, render_csv, render_xlsx
 from ..store import per_data_version
-from .common import InputError, catalog, municipality, parse_date, slug, store_of
+from .common import DATUM, InputError, catalog, documented, municipality, parse_date, slug, store_of
 from .pages import href, render
 
 router = APIRouter()
@@ -41,9 +41,10 @@ def _report(request: Request, fran: str | None, till: str | None, kommun: str | 
     return _cached_report(store_of(request), d1, d2, kommuner)
 
 
-@router.get("/api/andringar", tags=["api"], summary="Svar som skiljer sig mellan två datum, och varför")
-def changes_api(request: Request, fran: str | None = Query(None, max_length=20), till: str | None = Query(None, max_length=20),
-                kommun: str | None = Query(None, max_length=100)):
+@router.get("/api/andringar", tags=["api"], summary="Svar som skiljer sig mellan två datum, och varför",
+            responses=documented(400, 404))
+def changes_api(request: Request, fran: str = Query(..., **DATUM), till: str = Query(..., **DATUM),
+                kommun: str | None = Query(None, min_length=1, max_length=100)):
     try:
         return _report(request, fran, till, kommun).as_dict()
     except InputError as exc:
@@ -93,16 +94,17 @@ def _impact(request: Request, lagrum: str | None, datum: str | None) -> Impact:
         raise InputError(400, "Ange bestämmelsen (parametern 'lagrum', t.ex. sfs:2001:453#K2P7).")
     try:
         iri = provision_iri(lagrum)
-    except UnknownProvisionError as exc:
-        raise InputError(400, str(exc)) from None
+    except UnknownProvisionError as exc:  # no such provision, however it was written: not found
+        raise InputError(404, str(exc)) from None
     try:
         return _cached_impact(store_of(request), iri, parse_date(datum), True)
     except UnknownProvisionError as exc:
         raise InputError(404, str(exc)) from None
 
 
-@router.get("/api/paverkan", tags=["api"], summary="Dokument, kommuner och svar som en bestämmelse påverkar")
-def impact_api(request: Request, lagrum: str | None = Query(None, max_length=200), datum: str | None = Query(None, max_length=20)):
+@router.get("/api/paverkan", tags=["api"], summary="Dokument, kommuner och svar som en bestämmelse påverkar",
+            responses=documented(400, 404))
+def impact_api(request: Request, lagrum: str = Query(..., min_length=1, max_length=200), datum: str | None = Query(None, **DATUM)):
     try:
         return _impact(request, lagrum, datum).as_dict()
     except InputError as exc:
@@ -152,9 +154,10 @@ def _raci_links(request: Request, iri: str, datum: str | None = None) -> list[di
     return []
 
 
-@router.get("/api/raci", tags=["api"], summary="Ansvarsmatris (RACI) för en kommun eller ett dokument")
-def raci_api(request: Request, kommun: str | None = Query(None, max_length=100), dokument: str | None = Query(None, max_length=200),
-             datum: str | None = Query(None, max_length=20)):
+@router.get("/api/raci", tags=["api"], summary="Ansvarsmatris (RACI) för en kommun eller ett dokument",
+            responses=documented(400, 404))
+def raci_api(request: Request, kommun: str = Query(..., min_length=1, max_length=100),
+             dokument: str | None = Query(None, min_length=1, max_length=200), datum: str | None = Query(None, **DATUM)):
     try:
         return _matrix(request, kommun, dokument, datum).as_dict()
     except InputError as exc:
