@@ -139,3 +139,32 @@ def test_answer_json_is_the_json_of_as_dict(store):
             assert answer.to_json() == expected, (task, kommun)
             compared += bool(answer.duties)
     assert compared
+
+
+BEARERS = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?atagande ?barare WHERE { ?atagande a ag:Duty ; ag:bearer ?barare }"""
+
+
+def test_every_bearer_of_a_duty_is_in_the_answer(store):
+    """A duty shared by several actors (Timrå's SKIP: socialförvaltningen and the school)
+    names all of them, each with its path or the organisations filling its role."""
+    bearers: dict[str, set[str]] = {}
+    for row in store.select(BEARERS):
+        bearers.setdefault(str(row["atagande"]), set()).add(str(row["barare"]))
+    shared = {d for d, b in bearers.items() if len(b) > 1}
+    assert shared  # the data has shared duties; otherwise this test proves nothing
+    catalog = catalog_for(store)
+    seen: set[str] = set()
+    for kommun in _municipalities(store):
+        for on_date in DATES:
+            for task in sorted(catalog.task_labels):
+                for duty in answer_task(store, task, kommun, on_date).duties:
+                    assert {b.actor.iri for b in duty.bearers} == bearers[duty.iri], (duty.iri, kommun, on_date)
+                    for bearer in duty.bearers:
+                        index = catalog.organisations
+                        assert [r.iri for r in bearer.organisation_path] == [n.iri for n in index.path(bearer.actor.iri)]
+                        assert [r.iri for r in bearer.fulfilled_by] == [n.iri for n in index.fulfilled_by(bearer.actor.iri, kommun)]
+                    seen.add(duty.iri)
+    # Every shared duty was checked (each is in force on one of the dates).
+    assert shared <= seen, shared - seen

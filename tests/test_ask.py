@@ -21,6 +21,10 @@ def ask(store, question, kommun, date=SPRING_2026):
     return answer_question(store, question, kommun, date)
 
 
+def bearer_iris(duty):
+    return [b.actor.iri for b in duty.bearers]
+
+
 def in_force(duty):
     return {(b.in_force or b.cited).iri for b in duty.legal_basis}
 
@@ -29,10 +33,10 @@ def test_meeting_after_a_report_is_offered_by_the_social_board(store):
     answer = ask(store, "Vem ska erbjuda barnet, vårdnadshavaren och anmälaren ett möte efter en orosanmälan?", "Timrå")
     assert answer.status == "besvarad"
     assert answer.tasks[0]["iri"] == ID + "erbjuda-mote-efter-anmalan"
-    duty = next(d for d in answer.duties if d.bearer.iri == ID + "roll-socialnamnden")
+    duty = next(d for d in answer.duties if bearer_iris(d) == [ID + "roll-socialnamnden"])
     assert duty.modality == "bör"
     assert NEW_SOL + "K19P5" in in_force(duty)
-    assert [r.iri for r in duty.fulfilled_by] == [ID + "timra-socialnamnden"]
+    assert [r.iri for r in duty.bearers[0].fulfilled_by] == [ID + "timra-socialnamnden"]
     basis = next(b for b in duty.legal_basis if b.in_force.iri == NEW_SOL + "K19P5")
     assert OLD_SOL + "K14P1a" in [p.iri for p in basis.replaced]
     assert basis.in_force.url.startswith("https://lagen.nu/")
@@ -51,7 +55,7 @@ def test_the_section_in_force_on_the_date_is_cited(store, date, expected, absent
 def test_open_preschool_at_familjens_hus_in_perstorp(store):
     answer = ask(store, "Vem driver öppna förskolan på Familjens hus?", "Perstorp")
     assert answer.tasks[0]["iri"] == ID + "oppen-forskola"
-    bearers = {d.bearer.iri for d in answer.duties}
+    bearers = {b for d in answer.duties for b in bearer_iris(d)}
     assert any("barn-och-utbildning" in b for b in bearers), bearers
     duty = answer.duties[0]
     assert duty.sources and "3.3.1.1" in " ".join(s.label for s in duty.sources)
@@ -61,7 +65,7 @@ def test_open_preschool_at_familjens_hus_in_perstorp(store):
 def test_deviations_in_lotsmodellen_go_to_the_coordinators(store):
     answer = ask(store, "Vem tar emot avvikelser i lotsmodellen?", "Perstorp")
     receivers = [d for d in answer.duties if d.part == "tar emot"]
-    assert receivers and all("samordnare" in d.bearer.label.lower() for d in receivers)
+    assert receivers and all("samordnare" in b.actor.label.lower() for d in receivers for b in d.bearers)
     assert receivers[0].instrument.iri == ID + "lotsmodellen-nordostra-skane-2019"
     assert receivers[0].escalation
     assert any(w.kind == "ej_reviderad" for w in receivers[0].warnings)
@@ -86,13 +90,13 @@ def test_ramoverenskommelsen_in_2026_cites_the_new_sol(store):
 def test_school_may_convene_sip_in_timra_but_it_is_undocumented(store):
     answer = ask(store, "Vem ska kalla till SIP när skolan är orolig?", "Timrå")
     assert answer.tasks[0]["iri"] == ID + "kalla-till-sip"
-    school = [d for d in answer.duties if "utbildning" in d.bearer.iri and d.modality == "får"]
+    school = [d for d in answer.duties if any("utbildning" in b for b in bearer_iris(d)) and d.modality == "får"]
     assert school
     assert any(w.kind == "ej dokumenterad" for w in school[0].warnings)
     statutory = [d for d in answer.duties if d.instrument is None]
-    assert {d.bearer.iri for d in statutory} >= {ID + "roll-kommunen", ID + "roll-regionen"}
-    region = next(d for d in statutory if d.bearer.iri == ID + "roll-regionen")
-    assert [r.iri for r in region.fulfilled_by] == [ID + "region-vasternorrland"]
+    assert {b for d in statutory for b in bearer_iris(d)} >= {ID + "roll-kommunen", ID + "roll-regionen"}
+    region = next(d for d in statutory if bearer_iris(d) == [ID + "roll-regionen"])
+    assert [r.iri for r in region.bearers[0].fulfilled_by] == [ID + "region-vasternorrland"]
 
 
 def test_feedback_to_reporter_changes_on_2026_01_15(store):
@@ -140,3 +144,27 @@ def test_every_answer_carries_a_source(store):
                              ("vem ska revidera överenskommelsen", "Perstorp"), ("konsultationsmöte", "Perstorp")]:
         for duty in ask(store, question, kommun).duties:
             assert duty.sources, duty.iri
+
+
+def test_a_shared_duty_names_every_bearer_in_text_page_and_chain(store):
+    """Timrå's SKIP may be initiated by socialförvaltningen or by the school: a reader who
+    sees only one of them is told the other has no part in it."""
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.answer import render_text
+    from ansvarsgraf.graph_view import chain
+    from ansvarsgraf.web.app import create_app
+
+    answer = answer_task(store, ID + "skip", ID + "timra-kommun", dt.date(2021, 1, 1))
+    duty = next(d for d in answer.duties if d.iri == ID + "timra-skip-initiera")
+    both = [ID + "timra-barn-och-utbildningsforvaltningen", ID + "timra-socialforvaltningen"]
+    assert bearer_iris(duty) == both
+    assert all(b.organisation_path and b.organisation_path[-1].iri == ID + "timra-kommun" for b in duty.bearers)
+    names = [b.actor.label for b in duty.bearers]
+    text = render_text(answer)
+    assert all(name in text for name in names)
+    view = chain(answer)
+    assert all(iri in view.nodes for iri in both)
+    page = TestClient(create_app(store)).get("/svar", params={"uppgift": "skip", "kommun": "timra-kommun", "datum": "2021-01-01"})
+    assert page.status_code == 200
+    assert all(name in page.text for name in names)

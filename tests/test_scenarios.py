@@ -40,8 +40,8 @@ def test_chain_is_the_answer_drawn(store):
     answer = answer_task(store, ID + "kalla-till-sip", ID + "timra-kommun", DAY)
     view = chain(answer)
     for duty in answer.duties:
-        assert duty.iri in view.nodes and duty.bearer.iri in view.nodes
-        assert all(org.iri in view.nodes for org in duty.organisation_path)
+        assert duty.iri in view.nodes and all(b.actor.iri in view.nodes for b in duty.bearers)
+        assert all(org.iri in view.nodes for b in duty.bearers for org in b.organisation_path)
         if duty.instrument:
             assert any(e.source == duty.instrument.iri and e.target == duty.iri for e in view.edges)
     assert any(n.kind == "lag" for n in view.nodes.values())

@@ -16,7 +16,7 @@ repealed citations.
 import datetime as dt
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 
 import orjson
@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from .ids import ID_BASE, local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
-from .organisation_index import OrganisationIndex, as_date, in_period
+from .organisation_index import OrganisationIndex, as_date, in_period, year_start
 from .privacy import refuse_identity_numbers
 from .queries import query_text
 from .store import GraphStore, per_data_version
@@ -85,10 +85,13 @@ class Provision:
 
 @dataclass
 class LegalBasis:
-    cited: Provision
+    cited: Provision  # the section cited on the date: a later successor the data cites is never put here
     in_force: Provision | None
     replaced: list[Provision] = field(default_factory=list)  # older sections the one in force replaced
     note: str | None = None
+    # The successor that replaces the section after the date: only when the caller asks for
+    # later changes (answer_task(after=True), the API's ?efter=1), else None.
+    later: Provision | None = None
 
 
 @dataclass
@@ -99,12 +102,20 @@ class Warning:
 
 
 @dataclass
+class Bearer:
+    """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
+    role the organisations that fill it in the municipality asked about."""
+
+    actor: Ref
+    fulfilled_by: list[Ref]
+    organisation_path: list[Ref]
+
+
+@dataclass
 class DutyAnswer:
     iri: str
     task: Ref
-    bearer: Ref
-    fulfilled_by: list[Ref]
-    organisation_path: list[Ref]
+    bearers: list[Bearer]  # every bearer the duty names (a duty may be shared), in a stable order
     part: str
     modality: str
     description: str | None
@@ -135,7 +146,7 @@ class InstrumentCard:
     valid_until: str | None
     last_revised: str | None
     revision_interval: str | None
-    status: str | None
+    status: str | None  # the status on the date (none when the source states none for it yet)
     applies_in_municipality: bool
     legal_basis: list[LegalBasis]
     sources: list[Ref]
@@ -158,6 +169,9 @@ class Answer:
     fallback: list[Provision] = field(default_factory=list)
     instruments: list[InstrumentCard] = field(default_factory=list)
     message: str = ""
+    # Documents of the municipality with duties for the task that no longer apply on the date
+    # (expired or replaced) while no later version does: "no version in force" said plainly.
+    notes: list[Warning] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -199,6 +213,7 @@ class Catalog:
     municipalities: dict[str, Ref]  # folded name → municipality
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
+    document_tasks: dict[str, set[str]]  # document → the tasks its duties are for
     matchers: Future  # (task matcher, document matcher), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
 
@@ -279,7 +294,10 @@ def catalog_for(store: GraphStore) -> Catalog:
     statutory: dict[str, list[dict]] = defaultdict(list)
     for row in store.select(query_text("lagstadgade-ataganden")):
         statutory[str(row["task"])].append(row)
-    return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), matchers)
+    document_tasks: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(query_text("dokumentuppgifter")):
+        document_tasks[str(row["dokument"])].add(str(row["task"]))
+    return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), dict(document_tasks), matchers)
 
 
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")
@@ -299,13 +317,16 @@ def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMat
 # Entry points
 # ---------------------------------------------------------------------------
 
-def answer_question(store: GraphStore, question: str, municipality: str, on_date: dt.date) -> Answer:
+def answer_question(store: GraphStore, question: str, municipality: str, on_date: dt.date,
+                    after: bool = False) -> Answer:
     """Resolve free text to a task, then answer it; ambiguous text gets candidates instead."""
     refuse_identity_numbers(question)
     catalog = catalog_for(store)
     kommun = catalog.municipality(municipality)
     named = [m for m in catalog.instrument_matcher.match(question, limit=3) if m.coverage >= 1.0]
     cards = _DutyBuilder(store, catalog, kommun, on_date).instrument_cards([m.iri for m in named])
+    if not after:
+        cards = [_without_later(c) for c in cards]
     # The words that name a document do not count towards the task: "vem tar emot
     # avvikelser i <dokument>" is about deviations, "vilka parter har undertecknat
     # <dokument>" is about the document alone.
@@ -327,15 +348,17 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
         return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates, instruments=cards,
                       message="Frågan kan gälla flera uppgifter. Menade du …")
     result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top],
-                         prefer_instruments={m.iri for m in named})
+                         prefer_instruments={m.iri for m in named}, after=after)
     result.candidates = [_match_dict(m) for m in matches[1:4]]
     result.instruments = cards
     return result
 
 
 def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date,
-                resolved: list[TaskMatch] | None = None, prefer_instruments: set[str] = frozenset()) -> Answer:
-    """Who is responsible for the task in the municipality on the date, with every citation."""
+                resolved: list[TaskMatch] | None = None, prefer_instruments: set[str] = frozenset(),
+                after: bool = False) -> Answer:
+    """Who is responsible for the task in the municipality on the date, with every citation.
+    Changes after the date (a successor section) are included only when `after` is asked for."""
     catalog = catalog_for(store)
     kommun = catalog.by_iri.get(municipality_iri)
     if kommun is None:
@@ -345,9 +368,12 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     task_ref = Ref(task_iri, catalog.task_labels[task_iri], "uppgift")
     tasks = [_match_dict(m) for m in resolved] if resolved else [{"iri": task_iri, "label": task_ref.label, "score": 1.0, "matched": None}]
     duties, fallback = _duties_on(store, task_iri, kommun.iri, on_date)
+    if not after:
+        duties = tuple(_without_later(d) for d in duties)
     # Duties of a document the question names come first, then by modality and locality.
     duties = sorted(duties, key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, _duty_order(d)))
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
+    answer.notes = _lapsed_documents(catalog, task_iri, kommun, on_date)
     if not duties:
         answer.fallback = list(fallback)
         names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"
@@ -356,6 +382,40 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     else:
         answer.message = f"{len(duties)} åtaganden för ”{task_ref.label}” i {kommun.label} per {on_date.isoformat()}."
     return answer
+
+
+def _lapsed_documents(catalog: Catalog, task_iri: str, kommun: Ref, on_date: dt.date) -> list[Warning]:
+    """The municipality's documents with duties for the task that applied before the date
+    but not on it, with no version of them applying: the reader must not assume they still do."""
+    index = catalog.organisations
+    wanted = set(catalog.with_narrower(task_iri))
+    notes = []
+    for document in index.documents_with_party(kommun.iri):
+        validity = index.validity(document)
+        if validity is None or validity.drafting or validity.in_force(on_date) \
+                or not (catalog.document_tasks.get(document, set()) & wanted):
+            continue  # a draft never applied; one in force answers for itself
+        start = validity.start
+        if start is None or start > on_date:
+            continue  # not yet in existence: nothing to say on this date
+        if any(index.validity(v).in_force(on_date) for v in index.versions(document)):
+            continue  # another version applies and answers for it
+        if validity.replaced_from is not None and validity.replaced_from <= on_date:
+            ended = validity.replaced_from - dt.timedelta(days=1)
+        else:
+            ended = validity.valid_until  # before the date: the document would apply otherwise
+        name = index.name(document)
+        until = f" gällde till {ended.isoformat()};" if ended else " gäller inte på datumet;"
+        notes.append(Warning("ingen_giltig_version", f"{name}{until} ingen version av dokumentet gäller på "
+                                                     f"{on_date.isoformat()}.", Ref(document, name)))
+    return notes
+
+
+def _without_later(item):
+    """A duty or card without the successors after its date (a copy; cached ones are shared)."""
+    if not any(b.later for b in item.legal_basis):
+        return item
+    return replace(item, legal_basis=[replace(b, later=None) for b in item.legal_basis])
 
 
 def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
@@ -433,7 +493,8 @@ PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "ini
 def _duty_order(duty: DutyAnswer):
     # Binding duties first; within the same modality the local instrument before the general law.
     local_first = 0 if duty.instrument else 1
-    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9), duty.bearer.label)
+    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9),
+            [b.actor.label for b in duty.bearers])
 
 
 # ---------------------------------------------------------------------------
@@ -531,11 +592,12 @@ class _DutyBuilder:
 
     def prefetch(self, duty_iris: list[str]) -> None:
         duties = self.describe(*duty_iris)
-        related = [v for d in duties for v in (d.one(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
+        related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
         self.describe(*(str(v) for v in related if v is not None))
         sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
         self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
         cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
+        cited += [str(s) for d in duties for s in d.all(PROV.wasDerivedFrom) if _is_law(s)]
         cited += [str(p) for d in duties if not d.all(AG.legalBasis) and d.one(AG.establishedBy) is not None
                   for p in self._nodes[str(d.one(AG.establishedBy))].all(AG.legalBasis)]
         self._fetch_grouped(self._chains, "lagrum-kedja", "citerad", cited)
@@ -551,25 +613,25 @@ class _DutyBuilder:
 
     def build(self, iri: str) -> DutyAnswer | None:
         (duty,) = self.describe(iri)
-        legal_basis = _distinct_in_force([self.legal_basis(str(p)) for p in duty.all(AG.legalBasis)])
+        cites = duty.all(AG.legalBasis)
+        legal_basis = self.legal_bases(cites)
         instrument_iri = duty.one(AG.establishedBy)
-        if not legal_basis and instrument_iri is not None:
+        if not cites and instrument_iri is not None:
             # The duty cites no section itself: show what its instrument rests on.
             (owner,) = self.describe(str(instrument_iri))
-            legal_basis = _distinct_in_force([self.legal_basis(str(p), via=owner.label()) for p in owner.all(AG.legalBasis)])
-        if instrument_iri is None and legal_basis and all(b.in_force is None for b in legal_basis):
+            legal_basis = self.legal_bases(owner.all(AG.legalBasis), via=owner.label())
+        if instrument_iri is None and cites and all(b.in_force is None for b in legal_basis):
             return None  # a statutory duty whose law does not apply on this date
-        bearer_iri = str(duty.one(AG.bearer))
-        (bearer,) = self.describe(bearer_iri)
-        fulfilled = self.fulfilled_by(bearer) if AG.StatutoryRole in bearer.all(RDF.type) else []
+        bearers = self.describe(*sorted(str(b) for b in duty.all(AG.bearer)))
         instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
-        warnings = self.warnings(duty, instrument, bearer, legal_basis)
+        warnings = self.warnings(duty, instrument, bearers, legal_basis)
+        sources, unknown = self.sources_on_date(duty)
+        if unknown and not sources:
+            warnings.append(Warning("källa_senare", f"Källorna till åtagandet skrevs efter {self.on_date.isoformat()} och visas inte för det datumet."))
         return DutyAnswer(
             iri=iri,
             task=duty.ref(AG.task),
-            bearer=Ref(bearer_iri, bearer.label(), bearer.kind()),
-            fulfilled_by=fulfilled,
-            organisation_path=self.organisation_path(bearer_iri),
+            bearers=[self.bearer(b) for b in bearers],
             part=self.concept_label(duty, AG.part),
             modality=self.concept_label(duty, AG.modality),
             description=duty.text(DCTERMS.description),
@@ -580,7 +642,7 @@ class _DutyBuilder:
             legal_basis=legal_basis,
             instrument=Ref(str(instrument_iri), instrument.label(), instrument.kind()) if instrument else None,
             instrument_section=duty.text(AG.instrumentSection),
-            sources=self.sources(duty),
+            sources=sources,
             quote=duty.text(AG.quote),
             forum=duty.ref(AG.forum),
             escalation=self.escalation(instrument) if instrument else [],
@@ -593,15 +655,59 @@ class _DutyBuilder:
             return ""
         return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
 
+    def bearer(self, node: _Node) -> Bearer:
+        fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
+        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri))
+
     def fulfilled_by(self, role: _Node) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
 
     def organisation_path(self, iri: str) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.path(iri)]
 
+    def written(self, node: _Node) -> dt.date | None:
+        """The first day a source, report or finding is known: its own date (the first day
+        of its year when the source gives only the year), else that of the document or
+        report it is part of; None when the data has no date for it."""
+        own = node.one(DCTERMS.date)
+        if own is not None:
+            return as_date(own)
+        if node.one(AG.year) is not None:
+            return dt.date(int(str(node.one(AG.year))[:4]), 1, 1)
+        for parent in (node.one(DCTERMS.isPartOf), node.one(AG.foundIn)):
+            if parent is not None:
+                return self.written(self.describe(str(parent))[0])
+        return None
+
+    def known(self, iri: str) -> bool:
+        """Written on or before the date (or undated): something an answer for the date may use."""
+        written = self.written(self.describe(iri)[0])
+        return written is None or written <= self.on_date
+
     def sources(self, node: _Node) -> list[Ref]:
-        refs = []
+        return self.sources_on_date(node)[0]
+
+    def sources_on_date(self, node: _Node) -> tuple[list[Ref], int]:
+        """The node's sources known on the date, and how many were left out as written later.
+        A section of law stands for the section in force on the date (a 2025:400 section
+        for its 2001:453 predecessor before 2025-07-01); one not yet in force is left out."""
+        refs, later = [], 0
         for source in node.all(PROV.wasDerivedFrom):
+            if _is_law(source):
+                chosen = self._in_force(str(source))[0]
+                if chosen is None:
+                    itself = self._chain(str(source)).get(str(source))
+                    start = as_date(itself[0].valid_from) if itself else None
+                    if start is not None and start > self.on_date:
+                        later += 1
+                        continue
+                    # else a repealed section without successor: cited as it was
+                elif chosen.iri != str(source):
+                    refs.append(Ref(chosen.iri, chosen.label, "lagrum"))
+                    continue
+            elif not self.known(str(source)):
+                later += 1
+                continue
             (src,) = self.describe(str(source))
             document = src.one(DCTERMS.isPartOf)
             label = src.label()
@@ -609,8 +715,8 @@ class _DutyBuilder:
                 (doc,) = self.describe(str(document))
                 number = src.text(AG.sectionNumber)
                 label = f"{doc.label()}, avsnitt {number + ' ' if number else ''}{src.label() if src.text(SKOS.prefLabel) else ''}".strip().rstrip(",")
-            refs.append(Ref(str(source), label, src.kind() or ("lagrum" if str(source).startswith("https://lagen.nu/") else "källa")))
-        return refs
+            refs.append(Ref(str(source), label, src.kind() or ("lagrum" if _is_law(source) else "källa")))
+        return refs, later
 
     # --- law in force on the date -------------------------------------------------
 
@@ -635,21 +741,37 @@ class _DutyBuilder:
         chosen, direction = in_force[0] if in_force else (None, None)
         return chosen, direction, chain
 
+    def legal_bases(self, cited: list, via: str | None = None) -> list[LegalBasis]:
+        """The bases for these cited sections on the date; a section that did not exist yet
+        (and had no predecessor in force) is left out: it cannot be the basis on the date."""
+        bases = [self.legal_basis(str(p), via=via) for p in cited]
+        return _distinct_in_force([b for b in bases if not self._not_yet(b)])
+
+    def _not_yet(self, basis: "LegalBasis") -> bool:
+        start = as_date(basis.cited.valid_from)
+        return basis.in_force is None and start is not None and start > self.on_date
+
     def legal_basis(self, cited: str, via: str | None = None) -> LegalBasis:
         """A new LegalBasis on every call (built from cached rows): callers may annotate it."""
         chosen, direction, chain = self._in_force(cited)
         cited_provision = chain[cited][0] if cited in chain else Provision(cited, _local(cited), cited)
-        note = None
+        cited_provision = replace(cited_provision)  # a copy: cached chains are shared
+        note = later = None
         if chosen is not None:
             self.add_version(chosen)
             if chosen.iri != cited and direction == "tidigare":
-                note = (f"På {self.on_date.isoformat()} gällde {chosen.label}; den ersattes senare av "
-                        f"{cited_provision.label}.")
+                # The data cites the successor; on this date its predecessor is what applies
+                # and is cited. The successor is kept apart, for callers asking for later changes.
+                later = cited_provision
+                cited_provision = chosen
             elif chosen.iri != cited:
                 note = (f"Hänvisningen till {cited_provision.label} är inaktuell; på {self.on_date.isoformat()} gäller "
                         f"{chosen.label}.")
         else:
             note = f"{cited_provision.label} gäller inte på {self.on_date.isoformat()} och ingen efterföljare finns i grafen."
+        for provision in (cited_provision, chosen):
+            if provision is not None and provision.valid_until and as_date(provision.valid_until) > self.on_date:
+                provision.valid_until = None  # when a section in force will end is not known on the date
         replaced = []
         if chosen is not None:
             for provision, way in self._chain(chosen.iri).values():
@@ -657,7 +779,7 @@ class _DutyBuilder:
                     replaced.append(Provision(provision.iri, provision.label, provision.iri, valid_until=provision.valid_until))
         if via:
             note = f"Lagrum som {via} vilar på." + (f" {note}" if note else "")
-        return LegalBasis(cited_provision, chosen, sorted(replaced, key=lambda p: p.label), note)
+        return LegalBasis(cited_provision, chosen, sorted(replaced, key=lambda p: p.label), note, later)
 
     def add_version(self, provision: Provision) -> None:
         self._fetch_grouped(self._versions, "lydelser", "bestammelse", [provision.iri])
@@ -678,7 +800,7 @@ class _DutyBuilder:
             (task,) = self.describe(current)
             provisions = task.all(AG.fallbackProvision)
             if provisions:
-                return [b.in_force or b.cited for b in (self.legal_basis(str(p)) for p in provisions)]
+                return [b.in_force or b.cited for b in self.legal_bases(provisions)]
             todo.extend(str(b) for b in task.all(SKOS.broader))
         return []
 
@@ -686,18 +808,19 @@ class _DutyBuilder:
 
     def _concerned(self, duty: _Node) -> list[str]:
         """The nodes whose audit findings a duty's reader must see."""
-        nodes = [duty.iri] + [str(v) for v in (duty.one(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
+        nodes = [duty.iri] + [str(v) for v in (*duty.all(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
         return nodes
 
-    def warnings(self, duty: _Node, instrument: _Node | None, bearer: _Node, legal_basis: list[LegalBasis]) -> list[Warning]:
+    def warnings(self, duty: _Node, instrument: _Node | None, bearers: list[_Node], legal_basis: list[LegalBasis]) -> list[Warning]:
         warnings: list[Warning] = []
         if instrument is not None:
             warnings.extend(self.instrument_warnings(instrument))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
                 warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
-        if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
-            warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
+        for bearer in bearers:
+            if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
+                warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
         return warnings + self.finding_warnings(self._concerned(duty))
 
     def finding_warnings(self, concerned: list[str]) -> list[Warning]:
@@ -706,8 +829,10 @@ class _DutyBuilder:
         warnings, seen = [], set()
         for row in (row for node in concerned for row in self._findings[node]):
             finding = str(row["iakttagelse"])
-            if finding in seen:
-                continue
+            written = as_date(row["rapportdatum"]) if row["rapportdatum"] is not None else \
+                dt.date(int(str(row["rapportar"])[:4]), 1, 1) if row["rapportar"] is not None else None
+            if finding in seen or (written is not None and written > self.on_date):
+                continue  # reported after the date: not known then
             seen.add(finding)
             kind = str(row["typnamn"] or _local(row["typ"]))
             report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
@@ -717,36 +842,61 @@ class _DutyBuilder:
     def instrument_warnings(self, instrument: _Node) -> list[Warning]:
         warnings = []
         interval = instrument.one(AG.revisionInterval)
-        last = instrument.one(DCTERMS.modified) or instrument.one(DCTERMS.dateAccepted) or instrument.one(AG.validFrom)
+        dates = [instrument.one(DCTERMS.modified), instrument.one(DCTERMS.dateAccepted), instrument.one(AG.validFrom)]
+        # The last revision known on the date (a later one had not happened yet).
+        last = next((d for d in dates if d is not None and as_date(d) <= self.on_date), None)
         if interval is not None and last is not None:
             due = add_duration(dt.date.fromisoformat(str(last)), str(interval))
             if due is not None and due < self.on_date:
                 warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {_interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
         if instrument.one(AG.undatedInSource) is not None:
             warnings.append(Warning("datum_saknas", f"Källan anger inget datum för {instrument.label()}."))
-        status = instrument.one(AG.status)
+        status = self.status_on(instrument)
         if status is not None and status != AG.gallande:
             warnings.append(Warning("status", f"{instrument.label()} har status ”{instrument.labels.get(str(status), _local(status))}”."))
         if AG.Practice in instrument.all(RDF.type):
             warnings.append(Warning("praxis", "Åtagandet bygger på ett arbetssätt som källan beskriver, inte på ett skriftligt styrdokument."))
         return warnings
 
+    def status_on(self, instrument: _Node):
+        """The document's status on the date. A status is a statement of some day: before
+        that day (status_från) none is shown. "Ersatt" holds only once the document has
+        ended or a later version has begun; while it is in force it is not yet replaced."""
+        status = instrument.one(AG.status)
+        since = as_date(instrument.one(AG.statusFrom)) or year_start(instrument.one(AG.statusFromYear))
+        if status is None or (since is not None and since > self.on_date):
+            return None
+        if status == AG.ersatt:
+            validity = self.catalog.organisations.validity(instrument.iri)
+            if validity is not None and validity.in_force(self.on_date):
+                return None
+        return status
+
     def instrument_cards(self, iris: list[str]) -> list[InstrumentCard]:
         cards = []
         for node in self.describe(*iris) if iris else []:
             parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
             applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
-            status = node.one(AG.status)
+            status = self.status_on(node)
             text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
+            validity = self.catalog.organisations.validity(node.iri)
+            in_force = [] if validity is None or validity.in_force(self.on_date) else \
+                [Warning("ej_i_kraft", f"{node.label()} gäller inte på {self.on_date.isoformat()}.")]
+            if validity is not None and (validity.start or dt.date.min) > self.on_date:
+                # Not yet signed or in force: what it will say and when is not known on the date.
+                cards.append(InstrumentCard(node.iri, node.label(), node.kind(), parties, None, None, None, None, None,
+                                            None, applies, [], [], [], in_force))
+                continue
+            on_or_before = lambda prop: text(prop) if text(prop) and as_date(text(prop)) <= self.on_date else None  # noqa: E731
             cards.append(InstrumentCard(
                 iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
                 signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),
-                last_revised=text(DCTERMS.modified), revision_interval=text(AG.revisionInterval),
+                last_revised=on_or_before(DCTERMS.modified), revision_interval=text(AG.revisionInterval),
                 status=node.labels.get(str(status), _local(status)) if status is not None else None,
                 applies_in_municipality=applies,
-                legal_basis=_distinct_in_force([self.legal_basis(str(p)) for p in node.all(AG.legalBasis)]),
+                legal_basis=self.legal_bases(node.all(AG.legalBasis)),
                 sources=self.sources(node), escalation=self.escalation(node),
-                warnings=self.instrument_warnings(node) + self.finding_warnings([node.iri])))
+                warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri])))
         return cards
 
     def escalation(self, instrument: _Node) -> list[str]:
@@ -771,6 +921,10 @@ def _distinct_in_force(bases: list[LegalBasis]) -> list[LegalBasis]:
         key = (basis.in_force or basis.cited).iri
         chosen.setdefault(key, basis)
     return list(chosen.values())
+
+
+def _is_law(iri) -> bool:
+    return str(iri).startswith("https://lagen.nu/") and "/prop/" not in str(iri)
 
 
 def _valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
@@ -819,6 +973,14 @@ def render_instruments(cards: list[InstrumentCard]) -> list[str]:
     return lines
 
 
+def _bearer_text(bearer: Bearer) -> str:
+    if bearer.fulfilled_by:
+        return bearer.actor.label + " – i kommunen: " + ", ".join(r.label for r in bearer.fulfilled_by)
+    if bearer.organisation_path:
+        return bearer.actor.label + " (" + " › ".join(r.label for r in bearer.organisation_path) + ")"
+    return bearer.actor.label
+
+
 def render_text(answer: Answer) -> str:
     lines = render_instruments(answer.instruments)
     if answer.status == "dokument":
@@ -840,12 +1002,7 @@ def render_text(answer: Answer) -> str:
             lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
         return "\n".join(lines)
     for number, duty in enumerate(answer.duties, start=1):
-        who = duty.bearer.label
-        if duty.fulfilled_by:
-            who += " – i kommunen: " + ", ".join(r.label for r in duty.fulfilled_by)
-        elif duty.organisation_path:
-            who += " (" + " › ".join(r.label for r in duty.organisation_path) + ")"
-        lines.append(f"{number}. {who}")
+        lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {duty.modality} · {duty.part} · {duty.task.label}")
         if duty.description:
             lines.append(f"   Vad: {duty.description}")
@@ -865,6 +1022,8 @@ def render_text(answer: Answer) -> str:
                 lines.append(f"     {law.summary}")
             if basis.note:
                 lines.append(f"     Obs: {basis.note}")
+            if basis.later:
+                lines.append(f"     Efter detta datum: ersätts av {basis.later.label} från {basis.later.valid_from}.")
         if duty.instrument:
             section = f", {duty.instrument_section}" if duty.instrument_section else ""
             lines.append(f"   Dokument: {duty.instrument.label} ({duty.instrument.kind}){section}")

@@ -22,7 +22,7 @@ import networkx as nx
 import rdflib
 from rdflib.namespace import RDF, SH, SKOS
 
-from .answer import Ref, _DutyBuilder, _local, catalog_for
+from .answer import Ref, _DutyBuilder, _lapsed_documents, _local, catalog_for
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .store import GraphStore, per_data_version
 from .validation import load_shapes
@@ -114,6 +114,7 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
     gaps.extend(_shape_gaps(store, reader, bindings))
     gaps.extend(_escalation_gaps(store, reader, bindings))
     gaps.extend(_bottleneck_gaps(store, reader, bindings))
+    gaps.extend(_lapsed_gaps(reader, on_date))
     # SPARQL leaves the order of rows open and servers differ in it: sort on everything a
     # reader sees, so that a report reads the same from every store.
     gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label, g.focus.iri, g.detail or "", g.texts))
@@ -183,6 +184,8 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]))
     for row in store.select(text, bindings):
         focus = str(row["fokus"])
+        if not reader.known(focus) or (row.get("bevis") is not None and not reader.known(str(row["bevis"]))):
+            continue  # written after the report's date (a later audit's recommendation or finding)
         # One gap per focus, and per kind of finding when the rule reports findings.
         key = (focus, str(row.get("typ") or ""))
         entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None})
@@ -264,6 +267,8 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
         for focus, texts in by_focus.items():
             if not reader.catalog.organisations.concerns(focus, str(bindings["kommun"])):
                 continue
+            if not reader.known(focus):
+                continue  # a recommendation or finding written after the report's date
             (node,) = reader.describe(focus)
             act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \
                 [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "addressedTo"))] or \
@@ -343,6 +348,19 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
                             _label(reader, start),
                             [f"Eskaleringen {names} slutar hos {node.label()} ({node.kind()}); källorna anger ingen väg vidare till en nämnd eller styrgrupp som kan besluta."],
                             [_evidence(reader, n) for n in path], [_label(reader, start)]))
+    return gaps
+
+
+def _lapsed_gaps(reader: _DutyBuilder, on_date: dt.date) -> list[Gap]:
+    """Documents of the municipality that applied before the date and no longer do, with
+    no version of them applying: whatever they organised has no written basis on the date."""
+    gaps = []
+    for document in reader.catalog.organisations.documents_with_party(reader.kommun.iri):
+        tasks = reader.catalog.document_tasks.get(document, set())
+        for note in {n.text: n for task in tasks for n in _lapsed_documents(reader.catalog, task, reader.kommun, on_date)
+                     if n.source.iri == document}.values():
+            gaps.append(Gap("ingen-giltig-version", "Inget av dokumentets versioner gäller på datumet", "hög",
+                            _label(reader, document), [note.text], [_evidence(reader, document)], [_label(reader, document)]))
     return gaps
 
 

@@ -198,7 +198,7 @@ def chain(answer: Answer) -> View:
         view.add_node(ViewNode(task["iri"], task["label"], "uppgift"))
         view.centres.append(task["iri"])
     for duty in answer.duties:
-        view.add_node(ViewNode(duty.iri, _short(duty.description or f"{duty.bearer.label} {duty.part}"), "atagande"))
+        view.add_node(ViewNode(duty.iri, _short(duty.description or f"{' och '.join(b.actor.label for b in duty.bearers)} {duty.part}"), "atagande"))
         if task:
             view.add_edge(duty.iri, task["iri"], "uppgift")
         upstream = duty.iri
@@ -210,16 +210,17 @@ def chain(answer: Answer) -> View:
             law = basis.in_force or basis.cited
             view.add_node(ViewNode(law.iri, law.label, "lag"))
             view.add_edge(law.iri, upstream, "lagrum för")
-        view.add_node(ViewNode(duty.bearer.iri, duty.bearer.label, "aktor"))
-        view.add_edge(duty.iri, duty.bearer.iri, f"bärare ({duty.modality} {duty.part})".replace(" )", ")"))
-        below = duty.bearer.iri
-        for org in duty.organisation_path:
-            view.add_node(ViewNode(org.iri, org.label, "aktor"))
-            view.add_edge(below, org.iri, "ingår i")
-            below = org.iri
-        for actor in duty.fulfilled_by:
-            view.add_node(ViewNode(actor.iri, actor.label, "aktor"))
-            view.add_edge(actor.iri, duty.bearer.iri, "fullgör rollen")
+        for bearer in duty.bearers:
+            view.add_node(ViewNode(bearer.actor.iri, bearer.actor.label, "aktor"))
+            view.add_edge(duty.iri, bearer.actor.iri, f"bärare ({duty.modality} {duty.part})".replace(" )", ")"))
+            below = bearer.actor.iri
+            for org in bearer.organisation_path:
+                view.add_node(ViewNode(org.iri, org.label, "aktor"))
+                view.add_edge(below, org.iri, "ingår i")
+                below = org.iri
+            for actor in bearer.fulfilled_by:
+                view.add_node(ViewNode(actor.iri, actor.label, "aktor"))
+                view.add_edge(actor.iri, bearer.actor.iri, "fullgör rollen")
         if duty.forum:
             view.add_node(ViewNode(duty.forum.iri, duty.forum.label, "forum"))
             view.add_edge(duty.iri, duty.forum.iri, "forum")

@@ -12,7 +12,7 @@ definition of "applies"; tests/test_answer_engine.py checks that both agree ever
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .ids import local_id
 from .queries import query_text
@@ -28,12 +28,32 @@ class Named:
 
 @dataclass(frozen=True)
 class DocumentValidity:
+    """When a document applies: not before it was signed/adopted nor before its first day
+    of validity (a year alone counts from 1 January; to 31 December at the end), never
+    while under drafting. A document with no start date at all is used from the day the
+    first source describing it was written (its existence is not known before)."""
+
     valid_from: dt.date | None
     valid_until: dt.date | None
     drafting: bool
+    signed: dt.date | None = None
+    known_from: dt.date | None = None
+    replaced_by: tuple[str, ...] = ()  # later versions (dcterms:isReplacedBy / replaces)
+    replaced_from: dt.date | None = None  # the first day a later version applies
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.signed is not None
+
+    @property
+    def start(self) -> dt.date | None:
+        dated = [d for d in (self.valid_from, self.signed) if d is not None]
+        return max(dated) if dated else self.known_from
 
     def in_force(self, on_date: dt.date) -> bool:
-        return not self.drafting and in_period(self.valid_from, self.valid_until, on_date)
+        if self.replaced_from is not None and self.replaced_from <= on_date:
+            return False  # a replaced version ends when its successor begins
+        return not self.drafting and in_period(self.start, self.valid_until, on_date)
 
 
 def in_period(valid_from: dt.date | None, valid_until: dt.date | None, on_date: dt.date) -> bool:
@@ -42,6 +62,28 @@ def in_period(valid_from: dt.date | None, valid_until: dt.date | None, on_date: 
 
 def as_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)) if value is not None else None
+
+
+def year_start(value) -> dt.date | None:
+    """The first day of an xsd:gYear (a source that gives only the year)."""
+    return dt.date(int(str(value)[:4]), 1, 1) if value is not None else None
+
+
+def year_end(value) -> dt.date | None:
+    return dt.date(int(str(value)[:4]), 12, 31) if value is not None else None
+
+
+def _validity(rows: list[dict]) -> DocumentValidity:
+    first = rows[0]
+    # Each source is known from its own date or year (or its document's); one undated
+    # source makes the document known from the start.
+    written = [as_date(r["kalladatum"]) or year_start(r["kallaar"]) for r in rows if r["kalla"] is not None]
+    known_from = None if not written or None in written else min(written)
+    return DocumentValidity(as_date(first["fran"]) or year_start(first["franAr"]),
+                            as_date(first["till"]) or year_end(first["tillAr"]),
+                            any(str(r["status"] or "") == UNDER_DRAFTING for r in rows),
+                            as_date(first["undertecknad"]), known_from,
+                            tuple(sorted({str(r["ersattAv"]) for r in rows if r["ersattAv"] is not None})))
 
 
 class OrganisationIndex:
@@ -76,10 +118,21 @@ class OrganisationIndex:
             for place in (actor, *self.ancestors(actor)):
                 for role in roles:
                     self._fillers[(role, place)].add(actor)
-        self._validity = {
-            str(row["dokument"]): DocumentValidity(as_date(row["fran"]), as_date(row["till"]),
-                                                   str(row["status"] or "") == UNDER_DRAFTING)
-            for row in store.select(query_text("dokumentgiltighet"))}
+        by_document: dict[str, list[dict]] = defaultdict(list)
+        for row in store.select(query_text("dokumentgiltighet")):
+            by_document[str(row["dokument"])].append(row)
+        validity = {document: _validity(rows) for document, rows in by_document.items()}
+        for document, found in validity.items():
+            starts = [validity[n].start for n in found.replaced_by if n in validity and validity[n].dated]
+            if starts:
+                validity[document] = replace(found, replaced_from=min(starts))
+        self._validity = validity
+        self._version_links: dict[str, set[str]] = defaultdict(set)
+        for document, found in validity.items():
+            for later in found.replaced_by:
+                if later in validity:
+                    self._version_links[document].add(later)
+                    self._version_links[later].add(document)
 
     def name(self, iri: str) -> str:
         return self._names.get(iri) or local_id(iri)
@@ -143,6 +196,19 @@ class OrganisationIndex:
     def documents_in_force(self, municipality: str, on_date: dt.date) -> list[str]:
         """The documents that apply in the municipality on the date."""
         return sorted(d for d in self._documents_of.get(municipality, ()) if self._validity[d].in_force(on_date))
+
+    def validity(self, document: str) -> DocumentValidity | None:
+        return self._validity.get(document)
+
+    def versions(self, document: str) -> set[str]:
+        """Every version linked to the document by replacement, either way, transitively."""
+        seen, todo = {document}, [document]
+        while todo:
+            for other in self._version_links.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return seen - {document}
 
     def applies(self, document: str, municipality: str, on_date: dt.date) -> bool:
         validity = self._validity.get(document)

@@ -265,6 +265,10 @@ class _Reader:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 self.error(node, f"'{term.key}' ska skrivas ÅÅÅÅ-MM-DD, inte '{text}'")
                 return None
+        elif datatype == "gYear":
+            if not re.fullmatch(r"\d{4}", text):
+                self.error(node, f"'{term.key}' ska vara ett årtal ÅÅÅÅ, inte '{text}'")
+                return None
         elif datatype == "duration":
             if not DURATION_PATTERN.match(text):
                 self.error(node, f"'{term.key}' ska vara en varaktighet som P1Y (ett år), P6M (sex månader) eller P14D (14 dagar), inte '{text}'")

@@ -48,11 +48,12 @@ def ask(body: AskRequest, request: Request):
 
 @router.get("/answer", summary="Svar för en redan tolkad uppgift", responses=documented(400, 404))
 def answer(request: Request, uppgift: str = Query(..., min_length=1, max_length=300),
-           kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
+           kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM),
+           efter: bool = Query(False, description="Ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter")):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
-        result = answer_task(store_of(request), task, municipality(cat, kommun).iri, parse_date(datum))
+        result = answer_task(store_of(request), task, municipality(cat, kommun).iri, parse_date(datum), after=efter)
     except InputError as exc:
         return _error(exc)
     request.state.resolved_task = slug(task)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..queries import query_text
-from .common import ID_BASE, InputError, node_in_graph, store_of
+from .common import ID_BASE, InputError, node_in_graph, parse_date, store_of
 from .negotiation import acceptable
 from .pages import render, resource_page
 
@@ -37,7 +37,14 @@ def _serve(request: Request, iri: str):
     if fmt == NOT_ACCEPTABLE:
         response = _not_acceptable(request)
     elif fmt is None:
-        response = resource_page(request, iri)
+        # ?datum=ÅÅÅÅ-MM-DD: the page as of that day (what applied and was written by then);
+        # without it, the whole history.
+        datum = request.query_params.get("datum")
+        try:
+            on_date = parse_date(datum) if datum else None
+        except InputError as exc:
+            return render(request, "error.html", status=exc.status, title="Ogiltigt datum", message=exc.message)
+        response = resource_page(request, iri, on_date)
     else:
         graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
         if not len(graph):

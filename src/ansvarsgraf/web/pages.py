@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..answer import answer_question, answer_task
+from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
@@ -84,7 +85,7 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
 
 
 @router.get("/svar", response_class=HTMLResponse)
-def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = ""):
+def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
@@ -93,9 +94,9 @@ def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: st
     except InputError as exc:
         return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
     request.state.resolved_task = slug(task)
-    result = answer_task(store_of(request), task, kommun_ref.iri, on_date)
+    result = answer_task(store_of(request), task, kommun_ref.iri, on_date, after=efter)
     response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
-                      question=cat.task_labels[task], permalink=permalink,
+                      question=cat.task_labels[task], permalink=permalink, after=efter,
                       touching_gaps=_touching_gaps(request, result, kommun_ref.iri, on_date))
     response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
@@ -147,7 +148,7 @@ def query_result_page(request: Request, name: str):
 # Resource pages: /id/… and /lagrum/…
 # ---------------------------------------------------------------------------
 
-def resource_page(request: Request, iri: str) -> HTMLResponse:
+def resource_page(request: Request, iri: str, on_date: dt.date | None = None) -> HTMLResponse:
     store = store_of(request)
     rows = store.select(query_text("beskriv"), {"nod": rdflib.URIRef(iri)})
     if not rows:
@@ -171,8 +172,13 @@ def resource_page(request: Request, iri: str) -> HTMLResponse:
     kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
         next((names[t] for t in types if t in names), "nod")
     sections = _sections(store, iri, types)
+    notice = None
+    if on_date is not None:
+        sections, notice = as_of(catalog(request), iri, sections, on_date)
+    day = on_date.isoformat() if on_date else ""
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
-                  sections=sections)
+                  sections=sections, datum=day, notice=notice,
+                  dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
 
 
 def _sections(store, iri: str, types: list[str]) -> list[dict]:
@@ -191,7 +197,8 @@ def _sections(store, iri: str, types: list[str]) -> list[dict]:
     if "http://data.europa.eu/eli/ontology#LegalResourceSubdivision" in types:
         chain = store.select(query_text("lagrum-kedja"), {"citerad": node})
         sections.append({"title": "Tidigare och senare bestämmelser", "kind": "chain",
-                         "items": [r for r in chain if str(r["riktning"]) != "samma"]})
+                         # riktning as str: an rdflib Literal never equals a str in the template
+                         "items": [{**r, "riktning": str(r["riktning"])} for r in chain if str(r["riktning"]) != "samma"]})
         sections.append({"title": "Lydelser", "kind": "versions",
                          "items": store.select(query_text("lydelser"), {"bestammelse": node})})
         sections.append({"title": "Åtaganden och dokument som vilar på bestämmelsen", "kind": "resting",
@@ -200,3 +207,41 @@ def _sections(store, iri: str, types: list[str]) -> list[dict]:
     if findings:
         sections.append({"title": "Iakttagelser i revisioner", "kind": "findings", "items": findings})
     return sections
+
+
+def as_of(cat, iri: str, sections: list[dict], on_date: dt.date) -> tuple[list[dict], str | None]:
+    """A resource page as of a day: duties that apply then (their own dates and their
+    document's), sections of law and wordings that had begun, findings written by then;
+    and a notice when the document itself does not apply on the day."""
+    index = cat.organisations
+
+    def applies(row) -> bool:
+        document = row.get("dokument")
+        validity = index.validity(str(document)) if document is not None else None
+        return in_period(as_date(row.get("fran")), as_date(row.get("till")), on_date) and \
+            (validity is None or validity.in_force(on_date))
+
+    def written(row) -> bool:
+        day = as_date(row.get("rapportdatum")) or year_start(row.get("rapportar"))
+        return day is None or day <= on_date
+
+    keep = {"duties_by_task": applies, "duties_in_instrument": lambda r: applies({**r, "dokument": iri}),
+            "chain": lambda r: as_date(r.get("fran")) is None or as_date(r["fran"]) <= on_date,
+            "versions": lambda r: as_date(r.get("fran")) is None or as_date(r["fran"]) <= on_date,
+            "findings": written}
+    dated = []
+    for section in sections:
+        test = keep.get(section["kind"])
+        items = section["items"]
+        if test is not None and isinstance(items, dict):
+            items = {k: [r for r in rows if test(r)] for k, rows in items.items()}
+            items = {k: rows for k, rows in items.items() if rows}
+        elif test is not None:
+            items = [r for r in items if test(r)]
+        if section["kind"] == "findings" and not items:
+            continue  # none written yet: no section, as when there are none at all
+        dated.append({**section, "items": items})
+    validity = index.validity(iri)
+    if validity is not None and not validity.in_force(on_date):
+        return dated, f"Dokumentet gäller inte på {on_date.isoformat()}."
+    return dated, None

@@ -1,0 +1,536 @@
+"""An answer for a date holds only what was known and in force on that date, and pages
+say which way a provision's succession runs. Expectations come from the data's own dates
+(read from the graph), never from the code."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.web.app import create_app
+from ansvarsgraf.web.pages import href
+
+SUCCESSIONS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?ny ?gammal WHERE { ?ny dcterms:replaces ?gammal }"""
+
+
+@pytest.fixture(scope="module")
+def client(store):
+    return TestClient(create_app(store))
+
+
+def _direction_of_links(page: str) -> dict[str, str]:
+    """On a provision page: linked provision → the word its item starts with."""
+    return {link: word for word, link in re.findall(r"<li>(Tidigare|Senare): <a href=\"([^\"]+)\"", page)}
+
+
+def test_every_provision_page_lists_its_predecessors_as_earlier(store, client):
+    pairs = [(str(r["ny"]), str(r["gammal"])) for r in store.select(SUCCESSIONS)]
+    successors = [p for p in pairs if "#" in p[0] and "#" in p[1]]  # sections, not whole acts
+    assert len(successors) > 100  # the SoL comparison table alone has some 270 rows
+    pages: dict[str, dict[str, str]] = {}
+    for new, old in successors:
+        for page, other, word in ((new, old, "Tidigare"), (old, new, "Senare")):
+            if page not in pages:
+                response = client.get(href(page))
+                assert response.status_code == 200, page
+                pages[page] = _direction_of_links(response.text)
+            assert pages[page].get(href(other)) == word, (page, other)
+
+
+# ---------------------------------------------------------------------------------------
+# What the graph itself says about dates, read with plain SPARQL (not through the engine)
+# ---------------------------------------------------------------------------------------
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+FIXTURES = Path(__file__).parent / "data" / "point-in-time"
+
+DATED = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+SELECT ?n ?p ?v WHERE {
+  VALUES ?p { ag:validFrom ag:validUntil ag:validFromYear ag:validUntilYear dcterms:dateAccepted
+              dcterms:date ag:year ag:statusFrom ag:statusFromYear }
+  ?n ?p ?v .
+}"""
+
+LINKS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+SELECT ?n ?p ?v WHERE {
+  VALUES ?p { dcterms:isPartOf ag:foundIn eli:is_part_of dcterms:isReplacedBy dcterms:replaces ag:establishedBy }
+  ?n ?p ?v .
+}"""
+
+AG = "https://w3id.org/ansvarsgraf/def#"
+DCT = "http://purl.org/dc/terms/"
+
+
+class GraphDates:
+    """Every date the data states, and what each node's first and last day are by them."""
+
+    def __init__(self, store):
+        self.values: dict[str, dict[str, list]] = {}
+        for row in store.select(DATED):
+            self.values.setdefault(str(row["n"]), {}).setdefault(str(row["p"]), []).append(str(row["v"]))
+        self.links: dict[str, dict[str, list[str]]] = {}
+        for row in store.select(LINKS):
+            self.links.setdefault(str(row["n"]), {}).setdefault(str(row["p"]), []).append(str(row["v"]))
+
+    def one(self, node, prop):
+        found = self.values.get(node, {}).get(prop)
+        return found[0] if found else None
+
+    def link(self, node, prop):
+        return self.links.get(node, {}).get(prop, [])
+
+    def written(self, node) -> dt.date | None:
+        """A source, report or finding: its date, its year's first day, or its parent's."""
+        if self.one(node, DCT + "date"):
+            return dt.date.fromisoformat(self.one(node, DCT + "date"))
+        if self.one(node, AG + "year"):
+            return dt.date(int(self.one(node, AG + "year")[:4]), 1, 1)
+        for parent in self.link(node, DCT + "isPartOf") + self.link(node, AG + "foundIn"):
+            return self.written(parent)
+        return None
+
+    def start(self, node) -> dt.date | None:
+        """The first day something applies: its validity, signature or year; for a section of
+        law without dates, its act's."""
+        dates = [dt.date.fromisoformat(self.one(node, p)) for p in (AG + "validFrom", DCT + "dateAccepted") if self.one(node, p)]
+        if self.one(node, AG + "validFromYear"):
+            dates.append(dt.date(int(self.one(node, AG + "validFromYear")[:4]), 1, 1))
+        if dates:
+            return max(dates)
+        for act in self.link(node, "http://data.europa.eu/eli/ontology#is_part_of"):
+            return self.start(act)
+        return None
+
+    def end(self, node) -> dt.date | None:
+        if self.one(node, AG + "validUntil"):
+            end = dt.date.fromisoformat(self.one(node, AG + "validUntil"))
+        elif self.one(node, AG + "validUntilYear"):
+            end = dt.date(int(self.one(node, AG + "validUntilYear")[:4]), 12, 31)
+        else:
+            end = None
+        # A version ends the day before a later one begins.
+        later = self.link(node, DCT + "isReplacedBy") + [n for n, p in self._replacing(node)]
+        starts = [self.start(n) for n in later if self.start(n)]
+        if starts and (end is None or min(starts) - dt.timedelta(days=1) < end):
+            end = min(starts) - dt.timedelta(days=1)
+        return end
+
+    def _replacing(self, node):
+        return [(n, p) for n, links in self.links.items() for p, vs in links.items() if p == DCT + "replaces" and node in vs]
+
+    def change_dates(self) -> list[dt.date]:
+        """Every day on which something in the data begins, ends (the day after) or is written."""
+        days = set()
+        for props in self.values.values():
+            for prop, values in props.items():
+                for value in values:
+                    if len(value) == 10:
+                        day = dt.date.fromisoformat(value)
+                        days.add(day + dt.timedelta(days=1) if prop == AG + "validUntil" else day)
+                    else:
+                        year = int(value[:4])
+                        days.add(dt.date(year + 1, 1, 1) if prop == AG + "validUntilYear" else dt.date(year, 1, 1))
+        return sorted(days)
+
+
+BEARERS = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?atagande ?barare WHERE { ?atagande a ag:Duty ; ag:bearer ?barare }"""
+
+
+def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: bool = False) -> list[str]:
+    """Everything in an answer that is dated after its date, or a document outside its
+    period, or a missing bearer; empty when the answer is right for its date."""
+    day = dt.date.fromisoformat(answer.date)
+    found = []
+
+    def later(what, iri, first):
+        if first is not None and first > day:
+            found.append(f"{what} {iri} från {first} i svaret för {day}")
+
+    def provision(p, what):
+        later(what, p.iri, dates.start(p.iri))
+        if p.version_from:
+            later("lydelse av", p.iri, dt.date.fromisoformat(p.version_from))
+        if p.valid_until and dt.date.fromisoformat(p.valid_until) > day:
+            found.append(f"{what} {p.iri}: slutdatum {p.valid_until} var inte känt {day}")
+
+    for duty in answer.duties:
+        assert {b.actor.iri for b in duty.bearers} == bearers[duty.iri], duty.iri
+        if duty.instrument is not None:
+            document = duty.instrument.iri
+            later("dokument", document, dates.start(document))
+            end = dates.end(document)
+            if end is not None and end < day:
+                found.append(f"dokument {document} slutade {end}, i svaret för {day}")
+        for basis in duty.legal_basis:
+            for p in (basis.cited, basis.in_force, *basis.replaced):
+                if p is not None:
+                    provision(p, "lagrum")
+            if basis.later is not None and not after:
+                found.append(f"senare lagrum {basis.later.iri} utan att det efterfrågats")
+        for source in duty.sources:
+            if source.iri.startswith("https://lagen.nu/"):
+                later("lagrum som källa", source.iri, dates.start(source.iri))
+            else:
+                later("källa", source.iri, dates.written(source.iri))
+        for warning in duty.warnings:
+            if warning.source is not None:
+                later("varning ur", warning.source.iri, dates.written(warning.source.iri))
+            if warning.kind == "status" and duty.instrument is not None:
+                since = dates.one(duty.instrument.iri, AG + "statusFrom") or dates.one(duty.instrument.iri, AG + "statusFromYear")
+                if since:
+                    later("status för", duty.instrument.iri, dt.date(int(since[:4]), 1, 1) if len(since) == 4 else dt.date.fromisoformat(since))
+    for p in answer.fallback:
+        provision(p, "utgångspunkt")
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph_facts(store):
+    bearers: dict[str, set[str]] = {}
+    for row in store.select(BEARERS):
+        bearers.setdefault(str(row["atagande"]), set()).add(str(row["barare"]))
+    return GraphDates(store), bearers
+
+
+# ---------------------------------------------------------------------------------------
+# The sweep: task × municipality × date, dates from the data's own change days
+# ---------------------------------------------------------------------------------------
+
+EXAMPLES = {"inbyggd": 400, "oxigraph-server": 60, "virtuoso": 60}
+
+
+def test_sweep_answers_hold_only_what_was_known_and_in_force(store, graph_facts, request, capsys):
+    dates, bearers = graph_facts
+    catalog = catalog_for(store)
+    tasks, municipalities = sorted(catalog.task_labels), sorted(catalog.by_iri)
+    change_days = [d + dt.timedelta(days=k) for d in dates.change_dates() for k in (-1, 0, 1)]
+    assert len(change_days) > 50
+    day = st.one_of(st.sampled_from(change_days), st.dates(dt.date(2010, 1, 1), dt.date(2030, 12, 31)))
+    checked = []
+    store_name = request.node.callspec.params["store"]
+
+    @settings(max_examples=EXAMPLES.get(store_name, 60), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(tasks), st.sampled_from(municipalities), day, st.booleans())
+    def one(task, kommun, on_date, after):
+        answer = answer_task(store, task, kommun, on_date, after=after)
+        assert problems_in(answer, dates, bearers, after) == []
+        checked.append(1)
+
+    one()
+    with capsys.disabled():
+        print(f"\n[svep] {len(checked)} svar kontrollerade på {store_name} "
+              f"({len(change_days) // 3} ändringsdagar i datan, ±1 dag)")
+    assert len(checked) >= EXAMPLES.get(store_name, 60) // 2
+
+
+# ---------------------------------------------------------------------------------------
+# Boundaries: the day before, the first day, the last day and the day after every period
+# ---------------------------------------------------------------------------------------
+
+DUTIES = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?atagande ?task ?dokument WHERE {
+  ?atagande a ag:Duty ; ag:task ?task . OPTIONAL { ?atagande ag:establishedBy ?dokument }
+}"""
+
+
+def _period(dates: GraphDates, duty: str, document: str | None):
+    starts = [d for d in (dates.start(duty), dates.start(document) if document else None) if d]
+    ends = [d for d in (dates.end(duty), dates.end(document) if document else None) if d]
+    return (max(starts) if starts else None), (min(ends) if ends else None)
+
+
+def test_every_validity_period_holds_from_its_first_to_its_last_day(store, graph_facts):
+    """Perstorp's "erbjuda möte" on 2025-06-30 and 2025-07-01, an agreement on the day it
+    is signed and on its last day: `>` for `>=` at either end must fail here."""
+    dates, _ = graph_facts
+    catalog = catalog_for(store)
+    checked = 0
+    for row in store.select(DUTIES):
+        duty, task = str(row["atagande"]), str(row["task"])
+        document = str(row["dokument"]) if row["dokument"] is not None else None
+        start, end = _period(dates, duty, document)
+        inside = [d for d in (start, end) if d]
+        if not inside:
+            continue
+        places = ([k for k in sorted(catalog.by_iri) if catalog.organisations.party_in(document, k)]
+                  if document else sorted(catalog.by_iri)[:1])
+        kommun = next((k for k in places if any(duty in {d.iri for d in answer_task(store, task, k, day).duties}
+                                                for day in inside)), None)
+        if kommun is None:
+            continue  # outside every municipality's documents on its own dates (a draft, or law not in force)
+        def present(day):
+            return duty in {d.iri for d in answer_task(store, task, kommun, day).duties}
+        if start:
+            assert present(start) and not present(start - dt.timedelta(days=1)), (duty, kommun, start)
+        if end:
+            assert present(end) and not present(end + dt.timedelta(days=1)), (duty, kommun, end)
+        checked += 1
+    assert checked >= 10, checked
+
+
+CHANGEOVERS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT DISTINCT ?atagande ?task ?ny ?gammal ?slut WHERE {
+  ?atagande a ag:Duty ; ag:task ?task ; ag:legalBasis ?ny .
+  FILTER NOT EXISTS { ?atagande ag:establishedBy ?d }
+  ?ny dcterms:replaces ?gammal . ?gammal ag:validUntil ?slut .
+  # The duty itself in force on both days.
+  FILTER NOT EXISTS { ?atagande ag:validFrom ?f . FILTER(?f > ?slut) }
+  FILTER NOT EXISTS { ?atagande ag:validUntil ?u . FILTER(?u <= ?slut) }
+}"""
+
+
+def test_the_section_in_force_changes_on_exactly_the_first_day_of_the_new_one(store):
+    """SoL 2001:453 on 2025-06-30, SoL 2025:400 on 2025-07-01, for every statutory duty."""
+    kommun = ID + "perstorp-kommun"
+    changes: dict[tuple, set[str]] = {}
+    for row in store.select(CHANGEOVERS):
+        key = (str(row["atagande"]), str(row["task"]), str(row["ny"]), dt.date.fromisoformat(str(row["slut"])))
+        changes.setdefault(key, set()).add(str(row["gammal"]))
+    for (duty_iri, task, new, last), old in changes.items():
+        def in_force(day):
+            duty = next(d for d in answer_task(store, task, kommun, day).duties if d.iri == duty_iri)
+            return {(b.in_force or b.cited).iri for b in duty.legal_basis}
+        # On the last day one of the sections it replaces (7 kap. 2 § replaces three); the next day itself.
+        assert in_force(last) & old and new not in in_force(last), (duty_iri, last)
+        assert new in in_force(last + dt.timedelta(days=1)), (duty_iri, last)
+    assert len(changes) >= 5, changes
+
+
+# ---------------------------------------------------------------------------------------
+# Later changes only when asked for
+# ---------------------------------------------------------------------------------------
+
+def test_a_later_successor_is_given_only_when_asked_for(store):
+    task, kommun, day = ID + "erbjuda-mote-efter-anmalan", ID + "perstorp-kommun", dt.date(2025, 6, 30)
+    plain = answer_task(store, task, kommun, day)
+    statutory = next(d for d in plain.duties if d.instrument is None)
+    assert all(b.cited.iri.startswith("https://lagen.nu/2001:453") and b.later is None for b in statutory.legal_basis)
+    asked = answer_task(store, task, kommun, day, after=True)
+    basis = next(d for d in asked.duties if d.iri == statutory.iri).legal_basis[0]
+    assert basis.later.iri.startswith("https://lagen.nu/2025:400") and basis.later.valid_from == "2025-07-01"
+    # The plain answer is not changed by the one that asked (cached duties are shared).
+    assert answer_task(store, task, kommun, day).as_dict() == plain.as_dict()
+
+
+# ---------------------------------------------------------------------------------------
+# Gap reports: only what was written by the report's date (issue 20, item 8)
+# ---------------------------------------------------------------------------------------
+
+def _nodes_of(report):
+    return {report_node for gap in report.gaps for report_node in [gap.focus.iri, *(e.node.iri for e in gap.evidence)]}
+
+
+def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts):
+    """Timrå's report for 2019-06-01 must not list the 2020 audit's recommendations as
+    unanswered; the report for 2021-06-01 must (so the date is what keeps them out)."""
+    from ansvarsgraf.gaps import analyse
+
+    dates, _ = graph_facts
+    audit = ID + "kalla-timra-2020"
+    before = analyse(store, ID + "timra-kommun", dt.date(2019, 6, 1))
+    after = analyse(store, ID + "timra-kommun", dt.date(2021, 6, 1))
+    from_audit = lambda report: {n for n in _nodes_of(report) if dates.written(n) == dates.written(audit)}  # noqa: E731
+    assert not from_audit(before)
+    assert len(from_audit(after)) >= 5  # the five recommendations and the findings
+    # The rule for documented findings keeps the date itself (it is the reference SPARQL).
+    from ansvarsgraf.gaps import RULES_DIR, for_store
+
+    rule = for_store(store, (RULES_DIR / "dokumenterad-iakttagelse.rq").read_text(encoding="utf-8"),
+                     catalog_for(store).organisations, ID + "timra-kommun")
+    for day, expected in ((dt.date(2019, 6, 1), False), (dt.date(2021, 6, 1), True)):
+        literal = rdflib.Literal(day.isoformat(), datatype=rdflib.XSD.date)
+        rows = store.select(rule, {"kommun": rdflib.URIRef(ID + "timra-kommun"), "datum": literal})
+        assert any(dates.written(str(r["bevis"])) == dates.written(audit) for r in rows) == expected, day
+    for kommun in sorted(catalog_for(store).by_iri):
+        for day in (dt.date(2019, 6, 1), dt.date(2021, 1, 1)):
+            report = analyse(store, kommun, day)
+            for node in _nodes_of(report):
+                written = dates.written(node)
+                assert written is None or written <= day, (kommun, day, node, written)
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures (tests/data/point-in-time), loaded in addition to the bundled data
+# ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def versioned():
+    from ansvarsgraf.dataset import load_data
+    from ansvarsgraf.paths import DATA_DIR
+    from ansvarsgraf.store import OxigraphStore
+
+    return OxigraphStore.from_loaded(load_data(paths=[DATA_DIR, FIXTURES]))
+
+
+def _sip(store, day, kommun="fx-versionby-kommun"):
+    return answer_task(store, ID + "kalla-till-sip", ID + kommun, dt.date.fromisoformat(day))
+
+
+@pytest.mark.parametrize("day,present", [
+    ("2014-10-30", set()), ("2014-10-31", {"fx-v1-kalla-sip"}), ("2015-06-01", {"fx-v1-kalla-sip"}),
+    ("2015-12-31", {"fx-v1-kalla-sip"}), ("2016-01-01", set()), ("2016-06-01", set()),
+    ("2017-05-31", set()), ("2017-06-01", {"fx-v2-kalla-sip"}), ("2026-01-01", {"fx-v2-kalla-sip"}),
+])
+def test_each_version_of_an_agreement_applies_only_in_its_own_period(versioned, day, present):
+    answer = _sip(versioned, day)
+    versions = {d.iri.removeprefix(ID) for d in answer.duties if d.iri.startswith(ID + "fx-v")}
+    assert versions == present
+    assert not any(d.iri == ID + "fx-utkast-kalla-sip" for d in answer.duties)  # a draft never applies
+    forums = {d.forum.iri for d in answer.duties if d.forum}
+    assert (ID + "fx-forum-v1" in forums) == ("fx-v1-kalla-sip" in present)  # its forum ends with it
+
+
+def test_the_gap_between_versions_is_said_in_the_answer_and_the_gap_report(versioned):
+    from ansvarsgraf.gaps import analyse
+
+    gap = _sip(versioned, "2016-06-01")
+    assert [n.source.iri for n in gap.notes] == [ID + "fx-samverkan-v1"]
+    assert "2015-12-31" in gap.notes[0].text and "2017" not in gap.notes[0].text  # nothing of the later version
+    assert not _sip(versioned, "2015-06-01").notes and not _sip(versioned, "2017-06-01").notes
+    report = analyse(versioned, ID + "fx-versionby-kommun", dt.date(2016, 6, 1))
+    assert any(g.kind == "ingen-giltig-version" and g.focus.iri == ID + "fx-samverkan-v1" for g in report.gaps)
+    for day in (dt.date(2015, 6, 1), dt.date(2017, 6, 1)):
+        assert not any(g.kind == "ingen-giltig-version" for g in analyse(versioned, ID + "fx-versionby-kommun", day).gaps)
+
+
+def test_a_version_in_force_is_not_called_replaced(versioned):
+    from ansvarsgraf.answer import _DutyBuilder
+
+    catalog = catalog_for(versioned)
+    kommun = catalog.by_iri[ID + "fx-versionby-kommun"]
+    for day, replaced in ((dt.date(2015, 6, 1), False), (dt.date(2017, 6, 1), True)):
+        (card,) = _DutyBuilder(versioned, catalog, kommun, day).instrument_cards([ID + "fx-samverkan-v1"])
+        assert (card.status == "ersatt") == replaced, day
+        assert any(w.kind == "ej_i_kraft" for w in card.warnings) == replaced
+
+
+def test_laws_are_not_cited_before_they_exist(versioned):
+    for day, cited in (("2017-06-01", {"https://lagen.nu/2017:30#K16P4"}),
+                       ("2018-01-01", {"https://lagen.nu/2017:30#K16P4", "https://lagen.nu/2017:725#K6P6"})):
+        duty = next(d for d in _sip(versioned, day).duties if d.iri == ID + "fx-v2-kalla-sip")
+        assert {(b.in_force or b.cited).iri for b in duty.legal_basis} == cited, day
+    # Before 2017 no HSL 2017:30 anywhere in any answer for the fixture municipality.
+    for day in ("2015-06-01", "2016-06-01"):
+        assert "2017:30" not in _sip(versioned, day).to_json().decode()
+
+
+@pytest.mark.parametrize("duty,last", [("fx-lag-upphord", "2011-12-31"), ("fx-lag-egen-giltighet", "2012-12-31")])
+def test_a_statutory_duty_ends_with_its_law_or_its_own_validity(versioned, duty, last):
+    end = dt.date.fromisoformat(last)
+    for day, expected in ((end, True), (end + dt.timedelta(days=1), False)):
+        found = {d.iri for d in _sip(versioned, day.isoformat(), "timra-kommun").duties}
+        assert (ID + duty in found) == expected, day
+
+
+def test_sweep_over_the_fixtures(versioned, capsys):
+    dates = GraphDates(versioned)
+    bearers: dict[str, set[str]] = {}
+    for row in versioned.select(BEARERS):
+        bearers.setdefault(str(row["atagande"]), set()).add(str(row["barare"]))
+    days = sorted({d + dt.timedelta(days=k) for d in dates.change_dates() for k in (-1, 0, 1)})
+    checked = 0
+    for kommun in (ID + "fx-versionby-kommun", ID + "timra-kommun"):
+        for day in days:
+            if dt.date(2010, 1, 1) <= day <= dt.date(2030, 12, 31):
+                assert problems_in(_sip(versioned, day.isoformat(), kommun.removeprefix(ID)), dates, bearers) == []
+                checked += 1
+    with capsys.disabled():
+        print(f"\n[svep, fixturer] {checked} svar kontrollerade")
+
+
+def test_the_api_and_page_give_later_changes_only_when_asked(client):
+    params = {"uppgift": "erbjuda-mote-efter-anmalan", "kommun": "perstorp-kommun", "datum": "2025-06-30"}
+    plain = client.get("/api/answer", params=params).json()
+    asked = client.get("/api/answer", params={**params, "efter": "1"}).json()
+    assert plain["duties"] and all(b["later"] is None for d in plain["duties"] for b in d["legal_basis"])
+    assert "2025:400" not in str(plain)
+    later = [b["later"] for d in asked["duties"] for b in d["legal_basis"] if b["later"]]
+    assert later and all(p["valid_from"] == "2025-07-01" for p in later)
+    page = client.get("/svar", params=params).text
+    assert "Efter detta datum" not in page and "efter=1" in page
+    toggled = client.get("/svar", params={**params, "efter": "1"}).text
+    assert "Efter detta datum: ersätts av" in toggled and "Dölj ändringar" in toggled
+
+
+def test_id_pages_as_of_a_date_carry_the_date_in_their_links(client):
+    page = client.get("/id/fx-none")
+    assert page.status_code == 404
+    whole = client.get("/id/lotsmodellen-nordostra-skane-2019").text
+    before = client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "2019-01-01"}).text
+    during = client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "2023-06-01"}).text
+    assert "gäller inte på 2019-01-01" in before and "gäller inte" not in during
+    # Its duties apply from the signing (2019-02-01); none before.
+    assert "Åtaganden" in whole and whole.count("<tr>") > before.count("<tr>")
+    links = re.findall(r'href="(/(?:id|lagrum)/[^"]*)"', during)
+    assert links and all(link.endswith("?datum=2023-06-01") for link in links)
+    # Findings of the 2022 audit are not on the page as of 2022-01-01, and are on 2023-06-01.
+    assert "Iakttagelser i revisioner" in during
+    assert "Iakttagelser i revisioner" not in client.get("/id/lotsmodellen-nordostra-skane-2019",
+                                                          params={"datum": "2022-01-01"}).text
+    assert client.get("/id/lotsmodellen-nordostra-skane-2019", params={"datum": "igår"}).status_code == 400
+
+
+DOCUMENT_DUTIES = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?atagande ?task WHERE { ?atagande ag:establishedBy ?dokument ; ag:task ?task }"""
+
+
+@pytest.mark.parametrize("document,kommun,absent,present", [
+    ("lotsmodellen-nordostra-skane-2019", "perstorp-kommun", "2019-01-31", "2019-02-01"),  # signed 2019-02-01
+    ("leksand-kommunstyrelsen-reglemente", "leksand-kommun", "2020-12-09", "2020-12-10"),  # adopted 2020-12-10
+    ("perstorp-central-elevhalsoplan-2021-2022", "perstorp-kommun", "2023-01-01", "2022-12-31"),  # "2021–2022"
+    ("perstorp-central-elevhalsoplan-2021-2022", "perstorp-kommun", "2020-12-31", "2021-01-01"),
+])
+def test_a_document_is_used_only_within_the_dates_the_data_gives(store, document, kommun, absent, present):
+    rows = store.select(DOCUMENT_DUTIES, {"dokument": rdflib.URIRef(ID + document)})
+    assert rows, document
+    for day, expected in ((absent, False), (present, True)):
+        found = {d.iri for r in rows for d in answer_task(store, str(r["task"]), ID + kommun, dt.date.fromisoformat(day)).duties}
+        assert ({str(r["atagande"]) for r in rows} <= found) == expected, (document, day)
+
+
+def test_a_status_is_shown_only_from_the_day_a_source_states_it(store):
+    """MITTBUS is 'okänd status' from 2023 (the region's new model); on 2019-01-01 the
+    sources state no status for it."""
+    rows = store.select(DOCUMENT_DUTIES, {"dokument": rdflib.URIRef(ID + "mittbus-2013")})
+    task = str(rows[0]["task"])
+
+    def status_warnings(day):
+        duties = answer_task(store, task, ID + "timra-kommun", day).duties
+        return [w for d in duties if d.instrument and d.instrument.iri == ID + "mittbus-2013" for w in d.warnings if w.kind == "status"]
+    assert not status_warnings(dt.date(2019, 1, 1)) and not status_warnings(dt.date(2022, 12, 31))
+    assert status_warnings(dt.date(2023, 1, 1))
+
+
+def test_the_reference_query_agrees_on_the_versioned_fixture(versioned):
+    """queries/ansvar-for-uppgift.rq states the same rule as the engine on versions, drafts and gaps."""
+    from ansvarsgraf.answer import applicable_duties
+    from ansvarsgraf.queries import query_text
+
+    days = sorted({d + dt.timedelta(days=k) for d in GraphDates(versioned).change_dates() for k in (-1, 0, 1)
+                   if dt.date(2010, 1, 1) <= d <= dt.date(2030, 1, 1)})
+    for day in days:
+        literal = rdflib.Literal(day.isoformat(), datatype=rdflib.XSD.date)
+        expected = {str(r["atagande"]) for r in versioned.select(query_text("ansvar-for-uppgift"), {
+            "uppgift": rdflib.URIRef(ID + "kalla-till-sip"), "kommun": rdflib.URIRef(ID + "fx-versionby-kommun"), "datum": literal})}
+        assert set(applicable_duties(versioned, ID + "kalla-till-sip", ID + "fx-versionby-kommun", day)) == expected, day
