@@ -7,24 +7,27 @@ in a cookie. With JavaScript the same endpoints are fetched and only the answer 
 """
 
 import datetime as dt
+from pathlib import Path
 from collections import defaultdict
 from urllib.parse import urlencode
 
 import rdflib
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from ..answer import answer_question, answer_task
 from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
+from .. import wording
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "kommun"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 AG = "https://w3id.org/ansvarsgraf/def#"
+STATIC = Path(__file__).parent / "static"
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -35,8 +38,14 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     fragment = request.headers.get("x-fragment") == "1"
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
-                            "href": href, "slug": slug, **context}, status_code=status)
+                            "href": href, "slug": slug, **WORDING, **context}, status_code=status)
     return response
+
+
+# Plain Swedish for the templates: the opening sentence, badges, durations in words.
+WORDING = {"verdict": wording.verdict, "badge": wording.badge, "readable": wording.readable,
+           "interval_words": wording.interval_words, "deadline_words": wording.deadline_words}
+MAX_ALTERNATIVES = 5
 
 
 def href(iri: str) -> str:
@@ -76,7 +85,11 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
         return render(request, "index.html", status=422, error=str(exc), answer=None, chosen_kommun=kommun)
     if result.status in ("besvarad", "ingen_ansvarig"):
         request.state.resolved_task = slug(result.tasks[0]["iri"])
-        response = RedirectResponse(permalink(result.tasks[0]["iri"], kommun_ref.iri, on_date.isoformat()), status_code=303)
+        # The answer's address says how the question was read and which other tasks it may
+        # mean (task ids only, never the question), so the page can offer them as the API does.
+        tolkning = [("tolkad", "1")] + [("alt", slug(c["iri"])) for c in result.candidates[:MAX_ALTERNATIVES]]
+        url = permalink(result.tasks[0]["iri"], kommun_ref.iri, on_date.isoformat()) + "&" + urlencode(tolkning) + "#svar"
+        response = RedirectResponse(url, status_code=303)
     else:
         response = render(request, "index.html", answer=result, question=fraga, chosen_kommun=slug(kommun_ref.iri),
                           datum=on_date.isoformat(), permalink=permalink)
@@ -85,18 +98,20 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
 
 
 @router.get("/svar", response_class=HTMLResponse)
-def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False):
+def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False,
+                tolkad: bool = False, alt: list[str] = Query([])):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
         kommun_ref = municipality(cat, kommun)
         on_date = parse_date(datum or None)
+        alternatives = [{"iri": iri, "label": cat.task_labels[iri]} for iri in dict.fromkeys(task_iri(cat, a) for a in alt[:MAX_ALTERNATIVES]) if iri != task]
     except InputError as exc:
         return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
     request.state.resolved_task = slug(task)
     result = answer_task(store_of(request), task, kommun_ref.iri, on_date, after=efter)
     response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
-                      question=cat.task_labels[task], permalink=permalink, after=efter,
+                      question=cat.task_labels[task], permalink=permalink, after=efter, tolkad=tolkad, alternatives=alternatives,
                       touching_gaps=_touching_gaps(request, result, kommun_ref.iri, on_date))
     response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
@@ -123,6 +138,18 @@ def gaps_page(request: Request, kommun: str = "", datum: str = ""):
         return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
     report = analyse_cached(store_of(request), kommun_ref.iri, on_date)
     return render(request, "gaps.html", reports=[report], chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat())
+
+
+@router.get("/utvecklare", response_class=HTMLResponse)
+def developers_page(request: Request):
+    """Named queries, the API, SPARQL and the ontology: linked from the footer, not the menu."""
+    return render(request, "developers.html")
+
+
+@router.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page links; the same icon as favicon.svg.
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
 
 @router.get("/fragor", response_class=HTMLResponse)
