@@ -6,11 +6,15 @@ folder this module prints (ANSVARSGRAF_SKARMBILDER chooses it), to be looked at 
 
 import os
 import re
+import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
+from ansvarsgraf.wording import readable
 from test_browser import assert_axe_clean, browser, server, submit  # noqa: F401  (fixtures)
 
 SHOTS = Path(os.environ.get("ANSVARSGRAF_SKARMBILDER") or tempfile.mkdtemp(prefix="ansvarsgraf-skarmbilder-"))
@@ -177,10 +181,13 @@ def test_favicon(page, server):  # noqa: F811
     assert not failed
 
 
-@pytest.mark.parametrize("name", [n for n in STAFF_PAGES if n in ("fraga", "svar", "svar-ingen-ansvarig", "svar-lots")])
+@pytest.mark.parametrize("name", list(STAFF_PAGES) + ["okand-fraga"])
 def test_staff_pages_speak_plain_swedish(page, server, name):  # noqa: F811
     base, _ = server
-    page.goto(base + STAFF_PAGES[name])
+    if name == "okand-fraga":
+        ask_question(page, base, "vem betalar resan till mötet")
+    else:
+        page.goto(base + STAFF_PAGES[name])
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     text = page.locator("main").inner_text()
     assert not RAW_DURATION.findall(text)
@@ -198,6 +205,64 @@ def test_the_menu_is_for_staff_and_developer_material_is_in_the_footer(page, ser
     assert "Färdiga frågor" not in menu and "API" not in menu
     page.locator("footer").get_by_role("link", name="För utvecklare").click()
     assert page.get_by_role("link", name="Färdiga frågor").count() == 1
+
+
+def squeeze(text: str) -> str:
+    # NFKC: the PDF's text has the font's ligatures ("ﬁ" for "fi")
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def test_the_printed_gap_report_holds_every_piece_of_evidence_and_source(page, server, tmp_path):  # noqa: F811
+    base, _ = server
+    page.goto(base + STAFF_PAGES["luckor"])
+    pdf = tmp_path / "luckor.pdf"
+    page.pdf(path=pdf, format="A4")
+    shutil.copy(pdf, SHOTS / "luckor-utskrift.pdf")
+    printed = squeeze(" ".join(p.extract_text() for p in PdfReader(pdf).pages))
+    report = page.request.get(base + f"/api/gaps?kommun=timra-kommun&datum={DAY}").json()
+    with_evidence = [g for g in report["gaps"] if g["evidence"]]
+    assert printed.count(squeeze("Belägg och källor")) == len(with_evidence) > 0
+    for gap in with_evidence:
+        assert squeeze(gap["heading"]) in printed
+        for ev in gap["evidence"]:
+            assert squeeze(readable(ev["node"]["label"])) in printed, ev["node"]["label"]
+            for source in ev["sources"]:
+                assert squeeze(readable(source["label"])) in printed, source["label"]
+    assert squeeze("hämta .") not in printed and squeeze("Hämta rapporten") not in printed
+
+
+def test_the_gap_report_opens_with_a_summary_and_narrows_by_kind_board_and_document(page, server):  # noqa: F811
+    base, _ = server
+    page.goto(base + STAFF_PAGES["luckor"])
+    report = page.request.get(base + f"/api/gaps?kommun=timra-kommun&datum={DAY}").json()["gaps"]
+    summary = page.locator("table.summary").first
+    assert page.locator("main h3").first.inner_text() == "Sammanfattning"
+    counted = sum(int(n) for n in summary.locator("tbody tr td:nth-child(3)").all_inner_texts())
+    assert counted == len(report) == page.locator("article.gap").count()
+    headings = page.locator("article.gap h4").all_inner_texts()
+    assert len(set(headings)) == len(headings), "två luckor har samma rubrik"
+    assert any("Avvikelser enligt samverkansrutinen för skola och BUP rapporteras inte" in h for h in headings)
+    page.get_by_label("Typ av lucka").select_option(label="En revision eller ett nämndsvar konstaterar en brist i ansvaret")
+    page.get_by_label("Bör åtgärdas av").select_option(label="Socialnämnden i Timrå kommun")
+    page.get_by_role("button", name="Visa urvalet").click()
+    page.wait_for_url(re.compile(r"typ=dokumenterad-iakttagelse"))
+    expected = [g for g in report if g["kind"] == "dokumenterad-iakttagelse"
+                and any(a["label"] == "Socialnämnden i Timrå kommun" for a in g["act"])]
+    assert page.locator("article.gap").count() == len(expected) > 0
+    page.get_by_label("Dokument eller källa").select_option(label="Överenskommelse MITTBUS")
+    page.get_by_role("button", name="Visa urvalet").click()
+    page.wait_for_url(re.compile(r"dokument=mittbus"))
+    assert 0 < page.locator("article.gap").count() < len(expected)
+    assert all("MITTBUS" in t for t in page.locator("article.gap").all_inner_texts())
+
+
+def test_the_gap_report_downloads_as_csv(page, server):  # noqa: F811
+    base, _ = server
+    page.goto(base + STAFF_PAGES["luckor"])
+    response = page.request.get(base + page.get_by_role("link", name="CSV").get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text().splitlines()
+    assert lines[0].startswith("kommun,datum,allvarlighet") and len(lines) > 30
 
 
 @pytest.mark.parametrize("name", list(STAFF_PAGES) + list(DEVELOPER_PAGES))

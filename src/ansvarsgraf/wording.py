@@ -40,6 +40,7 @@ def part_forms() -> dict[str, PartForms]:
 
 def badge(modality: str, part: str) -> str:
     """"ska utföra", "får sammankalla"; without a modality the part as it is ("utför")."""
+    modality, part = str(modality or ""), str(part or "")  # query rows hold Literals
     forms = part_forms().get(part)
     if not modality or forms is None:
         return " ".join(x for x in (modality, part) if x)
@@ -94,7 +95,10 @@ def deadline_words(value: str | None) -> str | None:
 # The project's own shorthand that the sources' notes carry: the law notes' file name, YAML
 # field names (giltig_från), code quotes. Staff read the sources' words, not ours.
 FILE_NAMES = [(re.compile(r"\s*\(LAW-NOTES\)"), ""), (re.compile(r"\bLAW-NOTES\b"), "projektets lagnoteringar"),
-              (re.compile(r"\bGLOSSARY(\.md)?\b"), "ordlistan")]
+              (re.compile(r"\bGLOSSARY(\.md)?\b"), "ordlistan"),
+              # "the graph" is our word for the sources as read; staff read "the sources"
+              (re.compile(r"\bi grafen\b"), "i källorna"), (re.compile(r"\bgrafen saknar\b"), "källorna saknar"),
+              (re.compile(r"\bär (inte )?modellerad(e|t)?\b"), lambda m: f"anges {m[1] or ''}i källorna")]
 FIELD_NAME = re.compile(r"\b([a-zåäö]+)_([a-zåäö]+(?:_[a-zåäö]+)*)\b")
 
 
@@ -107,6 +111,22 @@ def readable(text: str | None) -> str | None:
     text = text.replace("`", "")
     text = FIELD_NAME.sub(lambda m: m.group(0).replace("_", " "), text)
     return DURATION.sub(lambda m: duration_words(m.group(0)), text)
+
+
+PROVISION = re.compile(r"^https://lagen\.nu/(\d{4}:\d+)#(?:K(\d+[a-z]?))?P(\d+)([a-z]?)$")
+
+
+def link_text(iri: str) -> str:
+    """Words for a link to a node that has no name: a section of law by its act and
+    section ("SFS 2001:453 14 kap. 1 §"), a page elsewhere by its host; never the address."""
+    match = PROVISION.match(iri)
+    if match:
+        sfs, chapter, section, letter = match.groups()
+        return f"SFS {sfs} " + (f"{chapter} kap. " if chapter else "") + f"{section}{' ' + letter if letter else ''} §"
+    if iri.startswith(("http://", "https://")):
+        host = iri.split("/")[2]
+        return "dokument hos " + host.removeprefix("www.")
+    return iri.rsplit("/", 1)[-1].replace("-", " ")
 
 
 # ---------------------------------------------------------------------------

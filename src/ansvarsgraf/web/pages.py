@@ -9,11 +9,12 @@ in a cookie. With JavaScript the same endpoints are fetched and only the answer 
 import datetime as dt
 from pathlib import Path
 from collections import defaultdict
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import rdflib
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..answer import answer_question, answer_task
 from ..organisation_index import as_date, in_period, year_start
@@ -38,7 +39,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     fragment = request.headers.get("x-fragment") == "1"
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
-                            "href": href, "slug": slug, **WORDING, **context}, status_code=status)
+                            "href": href, "slug": slug, "link_text": wording.link_text, **WORDING, **context}, status_code=status)
     return response
 
 
@@ -126,18 +127,47 @@ def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
 
 
 @router.get("/luckor", response_class=HTMLResponse)
-def gaps_page(request: Request, kommun: str = "", datum: str = ""):
-    from ..gaps import analyse_cached
-
+def gaps_page(request: Request, kommun: str = "", datum: str = "", typ: str = "", ansvarig: str = "", dokument: str = ""):
+    """The gap report with a summary first; narrowed to one kind, one responsible board or
+    one document by plain GET parameters, so it works (and prints) without JavaScript."""
     if not kommun:
         return render(request, "gaps.html", reports=[])
     try:
-        kommun_ref = municipality(catalog(request), kommun)
-        on_date = parse_date(datum or None)
+        report = _gap_report(request, kommun, datum)
     except InputError as exc:
         return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
-    report = analyse_cached(store_of(request), kommun_ref.iri, on_date)
-    return render(request, "gaps.html", reports=[report], chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat())
+    chosen = {"typ": typ, "ansvarig": ansvarig, "dokument": dokument}
+
+    def wanted(gap) -> bool:
+        return (not typ or gap.kind == typ) and (not ansvarig or any(slug(a.iri) == ansvarig for a in gap.act)) and \
+            (not dokument or any(slug(d.iri) == dokument for d in report.documents(gap)))
+
+    shown = replace(report, gaps=[g for g in report.gaps if wanted(g)])
+    documents = sorted({d.iri: d for g in report.gaps for d in report.documents(g)}.values(), key=lambda d: d.label)
+    return render(request, "gaps.html", reports=[shown], full_reports=[report], chosen=chosen, documents=documents,
+                  chosen_kommun=slug(report.municipality.iri), datum=report.date)
+
+
+@router.get("/luckor.csv")
+def gaps_csv(request: Request, kommun: str = "", datum: str = ""):
+    from ..gaps import render_csv
+
+    try:
+        report = _gap_report(request, kommun, datum)
+    except InputError as exc:
+        return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
+    name = f"ansvarsluckor-{slug(report.municipality.iri)}-{report.date}.csv"
+    return Response(render_csv([report]), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _gap_report(request: Request, kommun: str, datum: str):
+    from ..gaps import analyse_cached
+
+    if not kommun:
+        raise InputError(400, "Välj kommun (parametern 'kommun').")
+    kommun_ref = municipality(catalog(request), kommun)
+    return analyse_cached(store_of(request), kommun_ref.iri, parse_date(datum or None))
 
 
 @router.get("/utvecklare", response_class=HTMLResponse)
@@ -180,7 +210,7 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     rows = store.select(query_text("beskriv"), {"nod": rdflib.URIRef(iri)})
     if not rows:
         return render(request, "error.html", status=404, title="Finns inte",
-                      message="Det finns ingen nod med den adressen i grafen.")
+                      message="Det finns ingen sida med den adressen.")
     names = property_names(store)
     properties: dict[str, list] = defaultdict(list)
     label = None
@@ -192,10 +222,11 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
             continue
         if prop == "http://www.w3.org/2004/02/skos/core#prefLabel" and getattr(value, "language", None) == "sv":
             label = str(value)
+        if getattr(value, "language", None) not in (None, "sv"):
+            continue  # staff read Swedish; the other languages are in the Turtle and JSON-LD
         properties[names.get(prop, prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1])].append(
-            {"text": str(row["namn"]) if row["namn"] is not None else str(value),
-             "href": href(value) if isinstance(value, rdflib.URIRef) else None,
-             "lang": getattr(value, "language", None)})
+            {"text": _value_text(prop, value, row["namn"]),
+             "href": href(value) if isinstance(value, rdflib.URIRef) else None})
     kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
         next((names[t] for t in types if t in names), "nod")
     sections = _sections(store, iri, types)
@@ -206,6 +237,18 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
                   sections=sections, datum=day, notice=notice,
                   dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
+
+
+def _value_text(prop: str, value, name) -> str:
+    """A value as staff read it: a node by its name (or words for its address), a revision
+    interval as "varje år", prose without the project's shorthand."""
+    if name is not None:
+        return wording.readable(str(name))
+    if isinstance(value, rdflib.URIRef):
+        return wording.link_text(str(value))
+    if prop == AG + "revisionInterval":
+        return wording.interval_words(str(value))
+    return wording.readable(str(value))
 
 
 def _sections(store, iri: str, types: list[str]) -> list[dict]:
