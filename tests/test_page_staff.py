@@ -108,6 +108,7 @@ def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server
     box = verdict.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORTS[size]["height"], (size, box)
     shoot(page, "svar-efter-fraga", size)
+    page.screenshot(path=SHOTS / f"svar-forsta-skarmen-{size}.png")  # what a person sees first
 
 
 def test_the_verdict_badges_read_as_swedish(page, server):  # noqa: F811
