@@ -12,11 +12,15 @@
     skip.addEventListener("click", function () { main.focus(); });
   }
 
-  // Show the answer: its top at the top of the screen (on a phone the form fills the first
-  // screen) and focus on its heading, for screen readers and keyboards.
+  // Show the answer: when its opening sentence is not on screen (on a phone the form fills
+  // the first screen), scroll its top to the top; focus its heading, for screen readers and
+  // keyboards.
   function showAnswer(target) {
     var heading = target.querySelector("h2");
-    target.scrollIntoView({ block: "start" });
+    var verdict = target.querySelector(".verdict") || heading;
+    if (verdict && verdict.getBoundingClientRect().bottom > window.innerHeight) {
+      target.scrollIntoView({ block: "start" });
+    }
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
   }
 
