@@ -194,9 +194,10 @@ HEADINGS = {
     "flaskhals": lambda g: f"många åtaganden samlas hos {g.focus.label}",
     "svar-avvisat-eller-forsenat": lambda g: (
         f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
-        if g.texts and " avvisar " in g.texts[0] else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd "
-                                    + ", ".join(dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
+        if g.texts and " avvisar " in g.texts[0]
+        else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
+    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd " + ", ".join(
+        dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
     "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
     "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
 }

@@ -106,7 +106,8 @@ def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: st
         task = task_iri(cat, uppgift)
         kommun_ref = municipality(cat, kommun)
         on_date = parse_date(datum or None)
-        alternatives = [{"iri": iri, "label": cat.task_labels[iri]} for iri in dict.fromkeys(task_iri(cat, a) for a in alt[:MAX_ALTERNATIVES]) if iri != task]
+        others = dict.fromkeys(task_iri(cat, a) for a in alt[:MAX_ALTERNATIVES])
+        alternatives = [{"iri": iri, "label": cat.task_labels[iri]} for iri in others if iri != task]
     except InputError as exc:
         return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
     request.state.resolved_task = slug(task)
