@@ -26,6 +26,7 @@ from .answer import Ref, _DutyBuilder, _lapsed_documents, _local, catalog_for
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .store import GraphStore, per_data_version
 from .validation import load_shapes
+from .wording import lower_first
 
 RULES_DIR = QUERIES_DIR / "luckor"
 AG = "https://w3id.org/ansvarsgraf/def#"
@@ -183,7 +184,7 @@ HEADINGS = {
     "RecommendationAnsweredShape": lambda g: f"inget nämndsvar på rekommendationen ”{_clause(g.focus.label, 140)}”",
     "lagstadgad-uppgift-utan-lokal-barare": lambda g: f"inget skriftligt dokument anger vem som {_task_words(g.focus.label)}",
     "lagen-skarpt": lambda g: "den lokala rutinen ger en längre frist än lagen kräver"
-                              + (f" för {_clause(g.evidence[0].node.label, 80)}" if g.evidence else ""),
+                              + (f" för {lower_first(_clause(g.evidence[0].node.label, 80))}" if g.evidence else ""),
     "flera-ansvariga-utan-samordning": lambda g: f"ingen leder eller samordnar ”{g.focus.label}”",
     "forum-ofullstandigt": lambda g: _clause(g.texts[0].replace(" enligt källorna", ""), 140) if g.texts else g.focus.label,
     "ingen-avvikelsehantering": lambda g: f"{g.focus.label} anger ingen avvikelsehantering eller eskaleringsväg",

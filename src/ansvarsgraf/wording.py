@@ -151,7 +151,7 @@ def _is_verb_phrase(task: str) -> bool:
     return first.lower().endswith("a")
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     # "Kalla till SIP" -> "kalla till SIP"; an acronym ("SIP …") keeps its capitals.
     if len(text) > 1 and text[1].isupper():
         return text
@@ -161,7 +161,7 @@ def _lower_first(text: str) -> str:
 def task_phrase(part: str, task: str) -> str:
     """What the bearer does, as words after the modal verb: "ansvara för att göra förhandsbedömning"."""
     forms = part_forms().get(part)
-    words = _lower_first(task)
+    words = lower_first(task)
     if forms is None:
         return f"{part} – {words}" if part else words
     if not _is_verb_phrase(task):
