@@ -1,4 +1,5 @@
-"""Ships the ontology, the bundled data and the named queries inside the wheel.
+"""Ships the ontology, the bundled data, the named queries and the source texts (kallor/,
+which validation checks every quote against) inside the wheel.
 
 They live at the top of the repository (jurists and reviewers edit them there), so a plain
 build would leave them out and an installed package could not answer a question. The build
@@ -12,7 +13,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-BUNDLED = ("ontology", "data", "queries")
+BUNDLED = ("ontology", "data", "queries", "kallor")
 
 
 class BuildWithBundledFiles(build_py):

@@ -25,20 +25,36 @@ def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -
 
 
 @contextmanager
-def oxigraph_server(workdir: Path):
-    """The Oxigraph server (PyPI `oxigraph`), in memory, default graph = union of graphs."""
+def oxigraph_server(workdir: Path, port: int | None = None, location: Path | None = None):
+    """The Oxigraph server (PyPI `oxigraph`), default graph = union of graphs; in memory, or
+    on disk at `location` (so that it can be killed and started again with its data)."""
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    port = free_port()
+    port = port or free_port()
     log = workdir / "oxigraph.log"
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph",
-                                    "--timeout-s", "30"], stdout=out, stderr=subprocess.STDOUT)
+                                    "--timeout-s", "30", *(["--location", str(location)] if location else [])],
+                                   stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base + "/query?query=ASK%7B%7D", process, log)
-        yield {"query": base + "/query", "update": base + "/update"}
+        yield {"query": base + "/query", "update": base + "/update", "process": process, "port": port}
     finally:
         stop(process)
+
+
+def published(endpoints: dict) -> dict:
+    """What readers of the server see now: the current version, its graphs and their sizes,
+    and every graph of ours on the server (to find leftovers of other versions)."""
+    from ansvarsgraf.dataset import FILE_GRAPH_BASE
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+
+    reader = SparqlEndpointStore(endpoints["query"])
+    current = reader.current_version()
+    sizes = reader.graph_sizes()
+    return {"version": current.version, "union": current.union, "parts": current.parts,
+            "union_size": sizes.get(current.union or "", 0), "sizes": sizes,
+            "ours": sorted(g for g in sizes if g.startswith(FILE_GRAPH_BASE))}
 
 
 def load_args(endpoints: dict, *paths: str) -> list[str]:
@@ -46,8 +62,9 @@ def load_args(endpoints: dict, *paths: str) -> list[str]:
     if "update" in endpoints:
         return ["load", *paths, "--endpoint", endpoints["query"], "--update-endpoint", endpoints["update"]]
     # Virtuoso's default account; the server listens on 127.0.0.1 only and lives for one test run.
+    # In place: Virtuoso 7.2.5 answers wrong over a given graph (docs/drift.md).
     return ["load", *paths, "--endpoint", endpoints["query"], "--graph-store", endpoints["graph_store"],
-            "--user", "dba", "--password", "dba", "--digest"]
+            "--user", "dba", "--password", "dba", "--digest", "--pa-plats"]
 
 
 def publisher(endpoints: dict):
@@ -119,3 +136,57 @@ def virtuoso_server(workdir: Path):
     finally:
         stop(process, 20)
 
+
+
+class DelayingProxy:
+    """A TCP proxy on 127.0.0.1 in front of a server: every chunk a client sends waits
+    `delay_s` seconds (changeable while it runs) before it goes on, as a slow network or an
+    overloaded server would make it. Stopped with close()."""
+
+    def __init__(self, upstream_port: int):
+        import socket
+        import threading
+
+        self.upstream_port = upstream_port
+        self.delay_s = 0.0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while self._open:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source, target, delayed: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if delayed and self.delay_s:
+                    time.sleep(self.delay_s)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._open = False
+        self._listener.close()

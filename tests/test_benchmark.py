@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -19,6 +21,7 @@ def test_generator_is_deterministic(tmp_path):
     assert (tmp_path / "a" / "region-01.ttl").read_bytes() == (tmp_path / "b" / "region-01.ttl").read_bytes()
 
 
+@pytest.mark.timeout(900)  # above the 600 s the benchmark subprocess itself is given
 def test_benchmark_smoke(tmp_path):
     out = tmp_path / "result.json"
     run = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--size", "small", "--requests", "10",

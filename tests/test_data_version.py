@@ -78,3 +78,27 @@ def test_between_checks_the_cached_version_is_used(fresh_server, monkeypatch):
     assert store.data_version() == version  # not asked again within the interval
     store.version_check_s = 0
     assert store.data_version() == published
+
+
+def test_a_store_loaded_before_versions_is_read_whole_and_the_next_load_versions_it(tmp_path, monkeypatch):
+    """Graphs per file and a marker without graphs (as `load` wrote before versions): readers
+    read the union of all graphs, as then; the next load publishes a version and removes the
+    old graphs."""
+    from ansvarsgraf.dataset import graph_name, load_data
+    from sparql_servers import load_into, oxigraph_server, published, publisher
+
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0")
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
+    loaded = load_data()
+    with oxigraph_server(tmp_path) as endpoints:
+        old = publisher(endpoints)
+        for name, graph in [*loaded.files.items(), ("ontology", loaded.ontology)]:
+            old.replace_graph(str(graph_name(name)), graph)
+        old.mark_published()
+        reader = SparqlEndpointStore(endpoints["query"])
+        before = _duties(reader)
+        assert before and reader.current_version().union is None
+        load_into(endpoints)
+        state = published(endpoints)
+        assert state["union"] and set(state["ours"]) == set(state["parts"]) | {state["union"]}  # old graphs gone
+        assert _duties(reader) == before

@@ -2,8 +2,6 @@
 filter, scenarios run to their end, exports are well-formed, and every page is axe-clean.
 The server and browser fixtures are test_browser's, imported rather than copied."""
 
-import csv
-import io
 import re
 
 import pytest
@@ -30,6 +28,13 @@ def click_node(page, node_id):
     page.mouse.click(x, y)
 
 
+def open_filters(page):
+    """With a graph shown the filters are folded away; open them as a user would."""
+    fold = page.locator("details.filterfold")
+    if not fold.evaluate("d => d.open"):
+        fold.locator("summary").click()
+
+
 def test_explore_expand_and_filter(page, server):  # noqa: F811
     base, _ = server
     page.goto(f"{base}/utforska?nod=kalla-till-sip&{TIMRA}")
@@ -41,34 +46,12 @@ def test_explore_expand_and_filter(page, server):  # noqa: F811
     expanded = node_count(page)
     assert expanded > before
     assert "Vald nod" not in page.locator("#nodpanel").inner_text()  # the panel shows the node
+    open_filters(page)
     page.get_by_label("Aktör").check()  # show actors only
     page.get_by_role("button", name="Visa").click()
     page.wait_for_url(re.compile(r"slag=aktor"))
     assert 0 < node_count(page) < expanded
     assert set(page.evaluate("window.utforska.cy.nodes().map(n => n.data('kind'))")) <= {"aktor", "uppgift", "atagande", "lucka"}
-
-
-def test_export_png_svg_and_csv(page, server, tmp_path):  # noqa: F811
-    base, _ = server
-    page.goto(f"{base}/utforska?nod=timra-kommun&{TIMRA}")
-    count = node_count(page)
-    with page.expect_download() as png:
-        page.get_by_role("button", name="Spara bild (PNG)").click()
-    data = (tmp_path / "vy.png")
-    png.value.save_as(data)
-    assert data.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and data.stat().st_size > 1000
-    with page.expect_download() as svg:
-        page.get_by_role("button", name="Spara bild (SVG)").click()
-    svg.value.save_as(tmp_path / "vy.svg")
-    assert (tmp_path / "vy.svg").read_text(encoding="utf-8").startswith("<svg")
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Spara noder och samband (CSV)").click()
-    download.value.save_as(tmp_path / "vy.csv")
-    rows = list(csv.reader(io.StringIO((tmp_path / "vy.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[0][:4] == ["typ", "id", "namn", "slag"]
-    nodes = [r for r in rows[1:] if r[0] == "nod"]
-    assert len(nodes) == count and any(r[2] == "Timrå kommun" for r in nodes)
-    assert any(r[0] == "samband" for r in rows[1:])
 
 
 def test_scenario_runs_to_its_end(page, server):  # noqa: F811
@@ -97,14 +80,6 @@ def test_scenario_answers_differ_between_municipalities(page, server):  # noqa: 
         page.goto(f"{base}/utforska/scenario/scenario-bup-och-socialtjansten?kommun={kommun}&datum=2026-03-01&steg=1")
         texts.append(page.locator("ul.duties-short").inner_text())
     assert texts[0] != texts[1]
-
-
-def test_compare_shows_both_municipalities(page, server):  # noqa: F811
-    base, _ = server
-    page.goto(f"{base}/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&datum=2026-03-01")
-    columns = page.locator(".compare-col")
-    assert columns.count() == 2
-    assert "Timrå" in columns.nth(0).inner_text() and "Perstorp" in columns.nth(1).inner_text()
 
 
 def test_explore_works_without_javascript(browser, server):  # noqa: F811
@@ -151,6 +126,7 @@ def shown(page) -> set[str]:
 
 
 def show_with(page, **fields):
+    open_filters(page)
     for name, value in fields.items():
         if name == "datum":
             page.fill("#datum", value)

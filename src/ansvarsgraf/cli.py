@@ -1,7 +1,8 @@
 """The command line: validate, ask, gaps, query, export, prepare, serve and load.
 
 Every command prints Swedish for people and, with --json, JSON for programs. Exit codes:
-0 fine, 1 violations or nothing found where an answer was required, 2 bad input.
+0 fine, 1 violations or nothing found where an answer was required, 2 bad input, 3 (load)
+another publisher holds the lock.
 """
 
 import argparse
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from .answer import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
-from .errors import DataLoadError
+from .errors import DataLoadError, StoreUnavailable
 from .privacy import PersonalDataError
 from .paths import display_path
 from .store import NotAPreparedStoreError
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         for finding in exc.violations:
             print(f"  {finding}", file=sys.stderr)
         print("Rätta felen (kontrollera med `ansvarsgraf validate`) och försök igen.", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
         return 1
 
 
@@ -107,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
     p.set_defaults(run=_gaps)
 
+    _change_commands(sub)
+
     p = sub.add_parser("serve", help="starta webbsidan och API:t")
     _endpoint_option(p)
     p.add_argument("--host", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
@@ -138,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="användare för uppdateringar (om servern kräver det)")
     p.add_argument("--password", help="lösenord för uppdateringar")
     p.add_argument("--digest", action="store_true", help="HTTP digest-autentisering (Virtuosos /sparql-auth)")
+    p.add_argument("--bryt-las", action="store_true",
+                   help="ta över publiceringslåset från en publicering som avbrutits (annars när dess lånetid gått ut)")
+    p.add_argument("--pa-plats", action="store_true",
+                   help="ersätt varje fils graf på plats i stället för att publicera en ny version (för Virtuoso 7.2, "
+                        "som svarar fel på frågor mot en angiven graf; läsare kan då se en blandning under publiceringen)")
     p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
@@ -147,12 +158,139 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _change_commands(sub) -> None:
+    """andringar, paverkan, diff and raci (issue 19); their work is in changes.py and friends."""
+    p = sub.add_parser("andringar", help="vilka svar som skiljer sig mellan två datum, och varför")
+    _endpoint_option(p)
+    p.add_argument("--fran", required=True, help="första datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--till", required=True, help="andra datumet, ÅÅÅÅ-MM-DD")
+    p.add_argument("--kommun", help="kommunens namn (standard: alla kommuner)")
+    p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (standard: standard ut)")
+    p.set_defaults(run=_changes)
+
+    p = sub.add_parser("paverkan", help="vilka dokument, kommuner och svar en bestämmelse påverkar")
+    _endpoint_option(p)
+    p.add_argument("lagrum", help="bestämmelsen: sfs:2001:453#K2P7 eller ”SoL (2001:453) 2 kap. 7 §”")
+    p.add_argument("--datum", help="datum analysen gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_impact)
+
+    p = sub.add_parser("raci", help="ansvarsmatris (RACI): uppgifter × aktörer för en kommun eller ett dokument")
+    _endpoint_option(p)
+    p.add_argument("--kommun", required=True, help="kommunens namn")
+    p.add_argument("--dokument", help="bara detta dokuments åtaganden (id, t.ex. timra-skip)")
+    p.add_argument("--datum", help="datum matrisen gäller (standard: i dag)")
+    p.add_argument("--format", choices=["csv", "xlsx", "html"], default="csv")
+    p.add_argument("--output", "-o", type=Path, help="fil att skriva till (krävs för xlsx om standard ut är en terminal)")
+    p.set_defaults(run=_raci)
+
+    p = sub.add_parser("diff", help="vad en ändring i data/ ändrar: åtaganden, parter, forum, datum, svar och luckor")
+    p.add_argument("--mot", default="HEAD", help="git-revision eller mapp att jämföra med (standard: HEAD)")
+    p.add_argument("--data", type=Path, help="datamappen som jämförs (standard: arbetskopians data/)")
+    p.add_argument("--kommun", help="bara svar och luckor i denna kommun")
+    p.add_argument("--datum", help="datum svaren och luckorna gäller (standard: i dag)")
+    p.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    p.set_defaults(run=_diff)
+
+
+def _show(args, result, render_text) -> int:
+    """A result as JSON (--json) or as text for people."""
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_text(result))
+    return 0
+
+
+def _write(args, text: str) -> None:
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _changes(args) -> int:
+    from .answer import catalog_for
+    from .changes import change_report, render_csv, render_text
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommuner = [catalog_for(store).municipality(args.kommun).iri] if args.kommun else None
+    report = change_report(store, parse_date(args.fran), parse_date(args.till), kommuner)
+    if args.format == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = render_csv(report)
+    elif args.format == "html":
+        from .web.changes import render_standalone
+
+        text = render_standalone("changes_report.html", report=report)
+    else:
+        text = render_text(report) + "\n"
+    _write(args, text)
+    return 0
+
+
+def _impact(args) -> int:
+    from .impact import UnknownProvisionError, impact, provision_iri, render_text
+    from .store import open_store
+
+    try:
+        result = impact(open_store(args.endpoint), provision_iri(args.lagrum), parse_date(args.datum))
+    except UnknownProvisionError as exc:
+        raise UserInputError(str(exc)) from None
+    return _show(args, result, render_text)
+
+
+def _raci(args) -> int:
+    from .answer import catalog_for
+    from .ids import ID_BASE
+    from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
+    from .store import open_store
+
+    store = open_store(args.endpoint)
+    kommun = catalog_for(store).municipality(args.kommun)
+    document = None if not args.dokument else args.dokument if args.dokument.startswith("http") else ID_BASE + args.dokument
+    try:
+        result = matrix(store, kommun.iri, parse_date(args.datum), document)
+    except UnknownDocumentError as exc:
+        raise UserInputError(str(exc)) from None
+    if args.format == "xlsx":
+        data = render_xlsx(result)
+        if args.output:
+            args.output.write_bytes(data)
+        elif sys.stdout.isatty():
+            raise UserInputError("ange --output FIL.xlsx: ett kalkylark skrivs inte till terminalen")
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
+    if args.format == "html":
+        from .web.changes import render_standalone
+
+        _write(args, render_standalone("raci_report.html", matrix=result))
+    else:
+        _write(args, render_csv(result))
+    return 0
+
+
+def _diff(args) -> int:
+    from .data_diff import DiffSourceError, diff, render_text
+
+    try:
+        result = diff(args.mot, parse_date(args.datum), args.data or DATA_DIR, args.kommun)
+    except DiffSourceError as exc:
+        raise UserInputError(str(exc)) from None
+    return _show(args, result, render_text)
+
+
 def _endpoint_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", help="läs grafen från en SPARQL-server i stället för den inbyggda (eller ANSVARSGRAF_ENDPOINT)")
 
 
 def _load(args) -> int:
-    from .dataset import FILE_GRAPH_BASE, graph_name
+    from .publish import Publisher, PublishRefused
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     # Everything is parsed and checked before anything is sent: a broken file stops the
@@ -162,23 +300,16 @@ def _load(args) -> int:
         raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
     store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
                                 digest=args.digest, graph_store_url=args.graph_store)
-    parts = [(str(graph_name(name)), graph) for name, graph in loaded.files.items()]
-    parts.append((str(graph_name("ontology")), loaded.ontology))
     try:
-        for name, graph in parts:
-            store.replace_graph(name, graph)
-            print(f"{len(graph):>7} tripler → <{name}>")
-        if not args.paths:
-            current = {name for name, _ in parts}
-            for stale in store.graph_names():
-                if stale.startswith(FILE_GRAPH_BASE) and stale not in current:
-                    store.drop_graph(stale)
-                    print(f"borttagen: <{stale}> (filen finns inte längre)")
-        print(f"dataversion {store.mark_published()}: API-processerna läser om grafen inom {store.version_check_s:g} s")
-    except RemoteStoreError as exc:
+        version, parts = Publisher(store, break_lock=args.bryt_las, in_place=args.pa_plats).publish(loaded)
+    except PublishRefused as exc:
         print(f"Fel: {exc}", file=sys.stderr)
+        return 3
+    except (RemoteStoreError, StoreUnavailable) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
         return 1
-    print(f"{len(parts)} grafer publicerade i {args.endpoint}.")
+    print(f"dataversion {version}: {len(parts)} grafer; API-processerna läser den nya versionen inom {store.version_check_s:g} s.")
     return 0
 
 
@@ -282,8 +413,11 @@ def _serve(args) -> int:
     from_files = not (args.endpoint or os.environ.get(ENDPOINT_ENV) or args.store or os.environ.get(PREPARED_STORE_ENV))
     refused = "servern startas inte"
     if args.workers == 1:
-        store = OxigraphStore.from_loaded(valid_data(None, refused)) if from_files else open_store(args.endpoint, prepared=args.store)
-        keep_out_of_garbage_collection(catalog_for(store))  # warm up before the first request
+        if from_files:
+            store = OxigraphStore.from_loaded(valid_data(None, refused))
+        else:
+            store = open_store(args.endpoint, prepared=args.store)
+        _warm_up(store, lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
@@ -306,6 +440,32 @@ def _serve(args) -> int:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     return 0
+
+
+def _warm_up(store, warm_up) -> None:
+    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
+    503 with Retry-After until it answers) and keep trying in the background."""
+    import threading
+    import time
+
+    try:
+        warm_up()
+        return
+    except StoreUnavailable:
+        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
+              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
+
+    def retry():
+        while True:
+            time.sleep(5)
+            try:
+                warm_up()
+            except StoreUnavailable:
+                continue
+            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
+            return
+
+    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def _prepare(args) -> int:

@@ -242,3 +242,37 @@ _local = local_id
 
 def _local_name(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def disambiguate(store: GraphStore, view: View) -> None:
+    """Nodes that would carry the same label (seven sections or duties named alike) get what
+    tells them apart – their document or organisation and section – in brackets, so a
+    projected graph never shows two identical labels. Read from the graph (grafsammanhang);
+    a pair the graph cannot tell apart keeps a running number rather than a guess."""
+    by_label: dict[str, list[ViewNode]] = defaultdict(list)
+    for node in view.nodes.values():
+        by_label[node.label].append(node)
+    twins = [n for group in by_label.values() if len(group) > 1 for n in group if not n.iri.startswith(("lucka:", "eskalering:"))]
+    context: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    if twins:
+        for row in store.select(query_text("grafsammanhang"), {"nod": [rdflib.URIRef(n.iri) for n in twins]}):
+            home, section = context[str(row["nod"])]
+            if row["hemvist"] is not None:
+                home.add(str(row["hemvist"]))
+            if row["avsnitt"] is not None:
+                section.add(str(row["avsnitt"]))
+    for label, group in by_label.items():
+        if len(group) < 2:
+            continue
+        seen: dict[str, int] = defaultdict(int)
+        for node in group:
+            home, section = context[node.iri]
+            extra = ", ".join([*sorted(home)[:1], *sorted(section)[:1]])
+            node.label = f"{label} ({extra})" if extra else label
+        for node in group:
+            seen[node.label] += 1
+        numbered: dict[str, int] = defaultdict(int)
+        for node in group:
+            if seen[node.label] > 1:
+                numbered[node.label] += 1
+                node.label = f"{node.label} ({numbered[node.label]})" if numbered[node.label] > 1 else node.label

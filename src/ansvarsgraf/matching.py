@@ -3,8 +3,13 @@
 Staff write "vem kallar till SIP:en när skolan är orolig", "orosanmälning", "förhandsbedömmning".
 Each word is reduced to a key that survives inflection (simplemma's lemma, then the Snowball
 Swedish stem of it: skolan → skola → skol); a word that is not in the vocabulary is tried
-as a compound of two vocabulary words (orosanmälan → oro(s) + anmälan) and then as a typo
-of one (rapidfuzz). Keys of one family match each other by prefix (anmäl ~ anmälan).
+as a compound of two real Swedish words (orosanmälan → oro(s) + anmälan, elevhälsoteamet →
+elevhälso + teamet; what is a word comes from the `wordfreq` Swedish list), and only a word
+that is not Swedish at all is taken as a typo of a vocabulary word (rapidfuzz): "funkar" or
+"äger" are never rewritten. Keys of one family match each other by prefix (anmäl ~ anmälan).
+Negations ("inte", "aldrig") are kept as words, so "samverkan fungerar inte" is not
+"samverkan fungerar". (The Hunspell dictionary hunspell-sv through spylls was tried for the
+same job: 37 s to load and seconds per suggestion on this machine, so wordfreq it is.)
 
 A concept's score is the best, over its labels, of the share of the label's words (weighted
 by how rare they are across the vocabulary) that the question contains.
@@ -14,7 +19,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import simplemma
@@ -28,7 +33,12 @@ STOPWORDS_FILE = DATA_DIR / "vocab" / "stoppord.txt"
 MIN_PREFIX = 4  # shorter keys must match exactly, or 'sam' would match everything
 MAX_EXTENSION = 3  # longer extensions are compounds, not inflections
 TYPO_SCORE = 85
+CLOSE_TYPO_SCORE = 93  # about one letter in a long word: corrected before trying compounds
 LINKING_LETTERS = ("s", "")
+# A word with at least this Zipf frequency in wordfreq's Swedish list is a real word (1 = once
+# per 100 million words): never corrected as a typo, and a valid part of a compound.
+REAL_WORD_ZIPF = 1.0
+MIN_PART = 3  # shortest part of a compound
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,15 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text.lower()) if w not in stopwords()]
 
 
+@lru_cache(maxsize=20000)
+def is_swedish_word(word: str) -> bool:
+    # Imported on first use, in the thread that builds the matchers: importing wordfreq
+    # takes half a second that a server's start-up should not wait for.
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, "sv") >= REAL_WORD_ZIPF
+
+
 @dataclass
 class TaskMatcher:
     tasks: list[TaskLabels]
@@ -101,6 +120,12 @@ class TaskMatcher:
         total = max(len(self.tasks), 1)
         self._idf = {k: math.log(1 + total / df) for k, df in document_frequency.items()}
 
+    @cached_property
+    def abbreviations(self) -> frozenset[str]:
+        """Keys of labels that are one abbreviation (SIP, SKIP, EHT): a task's own name, even
+        inside a document's name."""
+        return frozenset(keys[0] for _, label, keys in self._label_keys if len(keys) == 1 and label.isupper())
+
     def question_keys(self, question: str) -> set[str]:
         keys: set[str] = set()
         for w in words(question):
@@ -108,11 +133,14 @@ class TaskMatcher:
             if self._known(key):
                 keys.add(key)
                 continue
-            parts = self._split_compound(w)
+            # A one-letter slip in a vocabulary word ("uppgiftskyldighet", "förebygande") is
+            # likelier than a new compound (uppgift|skyldighet, före|bygande).
+            corrected = self._correct_typo(w, CLOSE_TYPO_SCORE)
+            parts = None if corrected else self._split_compound(w)
             if parts:
                 keys.update(parts)
                 continue
-            corrected = self._correct_typo(w)
+            corrected = corrected or self._correct_typo(w)
             keys.add(corrected or key)
         return keys
 
@@ -125,25 +153,32 @@ class TaskMatcher:
         return any(_same_family(key, k) for k in self._idf)
 
     def _split_compound(self, word: str) -> list[str] | None:
+        """Two vocabulary words; or, for a word that is not itself Swedish (a compound the
+        word list lacks), two real Swedish words of which the vocabulary knows one ('kollar'
+        stays whole, not kol|lar). Real words count first, then parts the vocabulary knows, then the longest
+        last part ('oros|anmälan' over 'orosan|mälan'): in Swedish the last part names the thing."""
         best = None
-        for cut in range(3, len(word) - 2):
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
             for link in LINKING_LETTERS:
                 if link and not head.endswith(link):
                     continue
                 stem_head = head[: len(head) - len(link)] if link else head
+                if len(stem_head) < MIN_PART:
+                    continue
                 head_key, tail_key = word_key(stem_head), word_key(tail)
-                if len(stem_head) >= 3 and self._known(head_key) and self._known(tail_key):
-                    candidate = [head_key, tail_key]
-                    # Prefer the split with the longest tail: 'oros|anmälan' over 'orosan|mälan'.
-                    if best is None or len(tail) > best[0]:
-                        best = (len(tail), candidate)
+                known = self._known(head_key) + self._known(tail_key)
+                real = all(self._known(k) or is_swedish_word(w) for k, w in ((head_key, stem_head), (tail_key, tail)))
+                if known == 2 or (known and real and not is_swedish_word(word)):
+                    rank = (real, known, len(tail))  # avvikelse|mötet, not avvikels|emötet
+                    if best is None or rank > best[0]:
+                        best = (rank, [head_key, tail_key])
         return best[1] if best else None
 
-    def _correct_typo(self, word: str) -> str | None:
-        if len(word) < 5:
-            return None
-        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+    def _correct_typo(self, word: str, cutoff: float = TYPO_SCORE) -> str | None:
+        if len(word) < 5 or is_swedish_word(word):
+            return None  # a real word is what the person meant, even when it is not ours
+        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=cutoff)
         return self._surface[found[0]] if found else None
 
     def match(self, question: str, limit: int = 5) -> list[TaskMatch]:
@@ -197,9 +232,10 @@ class TaskMatcher:
         return seen
 
 
-def without_words(keys: set[str], text: str) -> set[str]:
-    """The keys that remain when the words of text (e.g. a document's name) are taken out."""
-    removed = {word_key(w) for w in words(text)}
+def without_words(keys: set[str], text: str, keep: frozenset[str] = frozenset()) -> set[str]:
+    """The keys that remain when the words of text (e.g. a document's name) are taken out,
+    except those in keep: a document called "SKIP i Timrå" must not erase the task SKIP."""
+    removed = {word_key(w) for w in words(text)} - keep
     return {k for k in keys if not any(_same_family(k, r) for r in removed)}
 
 

@@ -68,23 +68,45 @@ def write(store, directory: Path, dates: list[dt.date]) -> int:
     return count
 
 
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class PrecomputedAnswers:
-    """The answers of one prepared store, read-only; safe to share between threads."""
+    """The answers of one prepared store, read-only; safe to share between threads.
+
+    If the file disappears or breaks under a running server, an answer that cannot be read
+    is built on request instead (duties gives None), and the log says so once."""
 
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()  # an SQLite connection per thread
+        self._failed = False
 
     @classmethod
-    def open(cls, directory: Path) -> "PrecomputedAnswers | None":
+    def open(cls, directory: Path, expected_sha256: str | None = None) -> "PrecomputedAnswers | None":
         path = Path(directory) / FILE_NAME
         if not path.exists():
+            if expected_sha256:
+                log.warning("%s saknas fast prepare skrev den; svaren byggs vid behov. Kör `ansvarsgraf prepare` igen.", path)
             return None
         found = cls(path)
-        written_by = found._connection().execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        try:
+            written_by = found._connection().execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        except sqlite3.Error as exc:
+            log.warning("%s går inte att läsa (%s) och används inte; svaren byggs vid behov.", path, exc)
+            return None
         if written_by is None or written_by[0] != fingerprint():
             log.warning("%s gjordes av en annan version av ansvarsgraf och används inte; "
                         "kör `ansvarsgraf prepare` igen för snabba svar.", path)
+            return None
+        if expected_sha256 and file_checksum(path) != expected_sha256:
+            log.warning("%s är inte den fil prepare skrev (kontrollsumman skiljer sig) och används inte; "
+                        "svaren byggs vid behov. Kör `ansvarsgraf prepare` igen.", path)
             return None
         return found
 
@@ -92,8 +114,17 @@ class PrecomputedAnswers:
         return self._connection().execute("SELECT count(*) FROM duties").fetchone()[0]
 
     def duties(self, task: str, municipality: str, on_date: dt.date) -> answer.Duties | None:
-        row = self._connection().execute("SELECT svar FROM duties WHERE datum = ? AND uppgift = ? AND kommun = ?",
-                                         (on_date.isoformat(), task, municipality)).fetchone()
+        """The prepared answer, or None: not prepared, or the file cannot be read (then the
+        answer is built on request)."""
+        try:
+            row = self._connection().execute("SELECT svar FROM duties WHERE datum = ? AND uppgift = ? AND kommun = ?",
+                                             (on_date.isoformat(), task, municipality)).fetchone()
+        except sqlite3.Error as exc:
+            if not self._failed:
+                self._failed = True
+                log.warning("%s går inte längre att läsa (%s); svaren byggs vid behov tills `ansvarsgraf prepare` "
+                            "körts och serve startats om.", self.path, exc)
+            return None
         if row is None:
             return None
         duties, fallback = orjson.loads(zlib.decompress(row[0]))

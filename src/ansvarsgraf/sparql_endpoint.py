@@ -117,6 +117,11 @@ def unescape_codepoints(text: str) -> str:
     return unescaped
 
 
+# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
+# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests).
+_PARSER = threading.Lock()
+
+
 def check_query(text: str) -> str:
     """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) of text,
     which must already be unescaped (unescape_codepoints), or refuse."""
@@ -125,10 +130,12 @@ def check_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlRefused(413, f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUERY_CHARS} tecken.")
     try:
-        parsed = parseQuery(text)
+        with _PARSER:
+            parsed = parseQuery(text)
     except ParseException as exc:
         try:
-            parseUpdate(text)
+            with _PARSER:
+                parseUpdate(text)
         except (ParseException, RecursionError):
             raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}).") from None
         raise SparqlRefused(403, _UPDATE_REFUSED) from None
@@ -208,6 +215,10 @@ def _in_child(job, args, timeout_s: float):
 
 
 def _work(job, args, sender) -> None:
+    global _PARSER
+    # A fork copies the lock as it was: held by another thread of the server, it would never
+    # be released here. The child has only this thread, so it takes a fresh one.
+    _PARSER = threading.Lock()
     try:
         _isolate_from_network()
         _yield_to_the_server()
@@ -323,6 +334,7 @@ def _deny_network_sockets(libc) -> bool:
 def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_rows: int) -> SparqlResult:
     """A remote server is stopped by its own timeout; ours bounds the HTTP wait. Its errors
     are logged, not passed on: they can name internal addresses or quote remote bodies."""
+    from .errors import StoreUnavailable
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     limited = SparqlEndpointStore(store.query_url, timeout_s=timeout_s)
@@ -335,15 +347,26 @@ def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_row
                 raise _too_many(max_rows)
             return _serialize_graph(graph, fmt)
         rows = limited.select(text)
-    except RemoteStoreError as exc:
-        if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
+    except (RemoteStoreError, StoreUnavailable) as exc:
+        if _timed_out(exc):  # the user's own query ran out of time: say so, as the embedded store does
             raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts.") from None
+        if isinstance(exc, StoreUnavailable):
+            raise SparqlRefused(503, str(exc), {"Retry-After": str(int(exc.retry_after_s))}) from None
         log.warning("den bakomliggande SPARQL-servern svarade med fel (%s)", type(exc).__name__)
         raise SparqlRefused(502, "Den bakomliggande SPARQL-servern kunde inte besvara frågan.") from None
     if len(rows) > max_rows:
         raise _too_many(max_rows)
     variables = list(rows[0]) if rows else _select_variables(text)
     return _serialize_rows(variables, rows, fmt)
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether a remote call failed because it ran out of time (anywhere in its causes)."""
+    while exc is not None:
+        if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _select_variables(text: str) -> list[str]:

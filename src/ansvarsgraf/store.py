@@ -16,6 +16,7 @@ Rows come back in the same order from every store (in_canonical_order).
 import datetime as dt
 import functools
 import re
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Protocol
@@ -25,6 +26,7 @@ import rdflib
 from rdflib.term import Node
 
 from .dataset import LoadedData, graph_name, load_data
+from .errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from .precomputed import PrecomputedAnswers
@@ -213,17 +215,21 @@ class OxigraphStore:
         return cls(store)
 
     def select(self, query: str, bindings=None) -> list[Row]:
-        solutions = self._store.query(bind(query, bindings), use_default_graph_as_union=True)
-        names = [v.value for v in solutions.variables]
-        return in_canonical_order(query, names, [{n: _to_rdflib(s[n]) for n in names} for s in solutions])
+        with _readable():
+            solutions = self._store.query(bind(query, bindings), use_default_graph_as_union=True)
+            names = [v.value for v in solutions.variables]
+            rows = [{n: _to_rdflib(s[n]) for n in names} for s in solutions]
+        return in_canonical_order(query, names, rows)
 
     def ask(self, query: str, bindings=None) -> bool:
-        return bool(self._store.query(bind(query, bindings), use_default_graph_as_union=True))
+        with _readable():
+            return bool(self._store.query(bind(query, bindings), use_default_graph_as_union=True))
 
     def construct(self, query: str, bindings=None) -> rdflib.Graph:
         graph = rdflib.Graph()
-        for triple in self._store.query(bind(query, bindings), use_default_graph_as_union=True):
-            graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
+        with _readable():
+            for triple in self._store.query(bind(query, bindings), use_default_graph_as_union=True):
+                graph.add((_to_rdflib(triple.subject), _to_rdflib(triple.predicate), _to_rdflib(triple.object)))
         return graph
 
     def raw_query(self, query: str, default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
@@ -239,6 +245,23 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+@contextmanager
+def _readable():
+    """A store on disk whose files were removed or damaged under a running server fails
+    with an I/O error: that is said, in Swedish, as the store being unavailable (503), with
+    the details in the log, instead of a 500."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and not any(w in str(exc) for w in ("IO error", "Corruption", "No such file")):
+            raise
+        import logging
+
+        logging.getLogger("ansvarsgraf.store").error("Lagret på disk går inte att läsa: %s", exc)
+        raise StoreUnavailable("Lagret på disk går inte att läsa; driften behöver köra `ansvarsgraf prepare` igen.",
+                               retry_after_s=30) from None
 
 
 def _to_rdflib(term) -> Node | None:
@@ -305,6 +328,7 @@ def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: l
             from . import precomputed  # here: it builds answers, which need this module
 
             precomputed.write(store, version, list(answer_dates))
+        write_manifest(store, version)
         del store
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
@@ -319,18 +343,66 @@ def prepare_store(target: Path, paths: list[Path] | None = None, answer_dates: l
     return open_prepared_store(target)
 
 
+MANIFEST = "lager.json"  # what `prepare` built: triples per graph, the answers file's checksum
+
+
+def write_manifest(store: "OxigraphStore", directory: Path) -> None:
+    """Record what the version holds, for open_prepared_store to check against."""
+    import json
+
+    from .precomputed import FILE_NAME, file_checksum
+
+    graphs = {}
+    for row in store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        graphs[str(row["g"])] = int(row["n"])
+    answers = Path(directory) / FILE_NAME
+    manifest = {"tripler": sum(graphs.values()), "grafer": graphs,
+                "svar_sha256": file_checksum(answers) if answers.exists() else None}
+    (Path(directory) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def open_prepared_store(path: Path) -> OxigraphStore:
-    """Open a store made by `ansvarsgraf prepare`, read-only (many processes may share it).
+    """Open a store made by `ansvarsgraf prepare`, read-only (many processes may share it),
+    after checking it against what `prepare` recorded: a damaged store is refused with what
+    is wrong, a damaged or missing answers file is not used (answers are built on request).
     The version the link points to now is opened, so a later `prepare` does not move it."""
-    path = Path(path).resolve()
+    import json
+    import logging
+
+    log = logging.getLogger("ansvarsgraf.store")
+    link, path = Path(path), Path(path).resolve()
+    again = f"skapa det igen med `ansvarsgraf prepare {link}`"
     if not (path / "CURRENT").exists():
-        raise NotAPreparedStoreError(f"{path} är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
-    store = ox.Store.read_only(str(path))
-    if not store.contains_named_graph(ox.NamedNode(str(graph_name("ontology")))):
-        raise NotAPreparedStoreError(f"{path} saknar ontologin och är inget förberett lager; skapa det med `ansvarsgraf prepare {path}`.")
+        raise NotAPreparedStoreError(f"{path} är inget förberett lager; skapa det med `ansvarsgraf prepare {link}`.")
+    try:
+        store = ox.Store.read_only(str(path))
+        has_ontology = store.contains_named_graph(ox.NamedNode(str(graph_name("ontology"))))
+    except (OSError, RuntimeError) as exc:  # RocksDB reports missing or damaged files as either
+        raise NotAPreparedStoreError(f"lagret {path} är skadat och går inte att öppna ({str(exc)[:200]}); {again}.") from None
+    if not has_ontology:
+        raise NotAPreparedStoreError(f"{path} saknar ontologin och är inget förberett lager; {again}.")
+    manifest_path = path / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    embedded = OxigraphStore(store)
+    if manifest is None:
+        log.warning("Lagret %s saknar förteckningen %s (gjort av en äldre version) och kan inte kontrolleras; "
+                    "kör `ansvarsgraf prepare` igen.", path, MANIFEST)
+    else:
+        try:
+            found = {str(r["g"]): int(r["n"]) for r in embedded.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+        except StoreUnavailable as exc:
+            raise NotAPreparedStoreError(f"lagret {path} är skadat: {exc.message} {again}.") from None
+        if found != manifest["grafer"]:
+            wrong = sorted(g for g in set(found) | set(manifest["grafer"]) if found.get(g) != manifest["grafer"].get(g))
+            raise NotAPreparedStoreError(f"lagret {path} är skadat: {len(wrong)} grafer har inte de tripler prepare skrev "
+                                         f"(t.ex. {wrong[0]}: {found.get(wrong[0], 0)} i stället för "
+                                         f"{manifest['grafer'].get(wrong[0], 0)}); {again}.")
     from .precomputed import PrecomputedAnswers  # here: it reads answers, which need this module
 
-    return OxigraphStore(store, PrecomputedAnswers.open(path))
+    embedded.precomputed = PrecomputedAnswers.open(path, expected_sha256=manifest.get("svar_sha256") if manifest else None)
+    log.info("Lagret %s kontrollerat: %s tripler%s.", path, manifest["tripler"] if manifest else "okänt antal",
+             ", svar byggda i förväg" if embedded.precomputed else ", svar byggs vid behov")
+    return embedded
 
 
 ENDPOINT_ENV = "ANSVARSGRAF_ENDPOINT"

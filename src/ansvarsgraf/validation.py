@@ -6,7 +6,8 @@ constraint), which validates a national graph in well under a minute where pySHA
 hours. The fast engine is the default; tests/test_validation_engines.py holds it to
 pySHACL's results. Each result is mapped back through the source map to the file and line
 the jurist wrote (the line of the offending key when the rule is about one property, else
-the line where the node starts).
+the line where the node starts). Quotes are checked against the shipped source texts
+(quotes.py) in the same run, so `ansvarsgraf validate` reports them with the rest.
 """
 
 import datetime as dt
@@ -19,7 +20,7 @@ import rdflib
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import SH, XSD
 
-from . import fast_shacl
+from . import fast_shacl, quotes
 from .context import load_context
 from .dataset import LoadedData
 from .fast_shacl import ShaclResult
@@ -109,9 +110,17 @@ def run_validation(loaded: LoadedData, on_date: dt.date, only_files: set[str] | 
     if results is None:
         results = _pyshacl_results(graphs)
     findings = [_locate(result, loaded) for result in results]
+    findings += quote_findings(loaded, only_files)
     if only_files is not None:
         findings = [f for f in findings if f.file in only_files]
     return ValidationRun(sorted(findings, key=lambda f: (f.file or "~", f.line or 0, f.severity, f.message)), used)
+
+
+def quote_findings(loaded: LoadedData, only_files: set[str] | None = None) -> list[Finding]:
+    """Every quote checked against the shipped source text (quotes.py), as located findings."""
+    report = quotes.check_quotes(loaded, only_files=only_files)
+    return [Finding(severity=q.severity, node=q.node, path="citat", message=q.message, rule="citatkontroll",
+                    file=q.file, line=q.line, value=q.value) for q in report.findings]
 
 
 def _pyshacl_results(graphs: list[rdflib.Graph]) -> list[ShaclResult]:

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..store import GraphStore
-from . import api, explore, linked_data, pages, sparql
+from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from ..remote_store import RemoteStoreError
 from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders, errors, route_template
@@ -43,10 +43,12 @@ def create_app(store: GraphStore) -> FastAPI:
     app.mount("/static", static, name="static")
     app.include_router(sparql.router)  # before api: /api/fragor must not fall into /api/{lista}
     app.include_router(explore.router)  # before api: /api/graf must not fall into /api/{lista}
+    changes.install(app)  # before api: /api/andringar must not fall into /api/{lista}
     app.include_router(api.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)
 
+    unavailable.install(app)  # store down or slow: 503 + Retry-After, never a 500
     # add_middleware puts each one outside the ones before it: the screen runs first, the log last.
     for middleware in (PrivacyScreen, ErrorShield, SecurityHeaders, AccessLog):
         app.add_middleware(middleware)

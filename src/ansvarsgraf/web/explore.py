@@ -15,8 +15,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..answer import answer_task
+from ..compare_view import compare
 from ..gaps import analyse_cached
-from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, neighbourhood
+from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, disambiguate, neighbourhood
 from ..queries import query_text
 from ..scenarios import all_scenarios, find_scenario
 from .common import (DATUM, ID_BASE, InputError, catalog, documented, municipality, node_in_graph, parse_date, slug, store_of,
@@ -48,6 +49,13 @@ STYLE = {
     "eskalering": ("#4e5d94", "rhomboid"), "ovrigt": ("#757575", "pentagon"),
 }
 
+# The column each kind stands in, left to right: law → document → duty → actor → escalation
+# (the reading order a trainer walks). Tasks stand with their duties, forums with the actors,
+# sources with the documents they describe, gaps after everything they touch.
+LAYERS = {"lag": 0, "dokument": 1, "kalla": 1, "uppgift": 2, "atagande": 2, "scenario": 2, "forum": 3, "aktor": 3,
+          "ovrigt": 3, "eskalering": 4, "lucka": 5}
+HIDDEN_KINDS = ("lucka", "kalla")  # behind the toggle: a projected graph shows who does what first
+
 
 def legend() -> list[dict]:
     return [{"kind": k, "label": KINDS[k][0], "colour": STYLE[k][0], "shape": STYLE[k][1], "points": SHAPES[STYLE[k][1]]}
@@ -75,7 +83,7 @@ def elements(view: View, kommun: str | None, datum: str) -> list[dict]:
     out = []
     for node in view.nodes.values():
         out.append({"group": "nodes", "data": {
-            "id": node.iri, "label": node.label, "kind": node.kind, "slag": KINDS[node.kind][0],
+            "id": node.iri, "label": node.label, "kind": node.kind, "slag": KINDS[node.kind][0], "lager": _layer(node.iri, node.kind),
             "href": page_of(node.iri, kommun, datum), "luckor": node.gaps, "centrum": node.iri in view.centres,
             "nod": node_param(node.iri)}})
     for edge in view.edges:
@@ -83,6 +91,14 @@ def elements(view: View, kommun: str | None, datum: str) -> list[dict]:
             "id": f"{edge.source}|{edge.label}|{edge.target}", "source": edge.source, "target": edge.target,
             "label": edge.label}})
     return out
+
+
+def _layer(iri: str, kind: str) -> int:
+    """An escalation route reads left to right too: its n-th step one column further."""
+    if kind == "eskalering":
+        step = iri.rsplit(":", 1)[-1]
+        return LAYERS[kind] + (int(step) - 1 if step.isdigit() else 0)
+    return LAYERS[kind]
 
 
 class ExploreParams:
@@ -109,9 +125,11 @@ class ExploreParams:
         store = store_of(request)
         gaps = analyse_cached(store, self.kommun_ref.iri, self.on_date) if self.kommun_ref else None
         try:
-            return neighbourhood(store, self.nodes, self.filters, gaps)
+            view = neighbourhood(store, self.nodes, self.filters, gaps)
         except UnknownNodeError as exc:
             raise InputError(404, f"Noden '{node_param(str(exc))[:80]}' finns inte i grafen; välj en nod i listan på /utforska.") from None
+        disambiguate(store, view)
+        return view
 
     def link(self, iri: str) -> str:
         """The explore page centred on this node, with the same filters."""
@@ -142,7 +160,7 @@ def chain_api(request: Request, uppgift: str = Query(..., min_length=1, max_leng
         answer = _answer(request, uppgift, kommun, datum or "")
     except InputError as exc:
         return JSONResponse({"fel": exc.message}, status_code=exc.status)
-    return {"elements": elements(chain(answer), slug(answer.municipality.iri), answer.date)}
+    return {"elements": elements(_chain(request, answer), slug(answer.municipality.iri), answer.date)}
 
 
 def _answer(request: Request, uppgift: str, kommun: str, datum: str):
@@ -166,10 +184,46 @@ def _choices(request: Request) -> dict:
              ("lagar", "lista-forfattningar"))}}
 
 
-def _graph_context(view: View, kommun: str | None, datum: str, link) -> dict:
+def _chain(request: Request, answer) -> View:
+    view = chain(answer)
+    _merge_routes(view)
+    disambiguate(store_of(request), view)
+    return view
+
+
+def _merge_routes(view: View) -> None:
+    """Duties of one document share its escalation route: drawn once, not once per duty."""
+    kept: dict[tuple, str] = {}
+    alias: dict[str, str] = {}
+    for edge in view.edges:  # steps come in route order, each after the one it follows
+        target = view.nodes[edge.target]
+        if target.kind != "eskalering":
+            continue
+        key = (alias.get(edge.source, edge.source), target.label)
+        alias[target.iri] = kept.setdefault(key, target.iri)
+    if not any(a != b for a, b in alias.items()):
+        return
+    edges, view.edges = view.edges, []
+    for iri, same in alias.items():
+        if iri != same:
+            del view.nodes[iri]
+    for edge in edges:
+        view.add_edge(alias.get(edge.source, edge.source), alias.get(edge.target, edge.target), edge.label)
+
+
+def _graph_context(view: View, kommun: str | None, datum: str, link, title: str, kommun_namn: str | None) -> dict:
+    """The graph for the canvas (JSON read by static/explore.js: the page carries no inline
+    script or style) and for the table: one row per node, in the canvas' left-to-right order."""
     data = json.dumps({"elements": elements(view, kommun, datum), "stil": {k: {"colour": c, "shape": s}
-                       for k, (c, s) in STYLE.items()}, "former": SHAPES}, ensure_ascii=False)
+                       for k, (c, s) in STYLE.items()}, "former": SHAPES, "forklaring": legend(),
+                       "dolda": HIDDEN_KINDS, "titel": title, "kommun": kommun_namn, "datum": datum}, ensure_ascii=False)
+    links: dict[str, list[tuple[str, str]]] = {iri: [] for iri in view.nodes}
+    for edge in view.edges:
+        links[edge.source].append((edge.label, view.nodes[edge.target].label))
+        links[edge.target].append((edge.label + " (från)", view.nodes[edge.source].label))
+    rows = sorted(view.nodes.values(), key=lambda n: (_layer(n.iri, n.kind), n.label.casefold()))
     return {"view": view, "graph_json": data.replace("</", "<\\/"), "legend": legend(), "link": link,
+            "title": title, "rows": rows, "links": links, "hidden_kinds": HIDDEN_KINDS,
             "page_of": lambda iri: page_of(iri, kommun, datum),
             "kind_label": lambda kind: KINDS[kind][0]}
 
@@ -184,7 +238,12 @@ def explore_page(request: Request, nod: list[str] = Query([]), kommun: str = "",
         view = params.view(request) if params.nodes else None
     except InputError as exc:
         return _page(request, "explore.html", status=exc.status, error=exc.message, graph=None, expanded=[], **base)
-    graph = _graph_context(view, params.raw["kommun"] or None, params.raw["datum"], params.link) if view else None
+    graph = None
+    if view:
+        centre = view.nodes[view.centres[0]].label
+        kommun_namn = params.kommun_ref.label if params.kommun_ref else None
+        graph = _graph_context(view, params.raw["kommun"] or None, params.raw["datum"], params.link,
+                               f"Grannskapet kring {centre}", kommun_namn)
     return _page(request, "explore.html", graph=graph, expanded=params.nodes,
                   chosen_kommun=params.raw["kommun"] or request.cookies.get("kommun", ""),
                   datum=params.raw["datum"], **base)
@@ -199,13 +258,14 @@ def chain_page(request: Request, uppgift: str = "", kommun: str = "", datum: str
     except InputError as exc:
         return _page(request, "chain.html", status=exc.status, error=exc.message, answer=None, graph=None)
     return _page(request, "chain.html", answer=answer, chosen_kommun=slug(answer.municipality.iri), datum=answer.date,
-                  chosen_task=slug(answer.tasks[0]["iri"]), **_chain_graph(answer))
+                  chosen_task=slug(answer.tasks[0]["iri"]), **_chain_graph(request, answer))
 
 
-def _chain_graph(answer) -> dict:
+def _chain_graph(request: Request, answer) -> dict:
     kommun, datum = slug(answer.municipality.iri), answer.date
     link = lambda iri: "/utforska?" + urlencode({"nod": node_param(iri), "kommun": kommun, "datum": datum})  # noqa: E731
-    return {"graph": _graph_context(chain(answer), kommun, datum, link)}
+    title = f"Kedjan för {answer.tasks[0]['label']} i {answer.municipality.label}"
+    return {"graph": _graph_context(_chain(request, answer), kommun, datum, link, title, answer.municipality.label)}
 
 
 @router.get("/utforska/scenario/{scenario_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -223,7 +283,7 @@ def scenario_page(request: Request, scenario_id: str, kommun: str = "", datum: s
         answer = _answer(request, slug(context["step"].task), kommun, datum)
     except InputError as exc:
         return _page(request, "scenario.html", status=exc.status, error=exc.message, **context)
-    context.update(answer=answer, **_chain_graph(answer))
+    context.update(answer=answer, **_chain_graph(request, answer))
     return _page(request, "scenario.html", chosen_kommun=slug(answer.municipality.iri), datum=answer.date,
                   step_link=lambda n: f"/utforska/scenario/{scenario_id}?" + urlencode(
                       {"kommun": slug(answer.municipality.iri), "datum": answer.date, "steg": n}), **context)
@@ -239,6 +299,8 @@ def compare_page(request: Request, uppgift: str = "", kommun: str = "", kommun2:
         return _page(request, "compare.html", status=exc.status, error=exc.message, answers=[], chosen_task=uppgift,
                       kommun2=kommun2)
     from .pages import permalink
-    return _page(request, "compare.html", answers=answers, chosen_task=slug(answers[0].tasks[0]["iri"]),
+    comparison = compare(*answers) if all(a.status in ("besvarad", "ingen_ansvarig") for a in answers) else None
+    return _page(request, "compare.html", answers=answers, comparison=comparison,
+                  chosen_task=slug(answers[0].tasks[0]["iri"]) if answers[0].tasks else uppgift,
                   chosen_kommun=slug(answers[0].municipality.iri), kommun2=slug(answers[1].municipality.iri),
                   datum=answers[0].date, permalink=permalink)

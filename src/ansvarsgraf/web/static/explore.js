@@ -1,7 +1,10 @@
-// Explore mode: draws the neighbourhood the server embedded in the page (#graf-data) with
-// Cytoscape, expands a node's neighbours from /api/graf when it is clicked, and exports the
-// current view as PNG, SVG or CSV. Without this file the page shows the same content as a
-// table, whose links re-centre the view.
+// Explore mode: draws the graph the server embedded in the page (#graf-data, JSON) with
+// Cytoscape in columns that read left to right – law → document → duty → actor →
+// escalation – laid out by dagre (vendor/cytoscape-dagre). Clicking a node places its
+// neighbours beside it (from /api/graf) without moving the rest; gaps and sources wait
+// behind a toggle; the view exports as PNG, SVG or CSV with title, municipality, date and
+// legend. Without this file the page shows the same content as a table.
+// Works under a strict Content-Security-Policy: no inline script or style, no eval.
 (function () {
   "use strict";
   var container = document.getElementById("graf");
@@ -11,22 +14,34 @@
   var panel = document.getElementById("nodpanel");
   var status = document.getElementById("grafstatus");
   var form = document.getElementById("utforskaform");
+  var toggle = document.getElementById("visa-dolda");
   container.hidden = false;
   panel.hidden = false;
-  document.getElementById("grafverktyg").hidden = false;
+  document.querySelectorAll(".graph-tools").forEach(function (tools) { tools.hidden = false; });
+
+  // Projector size: 16 px labels at zoom 1; the view is never fitted below READABLE_PROJECTOR, so a
+  // label on the canvas is at least 14 px (a larger graph is panned instead of shrunk).
+  var FONT = 16, READABLE_PROJECTOR = 0.9, LABEL_WIDTH = 190, PER_COLUMN = 5, PITCH = LABEL_WIDTH + 60;
+  var hidden = data.dolda || [];
 
   var style = [
     { selector: "node", style: {
-      "label": "data(kort)", "font-size": 10, "color": "#1b1b1b", "text-valign": "bottom", "text-margin-y": 3,
-      "text-wrap": "wrap", "text-max-width": 120, "width": 22, "height": 22, "border-width": 1, "border-color": "#1b1b1b",
-      "min-zoomed-font-size": 7 } },
-    { selector: "node[?centrum]", style: { "width": 34, "height": 34, "font-weight": "bold" } },
+      "label": "data(visning)", "font-size": FONT, "color": "#1b1b1b", "text-valign": "bottom", "text-halign": "center",
+      "text-margin-y": 4, "text-wrap": "wrap", "text-max-width": LABEL_WIDTH, "line-height": 1.2,
+      "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 2,
+      "width": 28, "height": 28, "border-width": 1.5, "border-color": "#1b1b1b", "min-zoomed-font-size": 8 } },
+    { selector: "node[?centrum]", style: { "width": 38, "height": 38, "font-weight": "bold" } },
     { selector: "node.lucka-berord", style: { "border-width": 4, "border-style": "dashed", "border-color": "#c62828" } },
     { selector: "node:selected", style: { "border-width": 5, "border-color": "#f0b400" } },
+    { selector: "node.dold, edge.dold", style: { "display": "none" } },
     { selector: "edge", style: {
       "width": 1.5, "line-color": "#8a8a8a", "target-arrow-color": "#8a8a8a", "target-arrow-shape": "triangle",
-      "curve-style": "bezier", "label": "data(label)", "font-size": 8, "color": "#4a4a4a", "text-rotation": "autorotate",
-      "min-zoomed-font-size": 7 } }
+      "curve-style": "bezier", "font-size": 13, "color": "#333333", "text-rotation": "autorotate",
+      "text-background-color": "#ffffff", "text-background-opacity": 0.9, "text-background-padding": 2,
+      "min-zoomed-font-size": 8 } },
+    // Edge names only where they can be read: on a small graph, and around the chosen node.
+    { selector: "edge.namngiven", style: { "label": "data(label)" } },
+    { selector: "edge.hjalp", style: { "display": "none" } }
   ];
   Object.keys(data.stil).forEach(function (kind) {
     style.push({ selector: "node[kind = '" + kind + "']",
@@ -36,9 +51,11 @@
   function prepare(elements) {
     elements.forEach(function (el) {
       if (el.group === "nodes") {
-        var label = el.data.label;
-        el.data.kort = label.length > 40 ? label.slice(0, 39) + "…" : label;
-        if (el.data.luckor && el.data.luckor.length) { el.classes = "lucka-berord"; }
+        el.data.visning = el.data.label;
+        var classes = [];
+        if (el.data.luckor && el.data.luckor.length) { classes.push("lucka-berord"); }
+        if (hidden.indexOf(el.data.kind) !== -1 && !(toggle && toggle.checked)) { classes.push("dold"); }
+        el.classes = classes.join(" ");
       }
     });
     return elements;
@@ -50,32 +67,207 @@
                               pixelRatio: 1, textureOnViewport: true, hideEdgesOnViewport: true });
   window.utforska = { cy: cy };
 
-  function layout() {
-    // cose keeps a few hundred nodes apart; concentric is quicker and tidy for small views.
-    var many = cy.nodes().length > 60;
-    cy.layout(many ? { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90, numIter: 1500 }
-                   : { name: "concentric", animate: false, minNodeSpacing: 30,
-                       concentric: function (n) { return n.data("centrum") ? 2 : 1; }, levelWidth: function () { return 1; } }).run();
+  function syncHidden() {
+    var show = toggle && toggle.checked;
+    cy.nodes().forEach(function (n) { n.toggleClass("dold", !show && hidden.indexOf(n.data("kind")) !== -1); });
+    cy.edges().forEach(function (e) { e.toggleClass("dold", e.source().hasClass("dold") || e.target().hasClass("dold")); });
+  }
+
+  // Labels that would read the same get what tells them apart: the server adds document and
+  // section; nodes that meet only here (after an expansion) get their kind, then a number.
+  function distinguish() {
+    var groups = {};
+    cy.nodes().forEach(function (n) { (groups[n.data("label")] = groups[n.data("label")] || []).push(n); });
+    Object.keys(groups).forEach(function (label) {
+      var group = groups[label];
+      var kinds = {};
+      group.forEach(function (n) { kinds[n.data("kind")] = (kinds[n.data("kind")] || 0) + 1; });
+      var count = {};
+      group.forEach(function (n) {
+        var text = label;
+        if (group.length > 1 && Object.keys(kinds).length > 1) { text += " (" + n.data("slag") + ")"; }
+        count[text] = (count[text] || 0) + 1;
+        if (group.length > 1 && kinds[n.data("kind")] > 1 && count[text] > 1) { text += " (" + count[text] + ")"; }
+        n.data("visning", text);
+      });
+    });
+  }
+
+  // --- layout -------------------------------------------------------------------------------
+  // Each kind has its column (data.lager). dagre is given those columns as ranks; a column with
+  // many nodes is spread over a few sub-columns so the picture stays wider than tall.
+  function ranks(nodes) {
+    var byLayer = {};
+    nodes.forEach(function (n) { (byLayer[n.data("lager")] = byLayer[n.data("lager")] || []).push(n); });
+    var layers = Object.keys(byLayer).map(Number).sort(function (a, b) { return a - b; });
+    var rank = {}, next = 0;
+    layers.forEach(function (layer) {
+      var members = byLayer[layer].sort(function (a, b) { return a.data("visning").localeCompare(b.data("visning"), "sv"); });
+      // A centre node stands alone in front of its own kind (a municipality before its boards).
+      var centres = members.filter(function (n) { return n.data("centrum"); });
+      var others = members.filter(function (n) { return !n.data("centrum"); });
+      if (centres.length && others.length) {
+        centres.forEach(function (n) { rank[n.id()] = next; });
+        next += 1;
+      } else { others = members; }
+      var columns = Math.max(1, Math.ceil(others.length / PER_COLUMN));
+      others.forEach(function (n, i) { rank[n.id()] = next + (i % columns); });
+      next += columns;
+    });
+    return rank;
+  }
+
+  function runLayout(nodes) {
+    // Measuring each label first: a node that was hidden has no label size cached yet, and
+    // dagre would otherwise get it as a bare shape and place the next node on its label.
+    nodes.forEach(function (n) { n.boundingBox({ includeLabels: true }); });
+    var rank = ranks(nodes);
+    var inside = {};
+    nodes.forEach(function (n) { inside[n.id()] = true; });
+    // dagre ranks along edge direction: each edge goes to dagre from its left column to its
+    // right one (a reversed helper edge where the graph's own edge points back); edges within
+    // a column only steer nothing and are left out.
+    var helpers = [];
+    var edges = cy.edges().filter(function (e) {
+      if (!inside[e.source().id()] || !inside[e.target().id()]) { return false; }
+      var s = rank[e.source().id()], t = rank[e.target().id()];
+      if (s > t) { helpers.push({ group: "edges", classes: "hjalp", data: { id: "hjalp|" + e.id(), source: e.target().id(), target: e.source().id() } }); }
+      return s < t;
+    });
+    var added = cy.add(helpers);
+    var layout = nodes.union(edges).union(added).layout({
+      name: "dagre", rankDir: "LR", nodeSep: 26, rankSep: 70, fit: false, animate: false,
+      nodeDimensionsIncludeLabels: true,
+      ranker: function (graph) {
+        // Doubled, as dagre's own ranking leaves a rank free between columns for edge labels.
+        graph.nodes().forEach(function (id) { graph.node(id).rank = id in rank ? 2 * rank[id] : -2; });
+      },
+      // dagre centres the node together with its label; Cytoscape positions the node itself:
+      // lift each node by half its label so label and next node never meet.
+      transform: function (node, position) {
+        var box = node.boundingBox({ includeLabels: true, includeOverlays: false });
+        return { x: position.x, y: position.y - (box.h - node.outerHeight()) / 2 };
+      }
+    });
+    layout.run();
+    cy.remove(added);
+  }
+
+  function visibleNodes() { return cy.nodes().not(".dold"); }
+
+  function nameEdges(node) {
+    var small = cy.edges().not(".dold").length <= 20;
+    cy.edges().forEach(function (e) { e.toggleClass("namngiven", small || (node ? e.connectedNodes().contains(node) : false)); });
+  }
+
+  function fitReadable() {
+    var nodes = visibleNodes();
+    // A phone shows more of the picture at smaller type; the table below is its full text.
+    var READABLE = container.clientWidth < 600 ? 0.6 : READABLE_PROJECTOR;
+    cy.fit(nodes, 24);
+    if (cy.zoom() < READABLE) {  // too big to fit readably: start at the top left (the law)
+      var box = nodes.boundingBox();
+      cy.zoom(READABLE);
+      cy.pan({ x: 24 - box.x1 * READABLE, y: 24 - box.y1 * READABLE });
+    }
+    if (cy.zoom() > 1.3) { cy.zoom(1.3); cy.center(nodes); }
+  }
+
+  function layoutAll() {
+    distinguish();
+    syncHidden();
+    runLayout(visibleNodes());
+    nameEdges(null);
+    fitReadable();
+  }
+
+  // New neighbours are laid out among themselves around the clicked node, which stays where it
+  // is; nodes already shown in those columns move up or down just enough to make room.
+  function placeBeside(node, fresh) {
+    var before = { x: node.position("x"), y: node.position("y") };
+    var old = cy.nodes().not(fresh).not(node).not(".dold");
+    var group = fresh.not(".dold").union(node);
+    var saved = {};
+    old.forEach(function (n) { saved[n.id()] = { x: n.position("x"), y: n.position("y") }; });
+    runLayout(group);
+    var moved = node.position();
+    var dx = before.x - moved.x, dy = before.y - moved.y;
+    group.positions(function (n) { return { x: n.position("x") + dx, y: n.position("y") + dy }; });
+    old.positions(function (n) { return saved[n.id()]; });
+    // A new node of a kind already drawn joins that kind's nearest column.
+    var columns = {};
+    old.forEach(function (n) { (columns[n.data("lager")] = columns[n.data("lager")] || []).push(saved[n.id()].x); });
+    fresh.not(".dold").forEach(function (n) {
+      var xs = columns[n.data("lager")];
+      if (!xs) { return; }
+      var x = n.position("x");
+      n.position("x", xs.reduce(function (best, c) { return Math.abs(c - x) < Math.abs(best - x) ? c : best; }, xs[0]));
+    });
+    insertColumns(fresh.not(".dold").filter(function (n) { return !columns[n.data("lager")]; }));
+    var box = group.boundingBox({ includeLabels: true });
+    var own = node.boundingBox({ includeLabels: true });
+    var down = box.y2 - own.y2 + 30, up = own.y1 - box.y1 + 30;
+    old.forEach(function (n) {
+      var b = n.boundingBox({ includeLabels: true });
+      if (b.x2 < box.x1 || b.x1 > box.x2) { return; }
+      var p = n.position();
+      n.position({ x: p.x, y: p.y >= before.y ? p.y + down : p.y - up });
+    });
+    // Fresh nodes hidden behind the toggle wait next to the clicked node until they are shown.
+    fresh.filter(".dold").positions(function () { return { x: before.x, y: before.y }; });
+  }
+
+  // New nodes of a kind not yet drawn get their own column where that kind belongs in the
+  // reading order; the columns to its right step aside (sideways only) if there is no room.
+  function insertColumns(members) {
+    var byLayer = {};
+    members.forEach(function (n) { (byLayer[n.data("lager")] = byLayer[n.data("lager")] || []).push(n); });
+    Object.keys(byLayer).map(Number).sort(function (a, b) { return a - b; }).forEach(function (layer) {
+      var own = cy.collection(byLayer[layer]);
+      var xs = own.map(function (n) { return n.position("x"); });
+      var lo = Math.min.apply(null, xs), width = Math.max.apply(null, xs) - lo;
+      var left = -Infinity, right = Infinity;
+      cy.nodes().not(".dold").not(own).forEach(function (n) {
+        var l = n.data("lager"), x = n.position("x");
+        if (l < layer) { left = Math.max(left, x); } else if (l > layer) { right = Math.min(right, x); }
+      });
+      var start = left > -Infinity ? left + PITCH : (right < Infinity ? right - PITCH - width : lo);
+      if (right < Infinity && start + width + PITCH > right) {
+        var shift = start + width + PITCH - right;
+        cy.nodes().not(own).forEach(function (n) { if (n.data("lager") > layer) { n.position("x", n.position("x") + shift); } });
+      }
+      own.forEach(function (n) { n.position("x", n.position("x") - lo + start); });
+    });
   }
 
   function report() {
-    var text = cy.nodes().length + " noder och " + cy.edges().length + " samband.";
-    status.textContent = text;
-    container.setAttribute("aria-label", "Grafvy med " + cy.nodes().length + " noder. Samma innehåll finns som tabell nedanför.");
-    container.dataset.noder = String(cy.nodes().length);
+    var shown = visibleNodes().length, all = cy.nodes().length;
+    var text = shown + " noder och " + cy.edges().not(".dold").length + " samband visas";
+    if (shown < all) { text += " (" + (all - shown) + " ansvarsluckor och källor dolda)"; }
+    status.textContent = text + ".";
+    container.setAttribute("aria-label", "Grafvy med " + shown + " noder. Samma innehåll finns som tabell nedanför.");
+    container.dataset.noder = String(all);
   }
 
   function showPanel(node) {
     var d = node.data();
-    panel.innerHTML = "";
-    var h = document.createElement("h3"); h.textContent = d.label; panel.appendChild(h);
+    panel.textContent = "";
+    var h = document.createElement("h3"); h.textContent = d.visning; panel.appendChild(h);
     var p = document.createElement("p"); p.textContent = d.slag; panel.appendChild(p);
     if (d.luckor && d.luckor.length) {
       var g = document.createElement("p"); g.className = "gaptext"; g.textContent = "Ansvarslucka: " + d.luckor.join("; ");
       panel.appendChild(g);
     }
+    var list = document.createElement("ul");
+    node.connectedEdges().forEach(function (e) {
+      var li = document.createElement("li");
+      li.textContent = e.source().same(node) ? e.data("label") + " → " + e.target().data("visning")
+                                               : e.source().data("visning") + " → " + e.data("label");
+      list.appendChild(li);
+    });
+    if (list.children.length) { panel.appendChild(list); }
     if (d.href) {
-      var a = document.createElement("a"); a.href = d.href; a.textContent = "Öppna sidan för " + d.label;
+      var a = document.createElement("a"); a.href = d.href; a.textContent = "Öppna sidan för " + d.visning;
       var wrap = document.createElement("p"); wrap.appendChild(a); panel.appendChild(wrap);
     }
   }
@@ -109,13 +301,17 @@
         node.scratch("expanded", true);
         var fresh = prepare(result.elements).filter(function (el) { return cy.getElementById(el.data.id).empty(); });
         fresh.forEach(function (el) { if (el.data) { el.data.centrum = false; } });
-        cy.add(fresh);
+        var added = cy.add(fresh);
         if (form) {  // the expanded node goes into the form, so "Visa" keeps it under new filters
-          var hidden = document.createElement("input");
-          hidden.type = "hidden"; hidden.name = "nod"; hidden.value = d.nod;
-          form.appendChild(hidden);
+          var input = document.createElement("input");
+          input.type = "hidden"; input.name = "nod"; input.value = d.nod;
+          form.appendChild(input);
         }
-        layout();
+        distinguish();
+        syncHidden();
+        placeBeside(node, added.nodes());
+        nameEdges(node);
+        cy.center(node);
         report();
       })
       .catch(function () { container.removeAttribute("aria-busy"); status.textContent = "Grannarna kunde inte hämtas."; });
@@ -123,88 +319,24 @@
 
   cy.on("tap", "node", function (event) {
     showPanel(event.target);
+    nameEdges(event.target);
     expand(event.target);
   });
 
-  // --- exports, generated in the browser -------------------------------------------------
-  function download(blob, name) {
-    var link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = name;
-    document.body.appendChild(link);
-    link.click();
-    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+  if (toggle) {
+    toggle.addEventListener("change", function () { layoutAll(); report(); });
   }
-
-  function csvCell(value) {
-    var text = value === undefined || value === null ? "" : String(value);
-    return /[",\n;]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
-  }
-
-  function csv() {
-    var rows = [["typ", "id", "namn", "slag", "från", "till", "samband", "ansvarslucka"]];
-    cy.nodes().forEach(function (n) {
-      var d = n.data();
-      rows.push(["nod", d.id, d.label, d.slag, "", "", "", (d.luckor || []).join("; ")]);
-    });
-    cy.edges().forEach(function (e) {
-      var d = e.data();
-      rows.push(["samband", d.id, "", "", d.source, d.target, d.label, ""]);
-    });
-    return "\ufeff" + rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
-  }
-
-  function escapeXml(text) {
-    return String(text).replace(/[<>&"]/g, function (c) { return { "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" }[c]; });
-  }
-
-  function svg() {
-    // Written here from Cytoscape's layout: cytoscape-svg is GPL-licensed and not vendored.
-    var box = cy.elements().boundingBox();
-    var pad = 40, parts = [];
-    var w = Math.ceil(box.w + 2 * pad), h = Math.ceil(box.h + 2 * pad);
-    var dx = pad - box.x1, dy = pad - box.y1;
-    parts.push('<svg xmlns="http://www.w3.org/2000/svg" width="' + w + '" height="' + h + '" viewBox="0 0 ' + w + " " + h +
-               '" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>');
-    cy.edges().forEach(function (e) {
-      var s = e.source().position(), t = e.target().position();
-      parts.push('<line x1="' + (s.x + dx) + '" y1="' + (s.y + dy) + '" x2="' + (t.x + dx) + '" y2="' + (t.y + dy) +
-                 '" stroke="#8a8a8a" stroke-width="1.5"><title>' + escapeXml(e.data("label")) + "</title></line>");
-    });
-    cy.nodes().forEach(function (n) {
-      var p = n.position(), size = n.width(), kind = n.data("kind");
-      var colour = (data.stil[kind] || data.stil.ovrigt).colour;
-      var points = data.former[(data.stil[kind] || data.stil.ovrigt).shape];
-      var x = p.x + dx - size / 2, y = p.y + dy - size / 2, scale = size / 16;
-      var border = n.hasClass("lucka-berord") ? ' stroke="#c62828" stroke-width="3" stroke-dasharray="4 2"' : ' stroke="#1b1b1b"';
-      if (points) {
-        var scaled = points.split(" ").map(function (pair) {
-          var xy = pair.split(","); return (x + xy[0] * scale) + "," + (y + xy[1] * scale);
-        }).join(" ");
-        parts.push('<polygon points="' + scaled + '" fill="' + colour + '"' + border + "/>");
-      } else {
-        parts.push('<circle cx="' + (p.x + dx) + '" cy="' + (p.y + dy) + '" r="' + size / 2 + '" fill="' + colour + '"' + border + "/>");
-      }
-      parts.push('<text x="' + (p.x + dx) + '" y="' + (p.y + dy + size / 2 + 11) + '" font-size="10" text-anchor="middle">' +
-                 escapeXml(n.data("kort")) + "</text>");
-    });
-    parts.push("</svg>");
-    return parts.join("\n");
-  }
-
-  document.querySelectorAll("[data-export]").forEach(function (button) {
+  document.querySelectorAll("[data-zoom]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var kind = button.getAttribute("data-export");
-      if (kind === "png") {
-        download(cy.png({ output: "blob", full: true, bg: "#ffffff", scale: 2 }), "ansvarsgraf-vy.png");
-      } else if (kind === "svg") {
-        download(new Blob([svg()], { type: "image/svg+xml" }), "ansvarsgraf-vy.svg");
-      } else {
-        download(new Blob([csv()], { type: "text/csv;charset=utf-8" }), "ansvarsgraf-vy.csv");
-      }
+      var how = button.getAttribute("data-zoom");
+      if (how === "anpassa") { fitReadable(); return; }
+      cy.zoom({ level: cy.zoom() * (how === "in" ? 1.25 : 0.8),
+                renderedPosition: { x: container.clientWidth / 2, y: container.clientHeight / 2 } });
     });
   });
 
-  layout();
+  layoutAll();
   report();
+  window.utforska.layout = layoutAll;
+  window.utforska.exportera = window.utforskaExport ? window.utforskaExport(cy, data) : null;
 })();
