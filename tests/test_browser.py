@@ -73,7 +73,7 @@ def test_question_answer_and_working_statute_link(page, server):
     assert "Socialnämnden i Timrå kommun" in card.inner_text()
     law = card.locator("a[rel=external]", has_text="SoL (2025:400) 19 kap. 5 §")
     assert law.get_attribute("href") == "https://lagen.nu/2025:400#K19P5"
-    internal = card.get_by_role("link", name="i grafen").first.get_attribute("href")
+    internal = card.get_by_role("link", name="mer om paragrafen").first.get_attribute("href")
     with urllib.request.urlopen(base + internal) as response:
         assert response.status == 200 and "19 kap. 5 §" in response.read().decode()
 

@@ -26,6 +26,7 @@ from .answer import Ref, _DutyBuilder, _lapsed_documents, _local, catalog_for
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .store import GraphStore, per_data_version
 from .validation import load_shapes
+from .wording import lower_first
 
 RULES_DIR = QUERIES_DIR / "luckor"
 AG = "https://w3id.org/ansvarsgraf/def#"
@@ -33,6 +34,7 @@ SEVERITY_ORDER = {"hög": 0, "medel": 1, "låg": 2, "info": 3}
 DECIDING_KINDS = {AG + k for k in ("Board", "Municipality", "Region", "Association")}
 BOTTLENECK_SHARE = 0.25  # an actor carrying a quarter of the municipality's duties
 BOTTLENECK_MIN_DUTIES = 5
+DOCUMENT_KINDS = {"överenskommelse", "rutin", "reglemente", "plan", "beskriven praxis"}
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Gap:
     evidence: list[Evidence] = field(default_factory=list)
     act: list[Ref] = field(default_factory=list)
     detail: str | None = None  # e.g. the kind of audit finding
+    # What and where in words, for a board reading the report ("Timrå kommun: avvikelser
+    # enligt samverkansrutinen för skola och BUP rapporteras inte …"); `title` names the kind.
+    heading: str = ""
 
 
 @dataclass
@@ -67,6 +72,40 @@ class GapReport:
         for gap in self.gaps:
             counts[gap.severity] += 1
         return dict(counts)
+
+    def summary(self) -> list[dict]:
+        """One row per severity and kind: how many gaps, and which boards should act on them."""
+        rows: dict[tuple[str, str], dict] = {}
+        for gap in self.gaps:
+            row = rows.setdefault((gap.severity, gap.title), {"severity": gap.severity, "kind": gap.kind, "title": gap.title,
+                                                             "count": 0, "act": defaultdict(int)})
+            row["count"] += 1
+            for actor in {a.label for a in gap.act}:
+                row["act"][actor] += 1
+        ordered = sorted(rows.values(), key=lambda r: (SEVERITY_ORDER.get(r["severity"], 9), -r["count"], r["title"]))
+        return [{**r, "act": sorted(r["act"].items(), key=lambda i: (-i[1], i[0]))} for r in ordered]
+
+    def by_actor(self) -> list[tuple[Ref, dict[str, int]]]:
+        """Who should act, with the number of gaps per severity: a board's own to-do list."""
+        actors: dict[str, Ref] = {}
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for gap in self.gaps:
+            for actor in {a.iri: a for a in gap.act}.values():
+                actors[actor.iri] = actor
+                counts[actor.iri][gap.severity] += 1
+        return sorted(((actors[i], dict(c)) for i, c in counts.items()), key=lambda a: (-sum(a[1].values()), a[0].label))
+
+    def groups(self) -> list[tuple[str, list[Gap]]]:
+        """The gaps by kind, the most severe kinds first (the order of the report within)."""
+        grouped: dict[str, list[Gap]] = defaultdict(list)
+        for gap in self.gaps:
+            grouped[gap.title].append(gap)
+        return sorted(grouped.items(), key=lambda g: (min(SEVERITY_ORDER.get(x.severity, 9) for x in g[1]), g[0]))
+
+    def documents(self, gap: Gap) -> list[Ref]:
+        """The documents and sources a gap is about or rests on (for filtering by document)."""
+        refs = ([gap.focus] if gap.focus.kind in DOCUMENT_KINDS else []) + [s for e in gap.evidence for s in e.sources]
+        return list({r.iri: r for r in refs}.values())
 
 
 @dataclass(frozen=True)
@@ -118,7 +157,66 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
     # SPARQL leaves the order of rows open and servers differ in it: sort on everything a
     # reader sees, so that a report reads the same from every store.
     gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label, g.focus.iri, g.detail or "", g.texts))
-    return GapReport(kommun, on_date.isoformat(), gaps)
+    return GapReport(kommun, on_date.isoformat(), with_headings(kommun, gaps))
+
+
+# --- headings: what and where, from the gap's own data ----------------------------------
+
+def _clause(text: str, limit: int = 110) -> str:
+    """The first statement of a finding, without its parentheses, cut at a word."""
+    text = re.sub(r"\s*\([^()]*\)", "", text).strip()
+    text = re.split(r";|\.(?:\s|$)", text, maxsplit=1)[0].strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",") + " …"
+    return text  # its own capitals: "Region Skåne", "Perstorp" are names
+
+
+def _task_words(task: str) -> str:
+    # Task names are verb phrases ("Kalla till SIP") or noun phrases ("Placerade barns skolgång").
+    words = task[:1].lower() + task[1:] if len(task) > 1 and not task[1].isupper() else task
+    return f"ska {words}" if task.split(" ", 1)[0].lower().endswith("a") else f"ansvarar för {words}"
+
+
+# The heading of each kind of gap, from its focus, texts and evidence. A kind not named here
+# gets its rule's title and its focus.
+HEADINGS = {
+    "dokumenterad-iakttagelse": lambda g: _clause(g.texts[0]) if g.texts else g.focus.label,
+    "RecommendationAnsweredShape": lambda g: f"inget nämndsvar på rekommendationen ”{_clause(g.focus.label, 140)}”",
+    "lagstadgad-uppgift-utan-lokal-barare": lambda g: f"inget skriftligt dokument anger vem som {_task_words(g.focus.label)}",
+    "lagen-skarpt": lambda g: "den lokala rutinen ger en längre frist än lagen kräver"
+                              + (f" för {lower_first(_clause(g.evidence[0].node.label, 80))}" if g.evidence else ""),
+    "flera-ansvariga-utan-samordning": lambda g: f"ingen leder eller samordnar ”{g.focus.label}”",
+    "forum-ofullstandigt": lambda g: _clause(g.texts[0].replace(" enligt källorna", ""), 140) if g.texts else g.focus.label,
+    "ingen-avvikelsehantering": lambda g: f"{g.focus.label} anger ingen avvikelsehantering eller eskaleringsväg",
+    "inget-revideringsintervall": lambda g: f"{g.focus.label} anger inte hur ofta den ska revideras",
+    "eskalering-i-ring": lambda g: f"eskaleringsvägen i {g.focus.label} går i ring",
+    "eskalering-slutar": lambda g: f"eskaleringsvägen i {g.focus.label} slutar hos någon som inte kan besluta",
+    "ingen-giltig-version": lambda g: f"ingen version av {g.focus.label} gäller på datumet",
+    "flaskhals": lambda g: f"många åtaganden samlas hos {g.focus.label}",
+    "svar-avvisat-eller-forsenat": lambda g: (
+        f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
+        if g.texts and " avvisar " in g.texts[0]
+        else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
+    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd " + ", ".join(
+        dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
+    "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
+    "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
+}
+
+
+def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
+    """Each gap's heading: the municipality, then what; a heading two gaps share names the
+    focus too (one finding about three units is three gaps)."""
+    for gap in gaps:
+        what = HEADINGS.get(gap.kind, lambda g: f"{g.title[:1].lower()}{g.title[1:]}: {g.focus.label}")(gap)
+        gap.heading = f"{kommun.label}: {what}"
+    shared = defaultdict(int)
+    for gap in gaps:
+        shared[gap.heading] += 1
+    for gap in gaps:
+        if shared[gap.heading] > 1 and gap.focus.label not in gap.heading:
+            gap.heading += f" ({gap.focus.label})"
+    return gaps
 
 
 def _label(reader: _DutyBuilder, iri: str) -> Ref:
@@ -405,13 +503,14 @@ def render_csv(reports: list[GapReport]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["kommun", "datum", "allvarlighet", "lucka", "typ", "gäller", "förklaring", "bör_åtgärdas_av", "belägg", "källor"])
+    writer.writerow(["kommun", "datum", "allvarlighet", "lucka", "typ", "gäller", "förklaring", "bör_åtgärdas_av", "belägg", "källor",
+                     "rubrik"])
     for report in reports:
         for gap in report.gaps:
             writer.writerow([report.municipality.label, report.date, gap.severity, gap.title, gap.kind, gap.focus.label,
                              " ".join(gap.texts), "; ".join(a.label for a in gap.act),
                              "; ".join(e.node.label for e in gap.evidence),
-                             "; ".join(s.label for e in gap.evidence for s in e.sources)])
+                             "; ".join(s.label for e in gap.evidence for s in e.sources), gap.heading])
     return buffer.getvalue()
 
 
@@ -419,9 +518,9 @@ def render_html(reports: list[GapReport]) -> str:
     """A standalone, printable HTML report (the same template as the web page)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from .web.pages import href
+    from .web.pages import WORDING, href
 
     templates = Path(__file__).parent / "web" / "templates"
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
     css = (Path(__file__).parent / "web" / "static" / "app.css").read_text(encoding="utf-8")
-    return env.get_template("gaps_report.html").render(reports=reports, css=css, href=href, print_all=True)
+    return env.get_template("gaps_report.html").render(reports=reports, css=css, href=href, print_all=True, **WORDING)

@@ -7,24 +7,28 @@ in a cookie. With JavaScript the same endpoints are fetched and only the answer 
 """
 
 import datetime as dt
+from pathlib import Path
 from collections import defaultdict
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import rdflib
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..answer import answer_question, answer_task
 from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
+from .. import wording
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "kommun"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 AG = "https://w3id.org/ansvarsgraf/def#"
+STATIC = Path(__file__).parent / "static"
 
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -35,8 +39,14 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     fragment = request.headers.get("x-fragment") == "1"
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
-                            "href": href, "slug": slug, **context}, status_code=status)
+                            "href": href, "slug": slug, "link_text": wording.link_text, **WORDING, **context}, status_code=status)
     return response
+
+
+# Plain Swedish for the templates: the opening sentence, badges, durations in words.
+WORDING = {"verdict": wording.verdict, "badge": wording.badge, "readable": wording.readable,
+           "interval_words": wording.interval_words, "deadline_words": wording.deadline_words}
+MAX_ALTERNATIVES = 5
 
 
 def href(iri: str) -> str:
@@ -76,7 +86,11 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
         return render(request, "index.html", status=422, error=str(exc), answer=None, chosen_kommun=kommun)
     if result.status in ("besvarad", "ingen_ansvarig"):
         request.state.resolved_task = slug(result.tasks[0]["iri"])
-        response = RedirectResponse(permalink(result.tasks[0]["iri"], kommun_ref.iri, on_date.isoformat()), status_code=303)
+        # The answer's address says how the question was read and which other tasks it may
+        # mean (task ids only, never the question), so the page can offer them as the API does.
+        tolkning = [("tolkad", "1")] + [("alt", slug(c["iri"])) for c in result.candidates[:MAX_ALTERNATIVES]]
+        url = permalink(result.tasks[0]["iri"], kommun_ref.iri, on_date.isoformat()) + "&" + urlencode(tolkning) + "#svar"
+        response = RedirectResponse(url, status_code=303)
     else:
         response = render(request, "index.html", answer=result, question=fraga, chosen_kommun=slug(kommun_ref.iri),
                           datum=on_date.isoformat(), permalink=permalink)
@@ -85,18 +99,21 @@ def ask(request: Request, fraga: str = Form("", max_length=MAX_QUESTION_CHARS), 
 
 
 @router.get("/svar", response_class=HTMLResponse)
-def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False):
+def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: str = "", efter: bool = False,
+                tolkad: bool = False, alt: list[str] = Query([])):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
         kommun_ref = municipality(cat, kommun)
         on_date = parse_date(datum or None)
+        others = dict.fromkeys(task_iri(cat, a) for a in alt[:MAX_ALTERNATIVES])
+        alternatives = [{"iri": iri, "label": cat.task_labels[iri]} for iri in others if iri != task]
     except InputError as exc:
         return render(request, "index.html", status=exc.status, error=exc.message, answer=None)
     request.state.resolved_task = slug(task)
     result = answer_task(store_of(request), task, kommun_ref.iri, on_date, after=efter)
     response = render(request, "index.html", answer=result, chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat(),
-                      question=cat.task_labels[task], permalink=permalink, after=efter,
+                      question=cat.task_labels[task], permalink=permalink, after=efter, tolkad=tolkad, alternatives=alternatives,
                       touching_gaps=_touching_gaps(request, result, kommun_ref.iri, on_date))
     response.set_cookie(COOKIE, slug(kommun_ref.iri), max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
@@ -111,18 +128,59 @@ def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
 
 
 @router.get("/luckor", response_class=HTMLResponse)
-def gaps_page(request: Request, kommun: str = "", datum: str = ""):
-    from ..gaps import analyse_cached
-
+def gaps_page(request: Request, kommun: str = "", datum: str = "", typ: str = "", ansvarig: str = "", dokument: str = ""):
+    """The gap report with a summary first; narrowed to one kind, one responsible board or
+    one document by plain GET parameters, so it works (and prints) without JavaScript."""
     if not kommun:
         return render(request, "gaps.html", reports=[])
     try:
-        kommun_ref = municipality(catalog(request), kommun)
-        on_date = parse_date(datum or None)
+        report = _gap_report(request, kommun, datum)
     except InputError as exc:
         return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
-    report = analyse_cached(store_of(request), kommun_ref.iri, on_date)
-    return render(request, "gaps.html", reports=[report], chosen_kommun=slug(kommun_ref.iri), datum=on_date.isoformat())
+    chosen = {"typ": typ, "ansvarig": ansvarig, "dokument": dokument}
+
+    def wanted(gap) -> bool:
+        return (not typ or gap.kind == typ) and (not ansvarig or any(slug(a.iri) == ansvarig for a in gap.act)) and \
+            (not dokument or any(slug(d.iri) == dokument for d in report.documents(gap)))
+
+    shown = replace(report, gaps=[g for g in report.gaps if wanted(g)])
+    documents = sorted({d.iri: d for g in report.gaps for d in report.documents(g)}.values(), key=lambda d: d.label)
+    return render(request, "gaps.html", reports=[shown], full_reports=[report], chosen=chosen, documents=documents,
+                  chosen_kommun=slug(report.municipality.iri), datum=report.date)
+
+
+@router.get("/luckor.csv")
+def gaps_csv(request: Request, kommun: str = "", datum: str = ""):
+    from ..gaps import render_csv
+
+    try:
+        report = _gap_report(request, kommun, datum)
+    except InputError as exc:
+        return render(request, "gaps.html", status=exc.status, reports=[], error=exc.message)
+    name = f"ansvarsluckor-{slug(report.municipality.iri)}-{report.date}.csv"
+    return Response(render_csv([report]), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+def _gap_report(request: Request, kommun: str, datum: str):
+    from ..gaps import analyse_cached
+
+    if not kommun:
+        raise InputError(400, "Välj kommun (parametern 'kommun').")
+    kommun_ref = municipality(catalog(request), kommun)
+    return analyse_cached(store_of(request), kommun_ref.iri, parse_date(datum or None))
+
+
+@router.get("/utvecklare", response_class=HTMLResponse)
+def developers_page(request: Request):
+    """Named queries, the API, SPARQL and the ontology: linked from the footer, not the menu."""
+    return render(request, "developers.html")
+
+
+@router.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page links; the same icon as favicon.svg.
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
 
 @router.get("/fragor", response_class=HTMLResponse)
@@ -153,7 +211,7 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     rows = store.select(query_text("beskriv"), {"nod": rdflib.URIRef(iri)})
     if not rows:
         return render(request, "error.html", status=404, title="Finns inte",
-                      message="Det finns ingen nod med den adressen i grafen.")
+                      message="Det finns ingen sida med den adressen.")
     names = property_names(store)
     properties: dict[str, list] = defaultdict(list)
     label = None
@@ -165,10 +223,11 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
             continue
         if prop == "http://www.w3.org/2004/02/skos/core#prefLabel" and getattr(value, "language", None) == "sv":
             label = str(value)
+        if getattr(value, "language", None) not in (None, "sv"):
+            continue  # staff read Swedish; the other languages are in the Turtle and JSON-LD
         properties[names.get(prop, prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1])].append(
-            {"text": str(row["namn"]) if row["namn"] is not None else str(value),
-             "href": href(value) if isinstance(value, rdflib.URIRef) else None,
-             "lang": getattr(value, "language", None)})
+            {"text": _value_text(prop, value, row["namn"]),
+             "href": href(value) if isinstance(value, rdflib.URIRef) else None})
     kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
         next((names[t] for t in types if t in names), "nod")
     sections = _sections(store, iri, types)
@@ -179,6 +238,18 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
                   sections=sections, datum=day, notice=notice,
                   dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
+
+
+def _value_text(prop: str, value, name) -> str:
+    """A value as staff read it: a node by its name (or words for its address), a revision
+    interval as "varje år", prose without the project's shorthand."""
+    if name is not None:
+        return wording.readable(str(name))
+    if isinstance(value, rdflib.URIRef):
+        return wording.link_text(str(value))
+    if prop == AG + "revisionInterval":
+        return wording.interval_words(str(value))
+    return wording.readable(str(value))
 
 
 def _sections(store, iri: str, types: list[str]) -> list[dict]:
