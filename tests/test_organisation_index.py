@@ -29,6 +29,7 @@ id:a-post org:postIn id:a-enhet ; skos:prefLabel "Socialsekreterare"@sv .
 id:delad org:subOrganizationOf id:b-soc, id:a-soc .
 # A cycle in the data (SHACL reports it): the path stops instead of hanging.
 id:x org:subOrganizationOf id:y . id:y org:subOrganizationOf id:x .
+id:z org:subOrganizationOf id:x .
 # A statutory role filled by A's board and by a unit of A's region.
 id:a ag:region id:reg .
 id:reg-enhet org:subOrganizationOf id:reg ; skos:prefLabel "Barnhälsovården"@sv ; ag:fulfils id:roll .
@@ -49,6 +50,7 @@ id:avtal-signerat ag:party id:a ; ag:validFrom "2020-01-01"^^xsd:date ; dcterms:
 id:avtal-utkast ag:party id:a ; ag:validFrom "2020-01-01"^^xsd:date ; ag:status ag:under_framtagande .
 id:rutin-v1 ag:party id:a ; ag:validFrom "2020-01-01"^^xsd:date ; dcterms:isReplacedBy id:rutin-v2 .
 id:rutin-v2 ag:party id:a ; dcterms:dateAccepted "2020-07-01"^^xsd:date .
+id:rutin-v3 ag:party id:a ; ag:validFrom "2021-01-01"^^xsd:date ; dcterms:replaces id:rutin-v2 .
 # No start date: known from the earliest source describing it; with an undated source, always.
 id:odaterad ag:party id:a ; prov:wasDerivedFrom id:kalla-mars, id:kalla-maj .
 id:kalla-mars dcterms:date "2020-03-01"^^xsd:date .
@@ -89,6 +91,7 @@ def test_a_recommendation_concerns_the_municipality_it_is_addressed_to_and_no_ot
     # a replaced version ends the day its successor begins
     ("rutin-v1", "2020-06-30", True), ("rutin-v1", "2020-07-01", False),
     ("rutin-v2", "2020-06-30", False), ("rutin-v2", "2020-07-01", True),
+    ("rutin-v2", "2020-12-31", True), ("rutin-v2", "2021-01-01", False), ("rutin-v3", "2021-01-01", True),
     # undated: from the day the earliest source describing it was written
     ("odaterad", "2020-02-29", False), ("odaterad", "2020-03-01", True),
     ("odaterad-kalla", "2019-01-01", True),
@@ -107,10 +110,23 @@ def test_a_document_applies_only_where_the_municipality_is_a_party(index):
     assert not index.applies(ID + "finns-inte", ID + "a", on)
 
 
-def test_versions_are_linked_both_ways(index):
-    assert index.versions(ID + "rutin-v1") == {ID + "rutin-v2"}
-    assert index.versions(ID + "rutin-v2") == {ID + "rutin-v1"}
+def test_versions_are_linked_both_ways_and_through_each_other(index):
+    assert index.versions(ID + "rutin-v1") == {ID + "rutin-v2", ID + "rutin-v3"}
+    assert index.versions(ID + "rutin-v2") == {ID + "rutin-v1", ID + "rutin-v3"}
+    assert index.versions(ID + "rutin-v3") == {ID + "rutin-v1", ID + "rutin-v2"}
     assert index.versions(ID + "avtal-2020") == set()
+
+
+def _within_seconds(function, *args, seconds=10):
+    """The result, or a failure (not a hang) when the call does not return in time."""
+    import threading
+
+    result = []
+    worker = threading.Thread(target=lambda: result.append(function(*args)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert result, f"{function.__name__}{args} returned nothing within {seconds} s"
+    return result[0]
 
 
 def test_the_path_goes_up_from_a_post_to_its_municipality_with_names(index):
@@ -118,6 +134,7 @@ def test_the_path_goes_up_from_a_post_to_its_municipality_with_names(index):
         ("a-enhet", "a-enhet"), ("a-soc", "Socialnämnden i A"), ("a", "A")]
     assert [n.iri for n in index.path(ID + "delad")] == [ID + "a-soc", ID + "a"]
     assert len(index.path(ID + "x")) == 1  # x -> y, then the cycle stops it
+    assert [n.iri for n in _within_seconds(index.path, ID + "z")] == [ID + "x", ID + "y"]  # into a cycle
     assert index.path(ID + "a") == []
 
 
