@@ -45,6 +45,7 @@ id:rek-till-b-namnd a ag:Recommendation ; ag:addressedTo id:b-soc .
 # Documents A is party to (through its board), each with one way of giving its period.
 id:avtal-2020 ag:party id:a-soc ; ag:validFrom "2020-01-01"^^xsd:date ; ag:validUntil "2020-12-31"^^xsd:date .
 id:avtal-ar-2021 ag:party id:a-soc ; ag:validFromYear "2021"^^xsd:gYear ; ag:validUntilYear "2021"^^xsd:gYear .
+id:avtal-ar-tz ag:party id:a ; ag:validFromYear "2022Z"^^xsd:gYear ; ag:validUntilYear "2022Z"^^xsd:gYear .
 # Valid from 1 January but signed in February: not before it was signed.
 id:avtal-signerat ag:party id:a ; ag:validFrom "2020-01-01"^^xsd:date ; dcterms:dateAccepted "2020-02-01"^^xsd:date .
 id:avtal-utkast ag:party id:a ; ag:validFrom "2020-01-01"^^xsd:date ; ag:status ag:under_framtagande .
@@ -60,7 +61,9 @@ id:odaterad-kalla ag:party id:a ; prov:wasDerivedFrom id:kalla-mars, id:kalla-ut
 ID = "https://w3id.org/ansvarsgraf/id/"
 
 
-@pytest.fixture(scope="module")
+# Built for each test (it takes milliseconds), so that the mutation run records every test as
+# reaching the index's set-up, not only the first one to use a shared fixture.
+@pytest.fixture
 def index():
     store = ox.Store()
     store.load(GRAPH.encode(), format=ox.RdfFormat.TURTLE)
@@ -84,6 +87,7 @@ def test_a_recommendation_concerns_the_municipality_it_is_addressed_to_and_no_ot
     # a period given in years runs from 1 January to 31 December
     ("avtal-ar-2021", "2020-12-31", False), ("avtal-ar-2021", "2021-01-01", True),
     ("avtal-ar-2021", "2021-12-31", True), ("avtal-ar-2021", "2022-01-01", False),
+    ("avtal-ar-tz", "2022-01-01", True), ("avtal-ar-tz", "2023-01-01", False),  # a year with time zone
     # not before it was signed, even when its validity starts earlier
     ("avtal-signerat", "2020-01-31", False), ("avtal-signerat", "2020-02-01", True),
     # a draft never applies
