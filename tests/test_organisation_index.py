@@ -56,6 +56,8 @@ id:rutin-v3 ag:party id:a ; ag:validFrom "2021-01-01"^^xsd:date ; dcterms:replac
 id:odaterad ag:party id:a ; prov:wasDerivedFrom id:kalla-mars, id:kalla-maj .
 id:kalla-mars dcterms:date "2020-03-01"^^xsd:date .
 id:kalla-maj dcterms:date "2020-05-01"^^xsd:date .
+id:odaterad-ar ag:party id:a ; prov:wasDerivedFrom id:kalla-ar .
+id:kalla-ar ag:year "2020"^^xsd:gYear .
 id:odaterad-kalla ag:party id:a ; prov:wasDerivedFrom id:kalla-mars, id:kalla-utan-datum .
 """
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -98,6 +100,7 @@ def test_a_recommendation_concerns_the_municipality_it_is_addressed_to_and_no_ot
     ("rutin-v2", "2020-12-31", True), ("rutin-v2", "2021-01-01", False), ("rutin-v3", "2021-01-01", True),
     # undated: from the day the earliest source describing it was written
     ("odaterad", "2020-02-29", False), ("odaterad", "2020-03-01", True),
+    ("odaterad-ar", "2019-12-31", False), ("odaterad-ar", "2020-01-01", True),  # a source dated by year
     ("odaterad-kalla", "2019-01-01", True),
 ])
 def test_a_document_applies_from_its_first_to_its_last_day(index, document, day, applies):
