@@ -3,6 +3,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from personnummer import personnummer
 
 from ansvarsgraf.privacy import PersonalDataError, contains_identity_number, refuse_identity_numbers
 
@@ -43,6 +44,50 @@ def test_the_check_digit_decides_for_bare_ten_digits():
     check digit and passed with a wrong one."""
     assert contains_identity_number("1212721219") and not contains_identity_number("1212721218")
     assert contains_identity_number("1901011237") and not contains_identity_number("1901011238")
+
+
+# Boundary days of the date rule, each written as an identity number with a wrong check
+# digit, so that only the date decides (the library's check is asserted to say no).
+POSSIBLE_DATES = ["120101-0000", "121231-0000", "121261-0000", "121291-0000", "120131-0000", "120161-0000"]
+IMPOSSIBLE_DATES = ["120001-0000", "121301-0000", "121200-0000", "121232-0000", "121260-0000", "121292-0000"]
+
+
+@pytest.mark.parametrize("number", POSSIBLE_DATES)
+def test_a_mistyped_number_on_the_first_or_last_possible_day_or_month_is_refused(number):
+    """Months 1 and 12, days 1 and 31, coordination days 61 and 91: all possible birth dates."""
+    assert not personnummer.valid(number)
+    assert contains_identity_number(f"vem kallar till SIP för {number}")
+
+
+@pytest.mark.parametrize("number", IMPOSSIBLE_DATES)
+def test_a_number_just_outside_the_possible_days_or_months_passes(number):
+    """Month 0 or 13, day 0, 32, 60 or 92 is no birth or coordination day: a case or
+    reference number written with a dash is not refused."""
+    assert not personnummer.valid(number)
+    assert not contains_identity_number(f"ärende {number}")
+
+
+@pytest.mark.parametrize("century", ["18", "19", "20"])
+def test_twelve_digits_from_a_birth_century_are_refused_even_with_a_wrong_check_digit(century):
+    number = f"{century}1212121213"
+    assert not personnummer.valid(number)
+    assert contains_identity_number(f"vem kallar till SIP för {number}")
+
+
+def test_twelve_digits_from_another_century_with_a_wrong_check_digit_pass():
+    assert not contains_identity_number("löpnummer 211212121213")
+
+
+def test_one_identity_number_among_other_numbers_is_found():
+    assert contains_identity_number("dnr 2024-1234, tel 0701234567, barnet 121212-1212")
+    assert not contains_identity_number("dnr 2024-1234, tel 0701234567")
+
+
+def test_the_refusal_tells_the_user_in_swedish_to_remove_the_number_and_ask_again():
+    """The message the page, the API and the command line show (str of the error)."""
+    message = str(PersonalDataError())
+    assert message.startswith("Frågan innehåller något som ser ut som ett personnummer eller samordningsnummer.")
+    assert "Ta bort det och fråga igen" in message
 
 
 @pytest.fixture(scope="module")
