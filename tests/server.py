@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,8 +27,9 @@ def stop(process: subprocess.Popen, grace_s: float = 10) -> None:
 
 @contextmanager
 def running_server(log_path: Path, *options: str, command: tuple[str, ...] = (sys.executable, "-m", "ansvarsgraf.cli"),
-                   cwd: Path | None = None, env: dict | None = None):
-    """`command` is how ansvarsgraf is started (default: this interpreter's package)."""
+                   cwd: Path | None = None, env: dict | None = None, probe: str = "/", any_status: bool = False):
+    """`command` is how ansvarsgraf is started (default: this interpreter's package). It is up
+    when `probe` answers 200, or with any_status any HTTP answer (a 503 while its store is down)."""
     port = free_port()
     with open(log_path, "wb") as log:
         process = subprocess.Popen([*command, "serve", "--port", str(port), *options], cwd=cwd,
@@ -37,9 +39,11 @@ def running_server(log_path: Path, *options: str, command: tuple[str, ...] = (sy
         deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(base + "/", timeout=2)
+                urllib.request.urlopen(base + probe, timeout=2)
                 break
-            except OSError:
+            except OSError as exc:
+                if any_status and isinstance(exc, urllib.error.HTTPError):
+                    break
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"servern startade inte: {log_path.read_text(errors='replace')[-2000:]}")
                 time.sleep(0.3)

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -286,33 +285,11 @@ def test_with_a_60_s_store_delay_the_catalog_and_cached_answers_answer_at_once(p
         proxy.close()
 
 
-@contextmanager
 def serving_without_store(log_path: Path, endpoint: str):
     """`serve --endpoint` started with nothing listening there: up once it answers at all."""
-    import urllib.error
-    import urllib.request
+    from server import running_server
 
-    from server import free_port, stop
-
-    port = free_port()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port), "--endpoint", endpoint],
-                                   stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/kommuner", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers (503 until the store is there)
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
-                time.sleep(0.3)
-        yield base
-    finally:
-        stop(process)
+    return running_server(log_path, "--endpoint", endpoint, probe="/api/kommuner", any_status=True)
 
 
 def test_serve_started_while_the_store_is_down_says_so_and_starts_answering_when_it_is_up(tmp_path):
