@@ -27,6 +27,7 @@ STATUS_SV = {
     413: "Begäran är för stor.",
     422: "Begäran är felaktig, eller innehåller något som ser ut som ett personnummer eller "
          "samordningsnummer (vägras på alla adresser, utan att numret upprepas).",
+    502: "Den externa SPARQL-servern vägrade frågan.",
     503: "Den externa SPARQL-servern kan inte nås just nu (med Retry-After).",
 }
 
