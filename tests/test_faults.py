@@ -239,6 +239,7 @@ def test_store_killed_gives_503_at_once_and_serving_resumes_when_it_is_back(pers
     monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
     with running_server(tmp_path / "serve.log", "--endpoint", endpoints["query"]) as base:
         assert get(base, CACHED, 60)[0] == 200  # now cached
+        assert "Kan vara inaktuellt" not in get(base, "/", 60)[2]
         endpoints["process"].kill()
         endpoints["process"].wait()
         time.sleep(1.5)  # the version check falls due
@@ -250,6 +251,11 @@ def test_store_killed_gives_503_at_once_and_serving_resumes_when_it_is_back(pers
         status, headers, body, _ = get(base, CACHED)
         assert status == 200 and "inaktuellt" in headers.get("Warning", "")  # cached, with a notice
         assert get(base, "/api/kommuner")[0] == 200
+        # A page served from the caches says so where the reader looks, not only in a header.
+        for page in ("/", CACHED.replace("/api/answer", "/svar")):
+            status, _, body, _ = get(base, page)
+            assert status == 200 and "Kan vara inaktuellt" in body, (page, status)
+        assert "Ansvarsluckorna som berör svaret kunde inte hämtas" in body  # said, not silently left out
         with oxigraph_server(folder, port=endpoints["port"], location=folder / "db"):
             deadline = time.monotonic() + 20
             while get(base, UNCACHED[0], 30)[0] != 200:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..answer import answer_question, answer_task
+from ..errors import StoreUnavailable
 from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
@@ -37,6 +38,9 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     context.setdefault("chosen_kommun", request.cookies.get(COOKIE, ""))
     context.setdefault("datum", dt.date.today().isoformat())
     fragment = request.headers.get("x-fragment") == "1"
+    # While the store is down, what a page shows comes from caches: say so on the page, not
+    # only in the Warning header (web/unavailable.py), which no one reading the page sees.
+    context.setdefault("stale", bool(getattr(request.app.state.store, "degraded", False)))
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
                             "href": href, "slug": slug, "link_text": wording.link_text, **WORDING, **context}, status_code=status)
@@ -124,7 +128,12 @@ def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
 
     iris = {d.iri for d in result.duties} | {d.instrument.iri for d in result.duties if d.instrument}
     iris |= {t["iri"] for t in result.tasks}
-    return touched_by(analyse_cached(store_of(request), kommun_iri, on_date), iris)
+    try:
+        return touched_by(analyse_cached(store_of(request), kommun_iri, on_date), iris)
+    except StoreUnavailable:
+        # The answer itself came from the cache; the gap analysis needs the store. Show the
+        # answer (the page says it may be stale) and say the gaps could not be read.
+        return None
 
 
 @router.get("/luckor", response_class=HTMLResponse)
