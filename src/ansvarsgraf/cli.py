@@ -403,7 +403,7 @@ def _serve(args) -> int:
     from .answer import catalog_for
     from .store import (ENDPOINT_ENV, PREPARED_STORE_ENV, OxigraphStore, open_prepared_store, open_store,
                         prepare_store)
-    from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection
+    from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection, warm_up_or_retry
 
     if args.workers < 1:
         raise UserInputError("--workers ska vara minst 1")
@@ -417,7 +417,7 @@ def _serve(args) -> int:
             store = OxigraphStore.from_loaded(valid_data(None, refused))
         else:
             store = open_store(args.endpoint, prepared=args.store)
-        _warm_up(store, lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
+        warm_up_or_retry(lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
@@ -440,32 +440,6 @@ def _serve(args) -> int:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
     return 0
-
-
-def _warm_up(store, warm_up) -> None:
-    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
-    503 with Retry-After until it answers) and keep trying in the background."""
-    import threading
-    import time
-
-    try:
-        warm_up()
-        return
-    except StoreUnavailable:
-        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
-              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
-
-    def retry():
-        while True:
-            time.sleep(5)
-            try:
-                warm_up()
-            except StoreUnavailable:
-                continue
-            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
-            return
-
-    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def _prepare(args) -> int:

@@ -7,6 +7,9 @@ access log (which writes query strings) is turned off by `serve`.
 """
 
 import gc
+import sys
+import threading
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..errors import StoreUnavailable
 from ..store import GraphStore
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
@@ -84,8 +88,33 @@ def app_from_environment() -> FastAPI:
     from ..store import open_store
 
     store = open_store()
-    keep_out_of_garbage_collection(catalog_for(store))
+    # With the SPARQL server down the worker starts anyway (503 until it answers), as with
+    # one process: a worker that raised here would be restarted by uvicorn in a tight loop.
+    warm_up_or_retry(lambda: keep_out_of_garbage_collection(catalog_for(store)))
     return create_app(store)
+
+
+def warm_up_or_retry(warm_up) -> None:
+    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
+    503 with Retry-After until it answers) and keep trying in the background."""
+    try:
+        warm_up()
+        return
+    except StoreUnavailable:
+        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
+              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
+
+    def retry():
+        while True:
+            time.sleep(5)
+            try:
+                warm_up()
+            except StoreUnavailable:
+                continue
+            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
+            return
+
+    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def keep_out_of_garbage_collection(catalog) -> None:
