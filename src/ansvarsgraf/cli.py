@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kommun", required=True, help="kommunens namn, som det står i grafen (se /api/kommuner)")
     p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    p.add_argument("--efter", action="store_true",
+                   help="ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter")
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("gaps", help="ansvarsluckor per kommun: oklart, saknat, inaktuellt ansvar")
@@ -356,7 +358,7 @@ def _ask(args) -> int:
     from .store import open_store
 
     store = open_store(args.endpoint)
-    result = answer_question(store, args.question, args.kommun, parse_date(args.datum))
+    result = answer_question(store, args.question, args.kommun, parse_date(args.datum), after=args.efter)
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
