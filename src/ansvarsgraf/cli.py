@@ -11,12 +11,12 @@ import json
 import sys
 from pathlib import Path
 
-from .answer import UnknownMunicipalityError, UnknownTaskError
+from .results import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
 from .errors import DataLoadError, StoreUnavailable
 from .privacy import PersonalDataError
 from .paths import display_path
-from .store import NotAPreparedStoreError
+from .prepared import NotAPreparedStoreError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,7 +214,7 @@ def _write(args, text: str) -> None:
 
 
 def _changes(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .changes import change_report, render_csv, render_text
     from .store import open_store
 
@@ -247,7 +247,7 @@ def _impact(args) -> int:
 
 
 def _raci(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .ids import ID_BASE
     from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
     from .store import open_store
@@ -354,7 +354,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _ask(args) -> int:
-    from .answer import answer_question, render_text
+    from .answering import answer_question
+    from .cli_text import render_text
     from .store import open_store
 
     store = open_store(args.endpoint)
@@ -368,7 +369,7 @@ def _ask(args) -> int:
 
 
 def _gaps(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .gaps import analyse, render_csv, render_html, render_text
     from .store import open_store
 
@@ -402,9 +403,10 @@ def _serve(args) -> int:
 
     import uvicorn
 
-    from .answer import catalog_for
-    from .store import (ENDPOINT_ENV, PREPARED_STORE_ENV, OxigraphStore, open_prepared_store, open_store,
-                        prepare_store)
+    from .catalog import catalog_for
+    from .embedded_store import OxigraphStore
+    from .prepared import open_prepared_store, prepare_store
+    from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_store
     from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection, warm_up_or_retry
 
     if args.workers < 1:
@@ -445,7 +447,7 @@ def _serve(args) -> int:
 
 
 def _prepare(args) -> int:
-    from .store import prepare_store
+    from .prepared import prepare_store
 
     dates = [] if args.utan_svar else sorted({parse_date(d) for d in args.svar_datum or [None]})
     valid_data(args.paths or None, "lagret byggs inte och det förra lämnas orört")

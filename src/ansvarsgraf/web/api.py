@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from ..answer import answer_question, answer_task
+from ..answering import answer_question, answer_task
 from ..privacy import PersonalDataError
 from ..queries import query_text
 from .common import (DATUM, MAX_QUESTION_CHARS, InputError, catalog, documented, municipality, parse_date, slug,

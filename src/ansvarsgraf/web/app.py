@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import StoreUnavailable
-from ..store import GraphStore
+from ..graph_store import GraphStore
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from .middleware import AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders
@@ -84,7 +84,7 @@ def app_from_environment() -> FastAPI:
     """The app of one worker of `serve --workers N`: each worker process opens the store that
     `serve` named in the environment (ANSVARSGRAF_ENDPOINT or ANSVARSGRAF_STORE) and builds
     its catalog before it takes requests, so no user waits for the warm-up."""
-    from ..answer import catalog_for
+    from ..catalog import catalog_for
     from ..store import open_store
 
     store = open_store()

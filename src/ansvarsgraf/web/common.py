@@ -8,7 +8,8 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from ..ids import local_id
-from ..answer import Catalog, UnknownMunicipalityError, catalog_for
+from ..catalog import Catalog, catalog_for
+from ..results import UnknownMunicipalityError
 
 from ..ids import ID_BASE  # noqa: E402
 MAX_QUESTION_CHARS = 500

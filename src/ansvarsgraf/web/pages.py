@@ -16,13 +16,15 @@ import rdflib
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from ..answer import answer_question, answer_task
+from ..answering import answer_question, answer_task
 from ..errors import StoreUnavailable
 from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
 from .. import wording
+from ..links import href
+from ..wording import WORDING
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
@@ -47,22 +49,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     return response
 
 
-# Plain Swedish for the templates: the opening sentence, badges, durations in words.
-WORDING = {"verdict": wording.verdict, "badge": wording.badge, "readable": wording.readable,
-           "interval_words": wording.interval_words, "deadline_words": wording.deadline_words}
 MAX_ALTERNATIVES = 5
-
-
-def href(iri: str) -> str:
-    """Where a node's page is: our ids under /id/, provisions under /lagrum/."""
-    iri = str(iri)
-    if iri.startswith(ID_BASE):
-        return "/id/" + iri[len(ID_BASE):]
-    if iri.startswith("https://lagen.nu/"):
-        return "/lagrum/" + iri[len("https://lagen.nu/"):].replace("#", "/")
-    if iri.startswith(AG):
-        return "/def#" + iri[len(AG):]
-    return iri
 
 
 def permalink(task: str, kommun_iri: str, datum: str) -> str:
