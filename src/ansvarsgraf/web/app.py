@@ -15,7 +15,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..catalog import catalog_for
 from ..graph_store import GraphStore
+from ..store import open_store
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from ..remote_store import RemoteStoreError
@@ -95,9 +97,6 @@ def app_from_environment() -> FastAPI:
     """The app of one worker of `serve --workers N`: each worker process opens the store that
     `serve` named in the environment (ANSVARSGRAF_ENDPOINT or ANSVARSGRAF_STORE) and builds
     its catalog before it takes requests, so no user waits for the warm-up."""
-    from ..catalog import catalog_for
-    from ..store import open_store
-
     store = open_store()
     keep_out_of_garbage_collection(catalog_for(store))
     return create_app(store)
