@@ -13,11 +13,11 @@ from .answering import (FEW_TASKS, NOT_MODELLED, PreparedDuties, WithPreparedAns
 from .catalog import Catalog, DescribedNodes, catalog_for, fold  # noqa: F401
 from .cli_text import render_instruments, render_text  # noqa: F401
 from .describe import Node, NodeReader  # noqa: F401
-from .duties import MODALITY_ORDER, PART_ORDER, DutyBuilder, add_duration, duty_order  # noqa: F401
+from .duties import DutyBuilder, add_duration, duty_order  # noqa: F401
 from .law_in_force import LawReader, distinct_in_force, is_law, valid_on  # noqa: F401
 from .results import (Answer, Bearer, Duties, DutyAnswer, InstrumentCard, LegalBasis, Provision, Ref,  # noqa: F401
                       UnknownMunicipalityError, UnknownTaskError, Warning)
-from .vocabulary import AG, ELI, KIND_NAMES, ORG, PROV  # noqa: F401
+from .vocabulary import AG, ELI, KIND_NAMES, MODALITY_RANK, ORG, PART_RANK, PROV  # noqa: F401
 
 # The private names other code used before the split.
 _DutyBuilder = DutyBuilder

@@ -24,6 +24,7 @@ import rdflib
 from .answering import answer_task
 from .catalog import catalog_for
 from .duties import add_duration
+from .gaps import analyse_cached
 from .results import Answer, Ref
 from .graph_view import property_names
 from .queries import query_text
@@ -470,8 +471,6 @@ def change_report(store: GraphStore, d1: dt.date, d2: dt.date, municipality_iris
 
 
 def _gap_changes(store: GraphStore, kommun: Ref, d1: dt.date, d2: dt.date) -> list[tuple[GapChange, set[str]]]:
-    from .gaps import analyse_cached
-
     return gap_changes(kommun, analyse_cached(store, kommun.iri, d1), analyse_cached(store, kommun.iri, d2))
 
 

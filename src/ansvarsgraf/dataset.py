@@ -14,6 +14,7 @@ from .errors import DataError, DataLoadError
 from .law_table import complete_provisions, read_table
 from .paths import DATA_DIR, DATA_SUFFIXES, ONTOLOGY_FILES, display_path
 from .turtle_source import read_turtle_file
+from .vocabulary import AG
 from .yaml_source import FileResult, SourceMap, read_yaml_file
 
 FILE_GRAPH_BASE = "https://w3id.org/ansvarsgraf/graph/"
@@ -119,7 +120,7 @@ def load_data(paths: list[Path] | None = None, base_paths: list[Path] | None = N
 
 def _bind_prefixes(graph: rdflib.Graph) -> None:
     for prefix, ns in (
-        ("ag", "https://w3id.org/ansvarsgraf/def#"),
+        ("ag", str(AG)),
         ("id", "https://w3id.org/ansvarsgraf/id/"),
         ("skos", "http://www.w3.org/2004/02/skos/core#"),
         ("org", "http://www.w3.org/ns/org#"),

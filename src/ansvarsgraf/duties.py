@@ -15,16 +15,14 @@ from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .organisation_index import as_date, year_start
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Warning
-from .vocabulary import AG, PROV
-
-MODALITY_ORDER = {"ska": 0, "bör": 1, "får": 2}
-PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
+from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
 
 def duty_order(duty: DutyAnswer):
-    # Binding duties first; within the same modality the local instrument before the general law.
+    # Binding duties first (the ontology's order of modalities and parts, vocabulary.py); within
+    # the same modality the local instrument before the general law.
     local_first = 0 if duty.instrument else 1
-    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9),
+    return (MODALITY_RANK.get(duty.modality, 99), local_first, PART_RANK.get(duty.part, 99),
             [b.actor.label for b in duty.bearers])
 
 

@@ -28,17 +28,19 @@ from .ids import local_id as _local
 from .law_in_force import LawReader
 from .results import Ref
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
+from .queries import query_text
 from .graph_store import GraphStore, per_data_version
 from .validation import load_shapes
-from .wording import lower_first
+from .vocabulary import AG, INSTRUMENT_KINDS, KIND_NAMES
+from .links import href
+from .wording import WORDING, lower_first
 
 RULES_DIR = QUERIES_DIR / "luckor"
-AG = "https://w3id.org/ansvarsgraf/def#"
 SEVERITY_ORDER = {"hög": 0, "medel": 1, "låg": 2, "info": 3}
 DECIDING_KINDS = {AG + k for k in ("Board", "Municipality", "Region", "Association")}
 BOTTLENECK_SHARE = 0.25  # an actor carrying a quarter of the municipality's duties
 BOTTLENECK_MIN_DUTIES = 5
-DOCUMENT_KINDS = {"överenskommelse", "rutin", "reglemente", "plan", "beskriven praxis"}
+DOCUMENT_KINDS = {KIND_NAMES[k] for k in INSTRUMENT_KINDS}
 
 
 @dataclass
@@ -381,47 +383,10 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
 
 # --- networkx analyses -----------------------------------------------------------------
 
-ESCALATION_EDGES = """
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT ?fran ?till WHERE { ?fran ag:escalatesTo ?till }"""
-
-INSTRUMENTS_IN_MUNICIPALITY = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT DISTINCT ?dok WHERE {
-  # ersätts: dokument-med-kommunen-som-part ?dok
-  { ?dok ag:party ?kommun } UNION { ?dok ag:party/org:hasMember ?kommun } UNION { ?dok ag:party/org:subOrganizationOf+ ?kommun }
-  ?dok ag:escalatesTo ?någon .
-}"""
-
-# Duties in force in the municipality (those of its documents, and the statutory ones, which
-# statutory roles bear), by the actor that carries them there.
-DUTIES_PER_ACTOR = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT ?aktor ?atagande WHERE {
-  {
-    # ersätts: dokument-med-kommunen-som-part ?dok
-    { ?dok ag:party ?kommun } UNION { ?dok ag:party/org:hasMember ?kommun } UNION { ?dok ag:party/org:subOrganizationOf+ ?kommun }
-    ?atagande ag:establishedBy ?dok ; a ag:Duty ; ag:bearer ?barare .
-  } UNION {
-    ?barare a ag:StatutoryRole .
-    ?atagande ag:bearer ?barare ; a ag:Duty .
-    FILTER NOT EXISTS { ?atagande ag:establishedBy ?annat }
-  }
-  FILTER NOT EXISTS { ?atagande ag:validFrom ?f . FILTER(?f > ?datum) }
-  FILTER NOT EXISTS { ?atagande ag:validUntil ?u . FILTER(?u < ?datum) }
-  {
-    # ersätts: organisationer-i-kommunen ?barare
-    ?barare (org:subOrganizationOf|org:postIn)* ?kommun .
-    BIND(?barare AS ?aktor)
-  } UNION {
-    ?barare a ag:StatutoryRole .
-    ?aktor ag:fulfils ?barare .
-    # ersätts: delar-av-kommunen ?aktor
-    ?aktor org:subOrganizationOf* ?kommun .
-  }
-}"""
+# The analyses' named queries (queries/*.rq).
+ESCALATION_EDGES = query_text("eskaleringar")
+INSTRUMENTS_IN_MUNICIPALITY = query_text("dokument-med-eskalering-i-kommun")
+DUTIES_PER_ACTOR = query_text("ataganden-per-aktor")
 
 
 def _escalation_gaps(store, reader, bindings) -> list[Gap]:
@@ -522,8 +487,6 @@ def render_html(reports: list[GapReport]) -> str:
     """A standalone, printable HTML report (the same template as the web page)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from .links import href
-    from .wording import WORDING
 
     templates = Path(__file__).parent / "web" / "templates"
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 import rdflib
 
 from .ids import local_id
+from .vocabulary import ACTOR_KINDS, AG, ELI, INSTRUMENT_KINDS
 from .results import Answer
 from .gaps import GapReport
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
 
-AG = "https://w3id.org/ansvarsgraf/def#"
-ELI = "http://data.europa.eu/eli/ontology#"
 from .ids import ID_BASE  # noqa: E402
 MAX_NEIGHBOURS = 400  # a hub (a task vocabulary, a municipality) stays drawable
 
@@ -28,12 +27,11 @@ MAX_NEIGHBOURS = 400  # a hub (a task vocabulary, a municipality) stays drawable
 # a node with several types gets the first kind that matches.
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lag": ("Lag och bestämmelse", (ELI + "LegalResource", ELI + "LegalResourceSubdivision", AG + "ProvisionVersion")),
-    "dokument": ("Överenskommelse eller rutin", tuple(AG + t for t in ("Agreement", "Routine", "StandingRules", "Plan", "Practice"))),
+    "dokument": ("Överenskommelse eller rutin", tuple(map(str, INSTRUMENT_KINDS))),
     "atagande": ("Åtagande", (AG + "Duty",)),
     "forum": ("Forum", (AG + "Forum",)),
     "uppgift": ("Uppgift", (AG + "Task",)),
-    "aktor": ("Aktör", tuple(AG + t for t in ("Municipality", "Region", "Association", "Board", "Administration",
-                                               "Unit", "Post", "StatutoryRole"))),
+    "aktor": ("Aktör", tuple(map(str, ACTOR_KINDS))),  # a forum is "forum", above
     "kalla": ("Källa och revision", tuple(AG + t for t in ("SourceDocument", "SourceSection", "AuditReport", "Finding",
                                                            "Recommendation", "Response"))),
     "scenario": ("Scenario", (AG + "Scenario", AG + "ScenarioStep")),

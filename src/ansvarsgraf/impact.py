@@ -20,10 +20,11 @@ from .results import Ref
 from .organisation_index import as_date, in_period
 from .queries import query_text
 from .graph_store import GraphStore
+from .vocabulary import AG, INSTRUMENT_KINDS
 
 LAW_BASE = "https://lagen.nu/"
-INSTRUMENT_TYPES = {"https://w3id.org/ansvarsgraf/def#" + t for t in ("Agreement", "Routine", "StandingRules", "Plan", "Practice")}
-DUTY = "https://w3id.org/ansvarsgraf/def#Duty"
+INSTRUMENT_TYPES = set(map(str, INSTRUMENT_KINDS))
+DUTY = str(AG.Duty)
 # "SoL (2001:453) 2 kap. 7 §", "2025:400 19 kap. 6 §", "1990:52 1 §"
 _WRITTEN = re.compile(r"(\d{4}:\d+)\)?\s+(?:(\d+)\s*kap\.?\s*)?(\d+(?:\s*[a-z])?)\s*§")
 

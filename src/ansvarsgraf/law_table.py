@@ -19,9 +19,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from .errors import DataError
+from .vocabulary import AG
 from .yaml_source import FileResult, SourceMap
 
-AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 ELI = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 ID = rdflib.Namespace("https://w3id.org/ansvarsgraf/id/")

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 
 from .ids import local_id
 from .queries import query_text
+from .vocabulary import AG
 
-UNDER_DRAFTING = "https://w3id.org/ansvarsgraf/def#under_framtagande"
+UNDER_DRAFTING = str(AG.under_framtagande)
 
 
 @dataclass(frozen=True)

@@ -31,17 +31,18 @@ import orjson
 from .answering import duties_for_tasks
 from .catalog import catalog_for
 from .results import Duties, DutyAnswer, Provision
-from .queries import QUERIES_DIR
+from .paths import ONTOLOGY_FILES, QUERIES_DIR
 
 FILE_NAME = "svar.sqlite"
 log = logging.getLogger(__name__)
 
 def fingerprint() -> str:
-    """Changes whenever the package's code or a query changes: any of them may shape an
-    answer (the store's row order, a label's fallback …), so none is trusted to not."""
+    """Changes whenever the package's code, a query or the ontology changes: any of them may
+    shape an answer (the store's row order, a label's fallback, a kind's name …), so none is
+    trusted to not."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for path in [*sorted(package.rglob("*.py")), *sorted(QUERIES_DIR.rglob("*.rq"))]:
+    for path in [*sorted(package.rglob("*.py")), *sorted(QUERIES_DIR.rglob("*.rq")), *ONTOLOGY_FILES]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

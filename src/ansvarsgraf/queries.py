@@ -1,11 +1,27 @@
 """Named SPARQL queries: one .rq file each in queries/, whose leading comment says what
-it answers. The answer engine, the API and `ansvarsgraf query NAME` all read them here."""
+it answers. The answer engine, the analyses, the API and `ansvarsgraf query NAME` all read
+them here.
 
+A query that the engine binds says so in its header: `# Bind: ?var …` names the variables
+it is given. rdflib's SPARQL parser reads each query once, when it is first checked (it
+takes tens of milliseconds a query, so not on every start): `problems` lists a declared
+variable the query does not use and what a named query must not do (update, SERVICE).
+tests/test_named_queries.py checks every file.
+"""
+
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+from pyparsing import ParseException, ParseResults
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Variable
+
 from .paths import QUERIES_DIR
+
+BIND_LINE = "# Bind:"
 
 
 @dataclass(frozen=True)
@@ -17,7 +33,47 @@ class NamedQuery:
     @property
     def needs_bindings(self) -> bool:
         """Queries for the answer engine say '# Bind: …'; the rest run as they are."""
-        return any(line.startswith("# Bind:") for line in self.text.splitlines())
+        return any(line.startswith(BIND_LINE) for line in self.text.splitlines())
+
+    @cached_property
+    def declared_bindings(self) -> frozenset[str]:
+        """The variables the header's '# Bind:' lines name."""
+        header = [line for line in self.text.splitlines() if line.startswith(BIND_LINE)]
+        return frozenset(re.findall(r"\?(\w+)", " ".join(header)))
+
+    @cached_property
+    def parsed(self):
+        """rdflib's parse of the query, or the ParseException that says where it fails."""
+        try:
+            return parseQuery(self.text)
+        except ParseException as exc:
+            return exc
+
+    def problems(self) -> list[str]:
+        """What is wrong with the query as a named query, in Swedish; [] when nothing is."""
+        if isinstance(self.parsed, ParseException):
+            return [f"{self.name}.rq går inte att tolka som SPARQL-fråga (rad {self.parsed.lineno}): {self.parsed.msg}"]
+        found = [f"{self.name}.rq anger ?{v} under {BIND_LINE} men använder den inte"
+                 for v in sorted(self.declared_bindings - _variables(self.parsed))]
+        if _contains(self.parsed, "ServiceGraphPattern"):
+            found.append(f"{self.name}.rq frågar en annan tjänst (SERVICE); en namngiven fråga läser bara grafen")
+        return found
+
+
+def _walk(node):
+    """Every node of rdflib's parse tree (CompValues hold their parts by name, lists in order)."""
+    yield node
+    children = node.values() if isinstance(node, CompValue) else node if isinstance(node, (list, ParseResults)) else ()
+    for child in children:
+        yield from _walk(child)
+
+
+def _variables(parsed) -> set[str]:
+    return {str(n) for n in _walk(parsed) if isinstance(n, Variable)}
+
+
+def _contains(parsed, name: str) -> bool:
+    return any(isinstance(n, CompValue) and n.name == name for n in _walk(parsed))
 
 
 def _parse(path: Path) -> NamedQuery:
@@ -26,7 +82,7 @@ def _parse(path: Path) -> NamedQuery:
     for line in text.splitlines():
         if not line.startswith("#"):
             break
-        if not line.startswith("# Bind:"):
+        if not line.startswith(BIND_LINE):
             comment.append(line.lstrip("# ").rstrip())
     return NamedQuery(path.stem, " ".join(c for c in comment if c), text)
 

@@ -31,10 +31,10 @@ from rapidfuzz import fuzz
 from .context import load_context
 from .dataset import LoadedData
 from .paths import DATA_DIR, PROJECT_ROOT, display_path
+from .vocabulary import AG
 
 SOURCES_DIR = PROJECT_ROOT / "kallor"
 EXCEPTIONS_FILE = "citat-undantag.yaml"
-AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 DCTERMS = rdflib.namespace.DCTERMS
 RDF = rdflib.RDF

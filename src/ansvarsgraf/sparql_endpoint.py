@@ -43,7 +43,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
 from .embedded_store import OxigraphStore, _to_rdflib
+from .errors import StoreUnavailable
 from .graph_store import in_canonical_order
+from .remote_store import RemoteStoreError, SparqlEndpointStore
 
 MAX_QUERY_CHARS = 20_000
 DEFAULT_TIMEOUT_S = 10.0
@@ -335,9 +337,6 @@ def _deny_network_sockets(libc) -> bool:
 def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_rows: int) -> SparqlResult:
     """A remote server is stopped by its own timeout; ours bounds the HTTP wait. Its errors
     are logged, not passed on: they can name internal addresses or quote remote bodies."""
-    from .errors import StoreUnavailable
-    from .remote_store import RemoteStoreError, SparqlEndpointStore
-
     limited = SparqlEndpointStore(store.query_url, timeout_s=timeout_s)
     try:
         if form == "AskQuery":

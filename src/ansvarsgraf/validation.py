@@ -25,8 +25,8 @@ from .context import load_context
 from .dataset import LoadedData
 from .fast_shacl import ShaclResult
 from .paths import SHAPES_FILE
+from .vocabulary import AG
 
-AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 VALIDATION_NODE = rdflib.URIRef("urn:ansvarsgraf:validering")
 SEVERITY_NAMES = {SH.Violation: "FEL", SH.Warning: "VARNING", SH.Info: "INFO"}
 ENGINES = ("fast", "pyshacl")

@@ -14,8 +14,8 @@ from rdflib.namespace import SKOS
 
 from .results import Answer, DutyAnswer
 from .paths import ONTOLOGY_DIR
+from .vocabulary import AG
 
-AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""JSON API. The answer endpoints call answer.answer_question / answer.answer_task, the
+"""JSON API. The answer endpoints call answering.answer_question / answering.answer_task, the
 same functions as `ansvarsgraf ask`, so CLI, API and page give one answer."""
 
 from fastapi import APIRouter, Query, Request
@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ..answering import answer_question, answer_task
+from ..gaps import analyse_cached
 from ..privacy import PersonalDataError
 from ..queries import query_text
 from .common import (DATUM, MAX_QUESTION_CHARS, InputError, catalog, documented, municipality, parse_date, slug,
@@ -80,7 +81,6 @@ def municipalities(request: Request):
 
 @router.get("/gaps", summary="Ansvarsluckor i en kommun", responses=documented(400, 404))
 def gaps(request: Request, kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM)):
-    from ..gaps import analyse_cached
 
     try:
         report = analyse_cached(store_of(request), municipality(catalog(request), kommun).iri, parse_date(datum))

@@ -19,7 +19,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import StoreUnavailable
+from ..catalog import catalog_for
 from ..graph_store import GraphStore
+from ..store import open_store
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from .middleware import AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders
@@ -84,9 +86,6 @@ def app_from_environment() -> FastAPI:
     """The app of one worker of `serve --workers N`: each worker process opens the store that
     `serve` named in the environment (ANSVARSGRAF_ENDPOINT or ANSVARSGRAF_STORE) and builds
     its catalog before it takes requests, so no user waits for the warm-up."""
-    from ..catalog import catalog_for
-    from ..store import open_store
-
     store = open_store()
     # With the SPARQL server down the worker starts anyway (503 until it answers), as with
     # one process: a worker that raised here would be restarted by uvicorn in a tight loop.

@@ -23,7 +23,7 @@ from ..scenarios import all_scenarios, find_scenario
 from .common import (DATUM, ID_BASE, InputError, catalog, documented, municipality, node_in_graph, parse_date, slug, store_of,
                      task_iri)
 from ..links import href
-from .pages import render
+from .pages import permalink, render
 
 router = APIRouter()
 
@@ -299,7 +299,6 @@ def compare_page(request: Request, uppgift: str = "", kommun: str = "", kommun2:
     except InputError as exc:
         return _page(request, "compare.html", status=exc.status, error=exc.message, answers=[], chosen_task=uppgift,
                       kommun2=kommun2)
-    from .pages import permalink
     comparison = compare(*answers) if all(a.status in ("besvarad", "ingen_ansvarig") for a in answers) else None
     return _page(request, "compare.html", answers=answers, comparison=comparison,
                   chosen_task=slug(answers[0].tasks[0]["iri"]) if answers[0].tasks else uppgift,

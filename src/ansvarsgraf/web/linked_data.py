@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..queries import query_text
+from ..vocabulary import AG
 from .common import ID_BASE, InputError, node_in_graph, parse_date, store_of
 from .negotiation import acceptable
 from .pages import render, resource_page
@@ -49,7 +50,7 @@ def _serve(request: Request, iri: str):
         graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
         if not len(graph):
             return render(request, "error.html", status=404, title="Finns inte", message="Det finns ingen nod med den adressen i grafen.")
-        graph.bind("ag", "https://w3id.org/ansvarsgraf/def#")
+        graph.bind("ag", AG)
         graph.bind("skos", "http://www.w3.org/2004/02/skos/core#")
         rdflib_format, media_type = FORMATS[fmt]
         response = Response(graph.serialize(format=rdflib_format), media_type=media_type)
@@ -96,7 +97,6 @@ def ontology(request: Request):
     return render(request, "ontology.html", terms=terms)
 
 
-AG = "https://w3id.org/ansvarsgraf/def#"
 ONTOLOGY_QUERY = """
 CONSTRUCT { ?s ?p ?o } WHERE {
   ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/ansvarsgraf/def"))

@@ -18,19 +18,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from ..answering import answer_question, answer_task
 from ..errors import StoreUnavailable
+from ..gaps import analyse_cached, render_csv, touched_by
 from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
 from .. import wording
 from ..links import href
+from ..vocabulary import ACTOR_KINDS, AG, INSTRUMENT_KINDS
 from ..wording import WORDING
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "kommun"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-AG = "https://w3id.org/ansvarsgraf/def#"
 STATIC = Path(__file__).parent / "static"
 
 
@@ -111,8 +112,6 @@ def answer_page(request: Request, uppgift: str = "", kommun: str = "", datum: st
 
 
 def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
-    from ..gaps import analyse_cached, touched_by
-
     iris = {d.iri for d in result.duties} | {d.instrument.iri for d in result.duties if d.instrument}
     iris |= {t["iri"] for t in result.tasks}
     try:
@@ -147,7 +146,6 @@ def gaps_page(request: Request, kommun: str = "", datum: str = "", typ: str = ""
 
 @router.get("/luckor.csv")
 def gaps_csv(request: Request, kommun: str = "", datum: str = ""):
-    from ..gaps import render_csv
 
     try:
         report = _gap_report(request, kommun, datum)
@@ -159,7 +157,6 @@ def gaps_csv(request: Request, kommun: str = "", datum: str = ""):
 
 
 def _gap_report(request: Request, kommun: str, datum: str):
-    from ..gaps import analyse_cached
 
     if not kommun:
         raise InputError(400, "Välj kommun (parametern 'kommun').")
@@ -251,8 +248,7 @@ def _value_text(prop: str, value, name) -> str:
 def _sections(store, iri: str, types: list[str]) -> list[dict]:
     node = rdflib.URIRef(iri)
     sections = []
-    actor_types = {AG + t for t in ("Municipality", "Region", "Association", "Board", "Administration", "Unit", "Post", "Forum", "StatutoryRole")}
-    instrument_types = {AG + t for t in ("Agreement", "Routine", "StandingRules", "Plan", "Practice")}
+    actor_types, instrument_types = set(map(str, ACTOR_KINDS)), set(map(str, INSTRUMENT_KINDS))
     if actor_types & set(types):
         by_task: dict[str, list] = defaultdict(list)
         for r in store.select(query_text("atagande-for-aktor"), {"aktor": node}):
