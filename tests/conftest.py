@@ -1,5 +1,8 @@
 """Shared fixtures: the bundled data loaded once, an embedded store over it, and its
-validation on two dates (before and after the new Socialtjänstlag)."""
+validation on two dates (before and after the new Socialtjänstlag).
+
+`--stores inbyggd` (or a comma-separated subset of STORES) runs the store-dependent tests on
+those stores only, for a quick local run without Virtuoso; CI runs all three."""
 
 import datetime as dt
 
@@ -8,6 +11,44 @@ import pytest
 from ansvarsgraf.dataset import load_data
 from ansvarsgraf.store import OxigraphStore
 from ansvarsgraf.validation import validate
+
+
+STORES = ("inbyggd", "oxigraph-server", "virtuoso")
+# What marks a test as needing a server: its parameter id, or a fixture that starts the server.
+NEEDS = {"oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
+         "virtuoso": {"virtuoso", "virtuoso_endpoints"}}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--stores", default=",".join(STORES), metavar="LAGER[,LAGER]",
+                     help="kör lagerberoende tester bara mot dessa lager: " + ", ".join(STORES)
+                          + " (standard: alla tre, som i CI)")
+
+
+def _chosen_stores(config) -> set[str]:
+    chosen = {name.strip() for name in config.getoption("stores").split(",") if name.strip()}
+    unknown = chosen - set(STORES)
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--stores: okänt lager {', '.join(sorted(unknown)) or '(tomt)'}; "
+                                f"välj bland {', '.join(STORES)}")
+    return chosen
+
+
+def _stores_needed(item) -> set[str]:
+    callspec = getattr(item, "callspec", None)
+    marks = {v for v in callspec.params.values() if isinstance(v, str)} if callspec else set()
+    marks |= set(item.fixturenames)
+    return {name for name, needs in NEEDS.items() if marks & needs}
+
+
+def pytest_collection_modifyitems(config, items):
+    chosen = _chosen_stores(config)
+    keep, skipped = [], []
+    for item in items:
+        (keep if _stores_needed(item) <= chosen else skipped).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
