@@ -74,16 +74,27 @@ def virtuoso_endpoints(tmp_path_factory):
         yield endpoints
 
 
-@pytest.fixture(scope="session", params=["inbyggd", "oxigraph-server", "virtuoso"])
-def store(request, loaded):
-    """Every test that asks the graph runs against the embedded store and two real servers
-    (the Oxigraph server and Virtuoso Open Source), with the same expected answers."""
+def _store(request, loaded):
     if request.param == "inbyggd":
         return OxigraphStore.from_loaded(loaded)
     from ansvarsgraf.remote_store import SparqlEndpointStore
 
     fixture = {"oxigraph-server": "oxigraph_endpoints", "virtuoso": "virtuoso_endpoints"}[request.param]
     return SparqlEndpointStore(request.getfixturevalue(fixture)["query"])
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request, loaded):
+    """Every test that asks the graph runs against the embedded store and two real servers
+    (the Oxigraph server and Virtuoso Open Source), with the same expected answers."""
+    return _store(request, loaded)
+
+
+@pytest.fixture(scope="session", params=STORES[1:])
+def server_store(request, loaded):
+    """The SPARQL servers only: a test that compares a store with the embedded one would
+    compare the embedded store with itself if it took `store`."""
+    return _store(request, loaded)
 
 
 @pytest.fixture(scope="session")
