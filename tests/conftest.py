@@ -98,5 +98,13 @@ def server_store(request, loaded):
 
 
 @pytest.fixture(scope="session")
+def embedded(loaded):
+    """One embedded store, built once: the reference the servers are compared with, and the
+    store of the tests where the store does not matter (middleware, privacy, headers,
+    fuzzing the routes, matching); those run once, not once per store."""
+    return OxigraphStore.from_loaded(loaded)
+
+
+@pytest.fixture(scope="session")
 def findings_2026(loaded):
     return validate(loaded, dt.date(2026, 3, 1))

@@ -111,13 +111,6 @@ def test_repeated_answers_are_equal_and_independent(store):
     assert answer_task(store, task, kommun, DATES[-1]).as_dict() == first
 
 
-@pytest.fixture(scope="module")
-def embedded(loaded):
-    from ansvarsgraf.store import OxigraphStore
-
-    return OxigraphStore.from_loaded(loaded)
-
-
 def test_every_store_gives_the_same_answers(server_store, embedded):
     """Same answers from the embedded store and every SPARQL server, field for field."""
     catalog = catalog_for(embedded)
