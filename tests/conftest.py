@@ -1,5 +1,8 @@
 """Shared fixtures: the bundled data loaded once, an embedded store over it, and its
-validation on two dates (before and after the new Socialtjänstlag)."""
+validation on two dates (before and after the new Socialtjänstlag).
+
+`--stores inbyggd` (or a comma-separated subset of STORES) runs the store-dependent tests on
+those stores only, for a quick local run without Virtuoso; CI runs all three."""
 
 import datetime as dt
 
@@ -8,6 +11,44 @@ import pytest
 from ansvarsgraf.dataset import load_data
 from ansvarsgraf.store import OxigraphStore
 from ansvarsgraf.validation import validate
+
+
+STORES = ("inbyggd", "oxigraph-server", "virtuoso")
+# What marks a test as needing a server: its parameter id, or a fixture that starts the server.
+NEEDS = {"oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
+         "virtuoso": {"virtuoso", "virtuoso_endpoints"}}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--stores", default=",".join(STORES), metavar="LAGER[,LAGER]",
+                     help="kör lagerberoende tester bara mot dessa lager: " + ", ".join(STORES)
+                          + " (standard: alla tre, som i CI)")
+
+
+def _chosen_stores(config) -> set[str]:
+    chosen = {name.strip() for name in config.getoption("stores").split(",") if name.strip()}
+    unknown = chosen - set(STORES)
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--stores: okänt lager {', '.join(sorted(unknown)) or '(tomt)'}; "
+                                f"välj bland {', '.join(STORES)}")
+    return chosen
+
+
+def _stores_needed(item) -> set[str]:
+    callspec = getattr(item, "callspec", None)
+    marks = {v for v in callspec.params.values() if isinstance(v, str)} if callspec else set()
+    marks |= set(item.fixturenames)
+    return {name for name, needs in NEEDS.items() if marks & needs}
+
+
+def pytest_collection_modifyitems(config, items):
+    chosen = _chosen_stores(config)
+    keep, skipped = [], []
+    for item in items:
+        (keep if _stores_needed(item) <= chosen else skipped).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +74,35 @@ def virtuoso_endpoints(tmp_path_factory):
         yield endpoints
 
 
-@pytest.fixture(scope="session", params=["inbyggd", "oxigraph-server", "virtuoso"])
-def store(request, loaded):
-    """Every test that asks the graph runs against the embedded store and two real servers
-    (the Oxigraph server and Virtuoso Open Source), with the same expected answers."""
+def _store(request, loaded):
     if request.param == "inbyggd":
         return OxigraphStore.from_loaded(loaded)
     from ansvarsgraf.remote_store import SparqlEndpointStore
 
     fixture = {"oxigraph-server": "oxigraph_endpoints", "virtuoso": "virtuoso_endpoints"}[request.param]
     return SparqlEndpointStore(request.getfixturevalue(fixture)["query"])
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request, loaded):
+    """Every test that asks the graph runs against the embedded store and two real servers
+    (the Oxigraph server and Virtuoso Open Source), with the same expected answers."""
+    return _store(request, loaded)
+
+
+@pytest.fixture(scope="session", params=STORES[1:])
+def server_store(request, loaded):
+    """The SPARQL servers only: a test that compares a store with the embedded one would
+    compare the embedded store with itself if it took `store`."""
+    return _store(request, loaded)
+
+
+@pytest.fixture(scope="session")
+def embedded(loaded):
+    """One embedded store, built once: the reference the servers are compared with, and the
+    store of the tests where the store does not matter (middleware, privacy, headers,
+    fuzzing the routes, matching); those run once, not once per store."""
+    return OxigraphStore.from_loaded(loaded)
 
 
 @pytest.fixture(scope="session")

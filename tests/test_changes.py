@@ -136,13 +136,6 @@ def _days(store, where: str) -> list[D]:
     return sorted({x for d in days for x in (d, d - dt.timedelta(days=1))} | {D(2019, 1, 1), D(2024, 6, 1), D(2026, 12, 4)})
 
 
-@pytest.fixture(scope="module")
-def embedded(loaded):
-    from ansvarsgraf.store import OxigraphStore
-
-    return OxigraphStore.from_loaded(loaded)
-
-
 CHECKED = {"answers": 0, "changed": 0}
 
 

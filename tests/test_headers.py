@@ -19,10 +19,11 @@ VALID = {"uppgift": "kalla-till-sip", "kommun": "timra-kommun", "kommun2": "pers
 
 
 @pytest.fixture(scope="module")
-def client(store):
+def client(embedded):
+    """Headers are set by the middleware, whichever store answers: one store suffices."""
     from ansvarsgraf.web.app import create_app
 
-    return TestClient(create_app(store), raise_server_exceptions=False)
+    return TestClient(create_app(embedded), raise_server_exceptions=False)
 
 
 def assert_security_headers(response, where: str):

@@ -1,6 +1,10 @@
 """Free-text questions reach the right task: the realistic phrasings in data/fragor.yaml, and
 the behaviours of issue 17 (real words kept, negation, compounds, document names, situations,
-out of scope, the decision rule)."""
+out of scope, the decision rule).
+
+The matcher is built in memory from the catalog a store returns: the phrasings run on every
+store (a server that returned other labels would miss them), the matcher's own behaviours on
+the embedded store once."""
 
 import datetime as dt
 from pathlib import Path
@@ -44,25 +48,25 @@ def test_phrasings_reach_their_task(store, capsys):
 
 
 @pytest.mark.parametrize("variant", ["skolan", "skola", "Skolans", "SKOLAN"])
-def test_inflections_share_a_key(store, variant):
-    matcher = catalog_for(store).matcher
+def test_inflections_share_a_key(embedded, variant):
+    matcher = catalog_for(embedded).matcher
     assert matcher.question_keys(variant) == matcher.question_keys("skola")
 
 
-def test_compound_is_split_into_known_words(store):
-    matcher = catalog_for(store).matcher
+def test_compound_is_split_into_known_words(embedded):
+    matcher = catalog_for(embedded).matcher
     # 'placeringsbeslut' is in no label; it must split into placering + (s) + beslut.
     keys = matcher.question_keys("placeringsbeslut")
     assert matcher.question_keys("placering") | matcher.question_keys("beslut") <= keys
 
 
-def test_typo_is_corrected(store):
-    matcher = catalog_for(store).matcher
+def test_typo_is_corrected(embedded):
+    matcher = catalog_for(embedded).matcher
     assert matcher.match("förhandsbedömnig")[0].iri == ID + "forhandsbedomning"
 
 
-def test_nonsense_matches_nothing(store):
-    matcher = catalog_for(store).matcher
+def test_nonsense_matches_nothing(embedded):
+    matcher = catalog_for(embedded).matcher
     assert all(m.score < 0.45 for m in matcher.match("blåbärssylt och kanelbullar"))
 
 
@@ -72,42 +76,42 @@ DATE = dt.date(2026, 12, 1)
 
 
 @pytest.mark.parametrize("word", ["funkar", "jobbar", "kollar", "äger", "fixar"])
-def test_a_real_word_is_never_rewritten_or_split(store, word):
+def test_a_real_word_is_never_rewritten_or_split(embedded, word):
     # "funkar" once became "äger" and pulled in "vem äger SIP:en"; "kollar" became kol|lar.
-    assert catalog_for(store).matcher.question_keys(word) == {word_key(word)}
+    assert catalog_for(embedded).matcher.question_keys(word) == {word_key(word)}
 
 
-def test_negation_is_part_of_the_question(store):
-    matcher = catalog_for(store).matcher
+def test_negation_is_part_of_the_question(embedded):
+    matcher = catalog_for(embedded).matcher
     assert matcher.question_keys("samverkan fungerar inte") != matcher.question_keys("samverkan fungerar")
 
 
-def test_compound_missing_from_every_list_is_split_into_real_words(store):
-    matcher = catalog_for(store).matcher
+def test_compound_missing_from_every_list_is_split_into_real_words(embedded):
+    matcher = catalog_for(embedded).matcher
     assert is_swedish_word("placering") and not is_swedish_word("placeringsärendet")
     assert matcher.question_keys("placering") <= matcher.question_keys("placeringsärendet")
 
 
-def test_abbreviation_in_a_document_name_still_names_the_task(store):
+def test_abbreviation_in_a_document_name_still_names_the_task(embedded):
     # Timrå's document is called SKIP; stripping its name erased the task word.
-    answer = answer_question(store, "Vem håller i SKIP i Timrå?", "Timrå", DATE)
+    answer = answer_question(embedded, "Vem håller i SKIP i Timrå?", "Timrå", DATE)
     assert answer.tasks and answer.tasks[0]["iri"] == ID + "skip"
 
 
-def test_a_situation_without_vocabulary_words_reaches_its_task(store):
-    answer = answer_question(store, "Ett barn på fritids har brännsår och säger att mamma gjort det. Vad ska jag göra?",
+def test_a_situation_without_vocabulary_words_reaches_its_task(embedded):
+    answer = answer_question(embedded, "Ett barn på fritids har brännsår och säger att mamma gjort det. Vad ska jag göra?",
                              "Perstorp", DATE)
     assert answer.tasks and answer.tasks[0]["iri"] == ID + "anmala-oro"
 
 
-def test_out_of_scope_is_refused_with_what_the_graph_covers(store):
-    answer = answer_question(store, "Vem beslutar om LSS-insatser?", "Leksand", DATE)
+def test_out_of_scope_is_refused_with_what_the_graph_covers(embedded):
+    answer = answer_question(embedded, "Vem beslutar om LSS-insatser?", "Leksand", DATE)
     assert answer.status == "okand_fraga" and not answer.tasks and not answer.duties
     assert "Grafen svarar på" in answer.message and "SIP" in answer.message
 
 
-def test_every_task_has_example_questions(store):
-    rows = store.select("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+def test_every_task_has_example_questions(embedded):
+    rows = embedded.select("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
         SELECT ?t (COUNT(?e) AS ?n) WHERE { ?t a ag:Task OPTIONAL { ?t skos:example ?e } } GROUP BY ?t""")
     few = [str(r["t"]) for r in rows if int(r["n"]) < 3]
@@ -159,9 +163,9 @@ def test_task_text_embeddings_are_cached_per_exact_texts(tmp_path):
     assert model.calls == 2
 
 
-def test_a_one_letter_slip_is_corrected_before_it_is_split_as_a_compound(store):
+def test_a_one_letter_slip_is_corrected_before_it_is_split_as_a_compound(embedded):
     # "uppgiftskyldighet" (one s) split into uppgift|skyldighet and reached "socialnämndens uppgifter".
-    matcher = catalog_for(store).matcher
+    matcher = catalog_for(embedded).matcher
     assert matcher.question_keys("uppgiftskyldighet") == matcher.question_keys("uppgiftsskyldighet")
 
 
@@ -194,34 +198,34 @@ MISSPELT = [
 
 
 @pytest.mark.parametrize("question,task", MISSPELT, ids=[q for q, _ in MISSPELT])
-def test_misspelt_question_reaches_its_task(store, question, task):
-    matcher = catalog_for(store).matcher
+def test_misspelt_question_reaches_its_task(embedded, question, task):
+    matcher = catalog_for(embedded).matcher
     found = matcher.match(question)
     assert found and found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
 
 
-def test_a_misspelt_word_is_read_as_the_word_meant(store):
+def test_a_misspelt_word_is_read_as_the_word_meant(embedded):
     """The correction itself, not a lucky neighbour: the typo gives the key of the word meant."""
-    matcher = catalog_for(store).matcher
+    matcher = catalog_for(embedded).matcher
     for typo, meant in [("förhandsbedmningen", "förhandsbedömningen"), ("avvikelsr", "avvikelser"),
                         ("sammankalalr", "sammankallar"), ("samtyke", "samtycke")]:
         assert matcher.question_keys(typo) == matcher.question_keys(meant), typo
     assert matcher.question_keys("kalr") != matcher.question_keys("kallar")  # four letters: too short to correct
 
 
-def test_typo_correction_starts_at_five_letters(store):
+def test_typo_correction_starts_at_five_letters(embedded):
     """A five-letter slip is corrected ('besut' → beslut); shorter words are left alone,
     where one wrong letter can be another word."""
-    matcher = catalog_for(store).matcher
+    matcher = catalog_for(embedded).matcher
     assert matcher.question_keys("besut") == matcher.question_keys("beslut") != {"besut"}
 
 
-def test_words_naming_a_document_do_not_count_towards_the_task(store):
+def test_words_naming_a_document_do_not_count_towards_the_task(embedded):
     """'vem tar emot avvikelser i lotsmodellen' is about deviations: once the document is
     recognised, its name's words are taken out of what the task must match."""
     from ansvarsgraf.matching import without_words
 
-    matcher = catalog_for(store).matcher
+    matcher = catalog_for(embedded).matcher
     keys = matcher.question_keys("vem tar emot avvikelser i lotsmodellen")
     assert without_words(keys, "Lotsmodellen i nordöstra Skåne") == matcher.question_keys("vem tar emot avvikelser")
     assert without_words(keys, "") == keys
@@ -232,20 +236,20 @@ def test_words_naming_a_document_do_not_count_towards_the_task(store):
     ("följa upp en placering av ett barn som far illa", "folja-upp-placering"),
     ("placerade barns skolgång när barn far illa", "placerat-barns-skolgang"),
 ])
-def test_words_explained_by_any_broader_task_count_for_the_specific_one(store, question, task):
+def test_words_explained_by_any_broader_task_count_for_the_specific_one(embedded, question, task):
     """'barn som far illa' belongs to the grandparent (skydd och stöd för barn som far illa)
     of the task asked about; counting only the direct parent answers the parent instead."""
-    found = catalog_for(store).matcher.match(question)
+    found = catalog_for(embedded).matcher.match(question)
     assert found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
 
 
 @pytest.mark.parametrize("word, not_to", [("skolavslutning", "skola"), ("kaffeanmälan", "anmäla")])
-def test_a_word_that_only_contains_a_vocabulary_word_is_not_corrected_to_it(store, word, not_to):
+def test_a_word_that_only_contains_a_vocabulary_word_is_not_corrected_to_it(embedded, word, not_to):
     """Typo correction compares whole words: 'kaffeanmälan' is no misspelt 'anmäla'. (A
     compound may still be split into the real words it is made of: kaffe + anmälan.)"""
     from ansvarsgraf.matching import word_key
 
-    keys = catalog_for(store).matcher.question_keys(word)
+    keys = catalog_for(embedded).matcher.question_keys(word)
     assert word_key(not_to) not in keys
     assert all(key in word_key(word) for key in keys)  # only the word itself or its own parts
 
@@ -259,23 +263,23 @@ def test_a_broader_concept_outside_the_task_list_does_not_stop_matching():
     assert [m.iri for m in matcher.match("vem kallar till SIP")][:1] == ["urn:a"]
 
 
-def test_as_many_suggestions_as_asked_for(store):
+def test_as_many_suggestions_as_asked_for(embedded):
     """The autocomplete asks for `antal` suggestions (and shows those scoring at least 0.3)."""
     from fastapi.testclient import TestClient
 
     from ansvarsgraf.web.app import create_app
 
-    matcher = catalog_for(store).matcher
+    matcher = catalog_for(embedded).matcher
     assert len(matcher.match("barn som far illa", limit=2)) == 2
     assert len(matcher.match("barn som far illa", limit=8)) == 8
-    client = TestClient(create_app(store))
+    client = TestClient(create_app(embedded))
     assert len(client.get("/api/uppgifter", params={"q": "barn som far illa", "antal": 2}).json()) == 2
 
 
-def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(store):
+def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(embedded):
     """'Rutin kring SIP (Trelleborg)' is named by a question with rutin, SIP and Trelleborg;
     rutin and SIP alone are not that document (the answer would otherwise be narrowed to it)."""
-    documents = catalog_for(store).instrument_matcher
+    documents = catalog_for(embedded).instrument_matcher
 
     def coverage(question):
         return max((m.coverage for m in documents.match(question, limit=50) if m.iri == ID + "trelleborg-rutin-sip"), default=0)
@@ -283,9 +287,9 @@ def test_a_document_counts_as_named_only_when_all_its_words_are_in_the_question(
     assert coverage("vem kallar till SIP enligt rutinen i Trelleborg") == 1
 
 
-def test_the_label_that_explains_most_of_the_question_is_the_match(store):
+def test_the_label_that_explains_most_of_the_question_is_the_match(embedded):
     """'kalla till SIP-möte' is one of kalla-till-sip's names: every word is explained, so the
     match is complete and names that label, not the shorter 'Kalla till SIP'."""
-    found = catalog_for(store).matcher.match("kalla till SIP-möte")[0]
+    found = catalog_for(embedded).matcher.match("kalla till SIP-möte")[0]
     assert (found.iri, found.matched, found.score) == (ID + "kalla-till-sip", "kalla till SIP-möte", 1.0)
     assert found.label == "Kalla till SIP"  # the task's own name is what the user is shown

@@ -118,11 +118,6 @@ def report(part: str, results: list[tuple[str, bool, str]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def embedded(loaded):
-    return OxigraphStore.from_loaded(loaded)
-
-
-@pytest.fixture(scope="module")
 def results(embedded):
     return {part: run_part(embedded, part) for part in PARTS}
 

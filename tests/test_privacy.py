@@ -91,10 +91,11 @@ def test_the_refusal_tells_the_user_in_swedish_to_remove_the_number_and_ask_agai
 
 
 @pytest.fixture(scope="module")
-def client(store):
+def client(embedded):
+    """The privacy screen is middleware, in front of whichever store: one store suffices."""
     from ansvarsgraf.web.app import create_app
 
-    return TestClient(create_app(store))
+    return TestClient(create_app(embedded))
 
 
 def test_a_number_that_is_not_an_identity_number_is_answered_not_a_500(client):
@@ -208,10 +209,10 @@ def spellings(number: str) -> set[str]:
     return {number, digits, digits[-10:], quote(number), number.replace("-", "%2D")}
 
 
-def test_an_identity_number_in_any_field_of_any_route_is_refused_and_never_logged_or_echoed(served, store):
+def test_an_identity_number_in_any_field_of_any_route_is_refused_and_never_logged_or_echoed(served, embedded):
     base, log = served
     before = settled_length(log)
-    routes = routes_of_the_app(store)
+    routes = routes_of_the_app(embedded)
     assert {"/api/ask", "/fraga", "/sparql", "/id/{path:path}", "/utforska"} <= {r[1] for r in routes}
     count = 0
     for number in NUMBERS:
@@ -229,7 +230,7 @@ def test_an_identity_number_in_any_field_of_any_route_is_refused_and_never_logge
     assert len(lines) == count and all(" 422 " in line for line in lines)
 
 
-def test_question_text_and_names_are_never_logged(served, store):
+def test_question_text_and_names_are_never_logged(served, embedded):
     """Issue 20: the question is processed but never written to the log, for the page and
     for /api/ask, nor is a name sent in any other field."""
     base, log = served
@@ -239,7 +240,7 @@ def test_question_text_and_names_are_never_logged(served, store):
     status, _, text = send(base, "POST", "/api/ask", {"Content-Type": "application/json"},
                            json.dumps({"fraga": QUESTION, "kommun": "Timrå", "datum": "2026-03-01"}).encode())
     assert status == 200 and "kalla-till-sip" in text
-    statuses = [send(base, *request)[0] for request in requests_with(CHILD, routes_of_the_app(store))]
+    statuses = [send(base, *request)[0] for request in requests_with(CHILD, routes_of_the_app(embedded))]
     assert not [s for s in statuses if s >= 500]
     written = log.read_text(errors="replace")
     assert "uppgift=kalla-till-sip" in written  # the resolved task is logged, the question is not
@@ -250,7 +251,7 @@ def test_question_text_and_names_are_never_logged(served, store):
 ACCESS_LINE = re.compile(r"^\S+ \S+ ansvarsgraf\.access (GET|POST|PUT|DELETE|PATCH|OPTIONS|HEAD) (\S+) \d{3} [\d.]+ms( uppgift=[a-z0-9-]+)?$")
 
 
-def test_the_access_log_writes_route_templates_one_line_per_request(served, store):
+def test_the_access_log_writes_route_templates_one_line_per_request(served, embedded):
     """A CR, LF or NUL in the path cannot forge a log line; the requested path and query
     string are never written, only the route's declared template."""
     from ansvarsgraf.web.middleware import all_routes
@@ -266,7 +267,7 @@ def test_the_access_log_writes_route_templates_one_line_per_request(served, stor
     lines = log_after(log, before, len(forged))
     access = [line for line in lines if "ansvarsgraf.access" in line]
     assert len(access) == len(forged) and len(lines) == len(forged), lines
-    templates = {getattr(r, "path", "") for r in all_routes(create_app(store))} | {"/static/{path}", "-"}
+    templates = {getattr(r, "path", "") for r in all_routes(create_app(embedded))} | {"/static/{path}", "-"}
     for line in access:
         match = ACCESS_LINE.match(line)
         assert match and match.group(2) in templates, line

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from ansvarsgraf.sparql_endpoint import (SparqlRefused, _engine_error, _execute, _in_child, check_query,
                                          run_query, unescape_codepoints)
-from ansvarsgraf.store import OxigraphStore
 from ansvarsgraf.web.app import create_app
 
 REMOTE_BODY = "HEMLIG-FJARRTEXT"
@@ -56,11 +55,6 @@ def canary():
     c = Canary()
     yield c
     c.socket.close()
-
-
-@pytest.fixture(scope="module")
-def embedded(loaded):
-    return OxigraphStore.from_loaded(loaded)
 
 
 @pytest.fixture(scope="module")

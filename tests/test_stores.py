@@ -18,7 +18,6 @@ from ansvarsgraf.paths import display_path
 from ansvarsgraf.publish import file_of
 from ansvarsgraf.queries import query_text
 from ansvarsgraf.remote_store import SparqlEndpointStore, _duration, type_non_ascii_strings
-from ansvarsgraf.store import OxigraphStore
 from ansvarsgraf.web.app import create_app
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -30,11 +29,6 @@ QUESTIONS = [
     ("vilka parter har undertecknat Ramöverenskommelsen", "Höör", "2026-03-01"),
     ("vem kontaktar skolan när ett barn placeras", "Leksand", "2026-03-01"),
 ]
-
-
-@pytest.fixture(scope="module")
-def embedded(loaded):
-    return OxigraphStore.from_loaded(loaded)
 
 
 @pytest.fixture(scope="module")
