@@ -26,7 +26,8 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from .ids import ID_BASE, local_id
 from .matching import TaskLabels, TaskMatch, TaskMatcher, without_words
-from .organisation_index import OrganisationIndex, as_date, in_period, year_start
+from .dates import as_date, period_end, period_start, valid_between
+from .organisation_index import OrganisationIndex
 from .reranking import SemanticRanker, TaskTexts, decide, outside_questions
 from .privacy import refuse_identity_numbers
 from .queries import query_text
@@ -495,7 +496,7 @@ def applicable_duties_by_task(store: GraphStore, task_iris: list[str], municipal
         rows += store.select(query_text("ataganden-for-uppgifter"), {
             ("dokument", "task"): [(rdflib.URIRef(d), rdflib.URIRef(t)) for d in documents for t in every]}
             if len(every) <= FEW_TASKS else {"dokument": [rdflib.URIRef(d) for d in documents]})
-    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows if in_period(as_date(r["fran"]), as_date(r["till"]), on_date)}
+    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows if valid_between(r["fran"], r["till"], on_date)}
     return {task: sorted({duty for duty, its_task in in_force if its_task in wanted[task]}) for task in task_iris}
 
 
@@ -862,11 +863,13 @@ class _DutyBuilder:
     def instrument_warnings(self, instrument: _Node) -> list[Warning]:
         warnings = []
         interval = instrument.one(AG.revisionInterval)
-        dates = [instrument.one(DCTERMS.modified), instrument.one(DCTERMS.dateAccepted), instrument.one(AG.validFrom)]
-        # The last revision known on the date (a later one had not happened yet).
-        last = next((d for d in dates if d is not None and as_date(d) <= self.on_date), None)
+        dates = [instrument.one(p) for p in (DCTERMS.modified, AG.modifiedMonth, AG.modifiedYear, DCTERMS.dateAccepted,
+                                            AG.dateAcceptedMonth, AG.dateAcceptedYear, AG.validFrom, AG.validFromMonth, AG.validFromYear)]
+        # The last revision known on the date (a later one had not happened yet); a month or a
+        # year known only as such falls due an interval after its last day (dates.py).
+        last = next((d for d in dates if d is not None and period_start(d) <= self.on_date), None)
         if interval is not None and last is not None:
-            due = add_duration(dt.date.fromisoformat(str(last)), str(interval))
+            due = add_duration(period_end(last), str(interval))
             if due is not None and due < self.on_date:
                 warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {_interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
         if instrument.one(AG.undatedInSource) is not None:
@@ -883,7 +886,7 @@ class _DutyBuilder:
         that day (status_från) none is shown. "Ersatt" holds only once the document has
         ended or a later version has begun; while it is in force it is not yet replaced."""
         status = instrument.one(AG.status)
-        since = as_date(instrument.one(AG.statusFrom)) or year_start(instrument.one(AG.statusFromYear))
+        since = period_start(instrument.one(AG.statusFrom) or instrument.one(AG.statusFromMonth) or instrument.one(AG.statusFromYear))
         if status is None or (since is not None and since > self.on_date):
             return None
         if status == AG.ersatt:
@@ -948,7 +951,7 @@ def _is_law(iri) -> bool:
 
 
 def _valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
-    return in_period(as_date(valid_from), as_date(valid_until), on_date)
+    return valid_between(valid_from, valid_until, on_date)
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date | None:
