@@ -21,11 +21,14 @@ from dataclasses import asdict, dataclass, field
 
 import rdflib
 
-from .answer import Answer, Ref, add_duration, answer_task, catalog_for
+from .answering import answer_task
+from .catalog import catalog_for
 from .dates import period_end, period_start
+from .duties import add_duration
+from .results import Answer, Ref
 from .graph_view import property_names
 from .queries import query_text
-from .store import GraphStore
+from .graph_store import GraphStore
 
 DATE_MARK = "\x00datum\x00"  # stands for an answer's own date when texts are compared
 CAUSE_ORDER = {"ändring": 0, "författning": 1, "dokument": 2, "åtagande": 3, "källa": 4, "underlag": 5}
