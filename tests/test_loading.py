@@ -73,6 +73,11 @@ def test_duplicate_key_in_one_node(tmp_path):
     ("revideras", "årligen", "varaktighet"),
     ("status", "pågår", "känt värde"),
     ("parter", "Region Skåne", "id"),
+    # a date is a year, a month or a day (issue 16), nothing else
+    ("giltig_från", "2021-13", "ÅÅÅÅ-MM"),
+    ("giltig_från", "21-10", "ÅÅÅÅ"),
+    ("observerad", "hösten 2021", "ÅÅÅÅ"),
+    ("svar_senast", "2021-1", "ÅÅÅÅ"),
 ])
 def test_bad_values_are_located(tmp_path, key, value, expected):
     path = write(tmp_path, "varde.yaml", f"""

@@ -20,7 +20,7 @@ from .catalog import Catalog, catalog_for
 from .duties import DutyBuilder, duty_order
 from .graph_store import GraphStore, per_data_version
 from .matching import TaskMatch, without_words
-from .organisation_index import as_date, in_period
+from .dates import valid_between
 from .privacy import refuse_identity_numbers
 from .queries import query_text
 from .reranking import decide
@@ -211,7 +211,7 @@ def applicable_duties_by_task(store: GraphStore, task_iris: list[str], municipal
         rows += store.select(query_text("ataganden-for-uppgifter"), {
             ("dokument", "task"): [(rdflib.URIRef(d), rdflib.URIRef(t)) for d in documents for t in every]}
             if len(every) <= FEW_TASKS else {"dokument": [rdflib.URIRef(d) for d in documents]})
-    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows if in_period(as_date(r["fran"]), as_date(r["till"]), on_date)}
+    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows if valid_between(r["fran"], r["till"], on_date)}
     return {task: sorted({duty for duty, its_task in in_force if its_task in wanted[task]}) for task in task_iris}
 
 

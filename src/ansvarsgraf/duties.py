@@ -13,7 +13,7 @@ from .describe import Node
 from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
-from .organisation_index import as_date, year_start
+from .dates import as_date, period_end, period_start
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
@@ -149,11 +149,13 @@ class DutyBuilder(LawReader):
     def instrument_warnings(self, instrument: Node) -> list[Warning]:
         warnings = []
         interval = instrument.one(AG.revisionInterval)
-        dates = [instrument.one(DCTERMS.modified), instrument.one(DCTERMS.dateAccepted), instrument.one(AG.validFrom)]
-        # The last revision known on the date (a later one had not happened yet).
-        last = next((d for d in dates if d is not None and as_date(d) <= self.on_date), None)
+        dates = [instrument.one(p) for p in (DCTERMS.modified, AG.modifiedMonth, AG.modifiedYear, DCTERMS.dateAccepted,
+                                            AG.dateAcceptedMonth, AG.dateAcceptedYear, AG.validFrom, AG.validFromMonth, AG.validFromYear)]
+        # The last revision known on the date (a later one had not happened yet); a month or a
+        # year known only as such falls due an interval after its last day (dates.py).
+        last = next((d for d in dates if d is not None and period_start(d) <= self.on_date), None)
         if interval is not None and last is not None:
-            due = add_duration(dt.date.fromisoformat(str(last)), str(interval))
+            due = add_duration(period_end(last), str(interval))
             if due is not None and due < self.on_date:
                 warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
         if instrument.one(AG.undatedInSource) is not None:
@@ -170,7 +172,7 @@ class DutyBuilder(LawReader):
         that day (status_från) none is shown. "Ersatt" holds only once the document has
         ended or a later version has begun; while it is in force it is not yet replaced."""
         status = instrument.one(AG.status)
-        since = as_date(instrument.one(AG.statusFrom)) or year_start(instrument.one(AG.statusFromYear))
+        since = period_start(instrument.one(AG.statusFrom) or instrument.one(AG.statusFromMonth) or instrument.one(AG.statusFromYear))
         if status is None or (since is not None and since > self.on_date):
             return None
         if status == AG.ersatt:

@@ -10,7 +10,7 @@ from rdflib.namespace import DCTERMS, SKOS
 
 from .describe import Node, NodeReader
 from .ids import local_id as _local
-from .organisation_index import as_date, in_period
+from .dates import as_date, valid_between
 from .results import LegalBasis, Provision, Ref
 from .vocabulary import AG, PROV
 
@@ -157,5 +157,5 @@ def is_law(iri) -> bool:
 
 
 def valid_on(valid_from: str | None, valid_until: str | None, on_date: dt.date) -> bool:
-    return in_period(as_date(valid_from), as_date(valid_until), on_date)
+    return valid_between(valid_from, valid_until, on_date)
 

@@ -8,7 +8,19 @@ agreement), so every node still has its own id and line.
 Checks made here, before JSON-LD sees the data, because JSON-LD would silently drop or
 mangle them: unknown keys (with a suggestion), duplicate keys, empty values, malformed
 dates, durations, numbers and ids. Every error names the file and the line.
+
+Dates keep the precision the source gives (issue 16, point 4): a date key takes 2021,
+2021-10 or 2021-10-13 and writes, in that order, its `_år` key (xsd:gYear), its `_månad`
+key (xsd:gYearMonth) or itself (xsd:date). One predicate per precision, as the existing
+ag:validFromYear does, so a query comparing xsd:dates never meets a year it would silently
+drop, and no day is invented.
+
+A node's `stöd:` block (docs/provenans.md) becomes one ag:Statement per field value and
+support: the reification of the plain triple (rdf:subject/predicate/object, the triple
+itself stays) with its support kind, section, quote, statute, named source or reason.
 """
+import hashlib
+import unicodedata
 
 import datetime as dt
 import json
@@ -26,6 +38,16 @@ from .errors import DataError
 ID_PATTERN = re.compile(r"^(?:[a-z][a-z0-9]*:)?[A-Za-z0-9][A-Za-z0-9._:#/\-åäöÅÄÖ]*$")
 DURATION_PATTERN = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+AG = "https://w3id.org/ansvarsgraf/def#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+SUPPORT_KEY = "stöd"
+# The keys of one support entry in a `stöd:` block, and of a named source in it.
+SUPPORT_KEYS = ("värde", "källa", "citat", "lagrum", "annan_källa", "slutsats", "observerad")
+NAMED_SOURCE_KEYS = ("titel", "url", "referens", "läst")
+# Precision of a date as written: the suffix of the key it is stored under.
+DATE_PRECISIONS = ((re.compile(r"^\d{4}$"), "_år"), (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "_månad"))
 
 
 @dataclass
@@ -87,7 +109,8 @@ def read_yaml_file(path: Path, display: str, ctx: AuthoringContext | None = None
         return FileResult(rdflib.Graph(), SourceMap(), reader.errors, {})
     graph = rdflib.Graph()
     try:
-        graph.parse(data=json.dumps({"@context": ctx.raw["@context"], "@graph": nodes}), format="json-ld")
+        graph.parse(data=json.dumps({"@context": ctx.raw["@context"], "@graph": nodes + reader.statements}),
+                    format="json-ld")
     except Exception as exc:  # rdflib raises many kinds; all mean the file cannot be read
         return reader.fail(None, f"kunde inte tolkas som JSON-LD: {exc}")
     return FileResult(graph, reader.sourcemap, [], reader.defined)
@@ -134,6 +157,7 @@ class _Reader:
         self.errors: list[DataError] = []
         self.sourcemap = SourceMap()
         self.defined: dict[str, int] = {}
+        self.statements: list[dict] = []  # ag:Statement nodes made from `stöd:` blocks
 
     def fail(self, line: int | None, message: str) -> FileResult:
         self.errors.append(DataError(self.display, line, message))
@@ -173,8 +197,9 @@ class _Reader:
             self.sourcemap.keys[(iri, parent_key.predicate)] = _line(item)
         if "typ" not in pairs:
             self.error(item, f"noden '{id_value}' saknar 'typ:' (t.ex. 'typ: Åtagande')")
+        written: dict[str, tuple[Term, yaml.Node]] = {}  # key as written -> term used, value
         for key, (key_node, value_node) in pairs.items():
-            if key == "id":
+            if key in ("id", SUPPORT_KEY):
                 continue
             if key == "typ":
                 out["typ"] = self.types(value_node)
@@ -184,12 +209,35 @@ class _Reader:
             if term is None:
                 self.error(key_node, f"okänd nyckel '{key}'{self.suggest(key, self.ctx.terms)}")
                 continue
+            term = self.precise_term(term, value_node)
+            if term is None:
+                continue
+            same_date = next((k for k in out if term.kind == "typed" and _date_key(k) == _date_key(term.key)), None)
+            if same_date is not None:
+                self.error(key_node, f"'{key}' anger samma datum som '{same_date}' i noden; skriv datumet en gång, med den precision källan ger")
+                continue
             if not term.reverse:
                 self.sourcemap.keys[(iri, term.predicate)] = _line(key_node)
             value = self.value(term, value_node)
             if value is not None:
-                out[key] = value
+                out[term.key] = value
+                written[key] = (term, value_node)
+        if SUPPORT_KEY in pairs:
+            self.supports(id_value, iri, pairs[SUPPORT_KEY][1], written, pairs.get("typ"))
         return out
+
+    def precise_term(self, term: Term, node: yaml.Node) -> Term | None:
+        """The key a date is stored under, by the precision written: year, month or day."""
+        if term.kind != "typed" or term.datatype != XSD + "date" or not isinstance(node, yaml.ScalarNode):
+            return term
+        for pattern, suffix in DATE_PRECISIONS:
+            if pattern.match(node.value):
+                variant = self.ctx.terms.get(term.key + suffix)
+                if variant is None:
+                    self.error(node, f"'{term.key}' ska vara ett fullständigt datum ÅÅÅÅ-MM-DD, inte '{node.value}'")
+                    return None
+                return variant
+        return term
 
     def suggest(self, word: str, choices) -> str:
         match = fuzzy.extractOne(word, list(choices), score_cutoff=70)
@@ -260,10 +308,14 @@ class _Reader:
             try:
                 dt.date.fromisoformat(text)
             except ValueError:
-                self.error(node, f"'{term.key}' ska vara ett datum ÅÅÅÅ-MM-DD, inte '{text}'")
+                self.error(node, f"'{term.key}' ska vara ett datum ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ, inte '{text}'")
                 return None
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                self.error(node, f"'{term.key}' ska skrivas ÅÅÅÅ-MM-DD, inte '{text}'")
+                self.error(node, f"'{term.key}' ska skrivas ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ, inte '{text}'")
+                return None
+        elif datatype == "gYearMonth":
+            if not DATE_PRECISIONS[1][0].match(text):
+                self.error(node, f"'{term.key}' ska vara en månad ÅÅÅÅ-MM, inte '{text}'")
                 return None
         elif datatype == "gYear":
             if not re.fullmatch(r"\d{4}", text):
@@ -290,3 +342,218 @@ class _Reader:
                 return None
             return {"@value": "true" if lowered in ("true", "ja") else "false", "@type": term.datatype}
         return text
+
+    # -- the `stöd:` block ---------------------------------------------------------------
+
+    def supports(self, node_id: str, iri: str, block: yaml.Node,
+                 written: dict[str, tuple[Term, yaml.Node]], typ: tuple[yaml.Node, yaml.Node] | None) -> None:
+        """One ag:Statement per (field value, support) of a node's `stöd:` block."""
+        if not isinstance(block, yaml.MappingNode):
+            self.error(block, "'stöd' ska vara en uppsättning 'fält: stöd', ett fält per rad (se docs/for-jurister.md)")
+            return
+        fields = dict(written)
+        if typ is not None:
+            fields["typ"] = (Term("typ", RDF_TYPE, "type"), typ[1])
+        seen: set[str] = set()
+        for key_node, value_node in block.value:
+            field_key = key_node.value
+            if field_key in seen:
+                self.error(key_node, f"fältet '{field_key}' står två gånger i 'stöd'; skriv flera stöd som en lista under ett fält")
+                continue
+            seen.add(field_key)
+            if field_key not in fields:
+                known = self.ctx.terms.get(field_key)
+                if known is None or known.reverse:
+                    self.error(key_node, f"okänt fält '{field_key}' i 'stöd'{self.suggest(field_key, fields)}; stödet gäller ett fält i noden")
+                else:
+                    self.error(key_node, f"'stöd' har ett stöd för '{field_key}' men noden har inget '{field_key}'")
+                continue
+            term, values_node = fields[field_key]
+            objects = self.field_objects(term, values_node)
+            entries = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if not entries:
+                self.error(value_node, f"stödet för '{field_key}' är en tom lista")
+                continue
+            counts: dict[str, int] = {}
+            for entry in entries:
+                self.statement(node_id, iri, field_key, term, objects, entry, counts)
+
+    def field_objects(self, term: Term, node: yaml.Node) -> dict[str, object]:
+        """The field's values as written -> their RDF object in JSON-LD (as the triple has it)."""
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        objects = {}
+        for item in items:
+            if isinstance(item, yaml.ScalarNode) and item.value:
+                objects[item.value] = self.rdf_object(term, item.value)
+        return objects
+
+    def rdf_object(self, term: Term, text: str):
+        if term.kind == "type":
+            return {"@id": self.ctx.types[text]}
+        if term.kind == "reference":
+            return {"@id": self.ctx.expand(text)}
+        if term.kind == "vocab":
+            return {"@id": self.ctx.expand_vocab(text)}
+        if term.kind == "typed":
+            if term.datatype == XSD + "boolean":
+                return {"@value": "true" if text.lower() in ("true", "ja") else "false", "@type": term.datatype}
+            return {"@value": text, "@type": term.datatype}
+        return {"@value": text, "@language": term.language} if term.language else {"@value": text}
+
+    def statement(self, node_id: str, iri: str, field_key: str, term: Term, objects: dict[str, object],
+                  entry: yaml.Node, counts: dict[str, int]) -> None:
+        if not isinstance(entry, yaml.MappingNode):
+            self.error(entry, f"stödet för '{field_key}' ska vara 'källa:' och 'citat:', 'lagrum:', 'annan_källa:' eller 'slutsats:'")
+            return
+        keys: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for k, v in entry.value:
+            if k.value not in SUPPORT_KEYS:
+                self.error(k, f"okänd nyckel '{k.value}' i stödet för '{field_key}'{self.suggest(k.value, SUPPORT_KEYS)}")
+                return
+            if k.value in keys:
+                self.error(k, f"'{k.value}' står två gånger i samma stöd för '{field_key}'")
+                return
+            keys[k.value] = (k, v)
+        kinds = [kind for kind, present in (
+            ("statute", "lagrum" in keys), ("namedSource", "annan_källa" in keys),
+            ("conclusion", "slutsats" in keys),
+            ("source", "källa" in keys and "slutsats" not in keys)) if present]
+        if not kinds:
+            self.error(entry, f"stödet för '{field_key}' anger inget slag: skriv 'källa:' med 'citat:', 'lagrum:', 'annan_källa:' eller 'slutsats:'")
+            return
+        if len(kinds) > 1:
+            self.error(entry, f"stödet för '{field_key}' blandar flera slag ({', '.join(k for k in SUPPORT_KEYS if k in keys and k not in ('värde', 'citat', 'observerad'))}); skriv ett stöd per slag, som en lista")
+            return
+        if "värde" in keys:
+            value_text = self.scalar(keys["värde"][1], "värde")
+            if value_text is None:
+                return
+            if value_text not in objects:
+                self.error(keys["värde"][1], f"värdet '{value_text}' finns inte i fältet '{field_key}' (där står: {', '.join(objects)})")
+                return
+            chosen = [value_text]
+        else:
+            chosen = list(objects)
+        for value_text in chosen:
+            base = f"{_slug(node_id)}--{_slug(field_key, exact=False)}--{_slug(value_text)}"
+            counts[base] = counts.get(base, 0) + 1
+            st_id = base if counts[base] == 1 else f"{base}--{counts[base]}"
+            st_iri = self.ctx.expand(st_id)
+            body = self.support_body(keys, field_key, st_iri)
+            if body is None:
+                return
+            self.sourcemap.nodes[st_iri] = (self.display, _line(entry))
+            for key, (k, _v) in keys.items():
+                predicate = {"källa": PROV + "wasDerivedFrom", "citat": AG + "quote", "lagrum": AG + "statute",
+                             "slutsats": AG + "reason", "annan_källa": PROV + "wasDerivedFrom"}.get(key)
+                if predicate:
+                    self.sourcemap.keys[(st_iri, predicate)] = _line(k)
+            self.sourcemap.keys[(st_iri, AG + "supportKind")] = _line(entry)
+            self.sourcemap.keys[(st_iri, RDF + "object")] = _line(keys["värde"][0]) if "värde" in keys else _line(entry)
+            self.statements.append({
+                "@id": st_iri, "@type": AG + "Statement",
+                RDF + "subject": {"@id": iri}, RDF + "predicate": {"@id": term.predicate},
+                RDF + "object": objects[value_text],
+                AG + "supportKind": {"@id": AG + kinds[0]},
+                "@reverse": {AG + "statement": {"@id": iri}},
+                **body,
+            })
+
+    def support_body(self, keys: dict[str, tuple[yaml.Node, yaml.Node]], field_key: str, st_iri: str) -> dict | None:
+        """The support's own triples in JSON-LD; None after a located error."""
+        body: dict = {}
+        readers = (("källa", PROV + "wasDerivedFrom", self.reference), ("citat", AG + "quote", self.swedish),
+                   ("lagrum", AG + "statute", self.reference), ("slutsats", AG + "reason", self.swedish))
+        for key, predicate, read in readers:
+            if key in keys:
+                values = [read(v, key) for v in (_items(keys[key][1]) if read == self.reference else [keys[key][1]])]
+                if any(v is None or v.get("@value", "") is None for v in values):
+                    return None
+                body[predicate] = values
+        sections = body.pop(PROV + "wasDerivedFrom", [])
+        if "annan_källa" in keys:
+            named = self.named_source(keys["annan_källa"][1], st_iri, body)
+            if named is None:
+                return None
+            sections.append(named)
+        if sections:
+            body[PROV + "wasDerivedFrom"] = sections
+        if "observerad" in keys:
+            observed = self.date_object("observerad", keys["observerad"][1])
+            if observed is None:
+                return None
+            body[observed[0]] = observed[1]
+        return body
+
+    def swedish(self, node: yaml.Node, key: str) -> dict:
+        return {"@value": self.scalar(node, key), "@language": "sv"}
+
+    def reference(self, node: yaml.Node, key: str) -> dict | None:
+        text = self.atom(Term(key, "", "reference"), node)
+        return {"@id": self.ctx.expand(text)} if text is not None else None
+
+    def date_object(self, key: str, node: yaml.Node) -> tuple[str, dict] | None:
+        """A date written in a support entry: (predicate of its precision, typed literal)."""
+        # `läst` (when a named source was read) is a day; it is no key of a node.
+        term = self.ctx.terms.get(key) or Term(key, AG + "accessedOn", "typed", datatype=XSD + "date")
+        term = self.precise_term(term, node)
+        if term is None:
+            return None
+        value = self.atom(term, node)
+        return (term.predicate, {"@value": value, "@type": term.datatype}) if value is not None else None
+
+    def named_source(self, node: yaml.Node, st_iri: str, body: dict) -> dict | None:
+        """`annan_källa: {titel, url, referens, läst}`: a prov:Entity of its own, read on `läst`."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "'annan_källa' ska vara {titel: …, url: … eller referens: …, läst: ÅÅÅÅ-MM-DD}")
+            return None
+        source: dict = {"@id": st_iri + "--annan-kalla", "@type": AG + "NamedSource"}
+        for k, v in node.value:
+            if k.value not in NAMED_SOURCE_KEYS:
+                self.error(k, f"okänd nyckel '{k.value}' i 'annan_källa'{self.suggest(k.value, NAMED_SOURCE_KEYS)}")
+                return None
+            if k.value == "läst":
+                read = self.date_object("läst", v)
+                if read is None:
+                    return None
+                body[read[0]] = read[1]
+                continue
+            text = self.scalar(v, k.value)
+            if text is None:
+                return None
+            if k.value == "titel":
+                source[DCTERMS + "title"] = {"@value": text, "@language": "sv"}
+            elif k.value == "url":
+                if not text.startswith(("http://", "https://")):
+                    self.error(v, f"'url' ska börja med https:// eller http://, inte '{text}'")
+                    return None
+                source[AG + "url"] = {"@value": text, "@type": XSD + "anyURI"}
+            else:
+                source[DCTERMS + "bibliographicCitation"] = {"@value": text, "@language": "sv"}
+        self.sourcemap.nodes[source["@id"]] = (self.display, _line(node))
+        self.statements.append(source)
+        return {"@id": source["@id"]}
+
+
+def _date_key(key: str) -> str:
+    """giltig_från_år and giltig_från_månad are giltig_från at another precision."""
+    for suffix in ("_år", "_månad"):
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def _items(node: yaml.Node) -> list[yaml.Node]:
+    return node.value if isinstance(node, yaml.SequenceNode) else [node]
+
+
+def _slug(text: str, exact: bool = True) -> str:
+    """A stable id part: ASCII letters, digits and hyphens. With exact, a short hash keeps
+    two values that fold to the same letters (or a long literal) apart; field keys (bärare
+    -> barare) are few and distinct, so they go without."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if (slug == text or not exact) and len(slug) <= 80:
+        return slug
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{slug[:40].rstrip('-')}-{digest}" if slug else digest

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..answering import answer_question, answer_task
+from ..dates import as_date, period_start, valid_between
 from ..errors import StoreUnavailable
 from ..gaps import analyse_cached, render_csv, touched_by
-from ..organisation_index import as_date, in_period, year_start
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
@@ -281,11 +281,11 @@ def as_of(cat, iri: str, sections: list[dict], on_date: dt.date) -> tuple[list[d
     def applies(row) -> bool:
         document = row.get("dokument")
         validity = index.validity(str(document)) if document is not None else None
-        return in_period(as_date(row.get("fran")), as_date(row.get("till")), on_date) and \
+        return valid_between(row.get("fran"), row.get("till"), on_date) and \
             (validity is None or validity.in_force(on_date))
 
     def written(row) -> bool:
-        day = as_date(row.get("rapportdatum")) or year_start(row.get("rapportar"))
+        day = period_start(row.get("rapportdatum") or row.get("rapportar"))
         return day is None or day <= on_date
 
     keep = {"duties_by_task": applies, "duties_in_instrument": lambda r: applies({**r, "dokument": iri}),
