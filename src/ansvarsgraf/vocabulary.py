@@ -31,15 +31,15 @@ def _kinds(graph: rdflib.Graph, root) -> tuple[rdflib.URIRef, ...]:
 
 
 def _ranks(graph: rdflib.Graph, scheme) -> dict[str, int]:
-    """A scheme's concepts by Swedish label → their skos:notation (the order the ontology gives)."""
+    """A scheme's concepts by Swedish label → their ag:order (the order the ontology gives)."""
     return {_swedish(graph, c, SKOS.prefLabel): int(n) for c in graph.subjects(SKOS.inScheme, scheme)
-            for n in graph.objects(c, SKOS.notation)}
+            for n in graph.objects(c, AG.order)}
 
 
 _GRAPH = _ontology()
 ACTOR_KINDS = _kinds(_GRAPH, AG.Actor)  # kommun, region, nämnd eller styrelse … forum
 INSTRUMENT_KINDS = _kinds(_GRAPH, AG.Instrument)  # överenskommelse, rutin, reglemente, plan, beskriven praxis
 KIND_NAMES = {kind: _swedish(_GRAPH, kind, RDFS.label) for kind in ACTOR_KINDS + INSTRUMENT_KINDS}
-MODALITY_RANK = _ranks(_GRAPH, AG.Modality)  # ska 1, bör 2, får 3
+MODALITY_RANK = _ranks(_GRAPH, AG.Modality)  # ska 1, får inte 2, bör 3, får 4, beskrivet arbetssätt 5
 PART_RANK = _ranks(_GRAPH, AG.Part)
 del _GRAPH
