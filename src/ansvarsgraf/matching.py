@@ -39,6 +39,7 @@ LINKING_LETTERS = ("s", "")
 # per 100 million words): never corrected as a typo, and a valid part of a compound.
 REAL_WORD_ZIPF = 1.0
 MIN_PART = 3  # shortest part of a compound
+FAMILY_CACHE = 50000
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ class TaskMatcher:
     _label_keys: list[tuple[TaskLabels, str, tuple[str, ...]]] = field(init=False, default_factory=list)
     _idf: dict[str, float] = field(init=False, default_factory=dict)
     _surface: dict[str, str] = field(init=False, default_factory=dict)
+    # Indexes built once, so a question costs dictionary look-ups rather than a scan of the
+    # whole vocabulary per word (that scan was most of the 9 ms a question took).
+    _extensions: dict[str, set[str]] = field(init=False, default_factory=dict)
+    _labels_with: dict[str, list[int]] = field(init=False, default_factory=dict)
+    _context_of: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+    _families: dict[str, frozenset[str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         document_frequency: dict[str, int] = {}
@@ -119,6 +126,27 @@ class TaskMatcher:
                 document_frequency[key] = document_frequency.get(key, 0) + 1
         total = max(len(self.tasks), 1)
         self._idf = {k: math.log(1 + total / df) for k, df in document_frequency.items()}
+        for key in self._idf:
+            for extra in range(1, MAX_EXTENSION + 1):
+                if _same_family(key[:-extra], key) and len(key) > extra:
+                    self._extensions.setdefault(key[:-extra], set()).add(key)
+        for index, (_, _, keys) in enumerate(self._label_keys):
+            for key in keys:
+                self._labels_with.setdefault(key, []).append(index)
+        self._surface_words = list(self._surface)
+        self._context_of = {t.iri: tuple(sorted(self._ancestors(t.iri))) for t in self.tasks}
+
+    def family(self, key: str) -> frozenset[str]:
+        """The vocabulary keys of the word family of a key (see _same_family)."""
+        found = self._families.get(key)
+        if found is None:
+            candidates = {key[:-extra] for extra in range(1, MAX_EXTENSION + 1)} | {key}
+            candidates |= self._extensions.get(key, set())
+            found = frozenset(k for k in candidates if k in self._idf and _same_family(k, key))
+            if len(self._families) > FAMILY_CACHE:
+                self._families.clear()  # a long-running server meets endless new words
+            self._families[key] = found
+        return found
 
     @cached_property
     def abbreviations(self) -> frozenset[str]:
@@ -146,11 +174,11 @@ class TaskMatcher:
 
     def _weight(self, key: str) -> float:
         """A question word's weight: the rarest vocabulary key of its family (unknown: 1)."""
-        weights = [w for k, w in self._idf.items() if _same_family(k, key)]
-        return max(weights) if weights else 1.0
+        family = self.family(key)
+        return max(self._idf[k] for k in family) if family else 1.0
 
     def _known(self, key: str) -> bool:
-        return any(_same_family(key, k) for k in self._idf)
+        return bool(self.family(key))
 
     def _split_compound(self, word: str) -> list[str] | None:
         """Two vocabulary words; or, for a word that is not itself Swedish (a compound the
@@ -178,7 +206,7 @@ class TaskMatcher:
     def _correct_typo(self, word: str, cutoff: float = TYPO_SCORE) -> str | None:
         if len(word) < 5 or is_swedish_word(word):
             return None  # a real word is what the person meant, even when it is not ours
-        found = process.extractOne(word, list(self._surface), scorer=fuzz.ratio, score_cutoff=cutoff)
+        found = process.extractOne(word, self._surface_words, scorer=fuzz.ratio, score_cutoff=cutoff)
         return self._surface[found[0]] if found else None
 
     def match(self, question: str, limit: int = 5) -> list[TaskMatch]:
@@ -194,14 +222,19 @@ class TaskMatcher:
         if not q:
             return []
         question_weight = sum(self._weight(k) for k in q)
+        # Which question keys each vocabulary key explains, and the labels worth scoring.
+        explains: dict[str, set[str]] = defaultdict(set)
+        for qk in q:
+            for k in self.family(qk):
+                explains[k].add(qk)
+        candidates = sorted({i for k in explains for i in self._labels_with.get(k, ())})
         own: dict[str, tuple[float, str, set[str]]] = {}
         explained_by: dict[str, set[str]] = defaultdict(set)
-        for task, label, keys in self._label_keys:
+        for index in candidates:
+            task, label, keys = self._label_keys[index]
             weight = sum(self._idf.get(k, 1.0) for k in keys)
-            hit = sum(self._idf.get(k, 1.0) for k in keys if any(_same_family(k, qk) for qk in q))
-            if not hit:
-                continue
-            explained = {qk for qk in q if any(_same_family(k, qk) for k in keys)}
+            hit = sum(self._idf.get(k, 1.0) for k in keys if k in explains)
+            explained = set().union(*(explains[k] for k in keys if k in explains))
             explained_by[task.iri] |= explained
             coverage = hit / weight
             if task.iri not in own or coverage > own[task.iri][0] or (
@@ -214,7 +247,7 @@ class TaskMatcher:
                 continue
             coverage, label, explained = own[task.iri]
             context = set(explained)
-            for ancestor in self._ancestors(task.iri):
+            for ancestor in self._context_of[task.iri]:
                 context |= explained_by.get(ancestor, set())
             share = sum(self._weight(k) for k in context) / question_weight
             results.append(TaskMatch(task.iri, task.pref_label, round(coverage * (0.4 + 0.6 * share), 3), label, round(coverage, 3)))
