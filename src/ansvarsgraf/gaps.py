@@ -313,12 +313,14 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
-    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint."""
+    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint,
+    except the modelling checks (support, wording, date precision), which are `validate`'s."""
     shapes = load_shapes()
+    modelling = set(shapes.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#ModellingCheck")))
     prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
                          for d in shapes.objects(None, SH.declare))
     found = []
-    for shape in shapes.subjects(SH.severity, SH.Warning):
+    for shape in set(shapes.subjects(SH.severity, SH.Warning)) - modelling:
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
