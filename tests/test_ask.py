@@ -42,6 +42,25 @@ def test_every_case_holds(store):
     assert ran == written_cases() >= 13, (ran, written_cases())
 
 
+def test_the_reporters_own_follow_up_in_timra_is_described_practice_without_deadline(store):
+    """Timrå 2020 (3.2): "det är upp till anmälare på skolan att följa upp en anmälan efter
+    drygt två veckors tid" describes practice; it is not answered as an obligation with a
+    14-day deadline."""
+    answer = answer_task(store, ID + "aterkoppla-till-anmalare", ID + "timra-kommun", dt.date(2026, 3, 1))
+    duty = next(d for d in answer.duties if d.iri == ID + "timra-ifo-processer-anmalare-foljer-upp")
+    assert duty.modality == "beskrivet arbetssätt" and not duty.deadline
+    intake = next(d for d in answer.duties if d.iri == ID + "timra-ifo-processer-aterkoppla-till-anmalare")
+    assert intake.modality == "ska"  # "mottagningsgruppen ska återkoppla": the source's own ska
+
+
+def test_timras_skip_is_not_returned_before_2019(store):
+    """SKIP "upprättades under 2019": asked about 2018 it is not there, asked about mid-2019 it is."""
+    before = answer_task(store, ID + "skip", ID + "timra-kommun", dt.date(2018, 6, 1))
+    during = answer_task(store, ID + "skip", ID + "timra-kommun", dt.date(2019, 6, 1))
+    assert not any(d.iri.startswith(ID + "timra-skip") for d in before.duties)
+    assert any(d.iri == ID + "timra-skip-initiera" for d in during.duties)
+
+
 def test_nothing_modelled_is_said_plainly_with_the_statutory_fallback(store):
     """How the answer says it (tests/data/fall/leksand.yaml holds that nothing is modelled)."""
     answer = ask(store, "Vem kontaktar skolan när ett barn placeras i en annan kommun?", "Leksand")
