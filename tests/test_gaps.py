@@ -40,8 +40,8 @@ DOCUMENTED = [
     ("hoor-kommun", "Ramöverenskommelsen är utformad före GDPR", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "föråldrad grund"),
     ("hoor-kommun", "Ramöverenskommelsen tydliggör inte gränsdragningen av ansvaret", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "oklart ansvar"),
     ("hoor-kommun", "nämnden avvisar rekommendationen om intern kontroll", "svar-avvisat-eller-forsenat", "hoor-2021-rek-4", None),
-    ("trelleborg-kommun", "Ramöverenskommelsen är utformad före GDPR", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "föråldrad grund"),
-    ("trelleborg-kommun", "Ramöverenskommelsen tydliggör inte gränsdragningen av ansvaret", "dokumenterad-iakttagelse", "ramoverenskommelsen-skane-2013", "oklart ansvar"),
+    # Höör's findings on Ramöverenskommelsen are not Trelleborg's: Trelleborg's answer to the
+    # same Region Skåne audit never mentions Ramöverenskommelsen (issue 16, item 6).
     ("trelleborg-kommun", "skolans mandat i SIP är otydligt", "dokumenterad-iakttagelse", "sip", "oklart ansvar"),
 ]
 
@@ -72,6 +72,30 @@ def test_a_reporters_own_follow_up_is_no_deadline_held_against_the_law(store):
     assert not has(report, "lagen-skarpt", "timra-ifo-processer-anmalare-foljer-upp")
     # the practice itself is still in the graph, as a description
     assert store.ask(f"ASK {{ <{ID}timra-ifo-processer-anmalare-foljer-upp> <{AG}modality> <{AG}beskrivet_arbetssatt> }}")
+
+
+# The Region Skåne audit lies behind both Höör's and Trelleborg's answers: each of its
+# findings and recommendations names the one municipality whose source document states it.
+SHARED_AUDIT = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?item ?kommun WHERE {
+  VALUES ?doc { <https://w3id.org/ansvarsgraf/id/revision-region-skane-2021>
+                <https://w3id.org/ansvarsgraf/id/kalla-hoor-2021>
+                <https://w3id.org/ansvarsgraf/id/kalla-trelleborg-2021> }
+  ?item ag:foundIn ?doc .
+  OPTIONAL { ?item ag:concernsMunicipality ?kommun }
+}"""
+
+
+def test_findings_of_the_shared_region_skane_audit_name_their_municipality(store):
+    rows = store.select(SHARED_AUDIT)
+    by_item = {}
+    for row in rows:
+        by_item.setdefault(str(row["item"]).removeprefix(ID), set()).add(str(row["kommun"]).removeprefix(ID) if row["kommun"] else None)
+    assert len(by_item) >= 20, by_item
+    for item, kommuner in by_item.items():
+        expected = "trelleborg-kommun" if item.startswith("trelleborg-") else "hoor-kommun"
+        assert kommuner == {expected}, (item, kommuner)
 
 
 # --- every kind, on the fixture ---------------------------------------------------------
