@@ -14,8 +14,9 @@ from ansvarsgraf.validation import validate
 
 
 STORES = ("inbyggd", "oxigraph-server", "virtuoso")
-# What marks a test as needing a server: its parameter id, or a fixture that starts the server.
-NEEDS = {"oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
+# What marks a test as needing a store: its parameter id, or a fixture that starts the server.
+# (Tests on the shared `embedded` store run whatever is chosen: the store does not matter there.)
+NEEDS = {"inbyggd": {"inbyggd"}, "oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
          "virtuoso": {"virtuoso", "virtuoso_endpoints"}}
 
 
