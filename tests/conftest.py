@@ -5,6 +5,9 @@ validation on two dates (before and after the new Socialtjänstlag).
 those stores only, for a quick local run without Virtuoso; CI runs all three."""
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +107,15 @@ def embedded(loaded):
     store of the tests where the store does not matter (middleware, privacy, headers,
     fuzzing the routes, matching); those run once, not once per store."""
     return OxigraphStore.from_loaded(loaded)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The package's wheel, built once per session (the packaging and quote tests read it)."""
+    folder = tmp_path_factory.mktemp("hjul")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(Path(__file__).resolve().parents[1]),
+                    "-w", str(folder)], check=True, capture_output=True, cwd=folder)
+    return next(folder.glob("ansvarsgraf-*.whl"))
 
 
 @pytest.fixture(scope="session")
