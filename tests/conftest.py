@@ -5,6 +5,9 @@ validation on two dates (before and after the new Socialtjänstlag).
 those stores only, for a quick local run without Virtuoso; CI runs all three."""
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +17,9 @@ from ansvarsgraf.validation import validate
 
 
 STORES = ("inbyggd", "oxigraph-server", "virtuoso")
-# What marks a test as needing a server: its parameter id, or a fixture that starts the server.
-NEEDS = {"oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
+# What marks a test as needing a store: its parameter id, or a fixture that starts the server.
+# (Tests on the shared `embedded` store run whatever is chosen: the store does not matter there.)
+NEEDS = {"inbyggd": {"inbyggd"}, "oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
          "virtuoso": {"virtuoso", "virtuoso_endpoints"}}
 
 
@@ -103,6 +107,15 @@ def embedded(loaded):
     store of the tests where the store does not matter (middleware, privacy, headers,
     fuzzing the routes, matching); those run once, not once per store."""
     return OxigraphStore.from_loaded(loaded)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The package's wheel, built once per session (the packaging and quote tests read it)."""
+    folder = tmp_path_factory.mktemp("hjul")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(Path(__file__).resolve().parents[1]),
+                    "-w", str(folder)], check=True, capture_output=True, cwd=folder)
+    return next(folder.glob("ansvarsgraf-*.whl"))
 
 
 @pytest.fixture(scope="session")

@@ -82,11 +82,13 @@ def test_roles_paths_and_relevance_agree_with_sparql(store):
             assert index.concerns(node, kommun) == expected, (node, kommun)
 
 
-def test_an_answer_takes_a_bounded_number_of_queries(store):
+def test_an_answer_takes_a_bounded_number_of_queries(store, embedded):
     catalog = catalog_for(store)
-    # The task with the most applicable duties somewhere: the widest answer in the data.
-    widest = max(((t, k) for t in catalog.task_labels for k in _municipalities(store)),
-                 key=lambda tk: len(answer_task(store, tk[0], tk[1], DATES[-1]).duties))
+    # The task with the most applicable duties somewhere: the widest answer in the data. Found
+    # on the embedded store (every store gives the same answers; searching on a server took
+    # 40 s), counted on each store.
+    widest = max(((t, k) for t in sorted(catalog.task_labels) for k in _municipalities(embedded)),
+                 key=lambda tk: len(answer_task(embedded, tk[0], tk[1], DATES[-1]).duties))
     duties = answer_task(store, *widest, DATES[-1]).duties
     assert len(duties) >= 5
     counting = CountingStore(store)

@@ -17,15 +17,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def installed(tmp_path_factory, wheel) -> Path:
     """bin/ of a fresh venv with the built wheel (dependencies from the package index)."""
     work = tmp_path_factory.mktemp("installerad")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(REPO), "-w", str(work / "dist")],
-                   check=True, capture_output=True, cwd=work)
-    wheel = next((work / "dist").glob("ansvarsgraf-*.whl"))
     subprocess.run([sys.executable, "-m", "venv", str(work / "venv")], check=True)
+    # Outside too: with PYTHONPATH at src/, pip saw the egg-info the build leaves there as
+    # ansvarsgraf already installed and skipped the wheel.
     subprocess.run([str(work / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel)],
-                   check=True, capture_output=True, cwd=work)
+                   check=True, capture_output=True, cwd=work, env=_outside_env())
     return work / "venv" / "bin"
 
 
