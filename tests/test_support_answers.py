@@ -242,3 +242,17 @@ def test_a_statement_loads_and_is_queried_in_every_store(exported, tmp_path_fact
     assert str(row["st"]) == STATEMENT and row["kind"] == AG.conclusion
     assert str(row["quote"]) == QUOTE and str(row["section"]) == ID + "kalla-timra-2020-s3.2"
     assert str(row["reason"]) == "Samordnaren på socialförvaltningen hör till socialnämnden."
+
+
+def test_answers_order_modalities_as_the_vocabulary_ranks_them():
+    """duties.MODALITY_ORDER sorts answers by the modality's label; the order is the
+    vocabulary's ag:order (binding first, described practice last)."""
+    from rdflib.namespace import SKOS
+
+    from ansvarsgraf.duties import MODALITY_ORDER
+    from ansvarsgraf.paths import ONTOLOGY_DIR
+
+    graph = rdflib.Graph().parse(ONTOLOGY_DIR / "vocabularies.ttl")
+    ranked = sorted((int(graph.value(c, AG.order)), next(str(v) for v in graph.objects(c, SKOS.prefLabel) if v.language == "sv"))
+                    for c in graph.subjects(SKOS.inScheme, AG.Modality))
+    assert [label for _rank, label in ranked] == sorted(MODALITY_ORDER, key=MODALITY_ORDER.get)
