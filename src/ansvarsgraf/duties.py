@@ -21,6 +21,10 @@ from .vocabulary import AG, PROV
 # By the modalities' ag:order in ontology/vocabularies.ttl: binding first, described
 # practice last (a test holds the two together).
 MODALITY_ORDER = {"ska": 0, "får inte": 1, "bör": 2, "får": 3, "beskrivet arbetssätt": 4}
+# The month and year properties of the dates an instrument card shows (ag:precisionOf).
+PRECISIONS = {DCTERMS.dateAccepted: (AG.dateAcceptedMonth, AG.dateAcceptedYear),
+              AG.validFrom: (AG.validFromMonth, AG.validFromYear), AG.validUntil: (AG.validUntilMonth, AG.validUntilYear),
+              DCTERMS.modified: (AG.modifiedMonth, AG.modifiedYear)}
 SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
 PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
 
@@ -263,7 +267,8 @@ class DutyBuilder(LawReader):
             parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
             applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
             status = self.status_on(node)
-            text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
+            # A date as the source gives it: the day, else the month, else the year (dates.py).
+            text = lambda prop: next((str(node.one(p)) for p in (prop, *PRECISIONS.get(prop, ())) if node.one(p) is not None), None)  # noqa: E731
             validity = self.catalog.organisations.validity(node.iri)
             in_force = [] if validity is None or validity.in_force(self.on_date) else \
                 [Warning("ej_i_kraft", f"{node.label()} gäller inte på {self.on_date.isoformat()}.")]
@@ -272,7 +277,7 @@ class DutyBuilder(LawReader):
                 cards.append(InstrumentCard(node.iri, node.label(), node.kind(), parties, None, None, None, None, None,
                                             None, applies, [], [], [], in_force))
                 continue
-            on_or_before = lambda prop: text(prop) if text(prop) and as_date(text(prop)) <= self.on_date else None  # noqa: E731
+            on_or_before = lambda prop: text(prop) if text(prop) and period_start(text(prop)) <= self.on_date else None  # noqa: E731
             cards.append(InstrumentCard(
                 iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
                 signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),
