@@ -202,9 +202,10 @@ class DutyBuilder(LawReader):
             warnings.extend(self.instrument_warnings(instrument))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
-                who = f"{instrument.label()} hänvisar till" if self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri) \
-                    else f"Modelleraren har knutit {instrument.label()} till (dokumentet hänvisar inte själv dit enligt något citat)"
-                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
+                quoted = self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri)
+                who = f"{instrument.label()} hänvisar till" if quoted else f"Modelleraren har knutit {instrument.label()} till"
+                note = "" if quoted else " Dokumentet hänvisar inte själv dit enligt något citat."
+                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället.{note}"))
         for bearer in bearers:
             if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
                 warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))

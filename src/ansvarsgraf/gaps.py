@@ -201,8 +201,10 @@ HEADINGS = {
         f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
         if g.texts and " avvisar " in g.texts[0]
         else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd " + ", ".join(
-        dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
+    # A link only the modeller made is said to be the modeller's (issue 16, point 8).
+    "CitesRepealedShape": lambda g: f"{g.focus.label} " + (
+        "är av modelleraren knuten till" if any(t.startswith("Modelleraren") for t in g.texts) else "hänvisar till") + " upphävd " + ", ".join(
+        dict.fromkeys(re.findall(r"(?:hänvisar|knutit dokumentet) till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
     "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
     "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
 }
