@@ -311,6 +311,9 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 # --- SHACL warning shapes as SPARQL ----------------------------------------------------
 
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
+ABOUT_THE_DATA = rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#aboutTheData")
+
+
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
     """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint."""
@@ -319,6 +322,8 @@ def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
                          for d in shapes.objects(None, SH.declare))
     found = []
     for shape in shapes.subjects(SH.severity, SH.Warning):
+        if shapes.value(shape, ABOUT_THE_DATA) is not None:
+            continue  # a warning about the data's support (issue 16), not a gap in the world
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
