@@ -203,8 +203,10 @@ HEADINGS = {
         f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
         if g.texts and " avvisar " in g.texts[0]
         else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd " + ", ".join(
-        dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
+    # A link only the modeller made is said to be the modeller's (issue 16, point 8).
+    "CitesRepealedShape": lambda g: f"{g.focus.label} " + (
+        "är av modelleraren knuten till" if any(t.startswith("Modelleraren") for t in g.texts) else "hänvisar till") + " upphävd " + ", ".join(
+        dict.fromkeys(re.findall(r"(?:hänvisar|knutit dokumentet) till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
     "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
     "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
 }
@@ -311,16 +313,21 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 # --- SHACL warning shapes as SPARQL ----------------------------------------------------
 
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
+ABOUT_THE_DATA = rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#aboutTheData")
+
+
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
     """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint,
-    except the modelling checks (support, wording, date precision), which are `validate`'s."""
+    except the warnings about the data itself (support, wording, date precision), which are
+    `validate`'s, for the jurist."""
     shapes = load_shapes()
-    modelling = set(shapes.subjects(rdflib.RDF.type, rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#ModellingCheck")))
     prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
                          for d in shapes.objects(None, SH.declare))
     found = []
-    for shape in set(shapes.subjects(SH.severity, SH.Warning)) - modelling:
+    for shape in shapes.subjects(SH.severity, SH.Warning):
+        if shapes.value(shape, ABOUT_THE_DATA) is not None:
+            continue  # a warning about the data's support (issue 16), not a gap in the world
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
