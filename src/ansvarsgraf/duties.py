@@ -1,0 +1,353 @@
+"""Describing duties and documents for one municipality and date: bearers (and for a
+statutory role the organisations that fill it), the organisation path, part, modality, the
+law in force, the instrument and its section, the sources, the escalation route, and the
+warnings from audit findings, stale revision and repealed citations."""
+
+import datetime as dt
+import re
+
+from rdflib.namespace import DCTERMS, RDF
+
+from .catalog import Catalog
+from .describe import Node
+from .graph_store import GraphStore
+from .ids import local_id as _local
+from .law_in_force import LawReader, is_law
+from .dates import as_date, period_end, period_start
+from .queries import query_text
+from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, Warning
+from .vocabulary import AG, PROV
+
+# By the modalities' ag:order in ontology/vocabularies.ttl: binding first, described
+# practice last (a test holds the two together).
+MODALITY_ORDER = {"ska": 0, "får inte": 1, "bör": 2, "får": 3, "beskrivet arbetssätt": 4}
+SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
+PART_ORDER = {"ansvarar": 0, "sammankallar": 1, "beslutar": 2, "utför": 3, "initierar": 4}
+
+
+def duty_order(duty: DutyAnswer):
+    # Binding duties first; within the same modality the local instrument before the general law.
+    local_first = 0 if duty.instrument else 1
+    return (MODALITY_ORDER.get(duty.modality, 9), local_first, PART_ORDER.get(duty.part, 9),
+            [b.actor.label for b in duty.bearers])
+
+
+class DutyBuilder(LawReader):
+    """Describes duties for one municipality and date.
+
+    A whole answer is built from a handful of queries whatever its size: `prefetch` asks for
+    every duty, then every bearer, instrument and source, then every cited provision's
+    succession chain, versions and audit findings, each as one list-bound query; the
+    per-duty methods then read from those results (and query only for what was not
+    prefetched, as the instrument cards and gap analysis do).
+    """
+
+    def prefetch(self, duty_iris: list[str]) -> None:
+        duties = self.describe(*duty_iris)
+        related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
+        self.describe(*(str(v) for v in related if v is not None))
+        sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
+        self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
+        cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
+        cited += [str(s) for d in duties for s in d.all(PROV.wasDerivedFrom) if is_law(s)]
+        cited += [str(p) for d in duties if not d.all(AG.legalBasis) and d.one(AG.establishedBy) is not None
+                  for p in self._nodes[str(d.one(AG.establishedBy))].all(AG.legalBasis)]
+        self.fetch_grouped(self._chains, "lagrum-kedja", "citerad", cited)
+        chosen = [p.iri for p in (self._in_force(c)[0] for c in cited) if p is not None]
+        self.fetch_grouped(self._chains, "lagrum-kedja", "citerad", chosen)
+        self.fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
+        concerned = [i for d in duties for i in self._concerned(d)]
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+        # Support of the duties and of their documents (whose cited law a warning words by it).
+        self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] +
+                           [str(d.one(AG.establishedBy)) for d in duties if d.one(AG.establishedBy) is not None])
+
+    def build_all(self, duty_iris: list[str]) -> list[DutyAnswer]:
+        self.prefetch(duty_iris)
+        return [d for d in (self.build(iri) for iri in duty_iris) if d is not None]
+
+    def build(self, iri: str) -> DutyAnswer | None:
+        (duty,) = self.describe(iri)
+        cites = duty.all(AG.legalBasis)
+        legal_basis = self.legal_bases(cites)
+        instrument_iri = duty.one(AG.establishedBy)
+        if not cites and instrument_iri is not None:
+            # The duty cites no section itself: show what its instrument rests on.
+            (owner,) = self.describe(str(instrument_iri))
+            legal_basis = self.legal_bases(owner.all(AG.legalBasis), via=owner.label())
+        if instrument_iri is None and cites and all(b.in_force is None for b in legal_basis):
+            return None  # a statutory duty whose law does not apply on this date
+        bearers = self.describe(*sorted(str(b) for b in duty.all(AG.bearer)))
+        instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
+        warnings = self.warnings(duty, instrument, bearers, legal_basis)
+        sources, unknown = self.sources_on_date(duty)
+        observed = self.observed(duty, instrument)
+        if observed is not None:
+            warnings.extend(self.observation_warnings(observed))
+        if unknown and not sources:
+            warnings.append(Warning("källa_senare", f"Källorna till åtagandet skrevs efter {self.on_date.isoformat()} och visas inte för det datumet."))
+        return DutyAnswer(
+            iri=iri,
+            task=duty.ref(AG.task),
+            bearers=[self.bearer(b) for b in bearers],
+            part=self.concept_label(duty, AG.part),
+            modality=self.concept_label(duty, AG.modality),
+            description=duty.text(DCTERMS.description),
+            condition=duty.text(AG.condition),
+            deadline=duty.text(AG.deadline),
+            frequency=duty.text(AG.frequency),
+            target_groups=[duty.labels.get(str(t), _local(t)) for t in duty.all(AG.targetGroup)],
+            legal_basis=legal_basis,
+            instrument=Ref(str(instrument_iri), instrument.label(), instrument.kind()) if instrument else None,
+            instrument_section=duty.text(AG.instrumentSection),
+            sources=sources,
+            quote=duty.text(AG.quote),
+            forum=duty.ref(AG.forum),
+            escalation=self.escalation(instrument) if instrument else [],
+            warnings=warnings,
+            support=self.support(iri),
+            observed=observed,
+        )
+
+    # --- support and observation (issue 16) ----------------------------------------
+
+    def support(self, iri: str) -> list[Support]:
+        """Each shown value's own support, as stod.rq reads it: the source's words with the
+        section, a statute, another named source, or a conclusion with its reason."""
+        self.fetch_grouped(self._support, "stod", "nod", [iri])
+        found: dict[str, Support] = {}
+        for row in self._support[iri]:
+            key = str(row["pastaende"])
+            if key in found:
+                continue  # a second section or statute of the same statement adds nothing new to show
+            kind = SUPPORT_KINDS.get(str(row["slag"]).rsplit("#", 1)[-1], "slutsats")
+            value = str(row["vardenamn"] or _local(row["varde"]).rsplit("#", 1)[-1])
+            section = None
+            if row["avsnitt"] is not None:
+                where = ", ".join(str(x) for x in (row["dokumentnamn"], _section_words(row["nummer"], row["avsnittsnamn"])) if x)
+                section = Ref(str(row["avsnitt"]), where or _local(row["avsnitt"]))
+            statute = Ref(str(row["lagrum"]), str(row["lagrumsnamn"] or _local(row["lagrum"]))) if row["lagrum"] is not None else None
+            quote, reason = _text(row["citat"]), _text(row["skal"])
+            observed = _text(row["observerad"])
+            found[key] = Support(
+                field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
+                text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
+                statute=statute, reason=reason, observed=observed)
+        return list(found.values())
+
+    def source_says(self, node: str, prop, value: str) -> bool:
+        """Whether a source section says this value in its own words (support of kind
+        source), as opposed to a conclusion, another source, or nothing."""
+        self.fetch_grouped(self._support, "stod", "nod", [node])
+        return any(str(r["egenskap"]) == str(prop) and str(r["varde"]) == value and str(r["slag"]) == str(AG.source)
+                   for r in self._support[node])
+
+    def observed(self, duty: Node, instrument: Node | None) -> str | None:
+        """When an audit observed the duty: its own `observerad`, else its document's."""
+        for node in (duty, instrument):
+            if node is None:
+                continue
+            for prop in (AG.observedOn, AG.observedOnMonth, AG.observedOnYear):
+                if node.one(prop) is not None:
+                    return str(node.one(prop))
+        return None
+
+    def observation_warnings(self, observed: str) -> list[Warning]:
+        """An observation older than the age set in ontology/vocabularies.ttl (ag:warnAfter)
+        may no longer hold: said, with the date, so the reader can check it."""
+        age = self.observation_age()
+        limit = add_duration(period_end(observed), age) if age else None
+        if limit is None or limit >= self.on_date:
+            return []
+        return [Warning("gammal_iakttagelse", f"Bygger på vad granskningen iakttog {observed}, mer än "
+                        f"{_age_words(age)} före {self.on_date.isoformat()}; kontrollera att det fortfarande stämmer.")]
+
+    def observation_age(self) -> str | None:
+        settings = self.catalog.described.current("settings")
+        if "observation_age" not in settings:
+            rows = self.store.select(query_text("installningar"))
+            settings["observation_age"] = str(rows[0]["iakttagelseAlder"]) if rows and rows[0]["iakttagelseAlder"] is not None else None
+        return settings["observation_age"]
+
+    def concept_label(self, node: Node, prop) -> str:
+        value = node.one(prop)
+        if value is None:
+            return ""
+        return node.labels.get(str(value)) or str(value).rsplit("#", 1)[-1]
+
+    def bearer(self, node: Node) -> Bearer:
+        fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
+        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri))
+
+    def fulfilled_by(self, role: Node) -> list[Ref]:
+        return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
+
+    def organisation_path(self, iri: str) -> list[Ref]:
+        return [Ref(n.iri, n.label) for n in self.catalog.organisations.path(iri)]
+
+    # --- warnings -----------------------------------------------------------------
+
+    def _concerned(self, duty: Node) -> list[str]:
+        """The nodes whose audit findings a duty's reader must see."""
+        nodes = [duty.iri] + [str(v) for v in (*duty.all(AG.bearer), duty.one(AG.establishedBy), duty.one(AG.forum)) if v is not None]
+        return nodes
+
+    def warnings(self, duty: Node, instrument: Node | None, bearers: list[Node], legal_basis: list[LegalBasis]) -> list[Warning]:
+        warnings: list[Warning] = []
+        if instrument is not None:
+            warnings.extend(self.instrument_warnings(instrument))
+        for basis in legal_basis:
+            if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
+                who = f"{instrument.label()} hänvisar till" if self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri) \
+                    else f"Modelleraren har knutit {instrument.label()} till (dokumentet hänvisar inte själv dit enligt något citat)"
+                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
+        for bearer in bearers:
+            if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
+                warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
+        return warnings + self.finding_warnings(self._concerned(duty))
+
+    def finding_warnings(self, concerned: list[str]) -> list[Warning]:
+        """Audit findings about any of these nodes, once each."""
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+        warnings, seen = [], set()
+        for row in (row for node in concerned for row in self._findings[node]):
+            finding = str(row["iakttagelse"])
+            written = as_date(row["rapportdatum"]) if row["rapportdatum"] is not None else \
+                dt.date(int(str(row["rapportar"])[:4]), 1, 1) if row["rapportar"] is not None else None
+            if finding in seen or (written is not None and written > self.on_date):
+                continue  # reported after the date: not known then
+            seen.add(finding)
+            kind = str(row["typnamn"] or _local(row["typ"]))
+            report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
+            warnings.append(Warning(kind, str(row["beskrivning"] or kind), report))
+        return warnings
+
+    def instrument_warnings(self, instrument: Node) -> list[Warning]:
+        warnings = []
+        interval = instrument.one(AG.revisionInterval)
+        dates = [instrument.one(p) for p in (DCTERMS.modified, AG.modifiedMonth, AG.modifiedYear, DCTERMS.dateAccepted,
+                                            AG.dateAcceptedMonth, AG.dateAcceptedYear, AG.validFrom, AG.validFromMonth, AG.validFromYear)]
+        # The last revision known on the date (a later one had not happened yet); a month or a
+        # year known only as such falls due an interval after its last day (dates.py).
+        last = next((d for d in dates if d is not None and period_start(d) <= self.on_date), None)
+        if interval is not None and last is not None:
+            due = add_duration(period_end(last), str(interval))
+            if due is not None and due < self.on_date:
+                warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
+        if instrument.one(AG.undatedInSource) is not None:
+            warnings.append(Warning("datum_saknas", f"Källan anger inget datum för {instrument.label()}."))
+        status = self.status_on(instrument)
+        if status is not None and status != AG.gallande:
+            warnings.append(Warning("status", f"{instrument.label()} har status ”{instrument.labels.get(str(status), _local(status))}”."))
+        if AG.Practice in instrument.all(RDF.type):
+            warnings.append(Warning("praxis", "Åtagandet bygger på ett arbetssätt som källan beskriver, inte på ett skriftligt styrdokument."))
+        return warnings
+
+    def status_on(self, instrument: Node):
+        """The document's status on the date. A status is a statement of some day: before
+        that day (status_från) none is shown. "Ersatt" holds only once the document has
+        ended or a later version has begun; while it is in force it is not yet replaced."""
+        status = instrument.one(AG.status)
+        since = period_start(instrument.one(AG.statusFrom) or instrument.one(AG.statusFromMonth) or instrument.one(AG.statusFromYear))
+        if status is None or (since is not None and since > self.on_date):
+            return None
+        if status == AG.ersatt:
+            validity = self.catalog.organisations.validity(instrument.iri)
+            if validity is not None and validity.in_force(self.on_date):
+                return None
+        return status
+
+    def instrument_cards(self, iris: list[str]) -> list[InstrumentCard]:
+        cards = []
+        for node in self.describe(*iris) if iris else []:
+            parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
+            applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
+            status = self.status_on(node)
+            text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
+            validity = self.catalog.organisations.validity(node.iri)
+            in_force = [] if validity is None or validity.in_force(self.on_date) else \
+                [Warning("ej_i_kraft", f"{node.label()} gäller inte på {self.on_date.isoformat()}.")]
+            if validity is not None and (validity.start or dt.date.min) > self.on_date:
+                # Not yet signed or in force: what it will say and when is not known on the date.
+                cards.append(InstrumentCard(node.iri, node.label(), node.kind(), parties, None, None, None, None, None,
+                                            None, applies, [], [], [], in_force))
+                continue
+            on_or_before = lambda prop: text(prop) if text(prop) and as_date(text(prop)) <= self.on_date else None  # noqa: E731
+            cards.append(InstrumentCard(
+                iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
+                signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),
+                last_revised=on_or_before(DCTERMS.modified), revision_interval=text(AG.revisionInterval),
+                status=node.labels.get(str(status), _local(status)) if status is not None else None,
+                applies_in_municipality=applies,
+                legal_basis=self.legal_bases(node.all(AG.legalBasis)),
+                sources=self.sources(node), escalation=self.escalation(node),
+                warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri])))
+        return cards
+
+    def escalation(self, instrument: Node) -> list[str]:
+        steps = []
+        procedure = instrument.text(AG.deviationProcedure)
+        if procedure:
+            steps.append(procedure)
+        for target in instrument.all(AG.escalatesTo):
+            steps.append(f"Eskaleras till {instrument.labels.get(str(target), _local(target))}.")
+        for forum in instrument.all(AG.governingForum):
+            steps.append(f"Styrande forum: {instrument.labels.get(str(forum), _local(forum))}.")
+        if not steps:
+            steps.append(f"{instrument.label()} anger ingen avvikelsehantering eller eskaleringsväg i källan.")
+        return steps
+
+
+def add_duration(start: dt.date, duration: str) -> dt.date | None:
+    """start + an xsd:duration of years, months, weeks and days (P1Y, P6M, P14D)."""
+    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
+    if not match:
+        return None
+    years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
+    month_index = start.year * 12 + start.month - 1 + years * 12 + months
+    year, month = divmod(month_index, 12)
+    day = min(start.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month])
+    return dt.date(year, month + 1, day) + dt.timedelta(weeks=weeks, days=days)
+
+
+def interval_text(duration: str) -> str:
+    return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
+
+
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _section_words(number, name) -> str | None:
+    """"avsnitt 3.2 Samverkan internt"; a section named like its number is said once."""
+    number, name = _text(number), _text(name)
+    if number and name and name.startswith(number):
+        return f"avsnitt {name}"
+    return " ".join(x for x in (f"avsnitt {number}" if number else None, name) if x) or None
+
+
+def _support_text(kind: str, value: str, quote: str | None, section: Ref | None, statute: Ref | None,
+                  reason: str | None, row: dict) -> str:
+    """The line a reader sees: the source's words in «», a statute, a named source, or a
+    conclusion marked as such with its reason (never worded as the source's)."""
+    where = f" ({section.label})" if section else ""
+    if kind == "källa":
+        return f"Källan säger: «{quote}»{where}" if quote else f"Källan säger det{where}"
+    if kind == "lag":
+        return f"Lagen säger: {statute.label}" if statute else "Lagen säger det"
+    if kind == "annan_källa":
+        place = _text(row["url"]) or _text(row["referens"])
+        read = f", läst {row['last']}" if row["last"] is not None else ""
+        title = _text(row["titel"]) or "en namngiven källa"
+        return f"Enligt {title}" + (f" ({place}{read})" if place or read else "")
+    resting = f"; vilar på «{quote}»{where}" if quote else ""
+    return f"Slutsats: {value} (skäl: {reason or 'inget skäl angivet'}){resting}"
+
+
+def _age_words(duration: str) -> str:
+    match = re.fullmatch(r"P(\d+)([YMD])", duration)
+    if not match:
+        return duration
+    n, unit = int(match[1]), match[2]
+    return f"{n} " + {"Y": "år", "M": "månader" if n != 1 else "månad", "D": "dagar" if n != 1 else "dag"}[unit]
