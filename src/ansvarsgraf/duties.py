@@ -5,6 +5,7 @@ warnings from audit findings, stale revision and repealed citations."""
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from rdflib.namespace import DCTERMS, RDF
 
@@ -134,7 +135,22 @@ class DutyBuilder(LawReader):
                 field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
                 text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
                 statute=statute, reason=reason, observed=observed)
-        return list(found.values())
+        return [s for s in (self._statute_on_date(s) for s in found.values()) if s is not None]
+
+    def _statute_on_date(self, support: Support) -> Support | None:
+        """A statute support names the section in force on the date, as the legal basis does:
+        the data cites today's section (SoL 2025:400), and before it applied its predecessor
+        is what the law said. A section that did not exist yet (and had none) is not shown."""
+        if support.statute is None:
+            return support
+        basis = self.legal_basis(support.statute.iri)
+        if self._not_yet(basis):
+            return None
+        law = basis.in_force or basis.cited
+        if law.iri == support.statute.iri:
+            return support
+        value = law.label if support.value == support.statute.label else support.value
+        return replace(support, statute=Ref(law.iri, law.label), value=value, text=f"Lagen säger: {law.label}")
 
     def source_says(self, node: str, prop, value: str) -> bool:
         """Whether a source section says this value in its own words (support of kind
