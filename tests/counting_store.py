@@ -4,7 +4,11 @@
 class CountingStore:
     def __init__(self, store):
         self.store, self.queries = store, 0
-        self.precomputed, self.inline_tables = store.precomputed, store.inline_tables
+
+    def __getattr__(self, name):
+        # What the store offers beyond its queries (its data version, capabilities, a prepared
+        # store's answers) is the wrapped store's.
+        return getattr(self.store, name)
 
     def select(self, query, bindings=None):
         self.queries += 1

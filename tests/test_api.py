@@ -140,7 +140,8 @@ def test_named_queries_are_listed_and_runnable(client):
     rows = client.get("/api/fragor/overenskommelser").json()["results"]["bindings"]
     assert any("mittbus" in r["dokument"]["value"] for r in rows)
     assert client.get("/api/fragor/ansvar-for-uppgift").status_code == 400
-    assert client.get("/api/fragor/finns-inte").status_code == 404
+    unknown = client.get("/api/fragor/finns-inte%00%3Cb%3E")
+    assert unknown.status_code == 404 and "finns-inte" not in unknown.text and "\\u0000" not in unknown.text
 
 
 def test_openapi_documents_the_api_and_docs_load_nothing_external(client):

@@ -239,6 +239,7 @@ def test_store_killed_gives_503_at_once_and_serving_resumes_when_it_is_back(pers
     monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
     with running_server(tmp_path / "serve.log", "--endpoint", endpoints["query"]) as base:
         assert get(base, CACHED, 60)[0] == 200  # now cached
+        assert "Kan vara inaktuellt" not in get(base, "/", 60)[2]
         endpoints["process"].kill()
         endpoints["process"].wait()
         time.sleep(1.5)  # the version check falls due
@@ -250,6 +251,11 @@ def test_store_killed_gives_503_at_once_and_serving_resumes_when_it_is_back(pers
         status, headers, body, _ = get(base, CACHED)
         assert status == 200 and "inaktuellt" in headers.get("Warning", "")  # cached, with a notice
         assert get(base, "/api/kommuner")[0] == 200
+        # A page served from the caches says so where the reader looks, not only in a header.
+        for page in ("/", CACHED.replace("/api/answer", "/svar")):
+            status, _, body, _ = get(base, page)
+            assert status == 200 and "Kan vara inaktuellt" in body, (page, status)
+        assert "Ansvarsluckorna som berör svaret kunde inte hämtas" in body  # said, not silently left out
         with oxigraph_server(folder, port=endpoints["port"], location=folder / "db"):
             deadline = time.monotonic() + 20
             while get(base, UNCACHED[0], 30)[0] != 200:
@@ -285,19 +291,21 @@ def test_with_a_60_s_store_delay_the_catalog_and_cached_answers_answer_at_once(p
         proxy.close()
 
 
-def serving_without_store(log_path: Path, endpoint: str):
+def serving_without_store(log_path: Path, endpoint: str, workers: int = 1):
     """`serve --endpoint` started with nothing listening there: up once it answers at all."""
     from server import running_server
 
-    return running_server(log_path, "--endpoint", endpoint, probe="/api/kommuner", any_status=True)
+    return running_server(log_path, "--endpoint", endpoint, "--workers", str(workers), probe="/api/kommuner",
+                          any_status=True)
 
 
-def test_serve_started_while_the_store_is_down_says_so_and_starts_answering_when_it_is_up(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_started_while_the_store_is_down_says_so_and_starts_answering_when_it_is_up(tmp_path, workers):
     from server import free_port
     from sparql_servers import load_into, oxigraph_server
 
     port = free_port()
-    with serving_without_store(tmp_path / "serve.log", f"http://127.0.0.1:{port}/query") as base:
+    with serving_without_store(tmp_path / "serve.log", f"http://127.0.0.1:{port}/query", workers) as base:
         status, headers, body, seconds = get(base, "/api/kommuner")
         assert status == 503 and seconds < 1.0 and headers.get("Retry-After")
         with oxigraph_server(tmp_path, port=port) as endpoints:

@@ -234,3 +234,46 @@ def test_an_unreachable_sparql_server_is_a_503_with_retry_after(caplog):
     assert "kunde inte nås" in caplog.text or "svarade inte" in caplog.text  # the operator is told, in the log
     spec = client.get("/openapi.json").json()
     assert "503" in spec["paths"]["/api/answer"]["get"]["responses"]
+
+
+def test_a_sparql_server_that_refuses_the_query_is_a_502_saying_so(caplog):
+    """A reachable server that answers every query with 400 (an engine that cannot run our
+    SPARQL) is not "down": the route says the store could not answer (502, no Retry-After,
+    no address, no engine text), and the log names the route template, not the request."""
+    import http.server
+    import threading
+
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.web.app import create_app
+
+    class Refuses(http.server.BaseHTTPRequestHandler):
+        def _refuse(self):
+            body = b"Virtuoso 37000 Error SP030: secret engine text"
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _refuse
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuses)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        client = TestClient(create_app(SparqlEndpointStore(address)), raise_server_exceptions=False)
+        with caplog.at_level(logging.WARNING):
+            api = client.get("/api/answer", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"})
+            page = client.get("/svar", params={"uppgift": "kalla-till-sip", "kommun": "timra-kommun"})
+    finally:
+        server.shutdown()
+    assert api.status_code == 502 and api.json() == {"fel": "Grafens lager kunde inte svara på frågan."}
+    assert page.status_code == 502 and "text/html" in page.headers["content-type"]
+    assert "kunde inte svara" in page.text
+    for response in (api, page):
+        assert "retry-after" not in response.headers
+        assert "127.0.0.1" not in response.text and "secret engine text" not in response.text
+    assert "vägrade frågan" in caplog.text and "kunde inte nås" not in caplog.text
+    assert "timra-kommun" not in "".join(r.getMessage() for r in caplog.records if "vägrade frågan" in r.getMessage())

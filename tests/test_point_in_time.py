@@ -472,6 +472,22 @@ def test_the_api_and_page_give_later_changes_only_when_asked(client):
     assert "Efter detta datum: ersätts av" in toggled and "Dölj ändringar" in toggled
 
 
+def test_post_ask_and_the_cli_give_later_changes_only_when_asked(client, capsys):
+    from ansvarsgraf.cli import main
+
+    body = {"fraga": "Vem ska erbjuda ett möte efter en anmälan?", "kommun": "perstorp", "datum": "2025-06-30"}
+    plain = client.post("/api/ask", json=body).json()
+    asked = client.post("/api/ask", json={**body, "efter": True}).json()
+    assert plain["duties"] and "2025:400" not in str(plain)
+    later = [b["later"] for d in asked["duties"] for b in d["legal_basis"] if b["later"]]
+    assert later and all(p["valid_from"] == "2025-07-01" for p in later)
+    cli = ["ask", body["fraga"], "--kommun", "perstorp", "--datum", "2025-06-30"]
+    main(cli)
+    assert "Efter detta datum" not in capsys.readouterr().out
+    main([*cli, "--efter"])
+    assert "Efter detta datum: ersätts av" in capsys.readouterr().out
+
+
 def test_id_pages_as_of_a_date_carry_the_date_in_their_links(client):
     page = client.get("/id/fx-none")
     assert page.status_code == 404

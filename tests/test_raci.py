@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from ansvarsgraf.answer import answer_task, catalog_for
 from ansvarsgraf.cli import main
 from ansvarsgraf.ids import ID_BASE
-from ansvarsgraf.organisation_index import as_date, in_period
+from ansvarsgraf.organisation_index import valid_between
 from ansvarsgraf.raci import NO_ACCOUNTABLE, documents, matrix, render_csv, render_xlsx
 
 ON = dt.date(2026, 3, 1)
@@ -45,7 +45,7 @@ def test_matrix_of_each_agreement_matches_its_duties_cell_by_cell(store):
     for document, kommun in _applicable(store):
         expected: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         for r in store.select(DUTIES, {"dokument": rdflib.URIRef(document)}):
-            if in_period(as_date(r["fran"]), as_date(r["till"]), ON):
+            if valid_between(r["fran"], r["till"], ON):
                 expected.setdefault((str(r["uppgift"]), str(r["barare"])), []).append(
                     (str(r["del"]), str(r["bokstav"]) if r["bokstav"] is not None else None))
         result = matrix(store, kommun, ON, document)

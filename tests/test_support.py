@@ -190,6 +190,6 @@ def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
           typ: Överenskommelse
           namn: En överenskommelse
           giltig_från_år: 2021
-          giltig_från: 2021
+          giltig_från: 2021-03-01
         """)
     assert any(e.line == 5 and "en gång" in e.message for e in errors(path))

@@ -21,10 +21,14 @@ from dataclasses import asdict, dataclass, field
 
 import rdflib
 
-from .answer import Answer, Ref, add_duration, answer_task, catalog_for
+from .answering import answer_task
+from .catalog import catalog_for
+from .dates import period_end, period_start
+from .duties import add_duration
+from .results import Answer, Ref
 from .graph_view import property_names
 from .queries import query_text
-from .store import GraphStore
+from .graph_store import GraphStore
 
 DATE_MARK = "\x00datum\x00"  # stands for an answer's own date when texts are compared
 CAUSE_ORDER = {"ändring": 0, "författning": 1, "dokument": 2, "åtagande": 3, "källa": 4, "underlag": 5}
@@ -328,12 +332,9 @@ class _Fact:
     successor_from: str | None
 
     def day(self) -> dt.date:
-        """The first day on which the fact makes a difference."""
-        if len(self.value) == 4:  # xsd:gYear
-            year = int(self.value) + (1 if self.end else 0)
-            return dt.date(year, 1, 1)
-        day = dt.date.fromisoformat(self.value[:10])
-        return day + dt.timedelta(days=1) if self.end else day
+        """The first day on which the fact makes a difference: a start from its first day,
+        an end the day after its last (a month or a year counts whole)."""
+        return period_end(self.value) + dt.timedelta(days=1) if self.end else period_start(self.value)
 
 
 class _Facts:
@@ -370,7 +371,7 @@ class _Facts:
         # (the answer warns from the day after): a computed date, not one in the data.
         for row in self.store.select(query_text("revideringsdatum"), {"nod": [rdflib.URIRef(i) for i in missing]}):
             last = row["reviderad"] or row["undertecknad"] or row["fran"]
-            due = add_duration(dt.date.fromisoformat(str(last)[:10]), str(row["intervall"])) if last is not None else None
+            due = add_duration(period_end(last), str(row["intervall"])) if last is not None else None
             if due is not None:
                 node = str(row["nod"])
                 self.by_node[node].append(_Fact(

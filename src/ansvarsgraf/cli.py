@@ -11,12 +11,12 @@ import json
 import sys
 from pathlib import Path
 
-from .answer import UnknownMunicipalityError, UnknownTaskError
+from .results import UnknownMunicipalityError, UnknownTaskError
 from .dataset import DATA_DIR, load_data
 from .errors import DataLoadError, StoreUnavailable
 from .privacy import PersonalDataError
 from .paths import display_path
-from .store import NotAPreparedStoreError
+from .prepared import NotAPreparedStoreError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--kommun", required=True, help="kommunens namn, som det står i grafen (se /api/kommuner)")
     p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    p.add_argument("--efter", action="store_true",
+                   help="ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter")
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("gaps", help="ansvarsluckor per kommun: oklart, saknat, inaktuellt ansvar")
@@ -212,7 +214,7 @@ def _write(args, text: str) -> None:
 
 
 def _changes(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .changes import change_report, render_csv, render_text
     from .store import open_store
 
@@ -245,7 +247,7 @@ def _impact(args) -> int:
 
 
 def _raci(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .ids import ID_BASE
     from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
     from .store import open_store
@@ -352,11 +354,12 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _ask(args) -> int:
-    from .answer import answer_question, render_text
+    from .answering import answer_question
+    from .cli_text import render_text
     from .store import open_store
 
     store = open_store(args.endpoint)
-    result = answer_question(store, args.question, args.kommun, parse_date(args.datum))
+    result = answer_question(store, args.question, args.kommun, parse_date(args.datum), after=args.efter)
     if args.json:
         json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -366,7 +369,7 @@ def _ask(args) -> int:
 
 
 def _gaps(args) -> int:
-    from .answer import catalog_for
+    from .catalog import catalog_for
     from .gaps import analyse, render_csv, render_html, render_text
     from .store import open_store
 
@@ -400,10 +403,11 @@ def _serve(args) -> int:
 
     import uvicorn
 
-    from .answer import catalog_for
-    from .store import (ENDPOINT_ENV, PREPARED_STORE_ENV, OxigraphStore, open_prepared_store, open_store,
-                        prepare_store)
-    from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection
+    from .catalog import catalog_for
+    from .embedded_store import OxigraphStore
+    from .prepared import open_prepared_store, prepare_store
+    from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_store
+    from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection, warm_up_or_retry
 
     if args.workers < 1:
         raise UserInputError("--workers ska vara minst 1")
@@ -417,7 +421,7 @@ def _serve(args) -> int:
             store = OxigraphStore.from_loaded(valid_data(None, refused))
         else:
             store = open_store(args.endpoint, prepared=args.store)
-        _warm_up(store, lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
+        warm_up_or_retry(lambda: keep_out_of_garbage_collection(catalog_for(store)))  # before the first request
         uvicorn.run(create_app(store), **options)
         return 0
     # Several processes: each opens the same store. Without a server or a prepared store,
@@ -442,34 +446,8 @@ def _serve(args) -> int:
     return 0
 
 
-def _warm_up(store, warm_up) -> None:
-    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
-    503 with Retry-After until it answers) and keep trying in the background."""
-    import threading
-    import time
-
-    try:
-        warm_up()
-        return
-    except StoreUnavailable:
-        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
-              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
-
-    def retry():
-        while True:
-            time.sleep(5)
-            try:
-                warm_up()
-            except StoreUnavailable:
-                continue
-            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
-            return
-
-    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
-
-
 def _prepare(args) -> int:
-    from .store import prepare_store
+    from .prepared import prepare_store
 
     dates = [] if args.utan_svar else sorted({parse_date(d) for d in args.svar_datum or [None]})
     valid_data(args.paths or None, "lagret byggs inte och det förra lämnas orört")

@@ -8,7 +8,7 @@ so the comparison and the answer page are one truth; nothing is added the answer
 
 from dataclasses import dataclass, field
 
-from .answer import Answer, DutyAnswer, Ref
+from .results import Answer, DutyAnswer, Ref
 
 
 @dataclass

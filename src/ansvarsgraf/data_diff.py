@@ -18,14 +18,17 @@ from pathlib import Path
 
 import rdflib
 
-from .answer import Ref, answer_task, catalog_for
+from .answering import answer_task
+from .catalog import catalog_for
+from .results import Ref
 from .changes import AnswerChange, GapChange, answer_changes, gap_changes, item_text
 from .dataset import load_data
 from .gaps import analyse
 from .graph_view import property_names
 from .paths import DATA_DIR, PROJECT_ROOT
 from .queries import query_text
-from .store import GraphStore, OxigraphStore
+from .embedded_store import OxigraphStore
+from .graph_store import GraphStore
 
 
 class DiffSourceError(ValueError):

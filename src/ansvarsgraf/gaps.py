@@ -22,9 +22,13 @@ import networkx as nx
 import rdflib
 from rdflib.namespace import RDF, SH, SKOS
 
-from .answer import Ref, _DutyBuilder, _lapsed_documents, _local, catalog_for
+from .answering import lapsed_documents
+from .catalog import catalog_for
+from .ids import local_id as _local
+from .law_in_force import LawReader
+from .results import Ref
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
-from .store import GraphStore, per_data_version
+from .graph_store import GraphStore, per_data_version
 from .validation import load_shapes
 from .wording import lower_first
 
@@ -144,7 +148,7 @@ def touched_by(report: GapReport, iris: set[str]) -> list[Gap]:
 def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
     catalog = catalog_for(store)
     kommun = next(m for m in catalog.municipalities.values() if m.iri == municipality_iri)
-    reader = _DutyBuilder(store, catalog, kommun, on_date)
+    reader = LawReader(store, catalog, kommun, on_date)
     bindings = {"kommun": rdflib.URIRef(municipality_iri),
                 "datum": rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)}
     gaps: list[Gap] = []
@@ -219,14 +223,14 @@ def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     return gaps
 
 
-def _label(reader: _DutyBuilder, iri: str) -> Ref:
+def _label(reader: LawReader, iri: str) -> Ref:
     """A node as a person should see it: its name, or for a duty its description."""
     (node,) = reader.describe(iri)
     label = node.label() if node.text(SKOS.prefLabel) else _describe_short(node)
     return Ref(iri, label, node.kind() or ("åtagande" if node.one(rdflib.URIRef(AG + "task")) else None))
 
 
-def _evidence(reader: _DutyBuilder, iri: str) -> Evidence:
+def _evidence(reader: LawReader, iri: str) -> Evidence:
     (node,) = reader.describe(iri)
     return Evidence(_label(reader, iri), reader.sources(node))
 
@@ -449,13 +453,13 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     return gaps
 
 
-def _lapsed_gaps(reader: _DutyBuilder, on_date: dt.date) -> list[Gap]:
+def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
     """Documents of the municipality that applied before the date and no longer do, with
     no version of them applying: whatever they organised has no written basis on the date."""
     gaps = []
     for document in reader.catalog.organisations.documents_with_party(reader.kommun.iri):
         tasks = reader.catalog.document_tasks.get(document, set())
-        for note in {n.text: n for task in tasks for n in _lapsed_documents(reader.catalog, task, reader.kommun, on_date)
+        for note in {n.text: n for task in tasks for n in lapsed_documents(reader.catalog, task, reader.kommun, on_date)
                      if n.source.iri == document}.values():
             gaps.append(Gap("ingen-giltig-version", "Inget av dokumentets versioner gäller på datumet", "hög",
                             _label(reader, document), [note.text], [_evidence(reader, document)], [_label(reader, document)]))
@@ -518,7 +522,8 @@ def render_html(reports: list[GapReport]) -> str:
     """A standalone, printable HTML report (the same template as the web page)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from .web.pages import WORDING, href
+    from .links import href
+    from .wording import WORDING
 
     templates = Path(__file__).parent / "web" / "templates"
     env = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import rdflib
 
 from .ids import local_id
-from .answer import Answer
+from .results import Answer
 from .gaps import GapReport
 from .queries import query_text
-from .store import GraphStore, per_data_version
+from .graph_store import GraphStore, per_data_version
 
 AG = "https://w3id.org/ansvarsgraf/def#"
 ELI = "http://data.europa.eu/eli/ontology#"

@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, field
 
 import rdflib
 
-from .answer import Ref, answer_task, catalog_for
+from .answering import answer_task
+from .catalog import catalog_for
+from .results import Ref
 from .organisation_index import as_date, in_period
 from .queries import query_text
-from .store import GraphStore
+from .graph_store import GraphStore
 
 LAW_BASE = "https://lagen.nu/"
 INSTRUMENT_TYPES = {"https://w3id.org/ansvarsgraf/def#" + t for t in ("Agreement", "Routine", "StandingRules", "Plan", "Practice")}

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from .dates import as_date, in_period, period_end, period_start, valid_between  # noqa: F401 (callers import them here)
 from .ids import local_id
 from .queries import query_text
 
@@ -29,7 +30,8 @@ class Named:
 @dataclass(frozen=True)
 class DocumentValidity:
     """When a document applies: not before it was signed/adopted nor before its first day
-    of validity (a year alone counts from 1 January; to 31 December at the end), never
+    of validity (a year or month alone counts from its first day, and to its last day at
+    the end: period_start/period_end), never
     while under drafting. A document with no start date at all is used from the day the
     first source describing it was written (its existence is not known before)."""
 
@@ -56,33 +58,15 @@ class DocumentValidity:
         return not self.drafting and in_period(self.start, self.valid_until, on_date)
 
 
-def in_period(valid_from: dt.date | None, valid_until: dt.date | None, on_date: dt.date) -> bool:
-    return (valid_from is None or valid_from <= on_date) and (valid_until is None or valid_until >= on_date)
-
-
-def as_date(value) -> dt.date | None:
-    return dt.date.fromisoformat(str(value)) if value is not None else None
-
-
-def year_start(value) -> dt.date | None:
-    """The first day of an xsd:gYear (a source that gives only the year)."""
-    return dt.date(int(str(value)[:4]), 1, 1) if value is not None else None
-
-
-def year_end(value) -> dt.date | None:
-    return dt.date(int(str(value)[:4]), 12, 31) if value is not None else None
-
-
 def _validity(rows: list[dict]) -> DocumentValidity:
     first = rows[0]
     # Each source is known from its own date or year (or its document's); one undated
     # source makes the document known from the start.
-    written = [as_date(r["kalladatum"]) or year_start(r["kallaar"]) for r in rows if r["kalla"] is not None]
+    written = [period_start(r["kalladatum"]) for r in rows if r["kalla"] is not None]
     known_from = None if not written or None in written else min(written)
-    return DocumentValidity(as_date(first["fran"]) or year_start(first["franAr"]),
-                            as_date(first["till"]) or year_end(first["tillAr"]),
+    return DocumentValidity(period_start(first["fran"]), period_end(first["till"]),
                             any(str(r["status"] or "") == UNDER_DRAFTING for r in rows),
-                            as_date(first["undertecknad"]), known_from,
+                            period_start(first["undertecknad"]), known_from,
                             tuple(sorted({str(r["ersattAv"]) for r in rows if r["ersattAv"] is not None})))
 
 

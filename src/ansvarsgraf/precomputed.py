@@ -5,7 +5,7 @@ Building one answer takes 10–25 ms at national scale (about 1M triples), and t
 processes on two cores then give some 50–80 distinct answers a second. Every (task,
 municipality) pair for the dates staff ask about (by default the day of `prepare`) is
 therefore built once, municipality by municipality, by the same code that builds an answer
-on request (answer.duties_for_tasks), and kept beside the store in an SQLite file. A
+on request (answering.duties_for_tasks), and kept beside the store in an SQLite file. A
 server reads one row instead of running a handful of queries.
 
 An answer is keyed by its exact date, so nothing is assumed about when the data changes;
@@ -28,7 +28,9 @@ from pathlib import Path
 
 import orjson
 
-from . import answer
+from .answering import duties_for_tasks
+from .catalog import catalog_for
+from .results import Duties, DutyAnswer, Provision
 from .queries import QUERIES_DIR
 
 FILE_NAME = "svar.sqlite"
@@ -47,7 +49,7 @@ def fingerprint() -> str:
 def write(store, directory: Path, dates: list[dt.date]) -> int:
     """Build every task's answer in every municipality on each date into directory/svar.sqlite.
     Written to a new file that replaces the old one only when complete."""
-    catalog = answer.catalog_for(store)
+    catalog = catalog_for(store)
     tasks = sorted(catalog.task_labels)
     target = Path(directory) / FILE_NAME
     partial = target.with_suffix(".ny")
@@ -60,7 +62,7 @@ def write(store, directory: Path, dates: list[dt.date]) -> int:
         db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint(),))
         for on_date in dates:
             for kommun in sorted(catalog.by_iri):
-                built = answer.duties_for_tasks(store, tasks, kommun, on_date)
+                built = duties_for_tasks(store, tasks, kommun, on_date)
                 db.executemany("INSERT INTO duties VALUES (?, ?, ?, ?)",
                                [(on_date.isoformat(), task, kommun, _pack(duties)) for task, duties in built.items()])
                 count += len(built)
@@ -113,7 +115,7 @@ class PrecomputedAnswers:
     def count(self) -> int:
         return self._connection().execute("SELECT count(*) FROM duties").fetchone()[0]
 
-    def duties(self, task: str, municipality: str, on_date: dt.date) -> answer.Duties | None:
+    def duties(self, task: str, municipality: str, on_date: dt.date) -> Duties | None:
         """The prepared answer, or None: not prepared, or the file cannot be read (then the
         answer is built on request)."""
         try:
@@ -128,7 +130,7 @@ class PrecomputedAnswers:
         if row is None:
             return None
         duties, fallback = orjson.loads(zlib.decompress(row[0]))
-        duty, provision = _decoder(answer.DutyAnswer), _decoder(answer.Provision)
+        duty, provision = _decoder(DutyAnswer), _decoder(Provision)
         return tuple(duty(d) for d in duties), tuple(provision(p) for p in fallback)
 
     def _connection(self) -> sqlite3.Connection:
@@ -139,7 +141,7 @@ class PrecomputedAnswers:
         return connection
 
 
-def _pack(duties: answer.Duties) -> bytes:
+def _pack(duties: Duties) -> bytes:
     # The same provisions and paths recur in many answers: compressed, a national store's
     # answers take a tenth of the room, and unpacking one costs microseconds.
     return zlib.compress(orjson.dumps(duties), 1)

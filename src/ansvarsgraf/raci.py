@@ -14,9 +14,11 @@ import datetime as dt
 import io
 from dataclasses import asdict, dataclass, field
 
-from .answer import DutyAnswer, Ref, answer_task, catalog_for
+from .answering import answer_task
+from .catalog import catalog_for
+from .results import DutyAnswer, Ref
 from .queries import query_text
-from .store import GraphStore, per_data_version
+from .graph_store import GraphStore, per_data_version
 
 ACCOUNTABLE = "A"
 NO_ACCOUNTABLE = "Ingen ansvarig (A) modellerad"

@@ -37,7 +37,7 @@ from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperE
 from .errors import StoreUnavailable
 from .store_guard import StoreGuard
 
-from .store import SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where, values_block
+from .graph_store import SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where, values_block
 
 MAX_UPDATE_TRIPLES = 50_000  # per request; a larger graph is sent as DROP + several INSERTs
 GSP_CHUNK_TRIPLES = 2_500  # per Graph Store request; a larger graph is sent as PUT + POSTs
@@ -150,7 +150,6 @@ def type_non_ascii_strings(query: str) -> str:
 
 
 class SparqlEndpointStore:
-    precomputed = None  # answers are built per request (and cached per data version)
     inline_tables = False  # Virtuoso 7.2.5 misreads VALUES inside EXISTS and sub-SELECTs (docs/drift.md)
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout_s: float = 30.0,

@@ -8,7 +8,7 @@ answer.answer_task for the chosen municipality and date.
 from dataclasses import dataclass, field
 
 from .queries import query_text
-from .store import GraphStore
+from .graph_store import GraphStore
 
 
 @dataclass

@@ -42,7 +42,8 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
-from .store import OxigraphStore, _to_rdflib, in_canonical_order
+from .embedded_store import OxigraphStore, _to_rdflib
+from .graph_store import in_canonical_order
 
 MAX_QUERY_CHARS = 20_000
 DEFAULT_TIMEOUT_S = 10.0

@@ -12,7 +12,7 @@ from functools import lru_cache
 import rdflib
 from rdflib.namespace import SKOS
 
-from .answer import Answer, DutyAnswer
+from .results import Answer, DutyAnswer
 from .paths import ONTOLOGY_DIR
 
 AG = rdflib.Namespace("https://w3id.org/ansvarsgraf/def#")
@@ -210,3 +210,9 @@ def verdict(answer: Answer) -> Verdict | None:
         if (who, badge(d.modality, d.part)) not in others:
             others.append((who, badge(d.modality, d.part)))
     return Verdict(lead, bearer_names(duty), rest, deadline_words(duty.deadline), duty_basis(duty), others)
+
+
+# Plain Swedish for the templates (web pages and printed reports): the opening sentence,
+# badges, durations in words.
+WORDING = {"verdict": verdict, "badge": badge, "readable": readable,
+           "interval_words": interval_words, "deadline_words": deadline_words}

@@ -212,8 +212,9 @@ class _Reader:
             term = self.precise_term(term, value_node)
             if term is None:
                 continue
-            if term.key in out:
-                self.error(key_node, f"'{key}' anger samma datum som en annan nyckel i noden ('{term.key}'); skriv datumet en gång")
+            same_date = next((k for k in out if term.kind == "typed" and _date_key(k) == _date_key(term.key)), None)
+            if same_date is not None:
+                self.error(key_node, f"'{key}' anger samma datum som '{same_date}' i noden; skriv datumet en gång, med den precision källan ger")
                 continue
             if not term.reverse:
                 self.sourcemap.keys[(iri, term.predicate)] = _line(key_node)
@@ -532,6 +533,14 @@ class _Reader:
         self.sourcemap.nodes[source["@id"]] = (self.display, _line(node))
         self.statements.append(source)
         return {"@id": source["@id"]}
+
+
+def _date_key(key: str) -> str:
+    """giltig_från_år and giltig_från_månad are giltig_från at another precision."""
+    for suffix in ("_år", "_månad"):
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
 
 
 def _items(node: yaml.Node) -> list[yaml.Node]:

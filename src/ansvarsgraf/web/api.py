@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from ..answer import answer_question, answer_task
+from ..answering import answer_question, answer_task
 from ..privacy import PersonalDataError
 from ..queries import query_text
 from .common import (DATUM, MAX_QUESTION_CHARS, InputError, catalog, documented, municipality, parse_date, slug,
@@ -19,6 +19,7 @@ class AskRequest(BaseModel):
     kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, som i /api/kommuner.")
     datum: str | None = Field(default=None, min_length=1, max_length=20, json_schema_extra={"format": "date"},
                               description="ÅÅÅÅ-MM-DD; standard i dag.")
+    efter: bool = Field(default=False, description="Ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter.")
 
 
 def _answer_json(result) -> Response:
@@ -36,7 +37,7 @@ def ask(body: AskRequest, request: Request):
     try:
         cat = catalog(request)
         kommun = municipality(cat, body.kommun)
-        result = answer_question(store_of(request), body.fraga, slug(kommun.iri), parse_date(body.datum))
+        result = answer_question(store_of(request), body.fraga, slug(kommun.iri), parse_date(body.datum), after=body.efter)
     except InputError as exc:
         return _error(exc)
     except PersonalDataError as exc:

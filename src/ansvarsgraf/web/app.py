@@ -7,19 +7,23 @@ access log (which writes query strings) is turned off by `serve`.
 """
 
 import gc
+import sys
+import threading
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..store import GraphStore
+from ..errors import StoreUnavailable
+from ..graph_store import GraphStore
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
-from ..remote_store import RemoteStoreError
-from .middleware import JSON_PREFIXES, AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders, errors, route_template
+from .middleware import AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders
+from .refusal import refuse
 from .static_files import FingerprintedStaticFiles
 
 HERE = Path(__file__).parent
@@ -34,7 +38,7 @@ def create_app(store: GraphStore) -> FastAPI:
         redoc_url=None,
         # Every route refuses identity numbers with a 422, wherever they are sent (middleware.py),
         # and answers 503 while an external SPARQL server cannot be reached.
-        responses=documented(422, 503),
+        responses=documented(422, 502, 503),
     )
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
@@ -59,30 +63,15 @@ def create_app(store: GraphStore) -> FastAPI:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {_swedish(e)}" for e in exc.errors()]
         return JSONResponse({"fel": "Felaktig begäran.", "detaljer": problems}, status_code=422)
 
-    @app.exception_handler(RemoteStoreError)
-    async def store_unreachable(request: Request, exc: RemoteStoreError):
-        # The server's address and error stay in the log (they hold no user input), not in the answer.
-        errors.error("%s %s: SPARQL-servern kunde inte nås (%s)", request.method, route_template(request.scope),
-                     type(exc.__cause__ or exc).__name__)
-        return _refusal(request, 503, "Grafen kan inte nås just nu. Försök igen om en stund.", {"Retry-After": "10"})
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         # Starlette's own refusals (no such route, method not allowed) in Swedish, as JSON for
         # the API and as a page elsewhere.
         message = HTTP_MESSAGES.get(exc.status_code, "Begäran kunde inte utföras.")
         headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
-        return _refusal(request, exc.status_code, message, headers)
+        return refuse(request, exc.status_code, message, headers)
 
     return app
-
-
-def _refusal(request: Request, status: int, message: str, headers: dict):
-    """JSON for the API, a page elsewhere."""
-    if request.url.path.startswith(JSON_PREFIXES):
-        return JSONResponse({"fel": message}, status_code=status, headers=headers)
-    page = request.app.state.templates.get_template("refused.html").render(message=message)
-    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 HTTP_MESSAGES = {
@@ -95,12 +84,37 @@ def app_from_environment() -> FastAPI:
     """The app of one worker of `serve --workers N`: each worker process opens the store that
     `serve` named in the environment (ANSVARSGRAF_ENDPOINT or ANSVARSGRAF_STORE) and builds
     its catalog before it takes requests, so no user waits for the warm-up."""
-    from ..answer import catalog_for
+    from ..catalog import catalog_for
     from ..store import open_store
 
     store = open_store()
-    keep_out_of_garbage_collection(catalog_for(store))
+    # With the SPARQL server down the worker starts anyway (503 until it answers), as with
+    # one process: a worker that raised here would be restarted by uvicorn in a tight loop.
+    warm_up_or_retry(lambda: keep_out_of_garbage_collection(catalog_for(store)))
     return create_app(store)
+
+
+def warm_up_or_retry(warm_up) -> None:
+    """Build the catalog now; with the SPARQL server down, say so, serve anyway (requests get
+    503 with Retry-After until it answers) and keep trying in the background."""
+    try:
+        warm_up()
+        return
+    except StoreUnavailable:
+        print("Fel: SPARQL-servern svarar inte än. Webbtjänsten startar ändå, svarar 503 (försök igen) "
+              "och försöker nå servern igen var femte sekund.", file=sys.stderr, flush=True)
+
+    def retry():
+        while True:
+            time.sleep(5)
+            try:
+                warm_up()
+            except StoreUnavailable:
+                continue
+            print("SPARQL-servern svarar nu; webbtjänsten svarar som vanligt.", file=sys.stderr, flush=True)
+            return
+
+    threading.Thread(target=retry, name="uppvarmning", daemon=True).start()
 
 
 def keep_out_of_garbage_collection(catalog) -> None:

@@ -14,9 +14,10 @@ from ..changes import ChangeReport, change_report, item_text
 from ..impact import Impact, UnknownProvisionError, impact, provision_iri
 from ..ids import ID_BASE
 from ..raci import Matrix, UnknownDocumentError, documents, matrix, render_csv, render_xlsx
-from ..store import per_data_version
+from ..graph_store import per_data_version
 from .common import DATUM, InputError, catalog, documented, municipality, parse_date, slug, store_of
-from .pages import href, render
+from ..links import href
+from .pages import render
 
 router = APIRouter()
 TEMPLATES = Path(__file__).parent / "templates"

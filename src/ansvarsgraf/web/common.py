@@ -8,7 +8,8 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from ..ids import local_id
-from ..answer import Catalog, UnknownMunicipalityError, catalog_for
+from ..catalog import Catalog, catalog_for
+from ..results import UnknownMunicipalityError
 
 from ..ids import ID_BASE  # noqa: E402
 MAX_QUESTION_CHARS = 500
@@ -27,6 +28,7 @@ STATUS_SV = {
     413: "Begäran är för stor.",
     422: "Begäran är felaktig, eller innehåller något som ser ut som ett personnummer eller "
          "samordningsnummer (vägras på alla adresser, utan att numret upprepas).",
+    502: "Den externa SPARQL-servern vägrade frågan.",
     503: "Den externa SPARQL-servern kan inte nås just nu (med Retry-After).",
 }
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from ..answer import answer_task
+from ..answering import answer_task
 from ..compare_view import compare
 from ..gaps import analyse_cached
 from ..graph_view import KINDS, Filters, UnknownNodeError, View, chain, disambiguate, neighbourhood
@@ -22,7 +22,8 @@ from ..queries import query_text
 from ..scenarios import all_scenarios, find_scenario
 from .common import (DATUM, ID_BASE, InputError, catalog, documented, municipality, node_in_graph, parse_date, slug, store_of,
                      task_iri)
-from .pages import href, render
+from ..links import href
+from .pages import render
 
 router = APIRouter()
 

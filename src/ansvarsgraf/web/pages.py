@@ -16,12 +16,15 @@ import rdflib
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from ..answer import answer_question, answer_task
-from ..organisation_index import as_date, in_period, year_start
+from ..answering import answer_question, answer_task
+from ..dates import as_date, period_start, valid_between
+from ..errors import StoreUnavailable
 from ..graph_view import property_names
 from ..privacy import PersonalDataError
 from ..queries import all_queries, query_text
 from .. import wording
+from ..links import href
+from ..wording import WORDING
 from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
@@ -37,28 +40,16 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     context.setdefault("chosen_kommun", request.cookies.get(COOKIE, ""))
     context.setdefault("datum", dt.date.today().isoformat())
     fragment = request.headers.get("x-fragment") == "1"
+    # While the store is down, what a page shows comes from caches: say so on the page, not
+    # only in the Warning header (web/unavailable.py), which no one reading the page sees.
+    context.setdefault("stale", bool(getattr(request.app.state.store, "degraded", False)))
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
                             "href": href, "slug": slug, "link_text": wording.link_text, **WORDING, **context}, status_code=status)
     return response
 
 
-# Plain Swedish for the templates: the opening sentence, badges, durations in words.
-WORDING = {"verdict": wording.verdict, "badge": wording.badge, "readable": wording.readable,
-           "interval_words": wording.interval_words, "deadline_words": wording.deadline_words}
 MAX_ALTERNATIVES = 5
-
-
-def href(iri: str) -> str:
-    """Where a node's page is: our ids under /id/, provisions under /lagrum/."""
-    iri = str(iri)
-    if iri.startswith(ID_BASE):
-        return "/id/" + iri[len(ID_BASE):]
-    if iri.startswith("https://lagen.nu/"):
-        return "/lagrum/" + iri[len("https://lagen.nu/"):].replace("#", "/")
-    if iri.startswith(AG):
-        return "/def#" + iri[len(AG):]
-    return iri
 
 
 def permalink(task: str, kommun_iri: str, datum: str) -> str:
@@ -124,7 +115,12 @@ def _touching_gaps(request: Request, result, kommun_iri: str, on_date):
 
     iris = {d.iri for d in result.duties} | {d.instrument.iri for d in result.duties if d.instrument}
     iris |= {t["iri"] for t in result.tasks}
-    return touched_by(analyse_cached(store_of(request), kommun_iri, on_date), iris)
+    try:
+        return touched_by(analyse_cached(store_of(request), kommun_iri, on_date), iris)
+    except StoreUnavailable:
+        # The answer itself came from the cache; the gap analysis needs the store. Show the
+        # answer (the page says it may be stale) and say the gaps could not be read.
+        return None
 
 
 @router.get("/luckor", response_class=HTMLResponse)
@@ -289,11 +285,11 @@ def as_of(cat, iri: str, sections: list[dict], on_date: dt.date) -> tuple[list[d
     def applies(row) -> bool:
         document = row.get("dokument")
         validity = index.validity(str(document)) if document is not None else None
-        return in_period(as_date(row.get("fran")), as_date(row.get("till")), on_date) and \
+        return valid_between(row.get("fran"), row.get("till"), on_date) and \
             (validity is None or validity.in_force(on_date))
 
     def written(row) -> bool:
-        day = as_date(row.get("rapportdatum")) or year_start(row.get("rapportar"))
+        day = period_start(row.get("rapportdatum") or row.get("rapportar"))
         return day is None or day <= on_date
 
     keep = {"duties_by_task": applies, "duties_in_instrument": lambda r: applies({**r, "dokument": iri}),

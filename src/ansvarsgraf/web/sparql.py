@@ -211,7 +211,8 @@ def named_queries():
 def run_named(name: str, request: Request):
     named = all_queries().get(name)
     if named is None:
-        return JSONResponse({"fel": f"Ingen namngiven fråga '{name[:60]}'; se /api/fragor."}, status_code=404)
+        # The unknown name is not echoed: it is the caller's text, and may hold anything.
+        return JSONResponse({"fel": "Det finns ingen namngiven fråga med det namnet; se /api/fragor."}, status_code=404)
     if named.needs_bindings:
         return JSONResponse({"fel": f"Frågan '{name}' används av svarsmotorn och kräver parametrar; den kan inte köras fristående."}, status_code=400)
     try:

@@ -9,45 +9,29 @@ a 500, never the store's internal address or its engine's English error text.
   and prepared answers): those responses carry a Warning header saying they may be stale.
 """
 
-import html
-
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..errors import StoreUnavailable
 from ..remote_store import RemoteStoreError
+from .middleware import errors, route_template
+from .refusal import refuse
 
 # Header values are Latin-1; the sentence above is kept to ASCII so every client reads it.
 STALE_WARNING = '110 ansvarsgraf "Svaret kommer ur cachen: grafens lager svarar inte just nu, svaret kan vara inaktuellt."'
-
-PAGE = """<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Tillfälligt otillgängligt – Ansvarsgraf</title>
-<link rel="stylesheet" href="/static/app.css"></head>
-<body><main><h1>Tillfälligt otillgängligt</h1><p>{message}</p>
-<p>Försök igen om {seconds} sekunder. Svar som nyss visats kan fortfarande visas.</p>
-<p><a href="/">Till startsidan</a></p></main></body></html>"""
-
-
-def _wants_json(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith(("/api", "/sparql")) or "application/json" in request.headers.get("accept", "")
-
-
-def _respond(request: Request, status: int, message: str, retry_after_s: int | None):
-    headers = {"Retry-After": str(retry_after_s)} if retry_after_s else {}
-    if _wants_json(request):
-        return JSONResponse({"fel": message}, status_code=status, headers=headers)
-    return HTMLResponse(PAGE.format(message=html.escape(message), seconds=retry_after_s or 5), status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable):
-        return _respond(request, 503, exc.message, max(1, round(exc.retry_after_s)))
+        return refuse(request, 503, exc.message, {"Retry-After": str(max(1, round(exc.retry_after_s)))})
 
     @app.exception_handler(RemoteStoreError)
     async def store_refused(request: Request, exc: RemoteStoreError):
-        return _respond(request, 502, "Grafens lager kunde inte svara på frågan.", None)
+        # The server's address and error text stay out of the answer; the log gets the route
+        # template and the error's class (neither holds user input).
+        errors.error("%s %s: SPARQL-servern vägrade frågan (%s)", request.method, route_template(request.scope),
+                     type(exc.__cause__ or exc).__name__)
+        return refuse(request, 502, "Grafens lager kunde inte svara på frågan.")
 
     app.add_middleware(StaleNotice)
 

@@ -1,0 +1,87 @@
+"""An answer as text for the command line."""
+
+from .results import Answer, Bearer, InstrumentCard
+
+
+def render_instruments(cards: list[InstrumentCard]) -> list[str]:
+    lines = []
+    for card in cards:
+        lines.append(f"Dokument: {card.label} ({card.kind})")
+        lines.append("   Parter: " + (", ".join(p.label for p in card.parties) or "inga angivna"))
+        dates = [("undertecknad", card.signed), ("gäller från", card.valid_from), ("gäller till", card.valid_until),
+                 ("senast reviderad", card.last_revised), ("revideras", card.revision_interval)]
+        shown = ", ".join(f"{name} {value}" for name, value in dates if value)
+        lines.append(f"   {shown or 'Inga datum i källan'}" + (f"; status {card.status}" if card.status else ""))
+        for basis in card.legal_basis:
+            law = basis.in_force or basis.cited
+            lines.append(f"   Lagrum: {law.label} <{law.url}>" + (f" – {basis.note}" if basis.note else ""))
+        for source in card.sources:
+            lines.append(f"   Källa: {source.label}")
+        for warning in card.warnings:
+            lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.append("")
+    return lines
+
+
+def _bearer_text(bearer: Bearer) -> str:
+    if bearer.fulfilled_by:
+        return bearer.actor.label + " – i kommunen: " + ", ".join(r.label for r in bearer.fulfilled_by)
+    if bearer.organisation_path:
+        return bearer.actor.label + " (" + " › ".join(r.label for r in bearer.organisation_path) + ")"
+    return bearer.actor.label
+
+
+def render_text(answer: Answer) -> str:
+    lines = render_instruments(answer.instruments)
+    if answer.status == "dokument":
+        return "\n".join(lines).rstrip()
+    if answer.status == "tvetydig":
+        lines.append(answer.message)
+        for c in answer.candidates:
+            lines.append(f"  – {c['label']} (träff {c['score']:.2f}, på ”{c['matched']}”)")
+        return "\n".join(lines)
+    if answer.status == "okand_fraga":
+        return answer.message
+    task = answer.tasks[0]
+    lines.append(f"Uppgift: {task['label']}" + (f" (träff {task['score']:.2f} på ”{task['matched']}”)" if task.get("matched") else ""))
+    lines.append(f"Kommun: {answer.municipality.label}   Datum: {answer.date}")
+    lines.append("")
+    if not answer.duties:
+        lines.append(answer.message)
+        for p in answer.fallback:
+            lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
+        return "\n".join(lines)
+    for number, duty in enumerate(answer.duties, start=1):
+        lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
+        lines.append(f"   {duty.modality} · {duty.part} · {duty.task.label}")
+        if duty.description:
+            lines.append(f"   Vad: {duty.description}")
+        if duty.condition:
+            lines.append(f"   När: {duty.condition}")
+        if duty.deadline:
+            lines.append(f"   Frist: {duty.deadline}")
+        for basis in duty.legal_basis:
+            law = basis.in_force or basis.cited
+            text = f"   Lagrum: {law.label} <{law.url}>"
+            if basis.replaced:
+                text += " (ersätter " + ", ".join(p.label for p in basis.replaced) + ")"
+            lines.append(text)
+            if law.version_summary:
+                lines.append(f"     Lydelse från {law.version_from}: {law.version_summary}")
+            elif law.summary:
+                lines.append(f"     {law.summary}")
+            if basis.note:
+                lines.append(f"     Obs: {basis.note}")
+            if basis.later:
+                lines.append(f"     Efter detta datum: ersätts av {basis.later.label} från {basis.later.valid_from}.")
+        if duty.instrument:
+            section = f", {duty.instrument_section}" if duty.instrument_section else ""
+            lines.append(f"   Dokument: {duty.instrument.label} ({duty.instrument.kind}){section}")
+        for source in duty.sources:
+            lines.append(f"   Källa: {source.label}")
+        for step in duty.escalation:
+            lines.append(f"   Eskalering: {step}")
+        for warning in duty.warnings:
+            lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.append("")
+    return "\n".join(lines).rstrip()

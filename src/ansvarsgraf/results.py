@@ -1,0 +1,136 @@
+"""What an answer is: plain result types (as_dict() is the JSON of CLI and API alike) and
+the errors for a municipality or task the graph does not know."""
+
+from dataclasses import asdict, dataclass, field
+
+import orjson
+
+
+class UnknownMunicipalityError(ValueError):
+    def __init__(self, name: str, suggestions: list[str]):
+        hint = f" Menade du {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"Kommunen '{name}' finns inte i grafen.{hint}")
+        self.suggestions = suggestions
+
+
+class UnknownTaskError(ValueError):
+    pass
+
+
+@dataclass
+class Ref:
+    iri: str
+    label: str
+    kind: str | None = None
+
+
+@dataclass
+class Provision:
+    iri: str
+    label: str
+    url: str
+    summary: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    version_summary: str | None = None
+    version_from: str | None = None
+    amended_by: str | None = None
+
+
+@dataclass
+class LegalBasis:
+    cited: Provision  # the section cited on the date: a later successor the data cites is never put here
+    in_force: Provision | None
+    replaced: list[Provision] = field(default_factory=list)  # older sections the one in force replaced
+    note: str | None = None
+    # The successor that replaces the section after the date: only when the caller asks for
+    # later changes (answer_task(after=True), the API's ?efter=1), else None.
+    later: Provision | None = None
+
+
+@dataclass
+class Warning:
+    kind: str
+    text: str
+    source: Ref | None = None
+
+
+@dataclass
+class Bearer:
+    """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
+    role the organisations that fill it in the municipality asked about."""
+
+    actor: Ref
+    fulfilled_by: list[Ref]
+    organisation_path: list[Ref]
+
+
+@dataclass
+class DutyAnswer:
+    iri: str
+    task: Ref
+    bearers: list[Bearer]  # every bearer the duty names (a duty may be shared), in a stable order
+    part: str
+    modality: str
+    description: str | None
+    condition: str | None
+    deadline: str | None
+    frequency: str | None
+    target_groups: list[str]
+    legal_basis: list[LegalBasis]
+    instrument: Ref | None
+    instrument_section: str | None
+    sources: list[Ref]
+    quote: str | None
+    forum: Ref | None
+    escalation: list[str]
+    warnings: list[Warning]
+
+
+@dataclass
+class InstrumentCard:
+    """An agreement or routine the question names: parties, dates, status, warnings."""
+
+    iri: str
+    label: str
+    kind: str | None
+    parties: list[Ref]
+    signed: str | None
+    valid_from: str | None
+    valid_until: str | None
+    last_revised: str | None
+    revision_interval: str | None
+    status: str | None  # the status on the date (none when the source states none for it yet)
+    applies_in_municipality: bool
+    legal_basis: list[LegalBasis]
+    sources: list[Ref]
+    escalation: list[str]
+    warnings: list[Warning]
+
+
+Duties = tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]  # the duties, or the statutory fallback
+
+
+@dataclass
+class Answer:
+    question: str | None
+    municipality: Ref
+    date: str
+    status: str  # besvarad, tvetydig, ingen_ansvarig, okand_fraga
+    tasks: list[dict]
+    duties: list[DutyAnswer] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)
+    fallback: list[Provision] = field(default_factory=list)
+    instruments: list[InstrumentCard] = field(default_factory=list)
+    message: str = ""
+    # Documents of the municipality with duties for the task that no longer apply on the date
+    # (expired or replaced) while no later version does: "no version in force" said plainly.
+    notes: list[Warning] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> bytes:
+        """The JSON of as_dict(), compact UTF-8 as the API sends it."""
+        return orjson.dumps(self)
+

@@ -1,0 +1,73 @@
+"""Imports run one way (docs/arkitektur.md): a module imports only from its own layer or
+lower ones, read from the source with ast (imports inside functions count too), and no
+modules import each other, however indirectly. So the core never imports web or cli."""
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+import ansvarsgraf
+
+PACKAGE = Path(ansvarsgraf.__file__).parent
+
+# Lowest first. A module not listed here fails the test: a new module gets a layer.
+LAYERS = [
+    ("vokabulär och fel", "errors ids paths privacy vocabulary links dates"),
+    ("inläsning", "context yaml_source turtle_source law_table dataset quotes queries"),
+    ("lager", "graph_store embedded_store store_guard remote_store publish sparql_endpoint"),
+    ("validering", "fast_shacl validation"),
+    ("svarsmotor", "results organisation_index matching reranking catalog describe law_in_force duties answering"),
+    ("analyser och vyer", "wording gaps changes impact raci graph_view compare_view scenarios data_diff"),
+    ("förberedda svar och text", "precomputed prepared store cli_text answer"),
+    ("webb och kommandorad", "web cli __init__"),
+]
+LAYER = {module: rank for rank, (_, modules) in enumerate(LAYERS) for module in modules.split()}
+
+
+def imports(path: Path, package: Path = PACKAGE) -> set[str]:
+    """The package's modules a source file imports (any module of ansvarsgraf.web is 'web')."""
+    here = path.relative_to(package.parent).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = [*here[: len(here) - node.level + 1], *filter(None, (node.module or "").split("."))]
+            names = [base] if node.module else [[*base, a.name] for a in node.names]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [n.split(".") for n in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module])]
+        else:
+            continue
+        found |= {n[1] for n in names if n[0] == "ansvarsgraf" and len(n) > 1}
+    return found
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        name = "web" if path.parent.name == "web" else path.stem
+        graph.setdefault(name, set()).update(imports(path, package) - {name})
+    return graph
+
+
+def wrong_way(graph: dict[str, set[str]]) -> list[str]:
+    return [f"{a} ({LAYERS[LAYER[a]][0]}) importerar {b} ({LAYERS[LAYER[b]][0]})"
+            for a, targets in graph.items() for b in sorted(targets) if LAYER[b] > LAYER[a]]
+
+
+def test_every_module_has_a_layer_and_imports_run_one_way():
+    graph = import_graph()
+    assert sorted(set(graph) - set(LAYER)) == []
+    assert wrong_way(graph) == []
+    assert list(nx.simple_cycles(nx.DiGraph([(a, b) for a, bs in graph.items() for b in bs]))) == []
+
+
+def test_a_reversed_import_is_found(tmp_path):
+    """The check can fail: a core module importing the web or the CLI, written in each way
+    the package writes imports (relative, absolute, inside a function), is caught."""
+    fake = tmp_path / "ansvarsgraf" / "graph_view.py"
+    fake.parent.mkdir()
+    for line in ("from .web.pages import render", "import ansvarsgraf.cli", "def late():\n    from . import web"):
+        fake.write_text((PACKAGE / "graph_view.py").read_text(encoding="utf-8") + "\n" + line + "\n", encoding="utf-8")
+        assert wrong_way(import_graph(fake.parent)) != [], line
+    fake.write_text((PACKAGE / "graph_view.py").read_text(encoding="utf-8"), encoding="utf-8")
+    assert wrong_way(import_graph(fake.parent)) == []
