@@ -340,8 +340,10 @@ def _validate(args) -> int:
         for finding in findings:
             print(finding)
         files = len(only) if only is not None else len(loaded.files)
-        warnings = len(findings) - len(violations)
-        print(f"{files} filer kontrollerade per {on_date}: {len(violations)} fel, {warnings} varningar ({run.engine}).")
+        warnings = sum(f.severity == "VARNING" for f in findings)
+        notes = sum(f.severity == "INFO" for f in findings)
+        print(f"{files} filer kontrollerade per {on_date}: {len(violations)} fel, {warnings} varningar, "
+              f"{notes} upplysningar ({run.engine}).")
     return 1 if violations else 0
 
 
