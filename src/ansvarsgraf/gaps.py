@@ -24,6 +24,7 @@ from rdflib.namespace import RDF, SH, SKOS
 
 from .answering import lapsed_documents
 from .catalog import catalog_for
+from .dates import valid_between
 from .ids import local_id as _local
 from .law_in_force import LawReader
 from .results import Ref
@@ -244,48 +245,70 @@ def _describe_short(node) -> str:
 
 
 # A rule marks a pattern that walks the organisation tree for one municipality with a line
-# `# ersätts: <kind> ?var` right above it. The rule file stays complete, runnable SPARQL (the
-# reference); the engine replaces the marked line with the same set, computed from the
+# `# ersätts: <kind> ?var` right above it, or a block of lines with `# ersätts till slut:
+# <kind> ?var` above and `# slut` below (the documents in force on the date: the party path
+# and every date condition). The rule file stays complete, runnable SPARQL (the reference);
+# the engine replaces the marked line or block with the same set, computed from the
 # organisation index, as VALUES: walking paths per candidate takes minutes at national
 # scale. tests/test_gaps.py checks that both give the same gaps.
-MARKER = re.compile(r"^(\s*)# ersätts: ([\w-]+) \?(\w+)\s*$")
+MARKER = re.compile(r"^(\s*)# ersätts( till slut)?: ([\w-]+) \?(\w+)\s*$")
+BLOCK_END = re.compile(r"^\s*# slut\s*$")
 
 
-def for_store(store, text: str, index, municipality: str) -> str:
+def for_store(store, text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
     """The rule as the store runs it best: specialised for the embedded engine; as written
     for a SPARQL server, whose own planner handles the paths (and Virtuoso 7.2.5 fails on
     inline tables inside EXISTS and sub-SELECTs, docs/drift.md)."""
-    return specialise(text, index, municipality) if store.inline_tables else text
+    return specialise(text, index, municipality, on_date) if store.inline_tables else text
 
 
-def specialise(text: str, index, municipality: str) -> str:
+def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
         "organisationer-i-kommunen": index.below,
         "delar-av-kommunen": lambda m: index.below(m, ("del",)),
+        # The same rule as answers (organisation_index.DocumentValidity): signed, valid
+        # from/until with their precision, a later version begun, under drafting.
+        "dokument-i-kraft-i-kommunen": lambda m: _dated(index.documents_in_force, m, on_date),
     }
-    lines, out, replace_next = text.splitlines(), [], None
-    for line in lines:
+    out, replace_next, in_block = [], None, False
+    for line in text.splitlines():
+        if in_block:
+            in_block = not BLOCK_END.match(line)
+            continue
         if replace_next is not None:
             out.append(replace_next)
             replace_next = None
             continue
         match = MARKER.match(line)
         if match:
-            indent, kind, variable = match.groups()
+            indent, block, kind, variable = match.groups()
             if kind not in sets:
                 raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(sets)}")
             # The table binds ?kommun too, exactly as the replaced line does.
             here = rdflib.URIRef(municipality).n3()
             rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
-            replace_next = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
+            table = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
+            if block:
+                out.extend([line, table])
+                in_block = True
+                continue
+            replace_next = table
         out.append(line)
+    if in_block:
+        raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
     return "\n".join(out)
+
+
+def _dated(documents_in_force, municipality: str, on_date: dt.date | None) -> list[str]:
+    if on_date is None:
+        raise ValueError("'dokument-i-kraft-i-kommunen' behöver datumet (for_store(..., on_date))")
+    return documents_in_force(municipality, on_date)
 
 
 def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     grouped: dict[tuple[str, str], dict] = {}
-    text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]))
+    text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]), reader.on_date)
     for row in store.select(text, bindings):
         focus = str(row["fokus"])
         if not reader.known(focus) or (row.get("bevis") is not None and not reader.known(str(row["bevis"]))):
@@ -394,8 +417,11 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
     gaps = []
     query = for_store(store, INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
+    index = reader.catalog.organisations
     for row in store.select(query, {"kommun": bindings["kommun"]}):
         start = str(row["dok"])
+        if not _in_force(index, start, reader.on_date):
+            continue  # not yet signed or in force, lapsed, replaced or under drafting
         reachable = nx.descendants(graph, start) | {start}
         cycle = next((c for c in nx.simple_cycles(graph.subgraph(reachable))), None)
         if cycle:
@@ -418,6 +444,11 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     return gaps
 
 
+def _in_force(index, document: str, on_date: dt.date) -> bool:
+    validity = index.validity(document)
+    return validity is not None and validity.in_force(on_date)
+
+
 def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
     """Documents of the municipality that applied before the date and no longer do, with
     no version of them applying: whatever they organised has no written basis on the date."""
@@ -433,7 +464,14 @@ def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
 
 def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
     duties_by_actor: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(for_store(store, DUTIES_PER_ACTOR, reader.catalog.organisations, str(bindings["kommun"])), bindings):
+    index = reader.catalog.organisations
+    query = for_store(store, DUTIES_PER_ACTOR, index, str(bindings["kommun"]))
+    for row in store.select(query, {"kommun": bindings["kommun"]}):
+        # A duty counts on the date when it and its document (if any) apply then.
+        if not valid_between(row["fran"], row["till"], reader.on_date):
+            continue
+        if row["dok"] is not None and not _in_force(index, str(row["dok"]), reader.on_date):
+            continue
         duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
     total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
     gaps = []
