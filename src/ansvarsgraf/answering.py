@@ -211,7 +211,10 @@ def applicable_duties_by_task(store: GraphStore, task_iris: list[str], municipal
         rows += store.select(query_text("ataganden-for-uppgifter"), {
             ("dokument", "task"): [(rdflib.URIRef(d), rdflib.URIRef(t)) for d in documents for t in every]}
             if len(every) <= FEW_TASKS else {"dokument": [rdflib.URIRef(d) for d in documents]})
-    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows if valid_between(r["fran"], r["till"], on_date)}
+    # A duty an audit observed, with no start date of its own, applies from the observation:
+    # before it no source says the duty existed (docs/model.md, "Iakttagen när").
+    in_force = {(str(r["atagande"]), str(r["task"])) for r in rows
+                if valid_between(r["fran"] or r.get("observerad"), r["till"], on_date)}
     return {task: sorted({duty for duty, its_task in in_force if its_task in wanted[task]}) for task in task_iris}
 
 

@@ -30,7 +30,8 @@ class DescribedNodes:
     LIMIT = 50_000
 
     def __init__(self):
-        self.kinds: dict[str, dict] = {"nodes": {}, "chains": {}, "versions": {}, "findings": {}}
+        self.kinds: dict[str, dict] = {"nodes": {}, "chains": {}, "versions": {}, "findings": {}, "support": {},
+                                       "settings": {}}
 
     def current(self, kind: str) -> dict:
         if len(self.kinds[kind]) > self.LIMIT:

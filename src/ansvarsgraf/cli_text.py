@@ -1,6 +1,7 @@
 """An answer as text for the command line."""
 
 from .results import Answer, Bearer, InstrumentCard
+from .wording import modality_words
 
 
 def render_instruments(cards: list[InstrumentCard]) -> list[str]:
@@ -53,7 +54,7 @@ def render_text(answer: Answer) -> str:
         return "\n".join(lines)
     for number, duty in enumerate(answer.duties, start=1):
         lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
-        lines.append(f"   {duty.modality} · {duty.part} · {duty.task.label}")
+        lines.append(f"   {modality_words(duty.modality, duty.observed)} · {duty.part} · {duty.task.label}")
         if duty.description:
             lines.append(f"   Vad: {duty.description}")
         if duty.condition:
@@ -81,6 +82,8 @@ def render_text(answer: Answer) -> str:
             lines.append(f"   Källa: {source.label}")
         for step in duty.escalation:
             lines.append(f"   Eskalering: {step}")
+        for support in duty.support:
+            lines.append(f"   Stöd för {support.field} ({support.value}): {support.text}")
         for warning in duty.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
         lines.append("")

@@ -78,6 +78,7 @@ class NodeReader:
         self._chains: dict[str, list[dict]] = shared.current("chains")      # cited provision → succession rows
         self._versions: dict[str, list[dict]] = shared.current("versions")  # provision → dated wordings
         self._findings: dict[str, list[dict]] = shared.current("findings")  # node → audit findings about it
+        self._support: dict[str, list[dict]] = shared.current("support")    # node → its statements' support
 
     def describe(self, *iris: str) -> list[Node]:
         missing = [i for i in dict.fromkeys(iris) if i not in self._nodes]

@@ -14,8 +14,11 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
-from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Warning
+from .queries import query_text
+from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
+
+SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
 
 
 def duty_order(duty: DutyAnswer):
@@ -52,6 +55,9 @@ class DutyBuilder(LawReader):
         self.fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
         concerned = [i for d in duties for i in self._concerned(d)]
         self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+        # Support of the duties and of their documents (whose cited law a warning words by it).
+        self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] +
+                           [str(d.one(AG.establishedBy)) for d in duties if d.one(AG.establishedBy) is not None])
 
     def build_all(self, duty_iris: list[str]) -> list[DutyAnswer]:
         self.prefetch(duty_iris)
@@ -72,6 +78,9 @@ class DutyBuilder(LawReader):
         instrument = self.describe(str(instrument_iri))[0] if instrument_iri is not None else None
         warnings = self.warnings(duty, instrument, bearers, legal_basis)
         sources, unknown = self.sources_on_date(duty)
+        observed = self.observed(duty, instrument)
+        if observed is not None:
+            warnings.extend(self.observation_warnings(observed))
         if unknown and not sources:
             warnings.append(Warning("källa_senare", f"Källorna till åtagandet skrevs efter {self.on_date.isoformat()} och visas inte för det datumet."))
         return DutyAnswer(
@@ -93,7 +102,69 @@ class DutyBuilder(LawReader):
             forum=duty.ref(AG.forum),
             escalation=self.escalation(instrument) if instrument else [],
             warnings=warnings,
+            support=self.support(iri),
+            observed=observed,
         )
+
+    # --- support and observation (issue 16) ----------------------------------------
+
+    def support(self, iri: str) -> list[Support]:
+        """Each shown value's own support, as stod.rq reads it: the source's words with the
+        section, a statute, another named source, or a conclusion with its reason."""
+        self.fetch_grouped(self._support, "stod", "nod", [iri])
+        found: dict[str, Support] = {}
+        for row in self._support[iri]:
+            key = str(row["pastaende"])
+            if key in found:
+                continue  # a second section or statute of the same statement adds nothing new to show
+            kind = SUPPORT_KINDS.get(str(row["slag"]).rsplit("#", 1)[-1], "slutsats")
+            value = str(row["vardenamn"] or _local(row["varde"]).rsplit("#", 1)[-1])
+            section = None
+            if row["avsnitt"] is not None:
+                where = ", ".join(str(x) for x in (row["dokumentnamn"], _section_words(row["nummer"], row["avsnittsnamn"])) if x)
+                section = Ref(str(row["avsnitt"]), where or _local(row["avsnitt"]))
+            statute = Ref(str(row["lagrum"]), str(row["lagrumsnamn"] or _local(row["lagrum"]))) if row["lagrum"] is not None else None
+            quote, reason = _text(row["citat"]), _text(row["skal"])
+            observed = _text(row["observerad"])
+            found[key] = Support(
+                field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
+                text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
+                statute=statute, reason=reason, observed=observed)
+        return list(found.values())
+
+    def source_says(self, node: str, prop, value: str) -> bool:
+        """Whether a source section says this value in its own words (support of kind
+        source), as opposed to a conclusion, another source, or nothing."""
+        self.fetch_grouped(self._support, "stod", "nod", [node])
+        return any(str(r["egenskap"]) == str(prop) and str(r["varde"]) == value and str(r["slag"]) == str(AG.source)
+                   for r in self._support[node])
+
+    def observed(self, duty: Node, instrument: Node | None) -> str | None:
+        """When an audit observed the duty: its own `observerad`, else its document's."""
+        for node in (duty, instrument):
+            if node is None:
+                continue
+            for prop in (AG.observedOn, AG.observedOnMonth, AG.observedOnYear):
+                if node.one(prop) is not None:
+                    return str(node.one(prop))
+        return None
+
+    def observation_warnings(self, observed: str) -> list[Warning]:
+        """An observation older than the age set in ontology/vocabularies.ttl (ag:warnAfter)
+        may no longer hold: said, with the date, so the reader can check it."""
+        age = self.observation_age()
+        limit = add_duration(period_end(observed), age) if age else None
+        if limit is None or limit >= self.on_date:
+            return []
+        return [Warning("gammal_iakttagelse", f"Bygger på vad granskningen iakttog {observed}, mer än "
+                        f"{_age_words(age)} före {self.on_date.isoformat()}; kontrollera att det fortfarande stämmer.")]
+
+    def observation_age(self) -> str | None:
+        settings = self.catalog.described.current("settings")
+        if "observation_age" not in settings:
+            rows = self.store.select(query_text("installningar"))
+            settings["observation_age"] = str(rows[0]["iakttagelseAlder"]) if rows and rows[0]["iakttagelseAlder"] is not None else None
+        return settings["observation_age"]
 
     def concept_label(self, node: Node, prop) -> str:
         value = node.one(prop)
@@ -124,7 +195,9 @@ class DutyBuilder(LawReader):
             warnings.extend(self.instrument_warnings(instrument))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
-                warnings.append(Warning("upphävd_hänvisning", f"{instrument.label()} hänvisar till {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
+                who = f"{instrument.label()} hänvisar till" if self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri) \
+                    else f"Modelleraren har knutit {instrument.label()} till (dokumentet hänvisar inte själv dit enligt något citat)"
+                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
         for bearer in bearers:
             if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
                 warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
@@ -237,3 +310,41 @@ def add_duration(start: dt.date, duration: str) -> dt.date | None:
 def interval_text(duration: str) -> str:
     return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
 
+
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _section_words(number, name) -> str | None:
+    """"avsnitt 3.2 Samverkan internt"; a section named like its number is said once."""
+    number, name = _text(number), _text(name)
+    if number and name and name.startswith(number):
+        return f"avsnitt {name}"
+    return " ".join(x for x in (f"avsnitt {number}" if number else None, name) if x) or None
+
+
+def _support_text(kind: str, value: str, quote: str | None, section: Ref | None, statute: Ref | None,
+                  reason: str | None, row: dict) -> str:
+    """The line a reader sees: the source's words in «», a statute, a named source, or a
+    conclusion marked as such with its reason (never worded as the source's)."""
+    where = f" ({section.label})" if section else ""
+    if kind == "källa":
+        return f"Källan säger: «{quote}»{where}" if quote else f"Källan säger det{where}"
+    if kind == "lag":
+        return f"Lagen säger: {statute.label}" if statute else "Lagen säger det"
+    if kind == "annan_källa":
+        place = _text(row["url"]) or _text(row["referens"])
+        read = f", läst {row['last']}" if row["last"] is not None else ""
+        title = _text(row["titel"]) or "en namngiven källa"
+        return f"Enligt {title}" + (f" ({place}{read})" if place or read else "")
+    resting = f"; vilar på «{quote}»{where}" if quote else ""
+    return f"Slutsats: {value} (skäl: {reason or 'inget skäl angivet'}){resting}"
+
+
+def _age_words(duration: str) -> str:
+    match = re.fullmatch(r"P(\d+)([YMD])", duration)
+    if not match:
+        return duration
+    n, unit = int(match[1]), match[2]
+    return f"{n} " + {"Y": "år", "M": "månader" if n != 1 else "månad", "D": "dagar" if n != 1 else "dag"}[unit]

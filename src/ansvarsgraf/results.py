@@ -56,6 +56,24 @@ class Warning:
 
 
 @dataclass
+class Support:
+    """What one shown value rests on (docs/provenans.md): the source's words, a statute,
+    another named source, or the modeller's conclusion, each worded differently in `text`
+    ("Källan säger: «…» (…)" against "Slutsats: … (skäl: …)") so that a reader never takes
+    a conclusion for the source."""
+
+    field: str          # the field, in Swedish ("bärare", "modalitet")
+    value: str          # the value it supports, by its label
+    kind: str           # källa, lag, annan_källa, slutsats
+    text: str           # the whole line as shown
+    quote: str | None = None
+    section: Ref | None = None
+    statute: Ref | None = None
+    reason: str | None = None
+    observed: str | None = None  # when the source observed it (YYYY, YYYY-MM or YYYY-MM-DD)
+
+
+@dataclass
 class Bearer:
     """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
     role the organisations that fill it in the municipality asked about."""
@@ -85,6 +103,10 @@ class DutyAnswer:
     forum: Ref | None
     escalation: list[str]
     warnings: list[Warning]
+    # Issue 16: each shown value's own support, and when an audit observed the duty (its
+    # own `observerad`, else its document's): "enligt granskningen 2020-10-13".
+    support: list[Support] = field(default_factory=list)
+    observed: str | None = None
 
 
 @dataclass

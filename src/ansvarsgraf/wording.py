@@ -38,13 +38,32 @@ def part_forms() -> dict[str, PartForms]:
     return forms
 
 
-def badge(modality: str, part: str) -> str:
-    """"ska utföra", "får sammankalla"; without a modality the part as it is ("utför")."""
+# A modality that only describes practice: the source says what is done, not that anyone
+# must (issue 16, point 3). Worded as practice, never with a modal verb.
+PRACTICE = "beskrivet arbetssätt"
+
+
+def badge(modality: str, part: str, observed: str | None = None) -> str:
+    """"ska utföra", "får inte sammankalla"; described practice in the present tense with its
+    source ("stödjer enligt granskningen 2020-10-13"); without a modality the part as it is."""
     modality, part = str(modality or ""), str(part or "")  # query rows hold Literals
     forms = part_forms().get(part)
+    if modality == PRACTICE:
+        return f"{part} {according_to_audit(observed)}".strip()
     if not modality or forms is None:
         return " ".join(x for x in (modality, part) if x)
     return f"{modality} {forms.infinitive}"
+
+
+def according_to_audit(observed: str | None) -> str:
+    return f"enligt granskningen {observed}" if observed else "enligt granskningen"
+
+
+def modality_words(modality: str, observed: str | None = None) -> str:
+    """The modality as a reader should take it: practice is never an obligation."""
+    if str(modality) == PRACTICE:
+        return f"arbetar så {according_to_audit(observed)} (beskrivet arbetssätt, ingen skyldighet)"
+    return str(modality)
 
 
 # ---------------------------------------------------------------------------
@@ -201,14 +220,21 @@ def verdict(answer: Answer) -> Verdict | None:
     place = f"I {answer.municipality.label}"
     lead = f"{place} {duty.modality}" if duty.modality else place
     rest = task_phrase(duty.part, duty.task.label)
-    if not duty.modality:
+    if duty.modality == "får inte":
+        # "I Timrå får socialnämnden inte informera …": the negation after the subject.
+        lead, rest = f"{place} får", f"inte {rest}"
+    elif duty.modality == PRACTICE:
+        # Described practice: what the audit saw done, never "ska".
+        lead = f"{according_to_audit(duty.observed).capitalize()} arbetar"
+        rest = f"så i {answer.municipality.label}: {duty.part} {lower_first(duty.task.label)} (beskrivet arbetssätt, ingen skyldighet)"
+    elif not duty.modality:
         # No modal verb: "har … i uppgift att" keeps the infinitive phrase correct.
         lead, rest = f"{place} har", f"i uppgift att {rest}"
     others = []
     for d in answer.duties[1:]:
         who = " och ".join(bearer_names(d))
-        if (who, badge(d.modality, d.part)) not in others:
-            others.append((who, badge(d.modality, d.part)))
+        if (who, badge(d.modality, d.part, d.observed)) not in others:
+            others.append((who, badge(d.modality, d.part, d.observed)))
     return Verdict(lead, bearer_names(duty), rest, deadline_words(duty.deadline), duty_basis(duty), others)
 
 
