@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
-from ansvarsgraf.gaps import analyse, render_csv, render_html, rules, warning_shapes
+from ansvarsgraf.gaps import analyse, render_csv, render_html, render_text, rules, warning_shapes
 from ansvarsgraf.store import OxigraphStore
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -161,3 +161,46 @@ def test_specialised_rules_find_what_the_reference_rules_find(store):
                 assert rows(specialise(rule.text, catalog.organisations, kommun)) == expected, (rule.name, kommun, on_date)
                 found += len(expected)
     assert found  # the rules fire somewhere in the data
+
+
+# --- findings where they belong (issue 16, point 6) --------------------------------------
+# Norrby and Söderby share one report (as Höör and Trelleborg share Region Skåne's audit).
+
+SHARED_REPORT = Path(__file__).parent / "data" / "luckor" / "dokumenterad-iakttagelse.yaml"
+
+
+@pytest.fixture(scope="module")
+def shared_reports():
+    store = OxigraphStore.from_loaded(load_data(paths=[SHARED_REPORT], base_paths=[DATA_DIR]))
+    return {name: analyse(store, ID + f"fx-dk-{name}-kommun", DATE) for name in ("norr", "syd")}
+
+
+def _gaps(report, kind, focus):
+    return [g for g in report.gaps if g.kind == kind and g.focus.iri == ID + focus]
+
+
+def test_who_should_act_on_a_finding_is_the_addressee_the_source_names(shared_reports):
+    """The report concerns the education boards, but its recommendation about deviations is
+    addressed to the social welfare board: that board should act, not the one audited."""
+    (gap,) = _gaps(shared_reports["norr"], "dokumenterad-iakttagelse", "hantera-avvikelse")
+    assert [a.iri for a in gap.act] == [ID + "fx-dk-norr-socialnamnden"]
+
+
+def test_a_finding_without_municipalities_is_shown_with_a_data_warning(shared_reports):
+    for report in shared_reports.values():
+        (gap,) = _gaps(report, "dokumenterad-iakttagelse", "forebyggande-arbete")
+        assert gap.data_warnings and "kommuner saknas" in gap.data_warnings[0]
+        assert "Datavarning: Iakttagelsen anger inte vilka kommuner" in render_text(report)
+    (named,) = _gaps(shared_reports["norr"], "dokumenterad-iakttagelse", "hantera-avvikelse")
+    assert not named.data_warnings
+    assert "Datavarning" in render_html([shared_reports["norr"]])
+
+
+def test_a_recommendation_of_a_shared_report_belongs_to_its_own_municipality(shared_reports):
+    (gap,) = _gaps(shared_reports["norr"], "RecommendationAnsweredShape", "fx-dk-norr-rek")
+    assert [a.iri for a in gap.act] == [ID + "fx-dk-norr-socialnamnden"]
+    assert not _gaps(shared_reports["syd"], "RecommendationAnsweredShape", "fx-dk-norr-rek")
+    # One recommendation to both municipalities' boards: each report names its own board.
+    for name in ("norr", "syd"):
+        (shared,) = _gaps(shared_reports[name], "RecommendationAnsweredShape", "fx-dk-gemensam-rek")
+        assert [a.iri for a in shared.act] == [ID + f"fx-dk-{name}-socialnamnden"]

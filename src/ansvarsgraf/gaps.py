@@ -63,6 +63,9 @@ class Gap:
     # What and where in words, for a board reading the report ("Timrå kommun: avvikelser
     # enligt samverkansrutinen för skola och BUP rapporteras inte …"); `title` names the kind.
     heading: str = ""
+    # What the data leaves open about the gap itself (a finding without `kommuner`, counted
+    # here by what it concerns): for whoever maintains the data, shown apart from the gap.
+    data_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -315,10 +318,10 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
             continue  # written after the report's date (a later audit's recommendation or finding)
         # One gap per focus, and per kind of finding when the rule reports findings.
         key = (focus, str(row.get("typ") or ""))
-        entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None})
-        for key, target in (("text", "texts"), ("bevis", "evidence"), ("agerar", "act")):
+        entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None, "warnings": []})
+        for key, target in (("text", "texts"), ("bevis", "evidence"), ("agerar", "act"), ("datavarning", "warnings")):
             value = row.get(key)
-            if value is not None and str(value) not in entry[target]:
+            if value is not None and str(value) and str(value) not in entry[target]:
                 entry[target].append(str(value))
         if row.get("typ") is not None:
             entry["detail"] = str(row["typ"])
@@ -327,7 +330,8 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
         # Sorted: the rows come in the server's order (see analyse).
         gaps.append(Gap(rule.name, rule.title, rule.severity, _label(reader, focus), sorted(entry["texts"]),
                         [_evidence(reader, e) for e in sorted(entry["evidence"])],
-                        [_label(reader, a) for a in sorted(entry["act"])], entry["detail"]))
+                        [_label(reader, a) for a in sorted(entry["act"])], entry["detail"],
+                        data_warnings=sorted(entry["warnings"])))
     return gaps
 
 
@@ -397,11 +401,23 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
             if not reader.known(focus):
                 continue  # a recommendation or finding written after the report's date
             (node,) = reader.describe(focus)
-            act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \
-                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "addressedTo"))] or \
-                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "party"))]
+            named = {str(k) for k in node.all(AG.concernsMunicipality)}
+            if named and str(bindings["kommun"]) not in named:
+                continue  # a recommendation of a shared report for another municipality
+            # Who should act: the steering group; else the addressees the source names
+            # (those in the municipality, when some are); else the parties.
+            act = [_label(reader, str(f)) for f in node.all(AG.governingForum)] or \
+                [_label(reader, a) for a in _here(reader, [str(p) for p in node.all(AG.addressedTo)])] or \
+                [_label(reader, str(p)) for p in node.all(AG.party)]
             gaps.append(Gap(name, label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
     return gaps
+
+
+def _here(reader, actors: list[str]) -> list[str]:
+    """The actors that belong to the municipality, or all of them when none does."""
+    index, kommun = reader.catalog.organisations, reader.kommun.iri
+    local = [a for a in actors if a == kommun or kommun in index.ancestors(a, ("del", "befattning"))]
+    return local or actors
 
 
 # --- networkx analyses -----------------------------------------------------------------
@@ -496,6 +512,8 @@ def render_text(report: GapReport) -> str:
         lines.append(f"{number}. [{gap.severity}] {gap.title}: {gap.focus.label}")
         for text in gap.texts:
             lines.append(f"   {text}")
+        for warning in gap.data_warnings:
+            lines.append(f"   Datavarning: {warning}")
         if gap.act:
             lines.append("   Bör åtgärdas av: " + ", ".join(a.label for a in gap.act))
         for ev in gap.evidence:
@@ -511,13 +529,14 @@ def render_csv(reports: list[GapReport]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["kommun", "datum", "allvarlighet", "lucka", "typ", "gäller", "förklaring", "bör_åtgärdas_av", "belägg", "källor",
-                     "rubrik"])
+                     "rubrik", "datavarningar"])
     for report in reports:
         for gap in report.gaps:
             writer.writerow([report.municipality.label, report.date, gap.severity, gap.title, gap.kind, gap.focus.label,
                              " ".join(gap.texts), "; ".join(a.label for a in gap.act),
                              "; ".join(e.node.label for e in gap.evidence),
-                             "; ".join(s.label for e in gap.evidence for s in e.sources), gap.heading])
+                             "; ".join(s.label for e in gap.evidence for s in e.sources), gap.heading,
+                             " ".join(gap.data_warnings)])
     return buffer.getvalue()
 
 
