@@ -15,7 +15,7 @@ from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
 from .queries import query_text
-from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, Warning
+from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
 SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
@@ -204,20 +204,64 @@ class DutyBuilder(LawReader):
         return warnings + self.finding_warnings(self._concerned(duty))
 
     def finding_warnings(self, concerned: list[str]) -> list[Warning]:
-        """Audit findings about any of these nodes, once each."""
-        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
-        warnings, seen = [], set()
-        for row in (row for node in concerned for row in self._findings[node]):
-            finding = str(row["iakttagelse"])
-            written = as_date(row["rapportdatum"]) if row["rapportdatum"] is not None else \
-                dt.date(int(str(row["rapportar"])[:4]), 1, 1) if row["rapportar"] is not None else None
-            if finding in seen or (written is not None and written > self.on_date):
-                continue  # reported after the date: not known then
-            seen.add(finding)
+        """Audit findings about any of these nodes, once each: those written by the date
+        that concern the municipality (by their `kommuner`, when the source names them)."""
+        warnings = []
+        for row in self._findings_here(concerned):
             kind = str(row["typnamn"] or _local(row["typ"]))
             report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
             warnings.append(Warning(kind, str(row["beskrivning"] or kind), report))
         return warnings
+
+    def task_findings(self, tasks: list[str]) -> list[TaskFinding]:
+        """What audits and responses state about these tasks in the municipality, written by
+        the date. A finding without `kommuner` counts when its report concerns or was
+        published by one of the municipality's organisations, and says that it names none."""
+        found = []
+        for row in self._findings_here(tasks, by_report=True):
+            kind = str(row["typnamn"] or _local(row["typ"]))
+            description = str(row["beskrivning"] or kind)
+            report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
+            date = str(row["rapportdatum"] or row["rapportar"] or "") or None
+            audit = report is not None and AG.AuditReport in self.describe(report.iri)[0].all(RDF.type)
+            who = "Granskningen" if audit else (report.label if report is not None else "Källan")
+            named = self.describe(str(row["iakttagelse"]))[0].all(AG.concernsMunicipality)
+            found.append(TaskFinding(
+                text=f"{who} {date or '(odaterad)'} konstaterar: {description}", kind=kind, description=description,
+                concerns=Ref(str(row["nod"]), self.catalog.task_labels.get(str(row["nod"]), _local(row["nod"])), "uppgift"),
+                report=report, report_date=date,
+                data_warning=None if named else "Iakttagelsen anger inte vilka kommuner den gäller (kommuner saknas i data)."))
+        return found
+
+    def _findings_here(self, nodes: list[str], by_report: bool = False) -> list[dict]:
+        """The finding rows about these nodes, each finding once, written on or before the
+        date (a year or month from its first day) and concerning the municipality: named in
+        its `kommuner`; without any, by the node it is about (by_report: by its report's
+        boards, for a task, which belongs to no municipality)."""
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", nodes)
+        rows = [row for node in nodes for row in self._findings[node]]
+        self.describe(*{str(r["iakttagelse"]) for r in rows}, *{str(r["rapport"]) for r in rows if r["rapport"]})
+        kept, seen = [], set()
+        for row in rows:
+            finding = str(row["iakttagelse"])
+            written = period_start(row["rapportdatum"] or row["rapportar"])
+            if finding in seen or (written is not None and written > self.on_date):
+                continue  # reported after the date: not known then
+            named = {str(k) for k in self.describe(finding)[0].all(AG.concernsMunicipality)}
+            if named and self.kommun.iri not in named:
+                continue  # a shared report's finding about another municipality
+            if not named and by_report and not self._report_here(row["rapport"]):
+                continue
+            seen.add(finding)
+            kept.append(row)
+        return kept
+
+    def _report_here(self, report) -> bool:
+        if report is None:
+            return False
+        (node,) = self.describe(str(report))
+        index = self.catalog.organisations
+        return any(index.concerns(str(n), self.kommun.iri) for n in (*node.all(AG.concerns), *node.all(DCTERMS.publisher)))
 
     def instrument_warnings(self, instrument: Node) -> list[Warning]:
         warnings = []
