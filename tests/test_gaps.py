@@ -204,3 +204,41 @@ def test_a_recommendation_of_a_shared_report_belongs_to_its_own_municipality(sha
     for name in ("norr", "syd"):
         (shared,) = _gaps(shared_reports[name], "RecommendationAnsweredShape", "fx-dk-gemensam-rek")
         assert [a.iri for a in shared.act] == [ID + f"fx-dk-{name}-socialnamnden"]
+
+
+# --- support per statement (issue 16, point 8) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def support_report():
+    fixture = Path(__file__).parent / "data" / "luckor-stod" / "hanvisningar.yaml"
+    store = OxigraphStore.from_loaded(load_data(paths=[fixture], base_paths=[DATA_DIR]))
+    return analyse(store, ID + "fx-st-kommun", DATE)
+
+
+def _repealed(report, focus):
+    (gap,) = _gaps(report, "CitesRepealedShape", focus)
+    return gap
+
+
+def test_only_a_reference_the_source_makes_is_said_to_be_the_documents(support_report):
+    quoted = _repealed(support_report, "fx-st-citat")
+    assert quoted.texts[0].startswith("Dokumentet hänvisar till SoL (2001:453) 5 kap. 1 a §")
+    assert "hänvisar till upphävd" in quoted.heading
+    (said,) = [s for e in quoted.evidence for s in e.support if s.kind == "källa"]
+    assert said.text.startswith("Källan säger: «Socialtjänstlagen, SFS (2001:453)»")
+    for focus, words in (("fx-st-slutsats", "Enligt modellerarens slutsats (skäl: Rutinen handlar om samverkan kring barn"),
+                         ("fx-st-annan", "Enligt Stödby kommuns webbsida om rutinen (https://example.org/stodby/rutin, läst 2026-11-20)"),
+                         ("fx-st-utan", "Utan angivet stöd har modelleraren knutit dokumentet till")):
+        gap = _repealed(support_report, focus)
+        assert gap.texts[0].startswith(words), gap.texts
+        assert "hänvisar till" not in " ".join(gap.texts) + gap.heading, (focus, gap.texts, gap.heading)
+
+
+def test_the_report_shows_source_words_and_conclusions_differently(support_report):
+    text = render_text(support_report)
+    assert "lagrum (SoL (2001:453) 5 kap. 1 a §): Källan säger: «Socialtjänstlagen, SFS (2001:453)»" in text
+    assert "lagrum (SoL (2001:453) 5 kap. 1 a §): Slutsats: SoL (2001:453) 5 kap. 1 a § (skäl: Rutinen handlar" in text
+    html = render_html([support_report])
+    assert 'class="support-source"' in html and 'class="support-conclusion"' in html and 'class="support-named"' in html
+    assert '<span class="said">Källan säger:</span> <q>Socialtjänstlagen, SFS (2001:453)</q>' in html
+    assert '<span class="concluded">Slutsats:</span>' in html

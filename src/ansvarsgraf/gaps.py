@@ -26,8 +26,8 @@ from .answering import lapsed_documents
 from .catalog import catalog_for
 from .dates import valid_between
 from .ids import local_id as _local
-from .law_in_force import LawReader
-from .results import Ref
+from .duties import DutyBuilder
+from .results import Ref, Support
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
@@ -48,6 +48,9 @@ DOCUMENT_KINDS = {KIND_NAMES[k] for k in INSTRUMENT_KINDS}
 class Evidence:
     node: Ref
     sources: list[Ref]
+    # What each shown statement about the node rests on (stod.rq, read by duties.DutyBuilder):
+    # "Källan säger: «…» (…)", "Slutsats: … (skäl: …)", a statute or another named source.
+    support: list[Support] = field(default_factory=list)
 
 
 @dataclass
@@ -154,7 +157,7 @@ def touched_by(report: GapReport, iris: set[str]) -> list[Gap]:
 def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
     catalog = catalog_for(store)
     kommun = next(m for m in catalog.municipalities.values() if m.iri == municipality_iri)
-    reader = LawReader(store, catalog, kommun, on_date)
+    reader = DutyBuilder(store, catalog, kommun, on_date)
     bindings = {"kommun": rdflib.URIRef(municipality_iri),
                 "datum": rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)}
     gaps: list[Gap] = []
@@ -167,7 +170,16 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
     # SPARQL leaves the order of rows open and servers differ in it: sort on everything a
     # reader sees, so that a report reads the same from every store.
     gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label, g.focus.iri, g.detail or "", g.texts))
+    with_support(reader, gaps)
     return GapReport(kommun, on_date.isoformat(), with_headings(kommun, gaps))
+
+
+def with_support(reader: DutyBuilder, gaps: list[Gap]) -> None:
+    """Each piece of evidence with the support of its statements, read in one query."""
+    evidence = [e for g in gaps for e in g.evidence]
+    reader.prefetch_support(sorted({e.node.iri for e in evidence}))
+    for item in evidence:
+        item.support = reader.support(item.node.iri)
 
 
 # --- headings: what and where, from the gap's own data ----------------------------------
@@ -207,8 +219,10 @@ HEADINGS = {
         f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
         if g.texts and " avvisar " in g.texts[0]
         else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    "CitesRepealedShape": lambda g: f"{g.focus.label} hänvisar till upphävd " + ", ".join(
-        dict.fromkeys(re.findall(r"hänvisar till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
+    "CitesRepealedShape": lambda g: f"{g.focus.label} " + (
+        "hänvisar till" if all(t.startswith(REFERENCE_WORDS["källa"]) for t in g.texts) else "är knuten till") + " upphävd " + ", ".join(
+        dict.fromkeys(re.findall(r"(?:hänvisar till|vilar dokumentet på|knutit dokumentet till) (.+?), som upphörde", " ".join(g.texts)))
+        or ["bestämmelse"]),
     "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
     "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
 }
@@ -229,14 +243,14 @@ def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     return gaps
 
 
-def _label(reader: LawReader, iri: str) -> Ref:
+def _label(reader: DutyBuilder, iri: str) -> Ref:
     """A node as a person should see it: its name, or for a duty its description."""
     (node,) = reader.describe(iri)
     label = node.label() if node.text(SKOS.prefLabel) else _describe_short(node)
     return Ref(iri, label, node.kind() or ("åtagande" if node.one(rdflib.URIRef(AG + "task")) else None))
 
 
-def _evidence(reader: LawReader, iri: str) -> Evidence:
+def _evidence(reader: DutyBuilder, iri: str) -> Evidence:
     (node,) = reader.describe(iri)
     return Evidence(_label(reader, iri), reader.sources(node))
 
@@ -392,6 +406,8 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
         by_focus: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             focus = str(row["this"])
+            if row.get("who") is not None and row.get("oldLabel") is not None:
+                row = {**row, "who": _reference_words(reader, focus, str(row["oldLabel"]))}
             text = re.sub(r"\{\?(\w+)\}", lambda m: str(row.get(m.group(1)) or ""), message)
             if text not in by_focus[focus]:
                 by_focus[focus].append(text)
@@ -411,6 +427,25 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
                 [_label(reader, str(p)) for p in node.all(AG.party)]
             gaps.append(Gap(name, label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
     return gaps
+
+
+# A document's legal basis as its support has it (issue 16, point 8): only a reference the
+# source itself makes is "the document's"; otherwise the report says whose it is.
+REFERENCE_WORDS = {
+    "källa": "Dokumentet hänvisar till",
+    "lag": "Enligt lagen vilar dokumentet på",
+    "annan_källa": "Enligt {text_lower} vilar dokumentet på",
+    "slutsats": "Enligt modellerarens slutsats (skäl: {reason}) vilar dokumentet på",
+    None: "Utan angivet stöd har modelleraren knutit dokumentet till",
+}
+
+
+def _reference_words(reader: DutyBuilder, document: str, provision: str) -> str:
+    support = next((s for s in reader.support(document) if s.value == provision), None)
+    if support is None:
+        return REFERENCE_WORDS[None]
+    text = support.text.removeprefix("Enligt ")
+    return REFERENCE_WORDS[support.kind].format(text_lower=text, reason=support.reason or "inget skäl angivet")
 
 
 def _here(reader, actors: list[str]) -> list[str]:
@@ -465,7 +500,7 @@ def _in_force(index, document: str, on_date: dt.date) -> bool:
     return validity is not None and validity.in_force(on_date)
 
 
-def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
+def _lapsed_gaps(reader: DutyBuilder, on_date: dt.date) -> list[Gap]:
     """Documents of the municipality that applied before the date and no longer do, with
     no version of them applying: whatever they organised has no written basis on the date."""
     gaps = []
@@ -519,6 +554,8 @@ def render_text(report: GapReport) -> str:
         for ev in gap.evidence:
             sources = "; ".join(s.label for s in ev.sources) or "ingen källa"
             lines.append(f"   Belägg: {ev.node.label} – {sources}")
+            for support in ev.support:
+                lines.append(f"     {support.field} ({support.value}): {support.text}")
     return "\n".join(lines)
 
 
