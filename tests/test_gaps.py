@@ -242,3 +242,15 @@ def test_the_report_shows_source_words_and_conclusions_differently(support_repor
     assert 'class="support-source"' in html and 'class="support-conclusion"' in html and 'class="support-named"' in html
     assert '<span class="said">Källan säger:</span> <q>Socialtjänstlagen, SFS (2001:453)</q>' in html
     assert '<span class="concluded">Slutsats:</span>' in html
+
+
+def test_every_kind_of_gap_has_its_heading_in_the_vocabulary():
+    """The headings' wording is data (ag:GapKind in ontology/vocabularies.ttl), one entry per
+    kind the analysis reports; a warning shape that is not a kind there is data quality
+    (validate), never a gap."""
+    from ansvarsgraf.vocabulary import GAP_HEADINGS
+
+    kinds = set(EVERY_KIND) | {"ingen-giltig-version"}
+    assert set(GAP_HEADINGS) == kinds
+    assert all(GAP_HEADINGS[k][0] for k in kinds), [k for k in kinds if not GAP_HEADINGS[k][0]]
+    assert not {"UnsupportedStatementShape", "InventedDayShape"} & {name for name, *_ in warning_shapes()}

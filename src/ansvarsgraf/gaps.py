@@ -32,7 +32,7 @@ from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
 from .validation import load_shapes
-from .vocabulary import AG, INSTRUMENT_KINDS, KIND_NAMES
+from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
 
@@ -199,41 +199,45 @@ def _task_words(task: str) -> str:
     return f"ska {words}" if task.split(" ", 1)[0].lower().endswith("a") else f"ansvarar för {words}"
 
 
-# The heading of each kind of gap, from its focus, texts and evidence. A kind not named here
-# gets its rule's title and its focus.
-HEADINGS = {
-    "dokumenterad-iakttagelse": lambda g: _clause(g.texts[0]) if g.texts else g.focus.label,
-    "RecommendationAnsweredShape": lambda g: f"inget nämndsvar på rekommendationen ”{_clause(g.focus.label, 140)}”",
-    "lagstadgad-uppgift-utan-lokal-barare": lambda g: f"inget skriftligt dokument anger vem som {_task_words(g.focus.label)}",
-    "lagen-skarpt": lambda g: "den lokala rutinen ger en längre frist än lagen kräver"
-                              + (f" för {lower_first(_clause(g.evidence[0].node.label, 80))}" if g.evidence else ""),
-    "flera-ansvariga-utan-samordning": lambda g: f"ingen leder eller samordnar ”{g.focus.label}”",
-    "forum-ofullstandigt": lambda g: _clause(g.texts[0].replace(" enligt källorna", ""), 140) if g.texts else g.focus.label,
-    "ingen-avvikelsehantering": lambda g: f"{g.focus.label} anger ingen avvikelsehantering eller eskaleringsväg",
-    "inget-revideringsintervall": lambda g: f"{g.focus.label} anger inte hur ofta den ska revideras",
-    "eskalering-i-ring": lambda g: f"eskaleringsvägen i {g.focus.label} går i ring",
-    "eskalering-slutar": lambda g: f"eskaleringsvägen i {g.focus.label} slutar hos någon som inte kan besluta",
-    "ingen-giltig-version": lambda g: f"ingen version av {g.focus.label} gäller på datumet",
-    "flaskhals": lambda g: f"många åtaganden samlas hos {g.focus.label}",
-    "svar-avvisat-eller-forsenat": lambda g: (
-        f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
-        if g.texts and " avvisar " in g.texts[0]
-        else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    "CitesRepealedShape": lambda g: f"{g.focus.label} " + (
-        "hänvisar till" if all(t.startswith(REFERENCE_WORDS["källa"]) for t in g.texts) else "är knuten till") + " upphävd " + ", ".join(
-        dict.fromkeys(re.findall(r"(?:hänvisar till|vilar dokumentet på|knutit dokumentet till) (.+?), som upphörde", " ".join(g.texts)))
-        or ["bestämmelse"]),
-    "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
-    "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
-}
+def _heading_fields(gap: Gap, omits: tuple[str, ...]) -> dict[str, str | None]:
+    """What a heading template (ag:GapKind in ontology/vocabularies.ttl) may name; None
+    where the gap lacks it, so that the template's fallback is used."""
+    texts = list(gap.texts)
+    for words in omits:
+        texts = [t.replace(words, "") for t in texts]
+    first = texts[0] if texts else None
+    repealed = re.findall(r"(?:hänvisar till|vilar dokumentet på|knutit dokumentet till) (.+?), som upphörde", " ".join(texts))
+    return {
+        "fokus": gap.focus.label,
+        "fokus_kort": _clause(gap.focus.label, 140),
+        "fokus_kortare": _clause(gap.focus.label, 120),
+        "text_kort": _clause(first) if first else None,
+        "text_lång": _clause(first, 140) if first else None,
+        "bevis_kort": lower_first(_clause(gap.evidence[0].node.label, 80)) if gap.evidence else None,
+        "uppgift_som_verb": _task_words(gap.focus.label),
+        "avvisande": first.split(" avvisar ")[0] if first and " avvisar " in first else None,
+        "upphävda": ", ".join(dict.fromkeys(repealed)) or "bestämmelse",
+        "hänvisar": "hänvisar till" if texts and all(t.startswith(REFERENCE_WORDS["källa"]) for t in texts) else None,
+    }
+
+
+def _what(gap: Gap) -> str:
+    """The first heading of the gap's kind whose fields the gap has; a kind without headings
+    gets its title and its focus."""
+    headings, omits = GAP_HEADINGS.get(gap.kind, ((), ()))
+    fields = _heading_fields(gap, omits)
+    for template in headings:
+        names = re.findall(r"\{(\w+)\}", template)
+        if all(fields.get(n) for n in names):
+            return template.format(**fields)
+    return f"{gap.title[:1].lower()}{gap.title[1:]}: {gap.focus.label}"
 
 
 def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     """Each gap's heading: the municipality, then what; a heading two gaps share names the
     focus too (one finding about three units is three gaps)."""
     for gap in gaps:
-        what = HEADINGS.get(gap.kind, lambda g: f"{g.title[:1].lower()}{g.title[1:]}: {g.focus.label}")(gap)
-        gap.heading = f"{kommun.label}: {what}"
+        gap.heading = f"{kommun.label}: {_what(gap)}"
     shared = defaultdict(int)
     for gap in gaps:
         shared[gap.heading] += 1
@@ -354,12 +358,17 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
-    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint."""
+    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint
+    that is a kind of responsibility gap (ag:GapKind in ontology/vocabularies.ttl); the other
+    warnings are about the data itself (a statement without support, an invented day) and
+    belong to `validate`."""
     shapes = load_shapes()
     prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
                          for d in shapes.objects(None, SH.declare))
     found = []
     for shape in shapes.subjects(SH.severity, SH.Warning):
+        if str(shape).rsplit("#", 1)[-1] not in GAP_HEADINGS:
+            continue
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
