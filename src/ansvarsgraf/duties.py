@@ -41,8 +41,13 @@ class DutyBuilder(LawReader):
 
     def prefetch(self, duty_iris: list[str]) -> None:
         duties = self.describe(*duty_iris)
+        concerned = [i for d in duties for i in self._concerned(d)]
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+        # The findings are described with the duties' bearers and documents (for their
+        # `kommuner`): one query for all.
+        findings = [str(r["iakttagelse"]) for i in concerned for r in self._findings[i]]
         related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
-        self.describe(*(str(v) for v in related if v is not None))
+        self.describe(*(str(v) for v in related if v is not None), *findings)
         sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
         self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
         cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
@@ -53,8 +58,6 @@ class DutyBuilder(LawReader):
         chosen = [p.iri for p in (self._in_force(c)[0] for c in cited) if p is not None]
         self.fetch_grouped(self._chains, "lagrum-kedja", "citerad", chosen)
         self.fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
-        concerned = [i for d in duties for i in self._concerned(d)]
-        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
         # Support of the duties and of their documents (whose cited law a warning words by it).
         self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] +
                            [str(d.one(AG.establishedBy)) for d in duties if d.one(AG.establishedBy) is not None])
@@ -219,32 +222,44 @@ class DutyBuilder(LawReader):
 
     def task_findings(self, tasks: list[str]) -> list[TaskFinding]:
         """What audits and responses state about these tasks in the municipality, written by
-        the date. A finding without `kommuner` counts when its report concerns or was
-        published by one of the municipality's organisations, and says that it names none."""
-        found = []
-        for row in self._findings_here(tasks, by_report=True):
+        the date (a year or month from its first day), from the catalog (no query). A finding
+        names its municipalities (`kommuner`); one that names none counts when its report
+        concerns or was published by one of the municipality's organisations, and says so."""
+        rows: dict[str, list[dict]] = {}
+        for task in tasks:
+            for row in self.catalog.task_findings.get(task, ()):
+                rows.setdefault(str(row["iakttagelse"]), []).append(row)
+        index, found = self.catalog.organisations, []
+        for finding, its in rows.items():
+            row = its[0]
+            written = period_start(row["rapportdatum"] or row["rapportar"])
+            if written is not None and written > self.on_date:
+                continue  # reported after the date: not known then
+            named = {str(r["kommun"]) for r in its if r["kommun"] is not None}
+            if named and self.kommun.iri not in named:
+                continue  # a shared report's finding about another municipality
+            if not named and not any(r["rapportdel"] is not None and index.concerns(str(r["rapportdel"]), self.kommun.iri)
+                                     for r in its):
+                continue
             kind = str(row["typnamn"] or _local(row["typ"]))
             description = str(row["beskrivning"] or kind)
             report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
             date = str(row["rapportdatum"] or row["rapportar"] or "") or None
-            audit = report is not None and AG.AuditReport in self.describe(report.iri)[0].all(RDF.type)
-            who = "Granskningen" if audit else (report.label if report is not None else "Källan")
-            named = self.describe(str(row["iakttagelse"]))[0].all(AG.concernsMunicipality)
+            who = "Granskningen" if row["granskning"] is not None else (report.label if report is not None else "Källan")
             found.append(TaskFinding(
                 text=f"{who} {date or '(odaterad)'} konstaterar: {description}", kind=kind, description=description,
                 concerns=Ref(str(row["nod"]), self.catalog.task_labels.get(str(row["nod"]), _local(row["nod"])), "uppgift"),
                 report=report, report_date=date,
                 data_warning=None if named else "Iakttagelsen anger inte vilka kommuner den gäller (kommuner saknas i data)."))
-        return found
+        return sorted(found, key=lambda f: (f.report_date or "", f.text))
 
-    def _findings_here(self, nodes: list[str], by_report: bool = False) -> list[dict]:
+    def _findings_here(self, nodes: list[str]) -> list[dict]:
         """The finding rows about these nodes, each finding once, written on or before the
-        date (a year or month from its first day) and concerning the municipality: named in
-        its `kommuner`; without any, by the node it is about (by_report: by its report's
-        boards, for a task, which belongs to no municipality)."""
+        date (a year or month from its first day) and, when the finding names its
+        municipalities (`kommuner`), naming this one."""
         self.fetch_grouped(self._findings, "iakttagelser", "nod", nodes)
         rows = [row for node in nodes for row in self._findings[node]]
-        self.describe(*{str(r["iakttagelse"]) for r in rows}, *{str(r["rapport"]) for r in rows if r["rapport"]})
+        self.describe(*{str(r["iakttagelse"]) for r in rows})
         kept, seen = [], set()
         for row in rows:
             finding = str(row["iakttagelse"])
@@ -254,18 +269,9 @@ class DutyBuilder(LawReader):
             named = {str(k) for k in self.describe(finding)[0].all(AG.concernsMunicipality)}
             if named and self.kommun.iri not in named:
                 continue  # a shared report's finding about another municipality
-            if not named and by_report and not self._report_here(row["rapport"]):
-                continue
             seen.add(finding)
             kept.append(row)
         return kept
-
-    def _report_here(self, report) -> bool:
-        if report is None:
-            return False
-        (node,) = self.describe(str(report))
-        index = self.catalog.organisations
-        return any(index.concerns(str(n), self.kommun.iri) for n in (*node.all(AG.concerns), *node.all(DCTERMS.publisher)))
 
     def instrument_warnings(self, instrument: Node) -> list[Warning]:
         warnings = []
