@@ -133,3 +133,11 @@ def test_a_change_report_dates_a_month_end_to_the_day_after_the_month():
                  act=None, act_label=None, amendment=None, amendment_label=None, successor=None,
                  successor_label=None, successor_from=None)
     assert fact.day() == dt.date(2022, 7, 1)
+
+
+def test_a_document_card_shows_its_dates_as_the_source_gives_them(store):
+    from ansvarsgraf.answering import answer_question
+
+    answer = answer_question(store, "Rutin som bara anger månad och år", "Timrå", dt.date(2022, 6, 1))
+    (card,) = [c for c in answer.instruments if c.iri == ID + "fx-precision-rutin"]
+    assert (card.valid_from, card.valid_until, card.last_revised) == ("2021-10", "2023", "2022-01")

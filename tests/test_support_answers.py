@@ -229,16 +229,37 @@ def test_a_statement_loads_and_is_queried_in_every_store(exported, tmp_path_fact
 
     from ansvarsgraf.remote_store import SparqlEndpointStore
 
+    from ansvarsgraf.queries import query_text
+
     _graphs, path = exported
+    shown = {"nod": [rdflib.URIRef(ID + "fx-stod-praxis")]}
     if engine == "inbyggd":
-        rows = OxigraphStore.from_loaded(load_data(paths=[path], base_paths=[])).select(ASK_SUPPORT)
+        store = OxigraphStore.from_loaded(load_data(paths=[path], base_paths=[]))
+        rows, answers = store.select(ASK_SUPPORT), store.select(query_text("stod"), shown)
     else:
         server = oxigraph_server if engine == "oxigraph-server" else virtuoso_server
         with server(tmp_path_factory.mktemp(engine)) as endpoints:
             load_into(endpoints, str(path))
-            rows = SparqlEndpointStore(endpoints["query"]).select(ASK_SUPPORT)
+            store = SparqlEndpointStore(endpoints["query"])
+            rows, answers = store.select(ASK_SUPPORT), store.select(query_text("stod"), shown)
+    # What answers read (queries/stod.rq): both supports of the duty, with their kinds.
+    assert sorted(str(r["slag"]).rsplit("#", 1)[-1] for r in answers) == ["conclusion", "source"], answers
     assert len(rows) == 1, rows
     (row,) = rows
     assert str(row["st"]) == STATEMENT and row["kind"] == AG.conclusion
     assert str(row["quote"]) == QUOTE and str(row["section"]) == ID + "kalla-timra-2020-s3.2"
     assert str(row["reason"]) == "Samordnaren på socialförvaltningen hör till socialnämnden."
+
+
+def test_answers_order_modalities_as_the_vocabulary_ranks_them():
+    """duties.MODALITY_ORDER sorts answers by the modality's label; the order is the
+    vocabulary's ag:order (binding first, described practice last)."""
+    from rdflib.namespace import SKOS
+
+    from ansvarsgraf.duties import MODALITY_ORDER
+    from ansvarsgraf.paths import ONTOLOGY_DIR
+
+    graph = rdflib.Graph().parse(ONTOLOGY_DIR / "vocabularies.ttl")
+    ranked = sorted((int(graph.value(c, AG.order)), next(str(v) for v in graph.objects(c, SKOS.prefLabel) if v.language == "sv"))
+                    for c in graph.subjects(SKOS.inScheme, AG.Modality))
+    assert [label for _rank, label in ranked] == sorted(MODALITY_ORDER, key=MODALITY_ORDER.get)

@@ -18,6 +18,13 @@ from .queries import query_text
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
+# By the modalities' ag:order in ontology/vocabularies.ttl: binding first, described
+# practice last (a test holds the two together).
+MODALITY_ORDER = {"ska": 0, "får inte": 1, "bör": 2, "får": 3, "beskrivet arbetssätt": 4}
+# The month and year properties of the dates an instrument card shows (ag:precisionOf).
+PRECISIONS = {DCTERMS.dateAccepted: (AG.dateAcceptedMonth, AG.dateAcceptedYear),
+              AG.validFrom: (AG.validFromMonth, AG.validFromYear), AG.validUntil: (AG.validUntilMonth, AG.validUntilYear),
+              DCTERMS.modified: (AG.modifiedMonth, AG.modifiedYear)}
 SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
 
 
@@ -202,9 +209,10 @@ class DutyBuilder(LawReader):
             warnings.extend(self.instrument_warnings(instrument))
         for basis in legal_basis:
             if basis.note and basis.in_force is not None and basis.in_force.iri != basis.cited.iri and instrument is not None:
-                who = f"{instrument.label()} hänvisar till" if self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri) \
-                    else f"Modelleraren har knutit {instrument.label()} till (dokumentet hänvisar inte själv dit enligt något citat)"
-                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället."))
+                quoted = self.source_says(instrument.iri, AG.legalBasis, basis.cited.iri)
+                who = f"{instrument.label()} hänvisar till" if quoted else f"Modelleraren har knutit {instrument.label()} till"
+                note = "" if quoted else " Dokumentet hänvisar inte själv dit enligt något citat."
+                warnings.append(Warning("upphävd_hänvisning", f"{who} {basis.cited.label}, som inte gäller på datumet; {basis.in_force.label} gäller i stället.{note}"))
         for bearer in bearers:
             if AG.StatutoryRole in bearer.all(RDF.type) and not self.fulfilled_by(bearer):
                 warnings.append(Warning("roll_ej_modellerad", f"Vilken organisation i {self.kommun.label} som fyller rollen ”{bearer.label()}” är inte modellerat."))
@@ -314,7 +322,8 @@ class DutyBuilder(LawReader):
             parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
             applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
             status = self.status_on(node)
-            text = lambda prop: str(node.one(prop)) if node.one(prop) is not None else None  # noqa: E731
+            # A date as the source gives it: the day, else the month, else the year (dates.py).
+            text = lambda prop: next((str(node.one(p)) for p in (prop, *PRECISIONS.get(prop, ())) if node.one(p) is not None), None)  # noqa: E731
             validity = self.catalog.organisations.validity(node.iri)
             in_force = [] if validity is None or validity.in_force(self.on_date) else \
                 [Warning("ej_i_kraft", f"{node.label()} gäller inte på {self.on_date.isoformat()}.")]
@@ -323,7 +332,7 @@ class DutyBuilder(LawReader):
                 cards.append(InstrumentCard(node.iri, node.label(), node.kind(), parties, None, None, None, None, None,
                                             None, applies, [], [], [], in_force))
                 continue
-            on_or_before = lambda prop: text(prop) if text(prop) and as_date(text(prop)) <= self.on_date else None  # noqa: E731
+            on_or_before = lambda prop: text(prop) if text(prop) and period_start(text(prop)) <= self.on_date else None  # noqa: E731
             cards.append(InstrumentCard(
                 iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
                 signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),

@@ -356,6 +356,8 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
 # --- SHACL warning shapes as SPARQL ----------------------------------------------------
 
 VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
+
+
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
     """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint
@@ -368,7 +370,7 @@ def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
     found = []
     for shape in shapes.subjects(SH.severity, SH.Warning):
         if str(shape).rsplit("#", 1)[-1] not in GAP_HEADINGS:
-            continue
+            continue  # about the data (ags:aboutTheData: support, an invented day), not a gap in the world
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
