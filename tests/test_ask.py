@@ -134,3 +134,70 @@ def test_a_shared_duty_names_every_bearer_in_text_page_and_chain(store):
     page = TestClient(create_app(store)).get("/svar", params={"uppgift": "skip", "kommun": "timra-kommun", "datum": "2021-01-01"})
     assert page.status_code == 200
     assert all(name in page.text for name in names)
+
+
+# --- findings about the asked task (issue 16, point 6) -----------------------------------
+# Norrby and Söderby share one report dated 2021-02 (tests/data/luckor/dokumenterad-iakttagelse.yaml).
+
+@pytest.fixture(scope="module")
+def shared_report():
+    from pathlib import Path
+
+    from ansvarsgraf.dataset import DATA_DIR, load_data
+    from ansvarsgraf.store import OxigraphStore
+
+    fixture = Path(__file__).parent / "data" / "luckor" / "dokumenterad-iakttagelse.yaml"
+    return OxigraphStore.from_loaded(load_data(paths=[fixture], base_paths=[DATA_DIR]))
+
+
+def finding_texts(answer):
+    return [f.text for f in answer.findings]
+
+
+def test_an_answer_shows_what_the_audit_found_about_the_task_even_without_an_actor(shared_report):
+    norr = answer_task(shared_report, ID + "hantera-avvikelse", ID + "fx-dk-norr-kommun", SPRING_2026)
+    assert norr.status == "ingen_ansvarig"
+    assert finding_texts(norr) == ["Granskningen 2021-02 konstaterar: Avvikelser rapporteras inte inom socialtjänsten i Norrby."]
+    assert norr.findings[0].report.iri == ID + "fx-dk-rapport" and not norr.findings[0].data_warning
+    # The same report, the other municipality: not its finding.
+    syd = answer_task(shared_report, ID + "hantera-avvikelse", ID + "fx-dk-syd-kommun", SPRING_2026)
+    assert not syd.findings
+
+
+def test_a_finding_is_not_shown_before_its_report_was_written(shared_report):
+    for day, shown in ((dt.date(2021, 1, 31), False), (dt.date(2021, 2, 1), True)):
+        answer = answer_task(shared_report, ID + "hantera-avvikelse", ID + "fx-dk-norr-kommun", day)
+        assert bool(answer.findings) == shown, day
+
+
+def test_a_finding_without_municipalities_is_shown_by_its_report_with_a_data_warning(shared_report):
+    for kommun in ("fx-dk-norr-kommun", "fx-dk-syd-kommun"):
+        answer = answer_task(shared_report, ID + "forebyggande-arbete", ID + kommun, SPRING_2026)
+        (finding,) = answer.findings
+        assert "Det förebyggande arbetet saknar plan." in finding.text and "kommuner saknas" in finding.data_warning
+
+
+def test_a_duty_on_a_shared_document_carries_only_its_own_municipalitys_findings(shared_report):
+    about = "I Norrby vet personalen inte vem som erbjuder konsultation"
+    warnings = lambda kommun: [w.text for d in answer_task(shared_report, ID + "konsultation", ID + kommun,  # noqa: E731
+                                                           SPRING_2026).duties for w in d.warnings]
+    assert any(about in w for w in warnings("fx-dk-norr-kommun"))
+    assert not any(about in w for w in warnings("fx-dk-syd-kommun"))
+
+
+def test_findings_reach_the_cli_text_the_json_and_the_staff_page(shared_report):
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.cli_text import render_text
+    from ansvarsgraf.web.app import create_app
+
+    answer = answer_task(shared_report, ID + "hantera-avvikelse", ID + "fx-dk-norr-kommun", SPRING_2026)
+    text = render_text(answer)
+    assert "Iakttagelser om uppgiften:" in text and "Granskningen 2021-02 konstaterar: Avvikelser rapporteras inte" in text
+    assert answer.as_dict()["findings"][0]["report_date"] == "2021-02"
+    client = TestClient(create_app(shared_report))
+    body = client.get("/api/answer", params={"uppgift": "hantera-avvikelse", "kommun": "fx-dk-norr-kommun",
+                                             "datum": "2026-03-01"})
+    assert body.status_code == 200 and body.json()["findings"][0]["description"].startswith("Avvikelser rapporteras inte")
+    page = client.get("/svar", params={"uppgift": "hantera-avvikelse", "kommun": "fx-dk-norr-kommun", "datum": "2026-03-01"})
+    assert "Iakttagelser om uppgiften" in page.text and "Avvikelser rapporteras inte inom socialtjänsten i Norrby" in page.text

@@ -1,4 +1,5 @@
-"""Every gap rule in queries/luckor/*.rq fires where the gap is and stays quiet where it is not.
+"""Every gap rule in queries/luckor/*.rq, and every graph analysis that reads documents on a
+date (escalation, bottleneck), fires where the gap is and stays quiet where it is not.
 
 Each rule has a fixture tests/data/luckor/<rule>.yaml of small invented municipalities,
 loaded beside the bundled data. Its header says, per municipality and focus (and date,
@@ -33,7 +34,10 @@ def cases(path: Path) -> list[tuple[bool, str, str, str, str]]:
     return found
 
 
-RULE_NAMES = sorted(r.name for r in rules())
+# The graph analyses in gaps.py (not rule files) that count a municipality's documents on
+# the date: a document counts only between its start and its end, like in answers.
+ANALYSES = ("eskalering-i-ring", "eskalering-slutar", "flaskhals")
+RULE_NAMES = sorted([r.name for r in rules()] + list(ANALYSES))
 ALL_CASES = [(name, *case) for name in RULE_NAMES if (FIXTURES / f"{name}.yaml").exists()
              for case in cases(FIXTURES / f"{name}.yaml")]
 
@@ -84,3 +88,27 @@ def test_timra_sip_convening_without_a_written_document_is_a_gap(store):
     sip = [g for g in report.gaps if g.kind == "lagstadgad-uppgift-utan-lokal-barare" and g.focus.iri == ID + "kalla-till-sip"]
     assert sip, "Timrås lucka för kallelse till SIP saknas"
     assert any(e.node.iri == ID + "lag-sol-10-8-kalla-till-sip-kommunen" for g in sip for e in g.evidence), [e.node.iri for g in sip for e in g.evidence]
+
+
+def test_rules_as_written_count_documents_on_the_same_dates(fixture_store):
+    """A SPARQL server runs the rules as written; the embedded store runs them with the
+    documents in force from the organisation index. Both must agree on every fixture date
+    (a document before its start, after its end, or signed later does not count)."""
+    import rdflib
+
+    from ansvarsgraf.catalog import catalog_for
+    from ansvarsgraf.gaps import specialise
+
+    index = catalog_for(fixture_store).organisations
+    dated = [r for r in rules() if "# ersätts till slut: dokument-i-kraft-i-kommunen" in r.text]
+    assert dated, "ingen regel räknar dokument i kraft på datumet"
+    checked = 0
+    for rule in dated:
+        for _fires, kommun, _focus, date, _why in cases(FIXTURES / f"{rule.name}.yaml"):
+            bindings = {"kommun": rdflib.URIRef(ID + kommun), "datum": rdflib.Literal(date, datatype=rdflib.XSD.date)}
+            rows = lambda text: sorted({tuple(sorted((k, str(v)) for k, v in r.items() if v is not None))  # noqa: E731
+                                        for r in fixture_store.select(text, bindings)})
+            written = rows(rule.text)
+            assert rows(specialise(rule.text, index, ID + kommun, dt.date.fromisoformat(date))) == written, (rule.name, kommun, date)
+            checked += len(written)
+    assert checked

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
-from ansvarsgraf.gaps import analyse, render_csv, render_html, rules, warning_shapes
+from ansvarsgraf.gaps import analyse, render_csv, render_html, render_text, rules, warning_shapes
 from ansvarsgraf.store import OxigraphStore
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -198,3 +198,112 @@ def test_specialised_rules_find_what_the_reference_rules_find(store):
                 assert rows(specialise(rule.text, catalog.organisations, kommun)) == expected, (rule.name, kommun, on_date)
                 found += len(expected)
     assert found  # the rules fire somewhere in the data
+
+
+# --- findings where they belong (issue 16, point 6) --------------------------------------
+# Norrby and Söderby share one report (as Höör and Trelleborg share Region Skåne's audit).
+
+SHARED_REPORT = Path(__file__).parent / "data" / "luckor" / "dokumenterad-iakttagelse.yaml"
+
+
+@pytest.fixture(scope="module")
+def shared_reports():
+    store = OxigraphStore.from_loaded(load_data(paths=[SHARED_REPORT], base_paths=[DATA_DIR]))
+    return {name: analyse(store, ID + f"fx-dk-{name}-kommun", DATE) for name in ("norr", "syd")}
+
+
+def _gaps(report, kind, focus):
+    return [g for g in report.gaps if g.kind == kind and g.focus.iri == ID + focus]
+
+
+def test_who_should_act_on_a_finding_is_the_addressee_the_source_names(shared_reports):
+    """The report concerns the education boards, but its recommendation about deviations is
+    addressed to the social welfare board: that board should act, not the one audited."""
+    (gap,) = _gaps(shared_reports["norr"], "dokumenterad-iakttagelse", "hantera-avvikelse")
+    assert [a.iri for a in gap.act] == [ID + "fx-dk-norr-socialnamnden"]
+
+
+def test_a_finding_without_municipalities_is_shown_with_a_data_warning(shared_reports):
+    for report in shared_reports.values():
+        (gap,) = _gaps(report, "dokumenterad-iakttagelse", "forebyggande-arbete")
+        assert gap.data_warnings and "kommuner saknas" in gap.data_warnings[0]
+        assert "Datavarning: Iakttagelsen anger inte vilka kommuner" in render_text(report)
+    (named,) = _gaps(shared_reports["norr"], "dokumenterad-iakttagelse", "hantera-avvikelse")
+    assert not named.data_warnings
+    assert "Datavarning" in render_html([shared_reports["norr"]])
+
+
+def test_a_recommendation_of_a_shared_report_belongs_to_its_own_municipality(shared_reports):
+    (gap,) = _gaps(shared_reports["norr"], "RecommendationAnsweredShape", "fx-dk-norr-rek")
+    assert [a.iri for a in gap.act] == [ID + "fx-dk-norr-socialnamnden"]
+    assert not _gaps(shared_reports["syd"], "RecommendationAnsweredShape", "fx-dk-norr-rek")
+    # One recommendation to both municipalities' boards: each report names its own board.
+    for name in ("norr", "syd"):
+        (shared,) = _gaps(shared_reports[name], "RecommendationAnsweredShape", "fx-dk-gemensam-rek")
+        assert [a.iri for a in shared.act] == [ID + f"fx-dk-{name}-socialnamnden"]
+
+
+# --- support per statement (issue 16, point 8) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def support_report():
+    fixture = Path(__file__).parent / "data" / "luckor-stod" / "hanvisningar.yaml"
+    store = OxigraphStore.from_loaded(load_data(paths=[fixture], base_paths=[DATA_DIR]))
+    return analyse(store, ID + "fx-st-kommun", DATE)
+
+
+def _repealed(report, focus):
+    (gap,) = _gaps(report, "CitesRepealedShape", focus)
+    return gap
+
+
+def test_only_a_reference_the_source_makes_is_said_to_be_the_documents(support_report):
+    quoted = _repealed(support_report, "fx-st-citat")
+    assert quoted.texts[0].startswith("Dokumentet hänvisar till SoL (2001:453) 5 kap. 1 a §")
+    assert "hänvisar till upphävd" in quoted.heading
+    (said,) = [s for e in quoted.evidence for s in e.support if s.kind == "källa"]
+    assert said.text.startswith("Källan säger: «Socialtjänstlagen, SFS (2001:453)»")
+    for focus, words in (("fx-st-slutsats", "Enligt modellerarens slutsats (skäl: Rutinen handlar om samverkan kring barn"),
+                         ("fx-st-annan", "Enligt Stödby kommuns webbsida om rutinen (https://example.org/stodby/rutin, läst 2026-11-20)"),
+                         ("fx-st-utan", "Utan angivet stöd har modelleraren knutit dokumentet till")):
+        gap = _repealed(support_report, focus)
+        assert gap.texts[0].startswith(words), gap.texts
+        assert "hänvisar till" not in " ".join(gap.texts) + gap.heading, (focus, gap.texts, gap.heading)
+
+
+def test_the_report_shows_source_words_and_conclusions_differently(support_report):
+    text = render_text(support_report)
+    assert "lagrum (SoL (2001:453) 5 kap. 1 a §): Källan säger: «Socialtjänstlagen, SFS (2001:453)»" in text
+    assert "lagrum (SoL (2001:453) 5 kap. 1 a §): Slutsats: SoL (2001:453) 5 kap. 1 a § (skäl: Rutinen handlar" in text
+    html = render_html([support_report])
+    assert 'class="support-source"' in html and 'class="support-conclusion"' in html and 'class="support-named"' in html
+    assert '<span class="said">Källan säger:</span> <q>Socialtjänstlagen, SFS (2001:453)</q>' in html
+    assert '<span class="concluded">Slutsats:</span>' in html
+
+
+def test_every_kind_of_gap_has_its_heading_in_the_vocabulary():
+    """The headings' wording is data (ag:GapKind in ontology/vocabularies.ttl), one entry per
+    kind the analysis reports; a warning shape that is not a kind there is data quality
+    (validate), never a gap."""
+    from ansvarsgraf.vocabulary import GAP_HEADINGS
+
+    kinds = set(EVERY_KIND) | {"ingen-giltig-version"}
+    assert set(GAP_HEADINGS) == kinds
+    assert all(GAP_HEADINGS[k][0] for k in kinds), [k for k in kinds if not GAP_HEADINGS[k][0]]
+    assert not {"UnsupportedStatementShape", "InventedDayShape"} & {name for name, *_ in warning_shapes()}
+
+
+def test_every_warning_shape_is_either_about_the_data_or_a_gap_kind_with_a_heading():
+    """A new warning shape must be marked ags:aboutTheData (validate's) or get a heading as
+    ag:GapKind; otherwise it would reach the report without wording, or be lost."""
+    from rdflib.namespace import SH
+
+    from ansvarsgraf.gaps import ABOUT_THE_DATA
+    from ansvarsgraf.validation import load_shapes
+    from ansvarsgraf.vocabulary import GAP_HEADINGS
+
+    shapes = load_shapes()
+    for shape in shapes.subjects(SH.severity, SH.Warning):
+        name = str(shape).rsplit("#", 1)[-1]
+        about_data = shapes.value(shape, ABOUT_THE_DATA) is not None
+        assert about_data != (name in GAP_HEADINGS), name

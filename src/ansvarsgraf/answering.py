@@ -107,6 +107,8 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     duties = sorted(duties, key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, duty_order(d)))
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
     answer.notes = lapsed_documents(catalog, task_iri, kommun, on_date)
+    # What audits state about the task here, also when no actor is modelled for it.
+    answer.findings = DutyBuilder(store, catalog, kommun, on_date).task_findings(catalog.with_narrower(task_iri))
     if not duties:
         answer.fallback = list(fallback)
         names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"

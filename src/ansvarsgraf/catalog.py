@@ -49,6 +49,9 @@ class Catalog:
     document_tasks: dict[str, set[str]]  # document → the tasks its duties are for
     matchers: Future  # (task matcher, document matcher, semantic ranker or None), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
+    # task → rows of the findings about it (iakttagelser-om-uppgifter.rq): read with the
+    # catalog so that a prepared answer needs no query for them.
+    task_findings: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def matcher(self) -> TaskMatcher:
@@ -134,7 +137,11 @@ def catalog_for(store: GraphStore) -> Catalog:
     document_tasks: dict[str, set[str]] = defaultdict(set)
     for row in store.select(query_text("dokumentuppgifter")):
         document_tasks[str(row["dokument"])].add(str(row["task"]))
-    return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), dict(document_tasks), matchers)
+    task_findings: dict[str, list[dict]] = defaultdict(list)
+    for row in store.select(query_text("iakttagelser-om-uppgifter")):
+        task_findings[str(row["nod"])].append(row)
+    return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), dict(document_tasks), matchers,
+                   task_findings=dict(task_findings))
 
 
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")

@@ -51,7 +51,7 @@ def render_text(answer: Answer) -> str:
         lines.append(answer.message)
         for p in answer.fallback:
             lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
-        return "\n".join(lines)
+        return "\n".join(lines + _finding_lines(answer))
     for number, duty in enumerate(answer.duties, start=1):
         lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {modality_words(duty.modality, duty.observed)} · {duty.part} · {duty.task.label}")
@@ -87,4 +87,17 @@ def render_text(answer: Answer) -> str:
         for warning in duty.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
         lines.append("")
-    return "\n".join(lines).rstrip()
+    return "\n".join(lines + _finding_lines(answer)).rstrip()
+
+
+def _finding_lines(answer: Answer) -> list[str]:
+    """What audits state about the task in the municipality (issue 16, point 6)."""
+    if not answer.findings:
+        return []
+    lines = ["", "Iakttagelser om uppgiften:"]
+    for finding in answer.findings:
+        where = f" [{finding.report.label}]" if finding.report else ""
+        lines.append(f"  – {finding.text}{where}")
+        if finding.data_warning:
+            lines.append(f"    Datavarning: {finding.data_warning}")
+    return lines

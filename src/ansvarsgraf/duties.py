@@ -16,7 +16,7 @@ from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
 from .queries import query_text
-from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, Warning
+from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
 # The month and year properties of the dates an instrument card shows (ag:precisionOf).
@@ -46,8 +46,13 @@ class DutyBuilder(LawReader):
 
     def prefetch(self, duty_iris: list[str]) -> None:
         duties = self.describe(*duty_iris)
+        concerned = [i for d in duties for i in self._concerned(d)]
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
+        # The findings are described with the duties' bearers and documents (for their
+        # `kommuner`): one query for all.
+        findings = [str(r["iakttagelse"]) for i in concerned for r in self._findings[i]]
         related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
-        self.describe(*(str(v) for v in related if v is not None))
+        self.describe(*(str(v) for v in related if v is not None), *findings)
         sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
         self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
         cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
@@ -58,8 +63,6 @@ class DutyBuilder(LawReader):
         chosen = [p.iri for p in (self._in_force(c)[0] for c in cited) if p is not None]
         self.fetch_grouped(self._chains, "lagrum-kedja", "citerad", chosen)
         self.fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
-        concerned = [i for d in duties for i in self._concerned(d)]
-        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
         # Support of the duties and of their documents (whose cited law a warning words by it).
         self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] +
                            [str(d.one(AG.establishedBy)) for d in duties if d.one(AG.establishedBy) is not None])
@@ -112,6 +115,10 @@ class DutyBuilder(LawReader):
         )
 
     # --- support and observation (issue 16) ----------------------------------------
+
+    def prefetch_support(self, iris) -> None:
+        """The support of many nodes in one query (a gap report's evidence)."""
+        self.fetch_grouped(self._support, "stod", "nod", iris)
 
     def support(self, iri: str) -> list[Support]:
         """Each shown value's own support, as stod.rq reads it: the source's words with the
@@ -225,20 +232,67 @@ class DutyBuilder(LawReader):
         return warnings + self.finding_warnings(self._concerned(duty))
 
     def finding_warnings(self, concerned: list[str]) -> list[Warning]:
-        """Audit findings about any of these nodes, once each."""
-        self.fetch_grouped(self._findings, "iakttagelser", "nod", concerned)
-        warnings, seen = [], set()
-        for row in (row for node in concerned for row in self._findings[node]):
-            finding = str(row["iakttagelse"])
-            written = as_date(row["rapportdatum"]) if row["rapportdatum"] is not None else \
-                dt.date(int(str(row["rapportar"])[:4]), 1, 1) if row["rapportar"] is not None else None
-            if finding in seen or (written is not None and written > self.on_date):
-                continue  # reported after the date: not known then
-            seen.add(finding)
+        """Audit findings about any of these nodes, once each: those written by the date
+        that concern the municipality (by their `kommuner`, when the source names them)."""
+        warnings = []
+        for row in self._findings_here(concerned):
             kind = str(row["typnamn"] or _local(row["typ"]))
             report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
             warnings.append(Warning(kind, str(row["beskrivning"] or kind), report))
         return warnings
+
+    def task_findings(self, tasks: list[str]) -> list[TaskFinding]:
+        """What audits and responses state about these tasks in the municipality, written by
+        the date (a year or month from its first day), from the catalog (no query). A finding
+        names its municipalities (`kommuner`); one that names none counts when its report
+        concerns or was published by one of the municipality's organisations, and says so."""
+        rows: dict[str, list[dict]] = {}
+        for task in tasks:
+            for row in self.catalog.task_findings.get(task, ()):
+                rows.setdefault(str(row["iakttagelse"]), []).append(row)
+        index, found = self.catalog.organisations, []
+        for finding, its in rows.items():
+            row = its[0]
+            written = period_start(row["rapportdatum"] or row["rapportar"])
+            if written is not None and written > self.on_date:
+                continue  # reported after the date: not known then
+            named = {str(r["kommun"]) for r in its if r["kommun"] is not None}
+            if named and self.kommun.iri not in named:
+                continue  # a shared report's finding about another municipality
+            if not named and not any(r["rapportdel"] is not None and index.concerns(str(r["rapportdel"]), self.kommun.iri)
+                                     for r in its):
+                continue
+            kind = str(row["typnamn"] or _local(row["typ"]))
+            description = str(row["beskrivning"] or kind)
+            report = Ref(str(row["rapport"]), str(row["rapportnamn"] or _local(row["rapport"]))) if row["rapport"] else None
+            date = str(row["rapportdatum"] or row["rapportar"] or "") or None
+            who = "Granskningen" if row["granskning"] is not None else (report.label if report is not None else "Källan")
+            found.append(TaskFinding(
+                text=f"{who} {date or '(odaterad)'} konstaterar: {description}", kind=kind, description=description,
+                concerns=Ref(str(row["nod"]), self.catalog.task_labels.get(str(row["nod"]), _local(row["nod"])), "uppgift"),
+                report=report, report_date=date,
+                data_warning=None if named else "Iakttagelsen anger inte vilka kommuner den gäller (kommuner saknas i data)."))
+        return sorted(found, key=lambda f: (f.report_date or "", f.text))
+
+    def _findings_here(self, nodes: list[str]) -> list[dict]:
+        """The finding rows about these nodes, each finding once, written on or before the
+        date (a year or month from its first day) and, when the finding names its
+        municipalities (`kommuner`), naming this one."""
+        self.fetch_grouped(self._findings, "iakttagelser", "nod", nodes)
+        rows = [row for node in nodes for row in self._findings[node]]
+        self.describe(*{str(r["iakttagelse"]) for r in rows})
+        kept, seen = [], set()
+        for row in rows:
+            finding = str(row["iakttagelse"])
+            written = period_start(row["rapportdatum"] or row["rapportar"])
+            if finding in seen or (written is not None and written > self.on_date):
+                continue  # reported after the date: not known then
+            named = {str(k) for k in self.describe(finding)[0].all(AG.concernsMunicipality)}
+            if named and self.kommun.iri not in named:
+                continue  # a shared report's finding about another municipality
+            seen.add(finding)
+            kept.append(row)
+        return kept
 
     def instrument_warnings(self, instrument: Node) -> list[Warning]:
         warnings = []

@@ -24,14 +24,15 @@ from rdflib.namespace import RDF, SH, SKOS
 
 from .answering import lapsed_documents
 from .catalog import catalog_for
+from .dates import valid_between
 from .ids import local_id as _local
-from .law_in_force import LawReader
-from .results import Ref
+from .duties import DutyBuilder
+from .results import Ref, Support
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
 from .validation import load_shapes
-from .vocabulary import AG, INSTRUMENT_KINDS, KIND_NAMES
+from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
 
@@ -47,6 +48,9 @@ DOCUMENT_KINDS = {KIND_NAMES[k] for k in INSTRUMENT_KINDS}
 class Evidence:
     node: Ref
     sources: list[Ref]
+    # What each shown statement about the node rests on (stod.rq, read by duties.DutyBuilder):
+    # "Källan säger: «…» (…)", "Slutsats: … (skäl: …)", a statute or another named source.
+    support: list[Support] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +66,9 @@ class Gap:
     # What and where in words, for a board reading the report ("Timrå kommun: avvikelser
     # enligt samverkansrutinen för skola och BUP rapporteras inte …"); `title` names the kind.
     heading: str = ""
+    # What the data leaves open about the gap itself (a finding without `kommuner`, counted
+    # here by what it concerns): for whoever maintains the data, shown apart from the gap.
+    data_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -150,7 +157,7 @@ def touched_by(report: GapReport, iris: set[str]) -> list[Gap]:
 def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapReport:
     catalog = catalog_for(store)
     kommun = next(m for m in catalog.municipalities.values() if m.iri == municipality_iri)
-    reader = LawReader(store, catalog, kommun, on_date)
+    reader = DutyBuilder(store, catalog, kommun, on_date)
     bindings = {"kommun": rdflib.URIRef(municipality_iri),
                 "datum": rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)}
     gaps: list[Gap] = []
@@ -163,7 +170,16 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
     # SPARQL leaves the order of rows open and servers differ in it: sort on everything a
     # reader sees, so that a report reads the same from every store.
     gaps.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.title, g.focus.label, g.focus.iri, g.detail or "", g.texts))
+    with_support(reader, gaps)
     return GapReport(kommun, on_date.isoformat(), with_headings(kommun, gaps))
+
+
+def with_support(reader: DutyBuilder, gaps: list[Gap]) -> None:
+    """Each piece of evidence with the support of its statements, read in one query."""
+    evidence = [e for g in gaps for e in g.evidence]
+    reader.prefetch_support(sorted({e.node.iri for e in evidence}))
+    for item in evidence:
+        item.support = reader.support(item.node.iri)
 
 
 # --- headings: what and where, from the gap's own data ----------------------------------
@@ -183,41 +199,45 @@ def _task_words(task: str) -> str:
     return f"ska {words}" if task.split(" ", 1)[0].lower().endswith("a") else f"ansvarar för {words}"
 
 
-# The heading of each kind of gap, from its focus, texts and evidence. A kind not named here
-# gets its rule's title and its focus.
-HEADINGS = {
-    "dokumenterad-iakttagelse": lambda g: _clause(g.texts[0]) if g.texts else g.focus.label,
-    "RecommendationAnsweredShape": lambda g: f"inget nämndsvar på rekommendationen ”{_clause(g.focus.label, 140)}”",
-    "lagstadgad-uppgift-utan-lokal-barare": lambda g: f"inget skriftligt dokument anger vem som {_task_words(g.focus.label)}",
-    "lagen-skarpt": lambda g: "den lokala rutinen ger en längre frist än lagen kräver"
-                              + (f" för {lower_first(_clause(g.evidence[0].node.label, 80))}" if g.evidence else ""),
-    "flera-ansvariga-utan-samordning": lambda g: f"ingen leder eller samordnar ”{g.focus.label}”",
-    "forum-ofullstandigt": lambda g: _clause(g.texts[0].replace(" enligt källorna", ""), 140) if g.texts else g.focus.label,
-    "ingen-avvikelsehantering": lambda g: f"{g.focus.label} anger ingen avvikelsehantering eller eskaleringsväg",
-    "inget-revideringsintervall": lambda g: f"{g.focus.label} anger inte hur ofta den ska revideras",
-    "eskalering-i-ring": lambda g: f"eskaleringsvägen i {g.focus.label} går i ring",
-    "eskalering-slutar": lambda g: f"eskaleringsvägen i {g.focus.label} slutar hos någon som inte kan besluta",
-    "ingen-giltig-version": lambda g: f"ingen version av {g.focus.label} gäller på datumet",
-    "flaskhals": lambda g: f"många åtaganden samlas hos {g.focus.label}",
-    "svar-avvisat-eller-forsenat": lambda g: (
-        f"{g.texts[0].split(' avvisar ')[0]} avvisar rekommendationen ”{_clause(g.focus.label, 120)}”"
-        if g.texts and " avvisar " in g.texts[0]
-        else f"planerad åtgärd har passerat sitt datum: ”{_clause(g.focus.label, 120)}”"),
-    # A link only the modeller made is said to be the modeller's (issue 16, point 8).
-    "CitesRepealedShape": lambda g: f"{g.focus.label} " + (
-        "är av modelleraren knuten till" if any(t.startswith("Modelleraren") for t in g.texts) else "hänvisar till") + " upphävd " + ", ".join(
-        dict.fromkeys(re.findall(r"(?:hänvisar|knutit dokumentet) till (.+?), som upphörde", " ".join(g.texts))) or ["bestämmelse"]),
-    "RevisionOverdueShape": lambda g: f"revideringen av {g.focus.label} är försenad",
-    "UndatedAgreementShape": lambda g: f"{g.focus.label} anger inget datum",
-}
+def _heading_fields(gap: Gap, omits: tuple[str, ...]) -> dict[str, str | None]:
+    """What a heading template (ag:GapKind in ontology/vocabularies.ttl) may name; None
+    where the gap lacks it, so that the template's fallback is used."""
+    texts = list(gap.texts)
+    for words in omits:
+        texts = [t.replace(words, "") for t in texts]
+    first = texts[0] if texts else None
+    repealed = re.findall(r"(?:hänvisar till|vilar dokumentet på|knutit dokumentet till) (.+?), som upphörde", " ".join(texts))
+    return {
+        "fokus": gap.focus.label,
+        "fokus_kort": _clause(gap.focus.label, 140),
+        "fokus_kortare": _clause(gap.focus.label, 120),
+        "text_kort": _clause(first) if first else None,
+        "text_lång": _clause(first, 140) if first else None,
+        "bevis_kort": lower_first(_clause(gap.evidence[0].node.label, 80)) if gap.evidence else None,
+        "uppgift_som_verb": _task_words(gap.focus.label),
+        "avvisande": first.split(" avvisar ")[0] if first and " avvisar " in first else None,
+        "upphävda": ", ".join(dict.fromkeys(repealed)) or "bestämmelse",
+        "hänvisar": "hänvisar till" if texts and all(t.startswith(REFERENCE_WORDS["källa"]) for t in texts) else None,
+    }
+
+
+def _what(gap: Gap) -> str:
+    """The first heading of the gap's kind whose fields the gap has; a kind without headings
+    gets its title and its focus."""
+    headings, omits = GAP_HEADINGS.get(gap.kind, ((), ()))
+    fields = _heading_fields(gap, omits)
+    for template in headings:
+        names = re.findall(r"\{(\w+)\}", template)
+        if all(fields.get(n) for n in names):
+            return template.format(**fields)
+    return f"{gap.title[:1].lower()}{gap.title[1:]}: {gap.focus.label}"
 
 
 def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     """Each gap's heading: the municipality, then what; a heading two gaps share names the
     focus too (one finding about three units is three gaps)."""
     for gap in gaps:
-        what = HEADINGS.get(gap.kind, lambda g: f"{g.title[:1].lower()}{g.title[1:]}: {g.focus.label}")(gap)
-        gap.heading = f"{kommun.label}: {what}"
+        gap.heading = f"{kommun.label}: {_what(gap)}"
     shared = defaultdict(int)
     for gap in gaps:
         shared[gap.heading] += 1
@@ -227,14 +247,14 @@ def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     return gaps
 
 
-def _label(reader: LawReader, iri: str) -> Ref:
+def _label(reader: DutyBuilder, iri: str) -> Ref:
     """A node as a person should see it: its name, or for a duty its description."""
     (node,) = reader.describe(iri)
     label = node.label() if node.text(SKOS.prefLabel) else _describe_short(node)
     return Ref(iri, label, node.kind() or ("åtagande" if node.one(rdflib.URIRef(AG + "task")) else None))
 
 
-def _evidence(reader: LawReader, iri: str) -> Evidence:
+def _evidence(reader: DutyBuilder, iri: str) -> Evidence:
     (node,) = reader.describe(iri)
     return Evidence(_label(reader, iri), reader.sources(node))
 
@@ -246,58 +266,80 @@ def _describe_short(node) -> str:
 
 
 # A rule marks a pattern that walks the organisation tree for one municipality with a line
-# `# ersätts: <kind> ?var` right above it. The rule file stays complete, runnable SPARQL (the
-# reference); the engine replaces the marked line with the same set, computed from the
+# `# ersätts: <kind> ?var` right above it, or a block of lines with `# ersätts till slut:
+# <kind> ?var` above and `# slut` below (the documents in force on the date: the party path
+# and every date condition). The rule file stays complete, runnable SPARQL (the reference);
+# the engine replaces the marked line or block with the same set, computed from the
 # organisation index, as VALUES: walking paths per candidate takes minutes at national
 # scale. tests/test_gaps.py checks that both give the same gaps.
-MARKER = re.compile(r"^(\s*)# ersätts: ([\w-]+) \?(\w+)\s*$")
+MARKER = re.compile(r"^(\s*)# ersätts( till slut)?: ([\w-]+) \?(\w+)\s*$")
+BLOCK_END = re.compile(r"^\s*# slut\s*$")
 
 
-def for_store(store, text: str, index, municipality: str) -> str:
+def for_store(store, text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
     """The rule as the store runs it best: specialised for the embedded engine; as written
     for a SPARQL server, whose own planner handles the paths (and Virtuoso 7.2.5 fails on
     inline tables inside EXISTS and sub-SELECTs, docs/drift.md)."""
-    return specialise(text, index, municipality) if store.inline_tables else text
+    return specialise(text, index, municipality, on_date) if store.inline_tables else text
 
 
-def specialise(text: str, index, municipality: str) -> str:
+def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
         "organisationer-i-kommunen": index.below,
         "delar-av-kommunen": lambda m: index.below(m, ("del",)),
+        # The same rule as answers (organisation_index.DocumentValidity): signed, valid
+        # from/until with their precision, a later version begun, under drafting.
+        "dokument-i-kraft-i-kommunen": lambda m: _dated(index.documents_in_force, m, on_date),
     }
-    lines, out, replace_next = text.splitlines(), [], None
-    for line in lines:
+    out, replace_next, in_block = [], None, False
+    for line in text.splitlines():
+        if in_block:
+            in_block = not BLOCK_END.match(line)
+            continue
         if replace_next is not None:
             out.append(replace_next)
             replace_next = None
             continue
         match = MARKER.match(line)
         if match:
-            indent, kind, variable = match.groups()
+            indent, block, kind, variable = match.groups()
             if kind not in sets:
                 raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(sets)}")
             # The table binds ?kommun too, exactly as the replaced line does.
             here = rdflib.URIRef(municipality).n3()
             rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
-            replace_next = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
+            table = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
+            if block:
+                out.extend([line, table])
+                in_block = True
+                continue
+            replace_next = table
         out.append(line)
+    if in_block:
+        raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
     return "\n".join(out)
+
+
+def _dated(documents_in_force, municipality: str, on_date: dt.date | None) -> list[str]:
+    if on_date is None:
+        raise ValueError("'dokument-i-kraft-i-kommunen' behöver datumet (for_store(..., on_date))")
+    return documents_in_force(municipality, on_date)
 
 
 def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     grouped: dict[tuple[str, str], dict] = {}
-    text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]))
+    text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]), reader.on_date)
     for row in store.select(text, bindings):
         focus = str(row["fokus"])
         if not reader.known(focus) or (row.get("bevis") is not None and not reader.known(str(row["bevis"]))):
             continue  # written after the report's date (a later audit's recommendation or finding)
         # One gap per focus, and per kind of finding when the rule reports findings.
         key = (focus, str(row.get("typ") or ""))
-        entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None})
-        for key, target in (("text", "texts"), ("bevis", "evidence"), ("agerar", "act")):
+        entry = grouped.setdefault(key, {"texts": [], "evidence": [], "act": [], "detail": None, "warnings": []})
+        for key, target in (("text", "texts"), ("bevis", "evidence"), ("agerar", "act"), ("datavarning", "warnings")):
             value = row.get(key)
-            if value is not None and str(value) not in entry[target]:
+            if value is not None and str(value) and str(value) not in entry[target]:
                 entry[target].append(str(value))
         if row.get("typ") is not None:
             entry["detail"] = str(row["typ"])
@@ -306,7 +348,8 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
         # Sorted: the rows come in the server's order (see analyse).
         gaps.append(Gap(rule.name, rule.title, rule.severity, _label(reader, focus), sorted(entry["texts"]),
                         [_evidence(reader, e) for e in sorted(entry["evidence"])],
-                        [_label(reader, a) for a in sorted(entry["act"])], entry["detail"]))
+                        [_label(reader, a) for a in sorted(entry["act"])], entry["detail"],
+                        data_warnings=sorted(entry["warnings"])))
     return gaps
 
 
@@ -318,16 +361,18 @@ ABOUT_THE_DATA = rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#aboutTheData
 
 @lru_cache(maxsize=1)
 def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
-    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint,
-    except the warnings about the data itself (support, wording, date precision), which are
-    `validate`'s, for the jurist."""
+    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint
+    except those marked `ags:aboutTheData` (a statement without support, an invented day):
+    they are about the data and belong to `validate`. Every other warning shape is a kind of
+    responsibility gap with its heading in ontology/vocabularies.ttl (ag:GapKind; a test holds
+    the two together, so a new shape is never silently left out of the report)."""
     shapes = load_shapes()
     prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
                          for d in shapes.objects(None, SH.declare))
     found = []
     for shape in shapes.subjects(SH.severity, SH.Warning):
         if shapes.value(shape, ABOUT_THE_DATA) is not None:
-            continue  # a warning about the data's support (issue 16), not a gap in the world
+            continue  # about the data (support, an invented day), not a gap in the world
         targets = _target_pattern(shapes, shape)
         for constraint in shapes.objects(shape, SH.sparql):
             select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
@@ -374,6 +419,8 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
         by_focus: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             focus = str(row["this"])
+            if row.get("who") is not None and row.get("oldLabel") is not None:
+                row = {**row, "who": _reference_words(reader, focus, str(row["oldLabel"]))}
             text = re.sub(r"\{\?(\w+)\}", lambda m: str(row.get(m.group(1)) or ""), message)
             if text not in by_focus[focus]:
                 by_focus[focus].append(text)
@@ -383,11 +430,42 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
             if not reader.known(focus):
                 continue  # a recommendation or finding written after the report's date
             (node,) = reader.describe(focus)
-            act = [_label(reader, str(f)) for f in node.all(rdflib.URIRef(AG + "governingForum"))] or \
-                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "addressedTo"))] or \
-                [_label(reader, str(p)) for p in node.all(rdflib.URIRef(AG + "party"))]
+            named = {str(k) for k in node.all(AG.concernsMunicipality)}
+            if named and str(bindings["kommun"]) not in named:
+                continue  # a recommendation of a shared report for another municipality
+            # Who should act: the steering group; else the addressees the source names
+            # (those in the municipality, when some are); else the parties.
+            act = [_label(reader, str(f)) for f in node.all(AG.governingForum)] or \
+                [_label(reader, a) for a in _here(reader, [str(p) for p in node.all(AG.addressedTo)])] or \
+                [_label(reader, str(p)) for p in node.all(AG.party)]
             gaps.append(Gap(name, label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
     return gaps
+
+
+# A document's legal basis as its support has it (issue 16, point 8): only a reference the
+# source itself makes is "the document's"; otherwise the report says whose it is.
+REFERENCE_WORDS = {
+    "källa": "Dokumentet hänvisar till",
+    "lag": "Enligt lagen vilar dokumentet på",
+    "annan_källa": "Enligt {text_lower} vilar dokumentet på",
+    "slutsats": "Enligt modellerarens slutsats (skäl: {reason}) vilar dokumentet på",
+    None: "Utan angivet stöd har modelleraren knutit dokumentet till",
+}
+
+
+def _reference_words(reader: DutyBuilder, document: str, provision: str) -> str:
+    support = next((s for s in reader.support(document) if s.value == provision), None)
+    if support is None:
+        return REFERENCE_WORDS[None]
+    text = support.text.removeprefix("Enligt ")
+    return REFERENCE_WORDS[support.kind].format(text_lower=text, reason=support.reason or "inget skäl angivet")
+
+
+def _here(reader, actors: list[str]) -> list[str]:
+    """The actors that belong to the municipality, or all of them when none does."""
+    index, kommun = reader.catalog.organisations, reader.kommun.iri
+    local = [a for a in actors if a == kommun or kommun in index.ancestors(a, ("del", "befattning"))]
+    return local or actors
 
 
 # --- networkx analyses -----------------------------------------------------------------
@@ -403,8 +481,11 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
     gaps = []
     query = for_store(store, INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
+    index = reader.catalog.organisations
     for row in store.select(query, {"kommun": bindings["kommun"]}):
         start = str(row["dok"])
+        if not _in_force(index, start, reader.on_date):
+            continue  # not yet signed or in force, lapsed, replaced or under drafting
         reachable = nx.descendants(graph, start) | {start}
         cycle = next((c for c in nx.simple_cycles(graph.subgraph(reachable))), None)
         if cycle:
@@ -427,7 +508,12 @@ def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     return gaps
 
 
-def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
+def _in_force(index, document: str, on_date: dt.date) -> bool:
+    validity = index.validity(document)
+    return validity is not None and validity.in_force(on_date)
+
+
+def _lapsed_gaps(reader: DutyBuilder, on_date: dt.date) -> list[Gap]:
     """Documents of the municipality that applied before the date and no longer do, with
     no version of them applying: whatever they organised has no written basis on the date."""
     gaps = []
@@ -442,7 +528,14 @@ def _lapsed_gaps(reader: LawReader, on_date: dt.date) -> list[Gap]:
 
 def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
     duties_by_actor: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(for_store(store, DUTIES_PER_ACTOR, reader.catalog.organisations, str(bindings["kommun"])), bindings):
+    index = reader.catalog.organisations
+    query = for_store(store, DUTIES_PER_ACTOR, index, str(bindings["kommun"]))
+    for row in store.select(query, {"kommun": bindings["kommun"]}):
+        # A duty counts on the date when it and its document (if any) apply then.
+        if not valid_between(row["fran"], row["till"], reader.on_date):
+            continue
+        if row["dok"] is not None and not _in_force(index, str(row["dok"]), reader.on_date):
+            continue
         duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
     total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
     gaps = []
@@ -467,11 +560,15 @@ def render_text(report: GapReport) -> str:
         lines.append(f"{number}. [{gap.severity}] {gap.title}: {gap.focus.label}")
         for text in gap.texts:
             lines.append(f"   {text}")
+        for warning in gap.data_warnings:
+            lines.append(f"   Datavarning: {warning}")
         if gap.act:
             lines.append("   Bör åtgärdas av: " + ", ".join(a.label for a in gap.act))
         for ev in gap.evidence:
             sources = "; ".join(s.label for s in ev.sources) or "ingen källa"
             lines.append(f"   Belägg: {ev.node.label} – {sources}")
+            for support in ev.support:
+                lines.append(f"     {support.field} ({support.value}): {support.text}")
     return "\n".join(lines)
 
 
@@ -482,13 +579,14 @@ def render_csv(reports: list[GapReport]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["kommun", "datum", "allvarlighet", "lucka", "typ", "gäller", "förklaring", "bör_åtgärdas_av", "belägg", "källor",
-                     "rubrik"])
+                     "rubrik", "datavarningar"])
     for report in reports:
         for gap in report.gaps:
             writer.writerow([report.municipality.label, report.date, gap.severity, gap.title, gap.kind, gap.focus.label,
                              " ".join(gap.texts), "; ".join(a.label for a in gap.act),
                              "; ".join(e.node.label for e in gap.evidence),
-                             "; ".join(s.label for e in gap.evidence for s in e.sources), gap.heading])
+                             "; ".join(s.label for e in gap.evidence for s in e.sources), gap.heading,
+                             " ".join(gap.data_warnings)])
     return buffer.getvalue()
 
 

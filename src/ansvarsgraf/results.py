@@ -74,6 +74,21 @@ class Support:
 
 
 @dataclass
+class TaskFinding:
+    """What an audit or a board's response states about the asked task in the municipality
+    (issue 16, point 6), shown even when no actor is modelled: "Granskningen 2020-10-13
+    konstaterar: …". Only findings written on or before the answer's date."""
+
+    text: str                   # the whole line as shown
+    kind: str                   # the kind of finding ("saknas", "oklart ansvar" …)
+    description: str
+    concerns: Ref               # the task (the asked one or a narrower one)
+    report: Ref | None = None
+    report_date: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, as the source gives it
+    data_warning: str | None = None  # the finding names no municipality (`kommuner`)
+
+
+@dataclass
 class Bearer:
     """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
     role the organisations that fill it in the municipality asked about."""
@@ -148,6 +163,8 @@ class Answer:
     # Documents of the municipality with duties for the task that no longer apply on the date
     # (expired or replaced) while no later version does: "no version in force" said plainly.
     notes: list[Warning] = field(default_factory=list)
+    # Findings about the task (or a narrower one) in the municipality, written by the date.
+    findings: list[TaskFinding] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)

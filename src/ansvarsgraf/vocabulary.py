@@ -36,10 +36,21 @@ def _ranks(graph: rdflib.Graph, scheme) -> dict[str, int]:
             for n in graph.objects(c, AG.order)}
 
 
+def _gap_headings(graph: rdflib.Graph) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each kind of gap (ag:GapKind, by skos:notation) → (headings in order of preference,
+    words its texts omit first)."""
+    found = {}
+    for kind in graph.subjects(SKOS.inScheme, AG.GapKind):
+        headings = tuple(str(v) for p in (AG.gapHeading, AG.gapHeadingFallback) for v in graph.objects(kind, p))
+        found[str(graph.value(kind, SKOS.notation))] = (headings, tuple(str(v) for v in graph.objects(kind, AG.gapHeadingOmits)))
+    return found
+
+
 _GRAPH = _ontology()
 ACTOR_KINDS = _kinds(_GRAPH, AG.Actor)  # kommun, region, nämnd eller styrelse … forum
 INSTRUMENT_KINDS = _kinds(_GRAPH, AG.Instrument)  # överenskommelse, rutin, reglemente, plan, beskriven praxis
 KIND_NAMES = {kind: _swedish(_GRAPH, kind, RDFS.label) for kind in ACTOR_KINDS + INSTRUMENT_KINDS}
 MODALITY_RANK = _ranks(_GRAPH, AG.Modality)  # ska 1, får inte 2, bör 3, får 4, beskrivet arbetssätt 5
 PART_RANK = _ranks(_GRAPH, AG.Part)
+GAP_HEADINGS = _gap_headings(_GRAPH)  # the kinds of gap the analysis reports, with their headings
 del _GRAPH
