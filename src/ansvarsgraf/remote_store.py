@@ -57,6 +57,10 @@ VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part WHERE {{ GRAPH <{VERSI
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}modified> ?modified }} OPTIONAL {{ <{VERSION_NODE}> <{UNION_OF}> ?union }} "
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} }} }}")
 VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
+# publish.py keeps a superseded version's graphs this long beyond the readers' check interval.
+# A reader whose last check is older than its interval plus half of that (the other half
+# covers a query still running) can no longer count on its version's graphs being there.
+SUPERSEDED_KEPT_S = 5.0
 
 # Blank nodes are published as IRIs under this prefix, labelled from the graph's canonical
 # form, so loading the same file again gives the very same triples (skolemised, below) and
@@ -164,10 +168,9 @@ class SparqlEndpointStore:
         import os
 
         self.version_check_s = float(os.environ.get(VERSION_CHECK_ENV, "10"))
-        self._version: tuple[float, str] | None = None  # (checked at, version)
-        self._union: str | None = None  # the current version's graph (None: the union of all graphs)
-        self._parts: tuple[str, ...] = ()  # and its graph per file
-        self._modified = ""
+        # (checked at, the version then current): one tuple, replaced whole, so a query never
+        # takes the union graph of one version and the file graphs of another.
+        self._version: tuple[float, CurrentVersion] | None = None
         self._refreshing = threading.Lock()  # one background version check at a time
         self.version_stale = False  # the last version check failed: cached answers may be old
         self.guard = StoreGuard(self._probe)
@@ -191,10 +194,11 @@ class SparqlEndpointStore:
     def _client(self, url: str, dataset: bool = False) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         if dataset:
-            self.data_version()  # which graphs make up the current version
-            if self._union:
-                client.addDefaultGraph(self._union)
-                for part in self._parts:
+            self._follow(wait=True)  # this query goes to the server anyway: it may wait for the check
+            current = self._version[1]  # which graphs make up the current version
+            if current.union:
+                client.addDefaultGraph(current.union)
+                for part in current.parts:
                     client.addNamedGraph(part)
         client.setTimeout(int(max(1, self.timeout_s)))
         client.setMethod(POST)  # queries can be long; POST keeps them out of URLs and logs
@@ -341,28 +345,57 @@ class SparqlEndpointStore:
 
     def data_version(self) -> str:
         """The version `load` last published; asked at most every version_check_s seconds, so
-        answers are at most that much behind a new load. Only the very first check waits for
-        the server; later ones run in the background and never hold up a request (with the
-        server down or slow, the last known version stands and version_stale says so)."""
+        answers are at most that much behind a new load. Only the very first check, and one
+        after the process has been idle longer than a superseded version is kept, wait for the
+        server; other checks run in the background and never hold up a request (with the
+        server down or slow, the last known version stands and version_stale says so: cached
+        answers of it are whole answers of the old set)."""
+        self._follow(wait=False)
+        return self._version[1].version
+
+    def _follow(self, wait: bool) -> None:
+        """Check the marker if it is due. Within SUPERSEDED_KEPT_S / 2 past the interval the
+        version last seen is still on the server (publish.py keeps it), so the check runs in
+        the background; later its graphs may be gone, and a query over them would find
+        nothing (every question "okänd"), so the check runs first. With wait, a check already
+        under way in another thread is waited for (the caller's query goes to the server
+        anyway); without, it is not (a request served from the caches must not wait)."""
         if self._version is None or self.version_check_s <= 0:
             self._check_version()
-        elif time.monotonic() - self._version[0] >= self.version_check_s and self._refreshing.acquire(blocking=False):
-            threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
-        return self._version[1]
+            return
+        age = time.monotonic() - self._version[0]
+        if age < self.version_check_s:
+            return
+        if age < self.version_check_s + SUPERSEDED_KEPT_S / 2:
+            if self._refreshing.acquire(blocking=False):
+                threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
+            return
+        if not self._refreshing.acquire(timeout=self.timeout_s if wait else 0):
+            return  # a check is under way and the server is slow: its outcome decides
+        try:
+            if time.monotonic() - self._version[0] >= self.version_check_s:  # not just done by the check waited for
+                self._check_version()
+        except (StoreUnavailable, RemoteStoreError):
+            self._version_unknown()
+        finally:
+            self._refreshing.release()
 
     def _check_version(self) -> None:
         checked = time.monotonic()
-        current = self.current_version()
-        self._union, self._parts, self._modified = current.union, current.parts, current.modified
-        self._version = (checked, current.version)
+        self._version = (checked, self.current_version())
         self.version_stale = False
+
+    def _version_unknown(self) -> None:
+        """The server did not say: the last known version stands, marked stale, and the next
+        check is after the interval."""
+        self.version_stale = True
+        self._version = (time.monotonic(), self._version[1])
 
     def _check_version_in_background(self) -> None:
         try:
             self._check_version()
         except (StoreUnavailable, RemoteStoreError):
-            self.version_stale = True
-            self._version = (time.monotonic(), self._version[1])  # try again after the interval
+            self._version_unknown()
         finally:
             self._refreshing.release()
 
