@@ -61,6 +61,7 @@ VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
 # A reader whose last check is older than its interval plus half of that (the other half
 # covers a query still running) can no longer count on its version's graphs being there.
 SUPERSEDED_KEPT_S = 5.0
+CHECK_WAIT_S = 0.5  # how long a request served from the caches may wait for an overdue check
 
 # Blank nodes are published as IRIs under this prefix, labelled from the graph's canonical
 # form, so loading the same file again gives the very same triples (skolemised, below) and
@@ -345,39 +346,34 @@ class SparqlEndpointStore:
 
     def data_version(self) -> str:
         """The version `load` last published; asked at most every version_check_s seconds, so
-        answers are at most that much behind a new load. Only the very first check, and one
-        after the process has been idle longer than a superseded version is kept, wait for the
-        server; other checks run in the background and never hold up a request (with the
-        server down or slow, the last known version stands and version_stale says so: cached
-        answers of it are whole answers of the old set)."""
+        answers are at most that much behind a new load. Only the very first check waits for
+        the server; later ones run in the background and hold up a request served from the
+        caches at most CHECK_WAIT_S, and only the first one after the process was idle (with
+        the server down or slow, the last known version stands and version_stale says so:
+        cached answers of it are whole answers of the old set)."""
         self._follow(wait=False)
         return self._version[1].version
 
     def _follow(self, wait: bool) -> None:
-        """Check the marker if it is due. Within SUPERSEDED_KEPT_S / 2 past the interval the
-        version last seen is still on the server (publish.py keeps it), so the check runs in
-        the background; later its graphs may be gone, and a query over them would find
-        nothing (every question "okänd"), so the check runs first. With wait, a check already
-        under way in another thread is waited for (the caller's query goes to the server
-        anyway); without, it is not (a request served from the caches must not wait)."""
+        """Check the marker if it is due, in the background. Within SUPERSEDED_KEPT_S / 2 past
+        the interval the version last seen is still on the server (publish.py keeps it), so
+        nobody waits for the check. Later its graphs may be gone, and a query over them finds
+        nothing (every question "okänd", every municipality unknown): with wait (the caller's
+        query goes to the server anyway) the check is waited for; without, only by the request
+        that started it, briefly (so that a cached answer of the old set is not given out
+        after a re-publish, yet a slow server never holds up the caches)."""
         if self._version is None or self.version_check_s <= 0:
             self._check_version()
             return
         age = time.monotonic() - self._version[0]
         if age < self.version_check_s:
             return
-        if age < self.version_check_s + SUPERSEDED_KEPT_S / 2:
-            if self._refreshing.acquire(blocking=False):
-                threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
+        started = self._refreshing.acquire(blocking=False)
+        if started:
+            threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
+        if age < self.version_check_s + SUPERSEDED_KEPT_S / 2 or not (wait or started):
             return
-        if not self._refreshing.acquire(timeout=self.timeout_s if wait else 0):
-            return  # a check is under way and the server is slow: its outcome decides
-        try:
-            if time.monotonic() - self._version[0] >= self.version_check_s:  # not just done by the check waited for
-                self._check_version()
-        except (StoreUnavailable, RemoteStoreError):
-            self._version_unknown()
-        finally:
+        if self._refreshing.acquire(timeout=self.timeout_s if wait else CHECK_WAIT_S):  # the check is done
             self._refreshing.release()
 
     def _check_version(self) -> None:
@@ -385,17 +381,12 @@ class SparqlEndpointStore:
         self._version = (checked, self.current_version())
         self.version_stale = False
 
-    def _version_unknown(self) -> None:
-        """The server did not say: the last known version stands, marked stale, and the next
-        check is after the interval."""
-        self.version_stale = True
-        self._version = (time.monotonic(), self._version[1])
-
     def _check_version_in_background(self) -> None:
         try:
             self._check_version()
         except (StoreUnavailable, RemoteStoreError):
-            self._version_unknown()
+            self.version_stale = True
+            self._version = (time.monotonic(), self._version[1])  # try again after the interval
         finally:
             self._refreshing.release()
 
