@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answer import answer_question, answer_task
 from ansvarsgraf.cli import main
 from ansvarsgraf.remote_store import SparqlEndpointStore
 
@@ -67,6 +67,29 @@ def test_a_new_load_reaches_running_api_processes(fresh_server, tmp_path, monkey
     _routine(extra, "under_framtagande")  # a draft gives no duties yet
     assert main(publish) == 0
     assert _duties(store) == before
+
+
+def test_an_api_process_idle_during_a_republish_answers_from_the_whole_new_version(tmp_path, monkeypatch):
+    """An API process that got no request while the operator re-published answers its next
+    questions from the new version, whole. `load` removes the superseded version's graphs a
+    few seconds after the switch; a process whose last check was older than that asked the
+    removed graphs (every question "okänd fråga") or gave its cached answer of the old set."""
+    from sparql_servers import load_into, oxigraph_server
+
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")  # the superseded version is kept 1 + 5 s
+    question = ("vem erbjuder möte efter en orosanmälan", "Perstorp", dt.date(2024, 5, 1))
+    with oxigraph_server(tmp_path) as endpoints:
+        load_into(endpoints)
+        idle, asked = SparqlEndpointStore(endpoints["query"]), SparqlEndpointStore(endpoints["query"])
+        idle.data_version()  # started, not asked anything yet
+        before = _duties(asked)  # this one has answers cached
+        extra = tmp_path / "versionsprov.yaml"
+        _routine(extra, "gällande")
+        load_into(endpoints, str(extra))  # waits out the grace time and removes the old graphs
+        answer = answer_question(idle, *question).as_dict()
+        assert answer == answer_question(SparqlEndpointStore(endpoints["query"]), *question).as_dict()
+        assert answer["status"] == "besvarad"
+        assert _duties(asked) == before | {ID + "versionsprov-atagande"}
 
 
 def test_between_checks_the_cached_version_is_used(fresh_server, monkeypatch):

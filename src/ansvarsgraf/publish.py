@@ -39,7 +39,7 @@ from typing import Callable
 import rdflib
 
 from .dataset import FILE_GRAPH_BASE, LoadedData, graph_name
-from .remote_store import VERSION_CHECK_ENV, RemoteStoreError, SparqlEndpointStore, skolemised
+from .remote_store import SUPERSEDED_KEPT_S, VERSION_CHECK_ENV, RemoteStoreError, SparqlEndpointStore, skolemised
 
 LOCK_BASE = "urn:ansvarsgraf:lock:"
 LOCK_NODE = rdflib.URIRef("urn:ansvarsgraf:lock")
@@ -116,8 +116,9 @@ class Publisher:
         self.say = say
         self.break_lock = break_lock
         self.lease_s = float(os.environ.get(LEASE_ENV, "300"))
-        # Readers look at the marker every VERSION_CHECK_ENV seconds; a little more than that.
-        self.grace_s = float(os.environ.get(GRACE_ENV) or float(os.environ.get(VERSION_CHECK_ENV, "10")) + 5)
+        # Readers look at the marker every VERSION_CHECK_ENV seconds; a little more than that
+        # (a reader idle for longer checks before it queries again, remote_store._follow).
+        self.grace_s = float(os.environ.get(GRACE_ENV) or float(os.environ.get(VERSION_CHECK_ENV, "10")) + SUPERSEDED_KEPT_S)
         self.id = uuid.uuid4().hex
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.lock_graph = LOCK_BASE + self.id

@@ -57,6 +57,11 @@ VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part WHERE {{ GRAPH <{VERSI
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}modified> ?modified }} OPTIONAL {{ <{VERSION_NODE}> <{UNION_OF}> ?union }} "
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} }} }}")
 VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
+# publish.py keeps a superseded version's graphs this long beyond the readers' check interval.
+# A reader whose last check is older than its interval plus half of that (the other half
+# covers a query still running) can no longer count on its version's graphs being there.
+SUPERSEDED_KEPT_S = 5.0
+CHECK_WAIT_S = 0.5  # how long a request served from the caches may wait for an overdue check
 
 # Blank nodes are published as IRIs under this prefix, labelled from the graph's canonical
 # form, so loading the same file again gives the very same triples (skolemised, below) and
@@ -164,10 +169,9 @@ class SparqlEndpointStore:
         import os
 
         self.version_check_s = float(os.environ.get(VERSION_CHECK_ENV, "10"))
-        self._version: tuple[float, str] | None = None  # (checked at, version)
-        self._union: str | None = None  # the current version's graph (None: the union of all graphs)
-        self._parts: tuple[str, ...] = ()  # and its graph per file
-        self._modified = ""
+        # (checked at, the version then current): one tuple, replaced whole, so a query never
+        # takes the union graph of one version and the file graphs of another.
+        self._version: tuple[float, CurrentVersion] | None = None
         self._refreshing = threading.Lock()  # one background version check at a time
         self.version_stale = False  # the last version check failed: cached answers may be old
         self.guard = StoreGuard(self._probe)
@@ -191,10 +195,11 @@ class SparqlEndpointStore:
     def _client(self, url: str, dataset: bool = False) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
         if dataset:
-            self.data_version()  # which graphs make up the current version
-            if self._union:
-                client.addDefaultGraph(self._union)
-                for part in self._parts:
+            self._follow(wait=True)  # this query goes to the server anyway: it may wait for the check
+            current = self._version[1]  # which graphs make up the current version
+            if current.union:
+                client.addDefaultGraph(current.union)
+                for part in current.parts:
                     client.addNamedGraph(part)
         client.setTimeout(int(max(1, self.timeout_s)))
         client.setMethod(POST)  # queries can be long; POST keeps them out of URLs and logs
@@ -342,19 +347,38 @@ class SparqlEndpointStore:
     def data_version(self) -> str:
         """The version `load` last published; asked at most every version_check_s seconds, so
         answers are at most that much behind a new load. Only the very first check waits for
-        the server; later ones run in the background and never hold up a request (with the
-        server down or slow, the last known version stands and version_stale says so)."""
+        the server; later ones run in the background and hold up a request served from the
+        caches at most CHECK_WAIT_S, and only the first one after the process was idle (with
+        the server down or slow, the last known version stands and version_stale says so:
+        cached answers of it are whole answers of the old set)."""
+        self._follow(wait=False)
+        return self._version[1].version
+
+    def _follow(self, wait: bool) -> None:
+        """Check the marker if it is due, in the background. Within SUPERSEDED_KEPT_S / 2 past
+        the interval the version last seen is still on the server (publish.py keeps it), so
+        nobody waits for the check. Later its graphs may be gone, and a query over them finds
+        nothing (every question "okänd", every municipality unknown): with wait (the caller's
+        query goes to the server anyway) the check is waited for; without, only by the request
+        that started it, briefly (so that a cached answer of the old set is not given out
+        after a re-publish, yet a slow server never holds up the caches)."""
         if self._version is None or self.version_check_s <= 0:
             self._check_version()
-        elif time.monotonic() - self._version[0] >= self.version_check_s and self._refreshing.acquire(blocking=False):
+            return
+        age = time.monotonic() - self._version[0]
+        if age < self.version_check_s:
+            return
+        started = self._refreshing.acquire(blocking=False)
+        if started:
             threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
-        return self._version[1]
+        if age < self.version_check_s + SUPERSEDED_KEPT_S / 2 or not (wait or started):
+            return
+        if self._refreshing.acquire(timeout=self.timeout_s if wait else CHECK_WAIT_S):  # the check is done
+            self._refreshing.release()
 
     def _check_version(self) -> None:
         checked = time.monotonic()
-        current = self.current_version()
-        self._union, self._parts, self._modified = current.union, current.parts, current.modified
-        self._version = (checked, current.version)
+        self._version = (checked, self.current_version())
         self.version_stale = False
 
     def _check_version_in_background(self) -> None:
