@@ -103,8 +103,9 @@ def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server
     assert text.startswith("I Timrå kommun ska") and "Mottagningsenheten (IFO)" in text and "göra omedelbar skyddsbedömning" in text
     # The verdict's source stands in the sentence. Timrå's intake unit only has described
     # practice (KPMG 2020, 3.1: "hanteras denna av mottagningsenheten som gör ..."), so the
-    # sentence's "ska" is the statute's, and the unit is named as practice, not as an obligation.
-    assert "SoL (2025:400) 20 kap. 1 §" in text and "beskrivet arbetssätt" in text, text
+    # sentence's "ska" is the statute's, and the unit is named as practice (what the audit of
+    # 2020-10-13 saw it do), not as an obligation.
+    assert "SoL (2025:400) 20 kap. 1 §" in text and "Timrå (utför enligt granskningen 2020-10-13)" in text, text
     before_cards = page.evaluate("""() => {
         const v = document.querySelector('p.verdict'), c = document.querySelector('article.card');
         return !!(v.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING); }""")

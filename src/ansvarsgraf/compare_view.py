@@ -9,6 +9,7 @@ so the comparison and the answer page are one truth; nothing is added the answer
 from dataclasses import dataclass, field
 
 from .results import Answer, DutyAnswer, Ref
+from .wording import badge, deadline_words, readable
 
 
 @dataclass
@@ -48,22 +49,23 @@ def _aspects(duty: DutyAnswer) -> list[tuple[str, list[Value]]]:
         ("Ansvarig", [Value(b.actor.label, b.actor.iri) for b in duty.bearers]),
         ("I kommunen", [Value(r.label, r.iri) for b in duty.bearers for r in b.fulfilled_by]),
         ("Ingår i", [Value(r.label, r.iri) for b in duty.bearers for r in b.organisation_path]),
-        ("Vad", [Value(f"{duty.modality} {duty.part}")]),
-        ("Beskrivning", [Value(duty.description)] if duty.description else []),
-        ("När", [Value(duty.condition)] if duty.condition else []),
-        ("Frist", [Value(duty.deadline)] if duty.deadline else []),
+        # Worded as on the answer page ("får sammankalla", "inom 14 dagar"), not as stored.
+        ("Vad", [Value(badge(duty.modality, duty.part, duty.observed))]),
+        ("Beskrivning", [Value(readable(duty.description))] if duty.description else []),
+        ("När", [Value(readable(duty.condition))] if duty.condition else []),
+        ("Frist", [Value(deadline_words(duty.deadline))] if duty.deadline else []),
         ("Lagrum", [Value((b.in_force or b.cited).label, (b.in_force or b.cited).iri) for b in duty.legal_basis]),
         ("Dokument", [Value(duty.instrument.label + (f", {duty.instrument_section}" if duty.instrument_section else ""),
                             duty.instrument.iri)] if duty.instrument else []),
         ("Forum", [Value(duty.forum.label, duty.forum.iri)] if duty.forum else []),
-        ("Eskalering", [Value(step) for step in duty.escalation]),
-        ("Observera", [Value(w.text) for w in duty.warnings]),
+        ("Eskalering", [Value(readable(step)) for step in duty.escalation]),
+        ("Observera", [Value(readable(w.text)) for w in duty.warnings]),
     ]
 
 
 def _title(duty: DutyAnswer) -> str:
     """The duty's first sentence: enough to tell the blocks apart, the rest is in the rows."""
-    text = duty.description or f"{', '.join(b.actor.label for b in duty.bearers)}: {duty.modality} {duty.part}"
+    text = duty.description or f"{', '.join(b.actor.label for b in duty.bearers)}: {badge(duty.modality, duty.part, duty.observed)}"
     first, dot, rest = text.partition(". ")
     return first + "." if dot and rest else text
 

@@ -16,6 +16,7 @@ import rdflib
 from .ids import local_id
 from .vocabulary import ACTOR_KINDS, AG, ELI, INSTRUMENT_KINDS
 from .results import Answer
+from .wording import badge
 from .gaps import GapReport
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
@@ -210,7 +211,7 @@ def chain(answer: Answer) -> View:
             view.add_edge(law.iri, upstream, "lagrum för")
         for bearer in duty.bearers:
             view.add_node(ViewNode(bearer.actor.iri, bearer.actor.label, "aktor"))
-            view.add_edge(duty.iri, bearer.actor.iri, f"bärare ({duty.modality} {duty.part})".replace(" )", ")"))
+            view.add_edge(duty.iri, bearer.actor.iri, f"bärare ({badge(duty.modality, duty.part, duty.observed)})".replace(" ()", ""))
             below = bearer.actor.iri
             for org in bearer.organisation_path:
                 view.add_node(ViewNode(org.iri, org.label, "aktor"))

@@ -240,5 +240,5 @@ def verdict(answer: Answer) -> Verdict | None:
 
 # Plain Swedish for the templates (web pages and printed reports): the opening sentence,
 # badges, durations in words.
-WORDING = {"verdict": verdict, "badge": badge, "readable": readable,
+WORDING = {"verdict": verdict, "badge": badge, "readable": readable, "bearer_names": bearer_names,
            "interval_words": interval_words, "deadline_words": deadline_words}
