@@ -71,6 +71,8 @@ class Support:
     statute: Ref | None = None
     reason: str | None = None
     observed: str | None = None  # when the source observed it (YYYY, YYYY-MM or YYYY-MM-DD)
+    property: str | None = None  # the property's and the value's IRIs (or the literal), to place it
+    object: str | None = None
 
 
 @dataclass
@@ -128,6 +130,7 @@ class InstrumentCard:
     sources: list[Ref]
     escalation: list[str]
     warnings: list[Warning]
+    support: list[Support] = field(default_factory=list)  # issue 16: parties, dates, status, legal basis
 
 
 Duties = tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]  # the duties, or the statutory fallback
