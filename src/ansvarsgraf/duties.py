@@ -179,7 +179,8 @@ class DutyBuilder(LawReader):
 
     def bearer(self, node: Node) -> Bearer:
         fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
-        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri))
+        budget = [s for s in self.support(node.iri) if s.property == str(AG.budgetHolder)] if node.all(AG.budgetHolder) else []
+        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri), budget)
 
     def fulfilled_by(self, role: Node) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]

@@ -83,6 +83,9 @@ class Bearer:
     actor: Ref
     fulfilled_by: list[Ref]
     organisation_path: list[Ref]
+    # Issue 16: the boards with budget responsibility for a unit (ag:budgetHolder), each
+    # with its support, e.g. Perstorp's mobile team.
+    budget: list[Support] = field(default_factory=list)
 
 
 @dataclass
