@@ -23,6 +23,9 @@ from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 PRECISIONS = {DCTERMS.dateAccepted: (AG.dateAcceptedMonth, AG.dateAcceptedYear),
               AG.validFrom: (AG.validFromMonth, AG.validFromYear), AG.validUntil: (AG.validUntilMonth, AG.validUntilYear),
               DCTERMS.modified: (AG.modifiedMonth, AG.modifiedYear)}
+# What a document card shows, whose support it shows with it (issue 16, point 8).
+CARD_FIELDS = {str(p) for p in (AG.party, AG.status, AG.statusFrom, AG.statusFromMonth, AG.statusFromYear, AG.legalBasis,
+                                AG.revisionInterval, *PRECISIONS, *(q for pair in PRECISIONS.values() for q in pair))}
 SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
 
 
@@ -124,25 +127,7 @@ class DutyBuilder(LawReader):
         """Each shown value's own support, as stod.rq reads it: the source's words with the
         section, a statute, another named source, or a conclusion with its reason."""
         self.fetch_grouped(self._support, "stod", "nod", [iri])
-        found: dict[str, Support] = {}
-        for row in self._support[iri]:
-            key = str(row["pastaende"])
-            if key in found:
-                continue  # a second section or statute of the same statement adds nothing new to show
-            kind = SUPPORT_KINDS.get(str(row["slag"]).rsplit("#", 1)[-1], "slutsats")
-            value = str(row["vardenamn"] or _local(row["varde"]).rsplit("#", 1)[-1])
-            section = None
-            if row["avsnitt"] is not None:
-                where = ", ".join(str(x) for x in (row["dokumentnamn"], _section_words(row["nummer"], row["avsnittsnamn"])) if x)
-                section = Ref(str(row["avsnitt"]), where or _local(row["avsnitt"]))
-            statute = Ref(str(row["lagrum"]), str(row["lagrumsnamn"] or _local(row["lagrum"]))) if row["lagrum"] is not None else None
-            quote, reason = _text(row["citat"]), _text(row["skal"])
-            observed = _text(row["observerad"])
-            found[key] = Support(
-                field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
-                text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
-                statute=statute, reason=reason, observed=observed)
-        return [s for s in (self._statute_on_date(s) for s in found.values()) if s is not None]
+        return [s for s in (self._statute_on_date(s) for s in read_support(self._support[iri])) if s is not None]
 
     def _statute_on_date(self, support: Support) -> Support | None:
         """A statute support names the section in force on the date, as the legal basis does:
@@ -201,7 +186,8 @@ class DutyBuilder(LawReader):
 
     def bearer(self, node: Node) -> Bearer:
         fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
-        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri))
+        budget = [s for s in self.support(node.iri) if s.property == str(AG.budgetHolder)] if node.all(AG.budgetHolder) else []
+        return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri), budget)
 
     def fulfilled_by(self, role: Node) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
@@ -354,7 +340,9 @@ class DutyBuilder(LawReader):
                 applies_in_municipality=applies,
                 legal_basis=self.legal_bases(node.all(AG.legalBasis)),
                 sources=self.sources(node), escalation=self.escalation(node),
-                warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri])))
+                warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri]),
+                support=[s for s in self.support(node.iri) if s.property in CARD_FIELDS
+                         and (status is not None or s.property != str(AG.status))]))
         return cards
 
     def escalation(self, instrument: Node) -> list[str]:
@@ -386,6 +374,30 @@ def add_duration(start: dt.date, duration: str) -> dt.date | None:
 def interval_text(duration: str) -> str:
     return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
 
+
+
+def read_support(rows) -> list[Support]:
+    """The supports in stod.rq's rows, one per statement, worded for a reader: the one
+    reader of support for answers, document cards, findings and /id pages."""
+    found: dict[str, Support] = {}
+    for row in rows:
+        key = str(row["pastaende"])
+        if key in found:
+            continue  # a second section or statute of the same statement adds nothing new to show
+        kind = SUPPORT_KINDS.get(str(row["slag"]).rsplit("#", 1)[-1], "slutsats")
+        value = str(row["vardenamn"] or _local(row["varde"]).rsplit("#", 1)[-1])
+        section = None
+        if row["avsnitt"] is not None:
+            where = ", ".join(str(x) for x in (row["dokumentnamn"], _section_words(row["nummer"], row["avsnittsnamn"])) if x)
+            section = Ref(str(row["avsnitt"]), where or _local(row["avsnitt"]))
+        statute = Ref(str(row["lagrum"]), str(row["lagrumsnamn"] or _local(row["lagrum"]))) if row["lagrum"] is not None else None
+        quote, reason = _text(row["citat"]), _text(row["skal"])
+        found[key] = Support(
+            field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
+            text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
+            statute=statute, reason=reason, observed=_text(row["observerad"]),
+            property=str(row["egenskap"]), object=str(row["varde"]))
+    return list(found.values())
 
 
 def _text(value) -> str | None:

@@ -71,6 +71,8 @@ class Support:
     statute: Ref | None = None
     reason: str | None = None
     observed: str | None = None  # when the source observed it (YYYY, YYYY-MM or YYYY-MM-DD)
+    property: str | None = None  # the property's and the value's IRIs (or the literal), to place it
+    object: str | None = None
 
 
 @dataclass
@@ -96,6 +98,9 @@ class Bearer:
     actor: Ref
     fulfilled_by: list[Ref]
     organisation_path: list[Ref]
+    # Issue 16: the boards with budget responsibility for a unit (ag:budgetHolder), each
+    # with its support, e.g. Perstorp's mobile team.
+    budget: list[Support] = field(default_factory=list)
 
 
 @dataclass
@@ -143,6 +148,7 @@ class InstrumentCard:
     sources: list[Ref]
     escalation: list[str]
     warnings: list[Warning]
+    support: list[Support] = field(default_factory=list)  # issue 16: parties, dates, status, legal basis
 
 
 Duties = tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]  # the duties, or the statutory fallback

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from ..answering import answer_question, answer_task
 from ..dates import as_date, period_start, valid_between
+from ..duties import read_support
 from ..errors import StoreUnavailable
 from ..gaps import analyse_cached, render_csv, touched_by
 from ..graph_view import property_names
@@ -32,6 +33,10 @@ from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipali
 router = APIRouter(include_in_schema=False)
 COOKIE = "kommun"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# Nodes that are their own source (the law) or claim nothing (a scenario's step), as
+# ags:UnsupportedStatementShape leaves them out: their values need no support of their own.
+LAW_KINDS = {"http://data.europa.eu/eli/ontology#LegalResource", "http://data.europa.eu/eli/ontology#LegalResourceSubdivision",
+             str(AG.ProvisionVersion), str(AG.ScenarioStep)}
 STATIC = Path(__file__).parent / "static"
 
 
@@ -208,11 +213,12 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     names = property_names(store)
     properties: dict[str, list] = defaultdict(list)
     label = None
-    types = []
+    types = [str(r["varde"]) for r in rows if str(r["egenskap"]) == RDF_TYPE]
+    supports = _supports(store, [iri])[iri]
+    shown = set() if LAW_KINDS & set(types) else {str(r["egenskap"]) for r in store.select(query_text("visas-med-stod"))}
     for row in rows:
         prop, value = str(row["egenskap"]), row["varde"]
         if prop == RDF_TYPE:
-            types.append(str(value))
             continue
         if prop == "http://www.w3.org/2004/02/skos/core#prefLabel" and getattr(value, "language", None) == "sv":
             label = str(value)
@@ -220,7 +226,10 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
             continue  # staff read Swedish; the other languages are in the Turtle and JSON-LD
         properties[names.get(prop, prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1])].append(
             {"text": _value_text(prop, value, row["namn"]),
-             "href": href(value) if isinstance(value, rdflib.URIRef) else None})
+             "href": href(value) if isinstance(value, rdflib.URIRef) else None,
+             # Issue 16: what each value rests on; a shown value without it says so.
+             "support": [x for x in supports if x.property == prop and x.object == str(value)],
+             "shown": prop in shown})
     kind = next((names[t] for t in types if t in names and t.startswith(AG)), None) or \
         next((names[t] for t in types if t in names), "nod")
     sections = _sections(store, iri, types)
@@ -231,6 +240,15 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
                   sections=sections, datum=day, notice=notice,
                   dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
+
+
+def _supports(store, iris: list[str]) -> dict[str, list]:
+    """Each node's supports, read as answers read them (stod.rq, duties.read_support)."""
+    rows = store.select(query_text("stod"), {"nod": [rdflib.URIRef(i) for i in dict.fromkeys(iris)]}) if iris else []
+    grouped: dict[str, list] = {i: [] for i in iris}
+    for row in rows:
+        grouped.setdefault(str(row["nod"]), []).append(row)
+    return {i: read_support(r) for i, r in grouped.items()}
 
 
 def _value_text(prop: str, value, name) -> str:
@@ -268,6 +286,8 @@ def _sections(store, iri: str, types: list[str]) -> list[dict]:
                          "items": store.select(query_text("atagande-pa-lagrum"), {"bestammelse": node})})
     findings = store.select(query_text("iakttagelser"), {"nod": node})
     if findings:
+        support = _supports(store, [str(r["iakttagelse"]) for r in findings])
+        findings = [{**r, "support": support[str(r["iakttagelse"])]} for r in findings]
         sections.append({"title": "Iakttagelser i revisioner", "kind": "findings", "items": findings})
     return sections
 
