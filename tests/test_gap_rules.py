@@ -112,3 +112,43 @@ def test_rules_as_written_count_documents_on_the_same_dates(fixture_store):
             assert rows(specialise(rule.text, index, ID + kommun, dt.date.fromisoformat(date))) == written, (rule.name, kommun, date)
             checked += len(written)
     assert checked
+
+
+@pytest.fixture(scope="module", params=["oxigraph-server", "virtuoso"])
+def fixture_server(request, tmp_path_factory):
+    """A SPARQL server with the bundled data and the gap fixtures: servers run the rules as
+    written, where Virtuoso 7.2.5 has its own ways with paths, EXISTS and grouping."""
+    from sparql_servers import load_into, oxigraph_server, virtuoso_server
+
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+
+    start = {"oxigraph-server": oxigraph_server, "virtuoso": virtuoso_server}[request.param]
+    with start(tmp_path_factory.mktemp(request.param)) as endpoints:
+        load_into(endpoints, str(DATA_DIR), *(str(p) for p in sorted(FIXTURES.glob("*.yaml"))))
+        yield SparqlEndpointStore(endpoints["query"])
+
+
+DATED = sorted(r.name for r in rules() if "# ersätts till slut: dokument-i-kraft-i-kommunen" in r.text)
+
+
+@pytest.mark.parametrize("name", DATED)
+def test_servers_find_the_rules_rows_on_every_fixture_date(request, fixture_store, fixture_server, name):
+    """A dated rule as written on a SPARQL server gives the embedded store's rows on every
+    fixture case (a document before its start, after its end, signed later; a forum before
+    its observation)."""
+    import rdflib
+
+    if name == "lagstadgad-uppgift-utan-lokal-barare" and "virtuoso" in request.node.callspec.id:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso 7.2.5 ger fler rader (luckor som inte "
+                                              "finns) än det inbyggda lagret för regeln som den står skriven, t.ex. "
+                                              "fx-lb-rutin-kommun 2026-03-01; öppet fel"))
+    rule = next(r for r in rules() if r.name == name)
+    checked = 0
+    for _fires, kommun, _focus, date, _why in cases(FIXTURES / f"{name}.yaml"):
+        bindings = {"kommun": rdflib.URIRef(ID + kommun), "datum": rdflib.Literal(date, datatype=rdflib.XSD.date)}
+        rows = lambda store: sorted({tuple(sorted((k, str(v)) for k, v in r.items() if v is not None))  # noqa: E731
+                                     for r in store.select(rule.text, bindings)})
+        expected = rows(fixture_store)
+        assert rows(fixture_server) == expected, (name, kommun, date)
+        checked += len(expected)
+    assert checked
