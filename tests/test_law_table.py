@@ -144,3 +144,16 @@ def test_a_section_a_law_file_describes_is_left_as_the_file_says():
     g = _graph((NEW, AG.tableLabel, Literal("2 kap. 1 a §")), (NEW, RDF.type, ELI.LegalResourceSubdivision),
                (ACT_NEW, AG.validFrom, FROM), (ACT_NEW, DCTERMS.replaces, ACT_OLD))
     assert len(complete_provisions(g)) == 0
+
+
+def test_the_sections_a_law_file_describes_do_not_stop_the_others_from_being_completed():
+    described = [URIRef(f"https://lagen.nu/2025:400#K3P{n}") for n in range(1, 4)]
+    only_in_table = [URIRef(f"https://lagen.nu/2025:400#K4P{n}") for n in range(1, 4)]
+    g = rdflib.Graph()
+    for uri in described:  # described first, whatever order the graph gives them in
+        g.add((uri, AG.tableLabel, Literal("3 kap.")))
+        g.add((uri, RDF.type, ELI.LegalResourceSubdivision))
+    for uri in only_in_table:
+        g.add((uri, AG.tableLabel, Literal("4 kap.")))
+    added = complete_provisions(g)
+    assert set(added.subjects(RDF.type, ELI.LegalResourceSubdivision)) == set(only_in_table)
