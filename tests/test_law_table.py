@@ -157,3 +157,15 @@ def test_the_sections_a_law_file_describes_do_not_stop_the_others_from_being_com
         g.add((uri, AG.tableLabel, Literal("4 kap.")))
     added = complete_provisions(g)
     assert set(added.subjects(RDF.type, ELI.LegalResourceSubdivision)) == set(only_in_table)
+
+
+def test_texts_are_tagged_in_the_lower_case_the_queries_ask_for(tmp_path):
+    """The queries filter on lang(?x) = "sv", a case-sensitive string comparison: a tag
+    written "SV" passes only on a store that lower-cases tags (Oxigraph does; rdflib keeps
+    the case and hides it by comparing literals case-insensitively in Python)."""
+    g = read(tmp_path, "1 kap. 1 §,https://lagen.nu/2001:453#K1P1,2 kap. 1 a §,https://lagen.nu/2025:400#K2P1a,helt,rad,a note\n").graph
+    row = URIRef(f"{TABLE}/rad-2")
+    assert g.value(row, AG.tableRow).language == "sv" and g.value(row, AG.note).language == "en"
+    added = complete_provisions(_graph((NEW, AG.tableLabel, Literal("2 kap. 1 a §"))))
+    assert added.value(NEW, SKOS.prefLabel).language == "sv"
+    assert added.value(NEW, SKOS.prefLabel) == Literal("SFS 2025:400 2 kap. 1 a §", lang="sv")
