@@ -104,8 +104,10 @@ def test_a_table_without_the_header_is_refused_on_line_1(tmp_path):
 def test_a_table_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
     path = tmp_path / "tabell.csv"
     path.write_bytes((HEADER + "1 kap. 1 §,a,b,c,helt,rad,\n").encode("latin-1"))
-    (error,) = read_table(path, "data/law/tabell.csv", table_id="tabell").errors
+    result = read_table(path, "data/law/tabell.csv", table_id="tabell")
+    (error,) = result.errors
     assert error.line is None and error.message.startswith("kunde inte läsas som CSV: ")
+    assert len(result.graph) == 0 and result.sourcemap.nodes == {}  # nothing of it is loaded
 
 
 def _graph(*triples):
