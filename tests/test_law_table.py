@@ -107,7 +107,8 @@ def test_a_table_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
     result = read_table(path, "data/law/tabell.csv", table_id="tabell")
     (error,) = result.errors
     assert error.line is None and error.message.startswith("kunde inte läsas som CSV: ")
-    assert len(result.graph) == 0 and result.sourcemap.nodes == {}  # nothing of it is loaded
+    # Nothing of it is loaded and it defines nothing (the loader reads every file's definitions).
+    assert len(result.graph) == 0 and result.sourcemap.nodes == {} and result.defined == {}
 
 
 def _graph(*triples):
