@@ -30,7 +30,7 @@ def test_a_row_links_the_old_section_to_the_new_one_and_says_where_it_came_from(
     result = read(tmp_path, """
         1 kap. 1 §,https://lagen.nu/2001:453#K1P1,2 kap. 1 a §,https://lagen.nu/2025:400#K2P1a,delvis,1 kap. 1 § — 2 kap. 1 a §,
         """)
-    assert result.errors == []
+    assert result.errors == [] and result.defined == {}  # a table defines no ids of its own
     g, row = result.graph, URIRef(f"{TABLE}/rad-2")
     assert set(g.predicate_objects(row)) == {
         (RDF.type, AG.Succession), (AG.predecessor, OLD), (AG.successor, NEW), (AG.scope, AG.delvis),
@@ -81,7 +81,7 @@ def test_a_reliable_row_has_no_note(tmp_path):
 def test_a_broken_row_is_refused_with_its_line_and_what_is_wrong(tmp_path, rows, line, message):
     result = read(tmp_path, rows)
     assert [(e.file, e.line, e.message) for e in result.errors] == [("data/law/tabell.csv", line, message)]
-    assert len(result.graph) == 0 and result.sourcemap.nodes == {}
+    assert len(result.graph) == 0 and result.sourcemap.nodes == {} and result.defined == {}
 
 
 def test_every_broken_row_is_reported_and_nothing_of_the_table_is_loaded(tmp_path):
@@ -99,6 +99,7 @@ def test_a_table_without_the_header_is_refused_on_line_1(tmp_path):
         result = read(tmp_path, "", header=header)
         assert [(e.line, e.message) for e in result.errors] == [
             (1, "första raden ska vara kolumnerna old,old_uri,new,new_uri,scope,table_row,note")]
+        assert len(result.graph) == 0 and result.sourcemap.nodes == {} and result.defined == {}
 
 
 def test_a_table_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
