@@ -107,7 +107,7 @@ def test_a_table_that_is_not_utf8_is_refused_as_unreadable(tmp_path):
     path.write_bytes((HEADER + "1 kap. 1 §,a,b,c,helt,rad,\n").encode("latin-1"))
     result = read_table(path, "data/law/tabell.csv", table_id="tabell")
     (error,) = result.errors
-    assert error.line is None and error.message.startswith("kunde inte läsas som CSV: ")
+    assert error.file == "data/law/tabell.csv" and error.line is None and error.message.startswith("kunde inte läsas som CSV: ")
     # Nothing of it is loaded and it defines nothing (the loader reads every file's definitions).
     assert len(result.graph) == 0 and result.sourcemap.nodes == {} and result.defined == {}
 
