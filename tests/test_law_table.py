@@ -94,11 +94,21 @@ def test_every_broken_row_is_reported_and_nothing_of_the_table_is_loaded(tmp_pat
     assert len(result.graph) == 0 and result.sourcemap.nodes == {}
 
 
+def test_reading_goes_on_after_each_kind_of_broken_row(tmp_path):
+    result = read(tmp_path, """
+        1 kap. 1 §,https://lagen.nu/2001:453#K1P1,2 kap. 1 §,https://lagen.nu/2025:400#K2P1,helt
+        1 kap. 2 §,https://lagen.nu/2001:453#K1P2,2 kap. 2 §,https://lagen.nu/2025:400#K2P2,nästan,rad,
+        1 kap. 3 §,https://lagen.nu/2001:453,2 kap. 3 §,https://lagen.nu/2025:400#K2P3,helt,rad,
+        1 kap. 4 §,https://lagen.nu/2001:453#K1P4,2 kap. 4 §,https://lagen.nu/2025:400#K2P4,delvis
+        """)
+    assert [e.line for e in result.errors] == [2, 3, 4, 5]
+
+
 def test_a_table_without_the_header_is_refused_on_line_1(tmp_path):
     for header in ("old,old_uri,new,new_uri,scope,table_row\n", ""):
         result = read(tmp_path, "", header=header)
-        assert [(e.line, e.message) for e in result.errors] == [
-            (1, "första raden ska vara kolumnerna old,old_uri,new,new_uri,scope,table_row,note")]
+        assert [(e.file, e.line, e.message) for e in result.errors] == [
+            ("data/law/tabell.csv", 1, "första raden ska vara kolumnerna old,old_uri,new,new_uri,scope,table_row,note")]
         assert len(result.graph) == 0 and result.sourcemap.nodes == {} and result.defined == {}
 
 
