@@ -73,10 +73,15 @@ def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
     settings = dict(tomllib.loads(pyproject)["tool"]["mutmut"])
     settings["only_mutate"] = [spec["path"]]
     settings["pytest_add_cli_args_test_selection"] = [t for t in spec["tests"] if (ROOT / t).exists()]
-    settings["pytest_add_cli_args"] = [*settings.get("pytest_add_cli_args", []), "-p", "mutation_plugin"]
+    # Only the embedded store (tests/conftest.py): the servers would add minutes per mutant.
+    settings["pytest_add_cli_args"] = [*settings.get("pytest_add_cli_args", []), "-p", "mutation_plugin",
+                                       "--stores", "inbyggd"]
     if spec.get("preload"):
         preload = copy / "mutation-preload.txt"
-        preload.write_text("mutation_preload\n", encoding="utf-8")
+        # Also the package as the tests import it (1-3 s per mutant on a loaded machine): the
+        # mutated functions choose their mutant when called, not when imported.
+        preload.write_text("mutation_preload\nansvarsgraf.answer\nansvarsgraf.store\nansvarsgraf.web.app\n",
+                           encoding="utf-8")
         settings |= {"forkserver_warmup": "import", "preload_modules_file": str(preload)}
     # [tool.mutmut] is the last table in pyproject.toml; the copy gets it with the additions.
     head = pyproject[:pyproject.index("[tool.mutmut]")]

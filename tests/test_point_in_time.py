@@ -332,6 +332,27 @@ def test_a_later_successor_is_given_only_when_asked_for(store):
     assert answer_task(store, task, kommun, day).as_dict() == plain.as_dict()
 
 
+def test_an_outdated_reference_is_said_from_the_day_the_new_section_applies(store):
+    """Perstorp's lotsmodellen agreement cites SoL (2001:453) 2 kap. 7 §: on 2025-07-01 the
+    answer says the reference is outdated and which section applies on that day; on
+    2025-06-30 the cited section still applies and nothing is said of it."""
+    task, kommun = ID + "kalla-till-sip", ID + "perstorp-kommun"
+
+    def bases(day):
+        return [(b.cited.iri, (b.in_force or b.cited).iri, b.note) for d in answer_task(store, task, kommun, day).duties
+                for b in d.legal_basis if b.cited.iri == "https://lagen.nu/2001:453#K2P7"]
+
+    before, after = bases(dt.date(2025, 6, 30)), bases(dt.date(2025, 7, 1))
+    assert before and all(in_force == cited and "inaktuell" not in (note or "") for cited, in_force, note in before)
+    assert after and all(in_force == "https://lagen.nu/2025:400#K10P8" for _, in_force, _ in after)
+    outdated = "Hänvisningen till SoL (2001:453) 2 kap. 7 § är inaktuell; på 2025-07-01 gäller SoL (2025:400) 10 kap. 8 §."
+    assert all(note is not None and note.endswith(outdated) for _, _, note in after)
+    # The agreement's own basis says whose basis it is, on both days.
+    assert any(note and note.startswith("Lagrum som Lokal överenskommelse") for _, _, note in before)
+    assert any(note.startswith("Lagrum som Lokal överenskommelse") and note.endswith(f" vilar på. {outdated}")
+               for _, _, note in after)
+
+
 # ---------------------------------------------------------------------------------------
 # Gap reports: only what was written by the report's date (issue 20, item 8)
 # ---------------------------------------------------------------------------------------
