@@ -76,7 +76,11 @@ def test_every_answer_opens_with_a_sentence_naming_who_and_on_what_basis(store):
                 assert v is None
                 continue
             duty = answer.duties[0]
-            assert v.lead == f"I {answer.municipality.label} {duty.modality}"
+            if duty.modality == "beskrivet arbetssätt":
+                # described practice is the audit's dated observation, never an obligation
+                assert v.lead == f"Enligt granskningen {duty.observed} arbetar", v.lead
+            else:
+                assert v.lead == f"I {answer.municipality.label} {duty.modality}"
             # each bearer by the organisations that fill it here (a statutory role), else itself
             names = {n for b in duty.bearers for n in ([r.label for r in b.fulfilled_by] or [b.actor.label])}
             assert set(v.who) == names

@@ -66,8 +66,10 @@ class DutyBuilder(LawReader):
         chosen = [p.iri for p in (self._in_force(c)[0] for c in cited) if p is not None]
         self.fetch_grouped(self._chains, "lagrum-kedja", "citerad", chosen)
         self.fetch_grouped(self._versions, "lydelser", "bestammelse", chosen)
-        # Support of the duties and of their documents (whose cited law a warning words by it).
-        self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] +
+        # Support of the duties, of their documents (whose cited law a warning words by it) and
+        # of the bearers that hold a budget (shown with its support): one query for all.
+        budget_holders = [str(b) for d in duties for b in d.all(AG.bearer) if self._nodes[str(b)].all(AG.budgetHolder)]
+        self.fetch_grouped(self._support, "stod", "nod", [d.iri for d in duties] + budget_holders +
                            [str(d.one(AG.establishedBy)) for d in duties if d.one(AG.establishedBy) is not None])
 
     def build_all(self, duty_iris: list[str]) -> list[DutyAnswer]:
