@@ -4,10 +4,12 @@ law in force, the instrument and its section, the sources, the escalation route,
 warnings from audit findings, stale revision and repealed citations."""
 
 import datetime as dt
+import functools
 import re
 from dataclasses import replace
 
 from rdflib.namespace import DCTERMS, RDF
+from rdflib.xsd_datetime import Duration, parse_xsd_duration
 
 from .catalog import Catalog
 from .describe import Node
@@ -362,15 +364,33 @@ class DutyBuilder(LawReader):
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date | None:
-    """start + an xsd:duration of years, months, weeks and days (P1Y, P6M, P14D)."""
-    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
-    if not match:
+    """start + an xsd:duration of years, months, weeks and days (P1Y, P6M, P14D), by
+    rdflib's xsd:duration arithmetic: months and years first, clamped to the month's last
+    day (2024-01-31 + P1M = 2024-02-29, 2024-02-29 + P1Y = 2025-02-28), then days. A time
+    of day, a fraction or a negative interval is no calendar interval: no due date."""
+    interval = _calendar_interval(duration)
+    if interval is None:
         return None
-    years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
-    month_index = start.year * 12 + start.month - 1 + years * 12 + months
-    year, month = divmod(month_index, 12)
-    day = min(start.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month])
-    return dt.date(year, month + 1, day) + dt.timedelta(weeks=weeks, days=days)
+    due = start + interval
+    return due if due >= start else None
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar_interval(duration: str):
+    # Parsed once per distinct interval: parsing costs three times the addition, and the
+    # data has a handful of intervals (benchmarks/libraries.py).
+    try:
+        value = parse_xsd_duration(duration)
+    except (ValueError, TypeError):
+        return None
+    time_part = value.tdelta if isinstance(value, Duration) else value
+    if time_part.seconds or time_part.microseconds:
+        return None
+    try:
+        dt.date(2000, 1, 1) + value  # a fractional year or month cannot be added to a date
+    except ValueError:
+        return None
+    return value
 
 
 def interval_text(duration: str) -> str:

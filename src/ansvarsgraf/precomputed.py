@@ -19,18 +19,16 @@ import hashlib
 import logging
 import sqlite3
 import threading
-import types
-import typing
 import zlib
 from contextlib import closing
-from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import orjson
+from pydantic import TypeAdapter
 
 from .answering import duties_for_tasks
 from .catalog import catalog_for
-from .results import Duties, DutyAnswer, Provision
+from .results import Duties
 from .paths import ONTOLOGY_FILES, QUERIES_DIR
 
 FILE_NAME = "svar.sqlite"
@@ -130,9 +128,7 @@ class PrecomputedAnswers:
             return None
         if row is None:
             return None
-        duties, fallback = orjson.loads(zlib.decompress(row[0]))
-        duty, provision = _decoder(DutyAnswer), _decoder(Provision)
-        return tuple(duty(d) for d in duties), tuple(provision(p) for p in fallback)
+        return _DUTIES.validate_json(zlib.decompress(row[0]))
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -148,35 +144,7 @@ def _pack(duties: Duties) -> bytes:
     return zlib.compress(orjson.dumps(duties), 1)
 
 
-def _decoder(kind):
-    """A function that turns what orjson wrote for `kind` (a dataclass, list, optional or
-    plain value) back into it. Made once per type: an answer has hundreds of values."""
-    if kind not in _DECODERS:
-        _DECODERS[kind] = _make_decoder(kind)
-    return _DECODERS[kind]
-
-
-def _make_decoder(kind):
-    if is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        plain = [f.name for f in fields(kind) if _decoder(hints[f.name]) is None]
-        nested = [(f.name, _decoder(hints[f.name])) for f in fields(kind) if _decoder(hints[f.name]) is not None]
-
-        def decode_dataclass(data):
-            values = {name: data[name] for name in plain}
-            for name, decode in nested:
-                value = data[name]
-                values[name] = None if value is None else decode(value)
-            return kind(**values)
-        return decode_dataclass
-    origin = typing.get_origin(kind)
-    if origin is list:
-        item = _decoder(typing.get_args(kind)[0])
-        return None if item is None else (lambda data: [item(value) for value in data])
-    if origin in (typing.Union, types.UnionType):
-        (present,) = [a for a in typing.get_args(kind) if a is not type(None)]
-        return _decoder(present)
-    return None  # str, int, dict …: JSON gives them back as they were
-
-
-_DECODERS: dict = {}
+# What orjson wrote, read back into the result types by pydantic (its JSON parser and the
+# dataclasses' own field types; as fast as the hand-written decoder it replaced,
+# benchmarks/libraries.py). Built once: building it reads every type hint.
+_DUTIES = TypeAdapter(Duties)
