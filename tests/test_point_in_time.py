@@ -58,7 +58,8 @@ PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
 SELECT ?n ?p ?v WHERE {
   VALUES ?p { ag:validFrom ag:validUntil ag:validFromYear ag:validUntilYear dcterms:dateAccepted
-              dcterms:date ag:year ag:statusFrom ag:statusFromYear }
+              dcterms:date ag:year ag:statusFrom ag:statusFromYear
+              ag:validFromMonth ag:observedOn ag:observedOnMonth ag:observedOnYear }
   ?n ?p ?v .
 }"""
 
@@ -251,8 +252,21 @@ SELECT ?atagande ?task ?dokument WHERE {
 }"""
 
 
+def _first_day(text: str) -> dt.date:
+    """A date of day, month or year precision: its first day."""
+    year, month, day = (text.split("-") + ["1", "1"])[:3]
+    return dt.date(int(year[:4]), int(month), int(day[:2]))
+
+
 def _period(dates: GraphDates, duty: str, document: str | None):
     starts = [d for d in (dates.start(duty), dates.start(document) if document else None) if d]
+    own_start = dates.start(duty) or dates.one(duty, AG + "validFromMonth")
+    observed = next((dates.one(duty, AG + p) for p in ("observedOn", "observedOnMonth", "observedOnYear")
+                     if dates.one(duty, AG + p)), None)
+    if observed and not own_start:
+        # practice an audit observed, with no start of its own, applies from the observation
+        # (docs/model.md, "Iakttagen när"), even inside a document that began earlier
+        starts.append(_first_day(observed))
     ends = [d for d in (dates.end(duty), dates.end(document) if document else None) if d]
     return (max(starts) if starts else None), (min(ends) if ends else None)
 
