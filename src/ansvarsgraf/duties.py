@@ -146,7 +146,10 @@ class DutyBuilder(LawReader):
         if law.iri == support.statute.iri:
             return support
         value = law.label if support.value == support.statute.label else support.value
-        return replace(support, statute=Ref(law.iri, law.label), value=value, text=f"Lagen säger: {law.label}")
+        # The supported value itself may be the later section (a legal basis): name the one in
+        # force on the date there too, so no later law leaks into the answer for that date.
+        target = law.iri if support.object == support.statute.iri else support.object
+        return replace(support, statute=Ref(law.iri, law.label), value=value, object=target, text=f"Lagen säger: {law.label}")
 
     def source_says(self, node: str, prop, value: str) -> bool:
         """Whether a source section says this value in its own words (support of kind
