@@ -242,8 +242,10 @@ def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
     for gap in gaps:
         shared[gap.heading] += 1
     for gap in gaps:
-        if shared[gap.heading] > 1 and gap.focus.label not in gap.heading:
-            gap.heading += f" ({gap.focus.label})"
+        if shared[gap.heading] > 1:
+            # Named even when the text already mentions it: a finding about "Region Skåne och
+            # Trelleborgs kommun" is two gaps whose texts both name both.
+            gap.heading += f" ({gap.focus.label})" if gap.focus.label not in gap.heading else f" (gäller {gap.focus.label})"
     return gaps
 
 
