@@ -55,12 +55,8 @@ def render_text(answer: Answer) -> str:
     for number, duty in enumerate(answer.duties, start=1):
         lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {modality_words(duty.modality, duty.observed)} · {duty.part} · {duty.task.label}")
-        if duty.description:
-            lines.append(f"   Vad: {duty.description}")
-        if duty.condition:
-            lines.append(f"   När: {duty.condition}")
-        if duty.deadline:
-            lines.append(f"   Frist: {duty.deadline}")
+        lines.extend(f"   {label}: {value}" for label, value in
+                     (("Vad", duty.description), ("När", duty.condition), ("Frist", duty.deadline)) if value)
         for basis in duty.legal_basis:
             law = basis.in_force or basis.cited
             text = f"   Lagrum: {law.label} <{law.url}>"
