@@ -7,6 +7,7 @@ in Provby each gap must fire, in Kontrollby the same thing is in order and must 
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,29 @@ def test_specialised_rules_find_what_the_reference_rules_find(store):
                 assert rows(specialise(rule.text, catalog.organisations, kommun, on_date)) == expected, (rule.name, kommun, on_date)
                 found += len(expected)
     assert found  # the rules fire somewhere in the data
+
+
+def test_exists_marked_as_optional_runs_as_an_optional_on_the_embedded_engine():
+    """The rules that took minutes at scale on the embedded engine (an EXISTS it does not plan)
+    carry `# som valfri: ?var`; the specialised text has the OPTIONAL and no EXISTS there, and a
+    misplaced marker is an error naming it, not a silently different rule."""
+    from ansvarsgraf.gaps import rules, specialise
+
+    class NoSets:  # the rules' tree walks are not what is checked here
+        def __getattr__(self, name):
+            return lambda *args: []
+
+    marked = {r.name: r for r in rules() if "# som valfri:" in r.text}
+    assert {"flera-ansvariga-utan-samordning", "lagstadgad-uppgift-utan-lokal-barare"} <= set(marked)
+    text = specialise(marked["lagstadgad-uppgift-utan-lokal-barare"].text, NoSets(), "urn:k", dt.date(2026, 3, 1))
+    assert "OPTIONAL {\n    ?lokal ag:establishedBy" in text and "FILTER(!BOUND(?lokal))" in text
+    text = specialise(marked["flera-ansvariga-utan-samordning"].text, NoSets(), "urn:k", dt.date(2026, 3, 1))
+    assert "FILTER(BOUND(?d))" in text and "FILTER(!BOUND(?s))" in text and "FILTER EXISTS {\n    ?d" not in text
+    for broken, says in (("  # som valfri: ?x\n  ?x a ?y .\n", "står inte ovanför"),
+                         ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?x a ?y .\n", "slutar inte"),
+                         ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?z a ?y .\n  }\n", "binder inte ?x")):
+        with pytest.raises(ValueError, match=re.escape(says)):
+            specialise(f"SELECT * WHERE {{\n{broken}}}", NoSets(), "urn:k", dt.date(2026, 3, 1))
 
 
 # --- findings where they belong (issue 16, point 6) --------------------------------------

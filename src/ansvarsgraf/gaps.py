@@ -276,6 +276,16 @@ def _describe_short(node) -> str:
 # scale. tests/test_gaps.py checks that both give the same gaps.
 MARKER = re.compile(r"^(\s*)# ersätts( till slut)?: ([\w-]+) \?(\w+)\s*$")
 BLOCK_END = re.compile(r"^\s*# slut\s*$")
+# A `FILTER EXISTS {` or `FILTER NOT EXISTS {` with `# som valfri: ?var` on the line above runs
+# on the embedded engine as `OPTIONAL { … }` followed by FILTER(BOUND(?var)) or
+# FILTER(!BOUND(?var)): Oxigraph 0.5 does not plan the inside of an EXISTS (its joins run in the
+# written order without keys, oxigraph/oxigraph#885; 40 s for one municipality at 90,000
+# triples against milliseconds as an OPTIONAL), while Virtuoso 7.2.5 runs out of memory on the
+# OPTIONAL form (SQ200), so the rule file keeps the EXISTS. The two mean the same when ?var is
+# bound by every match of the block and the variables the block shares with the rest of the
+# query are bound there (the block's filters become the OPTIONAL's condition, which sees them).
+AS_OPTIONAL = re.compile(r"^(\s*)# som valfri: \?(\w+)\s*$")
+EXISTS_OPEN = re.compile(r"^(\s*)FILTER (NOT )?EXISTS \{\s*$")
 
 
 def for_store(store, text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
@@ -286,6 +296,7 @@ def for_store(store, text: str, index, municipality: str, on_date: dt.date | Non
 
 
 def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
+    text = _exists_as_optional(text)
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
         "organisationer-i-kommunen": index.below,
@@ -320,6 +331,31 @@ def specialise(text: str, index, municipality: str, on_date: dt.date | None = No
         out.append(line)
     if in_block:
         raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
+    return "\n".join(out)
+
+
+def _exists_as_optional(text: str) -> str:
+    lines = text.splitlines()
+    out, n = [], 0
+    while n < len(lines):
+        marker = AS_OPTIONAL.match(lines[n])
+        if not marker:
+            out.append(lines[n])
+            n += 1
+            continue
+        variable = marker.group(2)
+        opening = EXISTS_OPEN.match(lines[n + 1]) if n + 1 < len(lines) else None
+        if not opening:
+            raise ValueError(f"'# som valfri: ?{variable}' står inte ovanför en rad 'FILTER (NOT) EXISTS {{'")
+        indent, negated = opening.groups()
+        end = next((m for m in range(n + 2, len(lines)) if lines[m] == f"{indent}}}"), None)
+        if end is None:
+            raise ValueError(f"blocket under '# som valfri: ?{variable}' slutar inte med '{indent}}}'")
+        if not re.search(rf"\?{variable}\b", "\n".join(lines[n + 2:end])):
+            raise ValueError(f"blocket under '# som valfri: ?{variable}' binder inte ?{variable}")
+        test = f"!BOUND(?{variable})" if negated else f"BOUND(?{variable})"
+        out.extend([lines[n], f"{indent}OPTIONAL {{", *lines[n + 2:end + 1], f"{indent}FILTER({test})"])
+        n = end + 1
     return "\n".join(out)
 
 
