@@ -546,9 +546,12 @@ PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
 SELECT ?atagande ?task WHERE { ?atagande ag:establishedBy ?dokument ; ag:task ?task }"""
 # With the day an audit observed a duty: such a duty (no start of its own) applies from the
 # observation, even inside a document that began earlier (docs/model.md, "Iakttagen när").
+# ?dokument is selected although the caller binds it: Virtuoso 7.2.5 refuses a query that binds
+# a variable (BIND first, as the remote store sends a parameter), leaves it out of SELECT and
+# has an OPTIONAL ("SP031 … ssg_print_rvr_fixed_val(): no SPART_VARR_FIXED"; docs/drift.md).
 DOCUMENT_OWN_DUTIES = """
 PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT ?atagande ?task ?iakttagen WHERE { ?atagande ag:establishedBy ?dokument ; ag:task ?task
+SELECT ?dokument ?atagande ?task ?iakttagen WHERE { ?atagande ag:establishedBy ?dokument ; ag:task ?task
   OPTIONAL { ?atagande ag:observedOn|ag:observedOnMonth|ag:observedOnYear ?iakttagen } }"""
 
 
