@@ -283,6 +283,14 @@ def dark_in_bands(page, data: bytes, top: int, bottom: int) -> list[int]:
         [base64.b64encode(data).decode(), top, bottom])
 
 
+def drawn_graph_size(page) -> tuple[int, int]:
+    """The size of the graph alone as cytoscape draws it for the PNG (at most 6000 px)."""
+    return page.evaluate("""() => new Promise(resolve => {
+        const cy = window.utforska.cy, box = cy.elements(':visible').boundingBox();
+        const scale = Math.min(2, 6000 / Math.max(box.w, box.h, 1));
+        createImageBitmap(cy.png({output: 'blob', full: true, scale: scale})).then(i => resolve([i.width, i.height])); })""")
+
+
 def download(page, name, path):
     with page.expect_download() as event:
         page.get_by_role("button", name=name).click()
@@ -299,10 +307,7 @@ def test_exports_carry_title_municipality_date_and_legend(projector, server, tmp
 
     # PNG: the drawn graph plus a heading band with text above it and a legend band below.
     image = download(projector, "Spara bild (PNG)", tmp_path / "vy.png")
-    graph_w, graph_h = projector.evaluate("""() => new Promise(resolve => {
-        const cy = window.utforska.cy, box = cy.elements(':visible').boundingBox();
-        const scale = Math.min(2, 6000 / Math.max(box.w, box.h, 1));
-        createImageBitmap(cy.png({output: 'blob', full: true, scale: scale})).then(i => resolve([i.width, i.height])); })""")
+    graph_w, graph_h = drawn_graph_size(projector)
     width, height = png_size(image)
     assert width >= graph_w and height >= graph_h + 200
     margin, heading, legend = dark_in_bands(projector, image, 100, 90)
@@ -335,3 +340,21 @@ def test_exports_carry_title_municipality_date_and_legend(projector, server, tmp
         for edge in edges:
             assert edge[3] in names and edge[5] in names and "://" not in edge[3] + edge[5]
         assert sep in text.splitlines()[4]
+
+
+def test_the_png_heading_and_legend_keep_their_size_however_large_the_graph(projector, server, tmp_path):  # noqa: F811
+    # A neighbourhood ten times as spread out is drawn smaller (6000 px at most); the bands
+    # with title, municipality, date and legend must not shrink with it.
+    base, _ = server
+    projector.goto(base + f"/utforska?nod=timra-kommun&{TIMRA}")
+    graph_ready(projector)
+    bands = []
+    for spread in (1, 10):
+        projector.evaluate("""k => window.utforska.cy.nodes().positions(n => ({x: n.position('x') * k, y: n.position('y') * k}))""", spread)
+        image = download(projector, "Spara bild (PNG)", tmp_path / f"vy-{spread}.png")
+        (_, graph_h), (_, height) = drawn_graph_size(projector), png_size(image)
+        margin, heading, legend = dark_in_bands(projector, image, 100, 90)
+        assert margin == 0 and heading > 500 and legend > 300, (spread, margin, heading, legend)
+        bands.append(height - graph_h)
+    # 110 + 90 units at 2 px each, and the legend's rows (a row more or less as the width changes)
+    assert min(bands) >= 400 and abs(bands[0] - bands[1]) <= 60, bands

@@ -48,6 +48,13 @@ def test_notes_lose_the_projects_shorthand():
     assert "revideras: ett år" in text and "giltig från" in text and "projektets lagnoteringar avsnitt 5" in text
 
 
+def test_the_law_notes_file_name_reads_as_the_law_notes():
+    # a named source's reference as the data files wrote it, folder and extension included
+    text = readable("Enligt Projektets lagnoteringar (LAW-NOTES), avsnitt 5 (shared/LAW-NOTES.md avsnitt 5, läst 2026-12-04); se LAW-NOTES.md")
+    assert text == "Enligt Projektets lagnoteringar, avsnitt 5 (projektets lagnoteringar avsnitt 5, läst 2026-12-04); se projektets lagnoteringar"
+    assert readable("enligt projektets lagtabell (data/law/sol-2001-453-to-2025-400.yaml); själv") == "enligt projektets lagtabell; själv"
+
+
 @pytest.mark.parametrize("part, task, expected", [
     ("utför", "Göra förhandsbedömning", "göra förhandsbedömning"),
     ("ansvarar", "Göra förhandsbedömning", "ansvara för att göra förhandsbedömning"),

@@ -93,3 +93,43 @@ def test_a_shown_value_without_support_says_so(tmp_path):
     party_row = html[html.index(">part<"):][:600]
     assert "Stöd saknas" in party_row
     assert html.count("Stöd saknas") == 1  # the date has its quote; names and sources are not claims
+
+
+# Support whose named source is the project's law notes, written the way the data files once
+# wrote it (the file name with its folder), and a duration supported by a conclusion.
+LAW_NOTES_SUPPORT = """
+- id: fx-lagnotis-rutin
+  typ: Rutin
+  namn: Rutin vars stöd är lagnoteringarna
+  parter: [timra-kommun]
+  revideras: P6M
+  källa: kalla-lagnoteringar
+  stöd:
+    parter:
+      annan_källa: {titel: "Projektets lagnoteringar (LAW-NOTES), avsnitt 5", referens: "shared/LAW-NOTES.md avsnitt 5", läst: 2026-12-04}
+    revideras:
+      slutsats: "Halvårsvis enligt LAW-NOTES avsnitt 5."
+"""
+
+
+def support_lines(html: str) -> list[str]:
+    """The support lines a reader sees, as text."""
+    items = re.findall(r'<li class="support-[a-z]+">(.*?)</li>', html, flags=re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip() for item in items]
+
+
+def test_support_names_the_law_notes_and_durations_in_plain_swedish(tmp_path):
+    path = tmp_path / "lagnoteringar.yaml"
+    path.write_text(textwrap.dedent(LAW_NOTES_SUPPORT).lstrip(), encoding="utf-8")
+    store = OxigraphStore.from_loaded(load_data(paths=[path], base_paths=[DATA_DIR]))
+    lines = support_lines(page(store, "/id/fx-lagnotis-rutin"))
+    assert "Enligt Projektets lagnoteringar, avsnitt 5 (projektets lagnoteringar avsnitt 5, läst 2026-12-04)" in lines
+    assert any(line.startswith("Slutsats: sex månader (skäl: Halvårsvis enligt projektets lagnoteringar avsnitt 5.)") for line in lines)
+    assert not [line for line in lines if re.search(r"LAW-NOTES|\.md\b|\bP\d+[DWMY]\b", line)]
+
+
+def test_the_gap_report_shows_a_revision_interval_in_words_and_the_law_notes_by_name(store):
+    lines = support_lines(page(store, "/luckor?kommun=perstorp-kommun&datum=2026-03-01"))
+    assert any(line.startswith("revideringsintervall (ett år): Källan säger:") for line in lines)
+    assert any("): Enligt Projektets verifierade lagnoteringar, avsnitt 5" in line for line in lines)
+    assert not [line for line in lines if re.search(r"LAW-NOTES|\.md\b|\bP\d+[DWMY]\b", line)]

@@ -113,8 +113,12 @@ def deadline_words(value: str | None) -> str | None:
 
 # The project's own shorthand that the sources' notes carry: the law notes' file name, YAML
 # field names (giltig_från), code quotes. Staff read the sources' words, not ours.
-FILE_NAMES = [(re.compile(r"\s*\(LAW-NOTES\)"), ""), (re.compile(r"\bLAW-NOTES\b"), "projektets lagnoteringar"),
+FILE_NAMES = [(re.compile(r"\s*\(LAW-NOTES\)"), ""),
+              # the file name with its folder and extension too: "shared/LAW-NOTES.md avsnitt 5"
+              (re.compile(r"\b(?:shared/)?LAW-NOTES(?:\.md)?\b"), "projektets lagnoteringar"),
               (re.compile(r"\bGLOSSARY(\.md)?\b"), "ordlistan"),
+              # a data file named in brackets, "(data/law/….yaml)": the sentence reads without it
+              (re.compile(r"\s*\((?:data/)?[\w/.-]+\.(?:yaml|ttl|rq)\)"), ""),
               # "the graph" is our word for the sources as read; staff read "the sources"
               (re.compile(r"\bi grafen\b"), "i källorna"), (re.compile(r"\bgrafen saknar\b"), "källorna saknar"),
               (re.compile(r"\bär (inte )?modellerad(e|t)?\b"), lambda m: f"anges {m[1] or ''}i källorna")]

@@ -84,27 +84,32 @@
   }
 
   // --- PNG ------------------------------------------------------------------------------------
+  // The graph is drawn at up to 2 px per unit, at most 6000 px on its long side (a canvas
+  // larger than that fails in some browsers). Heading and legend are drawn at a fixed 2 px per
+  // unit, not at the graph's scale: a large neighbourhood shrinks the graph, never the title,
+  // municipality, date and legend (at the graph's scale they were 174 px tall for Timrå).
+  var BAND_SCALE = 2;
+
   function png(cy, data) {
     var box = cy.elements().not(".dold").boundingBox();
     var scale = Math.min(2, 6000 / Math.max(box.w, box.h, 1));
     var graph = cy.png({ output: "blob", full: true, bg: "#ffffff", scale: scale });
     return createImageBitmap(graph).then(function (image) {
-      // Heading and legend are drawn at the graph's scale, so they read at the same size.
       var canvas = document.createElement("canvas");
       var ctx = canvas.getContext("2d");
-      var width = Math.max(image.width / scale + 2 * PAD, 1000);  // in graph units
+      var width = Math.max(image.width / BAND_SCALE + 2 * PAD, 1000);  // in band units
       ctx.font = "18px " + FONT;
       var kinds = shownKinds(cy, data);
       var rows = legendRows(kinds, width, function (t) { return ctx.measureText(t).width; });
       var legendH = 46 + rows.length * ROW_H + 44;
-      canvas.width = Math.ceil(width * scale);
-      canvas.height = Math.ceil((HEAD_H + legendH) * scale + image.height);
+      canvas.width = Math.ceil(width * BAND_SCALE);
+      canvas.height = Math.ceil((HEAD_H + legendH) * BAND_SCALE + image.height);
       ctx.fillStyle = "#ffffff";
       ctx.fillRect(0, 0, canvas.width, canvas.height);
-      ctx.drawImage(image, PAD * scale, HEAD_H * scale);
+      ctx.drawImage(image, PAD * BAND_SCALE, HEAD_H * BAND_SCALE);
       var head = heading(data);
       ctx.save();
-      ctx.scale(scale, scale);
+      ctx.scale(BAND_SCALE, BAND_SCALE);
       ctx.fillStyle = "#1b1b1b";
       ctx.textBaseline = "top";
       ctx.font = "bold 28px " + FONT;
@@ -115,7 +120,7 @@
       ctx.fillText(head.lines[1], PAD, 80);
       ctx.fillStyle = "#c7c7c7";
       ctx.fillRect(0, HEAD_H - 2, width, 2);
-      var top = HEAD_H + image.height / scale;
+      var top = HEAD_H + image.height / BAND_SCALE;
       ctx.fillRect(0, top + 4, width, 2);
       ctx.fillStyle = "#1b1b1b";
       ctx.font = "bold 20px " + FONT;
