@@ -98,6 +98,23 @@ def test_source_and_conclusion_are_shown_differently(store):
     assert {s["kind"] for s in shown["support"]} == {"källa", "slutsats"}
 
 
+def test_the_cli_words_support_as_the_staff_page_does(store):
+    """Durations and the project's law notes in plain Swedish in `ask`'s text too; the
+    source's quote exactly as written."""
+    import dataclasses
+
+    from ansvarsgraf.results import Support
+
+    answer, practice = duty(store, "fx-stod-praxis", dt.date(2021, 5, 1))
+    extra = Support("frist", "P1W", "slutsats", "Slutsats: P1W (skäl: en vecka enligt shared/LAW-NOTES.md avsnitt 5)")
+    quoted = Support("uppgift", "skip", "källa", "Källan säger: «inom P2W_x» (avsnitt 3.2)", quote="inom P2W_x")
+    changed = dataclasses.replace(practice, support=[*practice.support, extra, quoted])
+    text = render_text(dataclasses.replace(answer, duties=[changed]))
+    assert "Stöd för frist (en vecka): Slutsats: en vecka (skäl: en vecka enligt projektets lagnoteringar avsnitt 5)" in text
+    assert "«inom P2W_x»" in text
+    assert "LAW-NOTES" not in text and "P1W" not in text
+
+
 def test_the_staff_page_marks_source_and_conclusion_with_different_classes(store):
     from fastapi.testclient import TestClient
 

@@ -1,7 +1,7 @@
 """An answer as text for the command line."""
 
 from .results import Answer, Bearer, InstrumentCard
-from .wording import modality_words
+from .wording import modality_words, readable
 
 
 def render_instruments(cards: list[InstrumentCard]) -> list[str]:
@@ -79,11 +79,19 @@ def render_text(answer: Answer) -> str:
         for step in duty.escalation:
             lines.append(f"   Eskalering: {step}")
         for support in duty.support:
-            lines.append(f"   Stöd för {support.field} ({support.value}): {support.text}")
+            lines.append(f"   Stöd för {support.field} ({readable(support.value)}): {_support_words(support)}")
         for warning in duty.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
         lines.append("")
     return "\n".join(lines + _finding_lines(answer)).rstrip()
+
+
+def _support_words(support) -> str:
+    """As the staff page shows it: plain words around the source's quote, the quote as written."""
+    if support.quote and support.quote in support.text:
+        before, _, after = support.text.partition(support.quote)
+        return f"{readable(before)}{support.quote}{readable(after)}"
+    return readable(support.text)
 
 
 def _finding_lines(answer: Answer) -> list[str]:
