@@ -198,7 +198,7 @@ def fixture_store(tmp_path_factory):
     (TIMRA, dt.date(2022, 5, 1), {"fx-forum-iakttaget", "fx-forum-med-egna-datum"}),
     (LEKSAND, dt.date(2019, 6, 1), set()),                              # the document's parties are Timrå's
     (LEKSAND, dt.date(2023, 6, 1), set()),                              # Timrå's board takes part, convenes
-])
+], ids=lambda value: value.rsplit("/", 1)[-1] if isinstance(value, str) else None)
 def test_a_forums_document_dates_and_participants_decide_where_and_when(fixture_store, kommun, on_date, expected):
     answer = answer_task(fixture_store, ID + "skip", kommun, on_date)
     assert {f.iri.rsplit("/", 1)[-1] for f in answer.forums if "/fx-" in f.iri} == expected

@@ -20,7 +20,7 @@ from .vocabulary import AG
 # What a forum shows, whose support is shown with it: what it handles, who convenes, chairs
 # and takes part, the document, how often, its purpose, its dates and when it was observed.
 SHOWN = {str(p) for p in (AG.addresses, AG.convenor, AG.chair, AG.hasParticipant, AG.establishedBy, AG.meetingFrequency,
-                          AG.meetingsPerYear, AG.purpose, AG.observedOn, AG.observedOnMonth, AG.observedOnYear,
+                          AG.purpose, AG.observedOn, AG.observedOnMonth, AG.observedOnYear,
                           AG.validFrom, AG.validFromMonth, AG.validFromYear, AG.validUntil, AG.validUntilMonth,
                           AG.validUntilYear)}
 ONLY_BY_SOURCE = ("Källan anger inget dokument, ingen sammankallande, ordförande eller deltagare för forumet; "
