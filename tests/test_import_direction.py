@@ -17,7 +17,7 @@ LAYERS = [
     ("inläsning", "context yaml_source turtle_source law_table dataset quotes queries"),
     ("lager", "graph_store embedded_store store_guard remote_store publish sparql_endpoint"),
     ("validering", "fast_shacl validation"),
-    ("svarsmotor", "results organisation_index matching reranking catalog describe law_in_force duties answering"),
+    ("svarsmotor", "results organisation_index matching reranking catalog describe law_in_force duties forums answering"),
     ("analyser och vyer", "wording gaps changes impact raci graph_view compare_view scenarios data_diff"),
     ("förberedda svar och text", "precomputed prepared store cli_text answer"),
     ("webb och kommandorad", "web cli __init__"),

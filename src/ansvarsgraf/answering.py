@@ -18,6 +18,7 @@ import rdflib
 
 from .catalog import Catalog, catalog_for
 from .duties import DutyBuilder, duty_order
+from .forums import task_forums
 from .graph_store import GraphStore, per_data_version
 from .matching import TaskMatch, without_words
 from .dates import valid_between
@@ -107,8 +108,11 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     duties = sorted(duties, key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, duty_order(d)))
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
     answer.notes = lapsed_documents(catalog, task_iri, kommun, on_date)
-    # What audits state about the task here, also when no actor is modelled for it.
-    answer.findings = DutyBuilder(store, catalog, kommun, on_date).task_findings(catalog.with_narrower(task_iri))
+    # What audits state about the task here, also when no actor is modelled for it, and the
+    # forums that handle it (they carry no duty, so they are never among the duties).
+    builder = DutyBuilder(store, catalog, kommun, on_date)
+    answer.findings = builder.task_findings(catalog.with_narrower(task_iri))
+    answer.forums = task_forums(builder, catalog.with_narrower(task_iri))
     if not duties:
         answer.fallback = list(fallback)
         names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"

@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import rdflib
 from rapidfuzz import fuzz, process
 
 from .graph_store import GraphStore, per_data_version
@@ -30,13 +31,25 @@ class DescribedNodes:
     LIMIT = 50_000
 
     def __init__(self):
-        self.kinds: dict[str, dict] = {"nodes": {}, "chains": {}, "versions": {}, "findings": {}, "support": {},
-                                       "settings": {}}
+        self.kinds: dict[str, dict] = {"nodes": {}, "chains": {}, "versions": {}, "findings": {}, "support": {}}
 
     def current(self, kind: str) -> dict:
         if len(self.kinds[kind]) > self.LIMIT:
             self.kinds[kind] = {}
         return self.kinds[kind]
+
+
+@dataclass
+class ForumRows:
+    """The forums that handle tasks (forum-for-uppgifter.rq, by task) and what an answer
+    shows of them: their properties and those of the findings about them (beskriv), their
+    support (stod) and the findings (iakttagelser), each grouped by node. Read with the
+    catalog, so that an answer `prepare` built needs no query for its forums."""
+
+    by_task: dict[str, list[dict]] = field(default_factory=dict)
+    nodes: dict[str, list[dict]] = field(default_factory=dict)
+    support: dict[str, list[dict]] = field(default_factory=dict)
+    findings: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +65,9 @@ class Catalog:
     # task → rows of the findings about it (iakttagelser-om-uppgifter.rq): read with the
     # catalog so that a prepared answer needs no query for them.
     task_findings: dict[str, list[dict]] = field(default_factory=dict)
+    forums: ForumRows = field(default_factory=ForumRows)
+    # How old an audit's observation may be before an answer warns (ag:warnAfter, data).
+    observation_age: str | None = None
 
     @property
     def matcher(self) -> TaskMatcher:
@@ -140,8 +156,31 @@ def catalog_for(store: GraphStore) -> Catalog:
     task_findings: dict[str, list[dict]] = defaultdict(list)
     for row in store.select(query_text("iakttagelser-om-uppgifter")):
         task_findings[str(row["nod"])].append(row)
+    settings = store.select(query_text("installningar"))
+    age = settings[0]["iakttagelseAlder"] if settings else None
     return Catalog(pref, broader, municipalities, OrganisationIndex(store), dict(statutory), dict(document_tasks), matchers,
-                   task_findings=dict(task_findings))
+                   task_findings=dict(task_findings), forums=_forum_rows(store),
+                   observation_age=str(age) if age is not None else None)
+
+
+def _forum_rows(store: GraphStore) -> ForumRows:
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for row in store.select(query_text("forum-for-uppgifter")):
+        by_task[str(row["task"])].append(row)
+    forums = sorted({str(r["forum"]) for rows in by_task.values() for r in rows})
+    if not forums:
+        return ForumRows()
+    findings = _grouped(store, "iakttagelser", forums)
+    nodes = _grouped(store, "beskriv", [*forums, *sorted({str(r["iakttagelse"]) for rows in findings.values() for r in rows})])
+    return ForumRows(dict(by_task), nodes, _grouped(store, "stod", forums), findings)
+
+
+def _grouped(store: GraphStore, query: str, iris: list[str]) -> dict[str, list[dict]]:
+    """A query bound to these nodes (?nod), its rows grouped by node (every node a key)."""
+    grouped: dict[str, list[dict]] = {iri: [] for iri in iris}
+    for row in store.select(query_text(query), {"nod": [rdflib.URIRef(i) for i in iris]}):
+        grouped[str(row["nod"])].append(row)
+    return grouped
 
 
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")

@@ -51,7 +51,7 @@ def render_text(answer: Answer) -> str:
         lines.append(answer.message)
         for p in answer.fallback:
             lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
-        return "\n".join(lines + _finding_lines(answer))
+        return "\n".join(lines + _finding_lines(answer) + _forum_lines(answer))
     for number, duty in enumerate(answer.duties, start=1):
         lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {modality_words(duty.modality, duty.observed)} · {duty.part} · {duty.task.label}")
@@ -83,7 +83,7 @@ def render_text(answer: Answer) -> str:
         for warning in duty.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
         lines.append("")
-    return "\n".join(lines + _finding_lines(answer)).rstrip()
+    return "\n".join(lines + _finding_lines(answer) + _forum_lines(answer)).rstrip()
 
 
 def _support_words(support) -> str:
@@ -104,4 +104,23 @@ def _finding_lines(answer: Answer) -> list[str]:
         lines.append(f"  – {finding.text}{where}")
         if finding.data_warning:
             lines.append(f"    Datavarning: {finding.data_warning}")
+    return lines
+
+
+def _forum_lines(answer: Answer) -> list[str]:
+    """The forums that handle the task here: meeting places, never bearers of a duty."""
+    if not answer.forums:
+        return []
+    lines = ["", "Forum som behandlar frågan (ett forum bär inget ansvar; vem som ansvarar säger åtagandena):"]
+    for forum in answer.forums:
+        lines.append(f"  – {forum.label}" + (f" (enligt granskningen {forum.observed})" if forum.observed else ""))
+        people = [("Sammankallande", forum.convenors), ("Ordförande", forum.chairs), ("Deltagare", forum.participants)]
+        lines.extend(f"    {name}: " + ", ".join(r.label for r in refs) for name, refs in people if refs)
+        lines.extend(f"    {label}: {value}" for label, value in
+                     (("Dokument", forum.instrument.label if forum.instrument else None), ("Syfte", forum.purpose),
+                      ("Möts", forum.meeting_frequency)) if value)
+        lines.extend(f"    Stöd för {s.field} ({s.value}): {s.text}" for s in forum.support)
+        lines.extend(f"    ⚠ {w.text}" for w in forum.warnings)
+        if forum.data_warning:
+            lines.append(f"    Datavarning: {forum.data_warning}")
     return lines

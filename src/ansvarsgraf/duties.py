@@ -17,7 +17,6 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
-from .queries import query_text
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
@@ -179,11 +178,7 @@ class DutyBuilder(LawReader):
                         f"{_age_words(age)} före {self.on_date.isoformat()}; kontrollera att det fortfarande stämmer.")]
 
     def observation_age(self) -> str | None:
-        settings = self.catalog.described.current("settings")
-        if "observation_age" not in settings:
-            rows = self.store.select(query_text("installningar"))
-            settings["observation_age"] = str(rows[0]["iakttagelseAlder"]) if rows and rows[0]["iakttagelseAlder"] is not None else None
-        return settings["observation_age"]
+        return self.catalog.observation_age  # read once with the catalog (installningar.rq)
 
     def concept_label(self, node: Node, prop) -> str:
         value = node.one(prop)

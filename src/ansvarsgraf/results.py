@@ -91,6 +91,31 @@ class TaskFinding:
 
 
 @dataclass
+class ForumAnswer:
+    """A forum that handles the asked task (or one under it) in the municipality on the date
+    (ag:addresses, `behandlar:`). A forum is a meeting place: it carries no duty and is never
+    shown as a bearer; `text` says so. Who convenes, chairs and takes part is shown only as
+    far as the source names them, each value with its support (section and quote)."""
+
+    iri: str
+    label: str
+    text: str                    # the line as shown: that it handles the task and bears no duty
+    tasks: list[Ref]             # the tasks (the asked one or narrower ones) it handles
+    instrument: Ref | None       # the document that establishes it, when one is modelled
+    convenors: list[Ref]
+    chairs: list[Ref]
+    participants: list[Ref]
+    purpose: str | None
+    meeting_frequency: str | None
+    observed: str | None = None  # when an audit observed it (YYYY, YYYY-MM or YYYY-MM-DD)
+    support: list[Support] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    # It belongs to the municipality only through the source that describes it (no document,
+    # convenor, chair or participant is modelled): said, so no one reads more into it.
+    data_warning: str | None = None
+
+
+@dataclass
 class Bearer:
     """One bearer of a duty: the actor, its way up to its municipality, and for a statutory
     role the organisations that fill it in the municipality asked about."""
@@ -171,6 +196,8 @@ class Answer:
     notes: list[Warning] = field(default_factory=list)
     # Findings about the task (or a narrower one) in the municipality, written by the date.
     findings: list[TaskFinding] = field(default_factory=list)
+    # Forums that handle the task in the municipality on the date: no duty, no bearer.
+    forums: list[ForumAnswer] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
