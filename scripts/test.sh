@@ -24,4 +24,5 @@ fi
 bash scripts/bootstrap.sh test
 bash scripts/virtuoso.sh >/dev/null   # Virtuoso from Debian's packages, for the store tests
 .venv/bin/ansvarsgraf validate --no-varningar
-exec .venv/bin/python -m pytest "$@"
+# Two workers (the CI machine has two cores); a file's tests stay in one worker (conftest.py).
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

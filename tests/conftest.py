@@ -17,6 +17,26 @@ from ansvarsgraf.validation import validate
 
 
 STORES = ("inbyggd", "oxigraph-server", "virtuoso")
+
+
+# Figures a test measures (scores, how many answers a sweep checked) go to the end of the run
+# through the test report, not to the terminal directly: with `-n 2` (scripts/test.sh) a worker
+# has no terminal, and its report reaches the main process with the test's user_properties.
+@pytest.fixture
+def figures(request):
+    def record(text: str) -> None:
+        request.node.user_properties.append(("mätvärde", text.strip("\n")))
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    shown = [(report.nodeid, text) for reports in terminalreporter.stats.values() for report in reports
+             if hasattr(report, "user_properties") and getattr(report, "when", "call") == "call"
+             for name, text in report.user_properties if name == "mätvärde"]
+    if shown:
+        terminalreporter.section("mätvärden")
+        for nodeid, text in sorted(shown):
+            terminalreporter.write_line(f"{nodeid}\n{text}")
 # What marks a test as needing a store: its parameter id, or a fixture that starts the server.
 # (Tests on the shared `embedded` store run whatever is chosen: the store does not matter there.)
 NEEDS = {"inbyggd": {"inbyggd"}, "oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
@@ -45,14 +65,27 @@ def _stores_needed(item) -> set[str]:
     return {name for name, needs in NEEDS.items() if marks & needs}
 
 
+# Both check the validation engines on the same pySHACL runs (conftest.validated_fixtures).
+SHARED_RUNS = {"test_shape_rules.py": "validering", "test_validation_engines.py": "validering"}
+FIRST = {"test_shape_rules.py", "test_validation_engines.py", "test_benchmark.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     chosen = _chosen_stores(config)
     keep, skipped = [], []
     for item in items:
-        (keep if _stores_needed(item) <= chosen else skipped).append(item)
+        needed = _stores_needed(item)
+        (keep if needed <= chosen else skipped).append(item)
+        # With `-n 2 --dist loadgroup` (scripts/test.sh) a file's tests run in one worker, so its
+        # module fixtures are built once; files that share an expensive session fixture form
+        # one group (SHARED_RUNS).
+        file = item.path.name
+        item.add_marker(pytest.mark.xdist_group(SHARED_RUNS.get(file, file)))
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-        items[:] = keep
+    # The longest groups first, so that the other worker is not left idle at the end.
+    keep.sort(key=lambda item: item.path.name not in FIRST)
+    items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +154,12 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def findings_2026(loaded):
     return validate(loaded, dt.date(2026, 3, 1))
+
+
+@pytest.fixture(scope="session")
+def validated_fixtures():
+    """Both validation engines on the SHACL rule fixtures on every date their headers name
+    (shape_fixtures.py), once per session: test_shape_rules.py checks each rule fires in each
+    engine, test_validation_engines.py that the engines agree, on the same runs."""
+    from shape_fixtures import validate_fixtures
+    return validate_fixtures()

@@ -216,7 +216,7 @@ def graph_facts(store):
 EXAMPLES = {"inbyggd": 400, "oxigraph-server": 60, "virtuoso": 60}
 
 
-def test_sweep_answers_hold_only_what_was_known_and_in_force(store, graph_facts, request, capsys):
+def test_sweep_answers_hold_only_what_was_known_and_in_force(store, graph_facts, request, figures):
     dates, bearers = graph_facts
     catalog = catalog_for(store)
     tasks, municipalities = sorted(catalog.task_labels), sorted(catalog.by_iri)
@@ -235,9 +235,8 @@ def test_sweep_answers_hold_only_what_was_known_and_in_force(store, graph_facts,
         checked.append(1)
 
     one()
-    with capsys.disabled():
-        print(f"\n[svep] {len(checked)} svar kontrollerade på {store_name} "
-              f"({len(change_days) // 3} ändringsdagar i datan, ±1 dag)")
+    figures(f"[svep] {len(checked)} svar kontrollerade på {store_name} "
+            f"({len(change_days) // 3} ändringsdagar i datan, ±1 dag)")
     assert len(checked) >= EXAMPLES.get(store_name, 60) // 2
 
 
@@ -477,7 +476,7 @@ def test_a_statutory_duty_ends_with_its_law_or_its_own_validity(versioned, duty,
         assert (ID + duty in found) == expected, day
 
 
-def test_sweep_over_the_fixtures(versioned, capsys):
+def test_sweep_over_the_fixtures(versioned, figures):
     dates = GraphDates(versioned)
     bearers: dict[str, set[str]] = {}
     for row in versioned.select(BEARERS):
@@ -489,8 +488,7 @@ def test_sweep_over_the_fixtures(versioned, capsys):
             if dt.date(2010, 1, 1) <= day <= dt.date(2030, 12, 31):
                 assert problems_in(_sip(versioned, day.isoformat(), kommun.removeprefix(ID)), dates, bearers) == []
                 checked += 1
-    with capsys.disabled():
-        print(f"\n[svep, fixturer] {checked} svar kontrollerade")
+    figures(f"[svep, fixturer] {checked} svar kontrollerade")
 
 
 def test_the_api_and_page_give_later_changes_only_when_asked(client):
