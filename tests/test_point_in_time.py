@@ -446,10 +446,10 @@ def test_each_version_of_an_agreement_applies_only_in_its_own_period(versioned, 
 def test_the_gap_between_versions_is_said_in_the_answer_and_the_gap_report(versioned):
     from ansvarsgraf.gaps import analyse
 
-    gap = _sip(versioned, "2016-06-01")
-    assert [n.source.iri for n in gap.notes] == [ID + "fx-samverkan-v1"]
-    assert "2015-12-31" in gap.notes[0].text and "2017" not in gap.notes[0].text  # nothing of the later version
     lapsed = lambda day: [n for n in _sip(versioned, day).notes if n.kind == "ingen_giltig_version"]  # noqa: E731
+    gap = lapsed("2016-06-01")
+    assert [n.source.iri for n in gap] == [ID + "fx-samverkan-v1"]
+    assert "2015-12-31" in gap[0].text and "2017" not in gap[0].text  # nothing of the later version
     assert not lapsed("2015-06-01") and not lapsed("2017-06-01")
     # The draft is never in force; the answer says why its duty is missing.
     assert [n.source.iri for n in _sip(versioned, "2017-06-01").notes if n.kind == "under_framtagande"] == [ID + "fx-utkast"]

@@ -167,3 +167,25 @@ def test_the_single_status_form_is_unchanged(tmp_path):
     assert set(graph.objects(rdflib.URIRef(ID + "fx-h"), AG.status)) == {AG.gallande}
     assert [str(v) for v in graph.objects(rdflib.URIRef(ID + "fx-h"), AG.statusFromMonth)] == ["2021-03"]
     assert not list(graph.objects(rdflib.URIRef(ID + "fx-h"), AG.qualifiedStatus))
+
+
+def test_the_id_page_as_of_a_date_shows_the_status_on_that_date(history_store):
+    """/id/… ?datum=D lists only the history entry in force on D (none before the first) and
+    says when the document is under drafting; without a date the whole history."""
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    client = TestClient(create_app(history_store))
+    entries = {n: f"fx-statusby-avtal--status--{n}" for n in (1, 2)}
+
+    def page(query=""):
+        response = client.get("/id/fx-statusby-avtal" + query)
+        assert response.status_code == 200
+        return response.text
+    shown = {day: {n for n, entry in entries.items() if entry in page(f"?datum={day}")}
+             for day in ("2018-12-31", "2020-06-01", "2021-03-01")}
+    assert shown == {"2018-12-31": set(), "2020-06-01": {1}, "2021-03-01": {2}}
+    assert "under framtagande på 2020-06-01" in page("?datum=2020-06-01")
+    assert "under framtagande på" not in page("?datum=2021-03-01")
+    assert all(entry in page() for entry in entries.values())

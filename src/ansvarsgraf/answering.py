@@ -132,7 +132,7 @@ def lapsed_documents(catalog: Catalog, task_iri: str, kommun: Ref, on_date: dt.d
         if validity is None or not (catalog.document_tasks.get(document, set()) & wanted):
             continue
         if validity.drafting_on(on_date):
-            if all(start is None for start, _ in validity.statuses) and (validity.known_from or on_date) > on_date:
+            if all(entry[0] is None for entry in validity.statuses) and (validity.known_from or on_date) > on_date:
                 continue  # an undated draft is not known before its first source
             name = index.name(document)
             notes.append(Warning("under_framtagande", f"{name} är under framtagande på {on_date.isoformat()}; "

@@ -17,7 +17,7 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
-from .organisation_index import status_on
+from .organisation_index import entry_on
 from .queries import query_text
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
@@ -337,12 +337,8 @@ class DutyBuilder(LawReader):
         for entry in self.describe(*entries) if entries else []:
             if entry.one(AG.status) is not None:
                 history[entry.iri] = (start(entry), entry.one(AG.status))
-        status = status_on([(str(f) if f is not None else None, str(v)) for f, v in history.values()], self.on_date)
-        if status is None:
-            return None, None
-        entry = max((iri for iri, (f, v) in history.items() if str(v) == status and (f is None or period_start(f) <= self.on_date)),
-                    key=lambda iri: period_start(history[iri][0]) or dt.date.min)
-        return history[entry][1], entry
+        entry = entry_on([(str(f) if f is not None else None, v, iri) for iri, (f, v) in history.items()], self.on_date)
+        return (entry[1], entry[2]) if entry is not None else (None, None)
 
     def status_name(self, instrument: Node, status) -> str:
         """The status's Swedish name, from the node that states it (the document or an entry)."""

@@ -23,13 +23,18 @@ UNDER_DRAFTING = str(AG.under_framtagande)
 
 
 def status_on(history, on_date: dt.date) -> str | None:
-    """The status on the date from a status history [(start, status IRI)]: the entry with
-    the latest start on or before the date (a year or a month from its first day). Before
-    the first entry no status is known: None, not "okänd". A start of None (a single
+    """The status on the date from a status history [(start, status IRI, …)]: the entry
+    with the latest start on or before the date (a year or a month from its first day).
+    Before the first entry no status is known: None, not "okänd". A start of None (a single
     `status:` without `status_från`) holds from the beginning."""
-    begun = [(period_start(start) or dt.date.min, status) for start, status in history
-             if start is None or period_start(start) <= on_date]
-    return max(begun, key=lambda entry: entry[0])[1] if begun else None
+    entry = entry_on(history, on_date)
+    return entry[1] if entry is not None else None
+
+
+def entry_on(history, on_date: dt.date):
+    """The entry of the history (start, status IRI, …) in force on the date, or None."""
+    begun = [entry for entry in history if entry[0] is None or period_start(entry[0]) <= on_date]
+    return max(begun, key=lambda entry: period_start(entry[0]) or dt.date.min) if begun else None
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,8 @@ class DocumentValidity:
 
     valid_from: dt.date | None
     valid_until: dt.date | None
-    statuses: tuple[tuple[str | None, str], ...]  # (start as written, status IRI); status_on
+    # (start as written, status IRI, the node stating it: the entry or the document); status_on
+    statuses: tuple[tuple[str | None, str, str], ...]
     signed: dt.date | None = None
     known_from: dt.date | None = None
     replaced_by: tuple[str, ...] = ()  # later versions (dcterms:isReplacedBy / replaces)
@@ -66,6 +72,11 @@ class DocumentValidity:
     def status_on(self, on_date: dt.date) -> str | None:
         return status_on(self.statuses, on_date)
 
+    def status_node_on(self, on_date: dt.date) -> str | None:
+        """The node that states the status on the date: its history entry, or the document."""
+        entry = entry_on(self.statuses, on_date)
+        return entry[2] if entry is not None else None
+
     def drafting_on(self, on_date: dt.date) -> bool:
         return self.status_on(on_date) == UNDER_DRAFTING
 
@@ -82,10 +93,10 @@ def _validity(rows: list[dict]) -> DocumentValidity:
     written = [period_start(r["kalladatum"]) for r in rows if r["kalla"] is not None]
     known_from = None if not written or None in written else min(written)
     # One status per row: the document's own (`status:`) or one per entry of its history.
-    statuses = {(str(r.get("statusPost") or ""), str(r["statusFran"]) if r.get("statusFran") is not None else None,
-                 str(r["status"])) for r in rows if r["status"] is not None}
+    statuses = {(str(r["statusFran"]) if r.get("statusFran") is not None else None, str(r["status"]),
+                 str(r.get("statusPost") or r["dokument"])) for r in rows if r["status"] is not None}
     return DocumentValidity(period_start(first["fran"]), period_end(first["till"]),
-                            tuple(sorted(((start, status) for _, start, status in statuses), key=lambda e: (e[0] or '', e[1]))),
+                            tuple(sorted(statuses, key=lambda e: (e[0] or "", e[1], e[2]))),
                             period_start(first["undertecknad"]), known_from,
                             tuple(sorted({str(r["ersattAv"]) for r in rows if r["ersattAv"] is not None})))
 
