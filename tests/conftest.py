@@ -65,9 +65,15 @@ def _stores_needed(item) -> set[str]:
     return {name for name, needs in NEEDS.items() if marks & needs}
 
 
-# Both check the validation engines on the same pySHACL runs (conftest.validated_fixtures).
-SHARED_RUNS = {"test_shape_rules.py": "validering", "test_validation_engines.py": "validering"}
-FIRST = {"test_shape_rules.py", "test_validation_engines.py", "test_benchmark.py"}
+# Files in one xdist group run in one worker: the two that check the validation engines on the
+# same pySHACL runs (validated_fixtures below), and the Chromium ones, so that two browsers
+# never draw 6000-px exports at once (a renderer crashed so under two workers).
+SHARED_RUNS = {"test_shape_rules.py": "validering", "test_validation_engines.py": "validering",
+               **{name: "webbläsare" for name in ("test_browser.py", "test_browser_security.py", "test_explore.py",
+                                                  "test_explore_browser.py", "test_page_staff.py",
+                                                  "test_page_support_browser.py")}}
+# The longest groups first, so that neither worker is left alone with one at the end.
+FIRST = ("validering", "webbläsare", "test_benchmark.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -79,12 +85,11 @@ def pytest_collection_modifyitems(config, items):
         # With `-n 2 --dist loadgroup` (scripts/test.sh) a file's tests run in one worker, so its
         # module fixtures are built once; files that share an expensive session fixture form
         # one group (SHARED_RUNS).
-        file = item.path.name
-        item.add_marker(pytest.mark.xdist_group(SHARED_RUNS.get(file, file)))
+        item.add_marker(pytest.mark.xdist_group(SHARED_RUNS.get(item.path.name, item.path.name)))
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-    # The longest groups first, so that the other worker is not left idle at the end.
-    keep.sort(key=lambda item: item.path.name not in FIRST)
+    group = lambda item: SHARED_RUNS.get(item.path.name, item.path.name)  # noqa: E731
+    keep.sort(key=lambda item: FIRST.index(group(item)) if group(item) in FIRST else len(FIRST))
     items[:] = keep
 
 
