@@ -76,6 +76,10 @@ SHARED_RUNS = {"test_shape_rules.py": "validering", "test_validation_engines.py"
 FIRST = ("validering", "webbläsare", "test_benchmark.py")
 
 
+def _group(item) -> str:
+    return SHARED_RUNS.get(item.path.name, item.path.name)
+
+
 def pytest_collection_modifyitems(config, items):
     chosen = _chosen_stores(config)
     keep, skipped = [], []
@@ -85,11 +89,10 @@ def pytest_collection_modifyitems(config, items):
         # With `-n 2 --dist loadgroup` (scripts/test.sh) a file's tests run in one worker, so its
         # module fixtures are built once; files that share an expensive session fixture form
         # one group (SHARED_RUNS).
-        item.add_marker(pytest.mark.xdist_group(SHARED_RUNS.get(item.path.name, item.path.name)))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-    group = lambda item: SHARED_RUNS.get(item.path.name, item.path.name)  # noqa: E731
-    keep.sort(key=lambda item: FIRST.index(group(item)) if group(item) in FIRST else len(FIRST))
+    keep.sort(key=lambda item: FIRST.index(_group(item)) if _group(item) in FIRST else len(FIRST))
     items[:] = keep
 
 
