@@ -7,6 +7,9 @@ fragor-provning.yaml and the held-out file's SHA-256 into provning.sha256. frago
 then deleted by hand; the two parts are the record. The script refuses to overwrite a split
 that exists, so the held-out part can never be redrawn by accident.
 
+On 2026-12-05 its held-out part was released for tuning (now fragor-justering-b.yaml) and a new
+set written blind took its place as fragor-provning.yaml (tests/test_matching_eval.py).
+
     python scripts/split_fragor.py
 """
 

@@ -1,6 +1,8 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary, split once into a
-tuning part and a frozen held-out part (scripts/split_fragor.py).
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Two tuning parts:
+`justering` and `justering-b` (the first set, split once by scripts/split_fragor.py; its held-out
+half was released for tuning on 2026-12-05) and a frozen held-out part, `provning`: a second
+set written blind on 2026-12-05 from the sources, the glossary and the task list only.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
@@ -22,15 +24,17 @@ import pytest
 import yaml
 
 from ansvarsgraf.answer import answer_question
+from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
-PARTS = ("justering", "provning")
+PARTS = ("justering", "justering-b", "provning")
 DATE = dt.date(2026, 12, 1)
 ID_BASE = "https://w3id.org/ansvarsgraf/id/"
 TASKS_QUERY = "PREFIX ag: <https://w3id.org/ansvarsgraf/def#> SELECT ?t WHERE { ?t a ag:Task }"
 # An answer that commits to a task: answered with bearers, or answered with none modelled.
 ANSWERED = {"besvarad", "ingen_ansvarig"}
+UNKNOWN_PLACE = "okänd kommun"
 MARGIN = 0.03
 # Metrics with a floor: (name, True when higher is better).
 FLOORED = (("top1", True), ("fel_men_saker", False), ("utanfor_arlighet", True))
@@ -60,12 +64,20 @@ def outcome(answer, expected: list[str]) -> str:
     return answer.status  # e.g. "dokument": matched a document, no task
 
 
+def judged(store, question: dict) -> str:
+    try:
+        return outcome(answer_question(store, question["fråga"], question["kommun"], DATE), question["väntat"])
+    except UnknownMunicipalityError:
+        # A municipality the graph does not model (the blind set asks from Falun and Umeå too):
+        # the product says so and answers nothing. Counted apart, since it says nothing about
+        # how the question was read.
+        return UNKNOWN_PLACE
+
+
 def run_part(store, part: str) -> list[tuple[str, bool, str]]:
-    """(slag, answerable, outcome) per question; the text is deliberately not kept."""
-    return [
-        (q["slag"], bool(q["väntat"]), outcome(answer_question(store, q["fråga"], q["kommun"], DATE), q["väntat"]))
-        for q in read_part(part)
-    ]
+    """(slag, answerable, outcome) per question; the text is deliberately not kept. Questions
+    from a municipality the graph does not model are left out, and counted in the report."""
+    return [(q["slag"], bool(q["väntat"]), judged(store, q)) for q in read_part(part)]
 
 
 def share(count: int, total: int) -> float:
@@ -73,11 +85,16 @@ def share(count: int, total: int) -> float:
 
 
 def metrics(results: list[tuple[str, bool, str]]) -> dict:
+    elsewhere = sum(o == UNKNOWN_PLACE for _, _, o in results)
+    elsewhere_out = sum(o == UNKNOWN_PLACE and not ok for _, ok, o in results)
+    results = [r for r in results if r[2] != UNKNOWN_PLACE]
     answerable = [o for _, ok, o in results if ok]
     out_of_scope = [o for _, ok, o in results if not ok]
     asked_back = sum(o.startswith("tillbaka") for o in answerable)
     return {
-        "antal": len(results),
+        "antal": len(results) + elsewhere,
+        "okand_kommun": elsewhere,
+        "okand_kommun_utanfor": elsewhere_out,
         "besvarbara": len(answerable),
         "utanfor": len(out_of_scope),
         "top1": share(answerable.count("rätt"), len(answerable)),
@@ -93,7 +110,8 @@ def report(part: str, results: list[tuple[str, bool, str]]) -> str:
     m = metrics(results)
     pct = lambda x: f"{100 * x:5.1f} %"  # noqa: E731
     lines = [
-        f"== frågematchning, {part}: {m['antal']} frågor, {m['besvarbara']} besvarbara, {m['utanfor']} utanför ==",
+        f"== frågematchning, {part}: {m['antal']} frågor, {m['besvarbara']} besvarbara, {m['utanfor']} utanför"
+        f" (och {m['okand_kommun']} från en kommun grafen inte har; de räknas inte) ==",
         f"  top-1 rätt uppgift            {pct(m['top1'])}",
         f"  fel uppgift med säkerhet      {pct(m['fel_men_saker'])}",
         f"  frågade tillbaka              {pct(m['tillbakafragade'])}"
@@ -103,7 +121,7 @@ def report(part: str, results: list[tuple[str, bool, str]]) -> str:
         "  per slag (rätt av besvarbara; för utanför: ärliga):",
     ]
     by_kind: dict[str, Counter] = defaultdict(Counter)
-    for kind, ok, o in results:
+    for kind, ok, o in (r for r in results if r[2] != UNKNOWN_PLACE):
         by_kind[kind]["n"] += 1
         by_kind[kind]["bra"] += (o == "rätt") if ok else (o not in ("rätt", "fel"))
         by_kind[kind]["fel"] += o in ("rätt", "fel") and not (ok and o == "rätt")
@@ -133,8 +151,8 @@ def test_part_has_committed_size(part):
     committed = read_baseline()["delar"][part]
     questions = read_part(part)
     assert len(questions) == committed["antal"]
-    assert sum(not q["väntat"] for q in questions) == committed["utanfor"]
-    assert committed["utanfor"] > 0, "frågor utanför modellen ska finnas i båda delarna"
+    assert sum(not q["väntat"] for q in questions) == committed["utanfor"] + committed.get("okand_kommun_utanfor", 0)
+    assert committed["utanfor"] > 0, "frågor utanför modellen ska finnas i varje del"
 
 
 def test_expected_tasks_exist_in_graph(embedded):
