@@ -426,7 +426,7 @@ def sparql_isolation(rounds: int, seconds: int) -> list[dict]:
         shutil.rmtree(workdir, ignore_errors=True)
     for kind in ("utan SPARQL", "två långsamma SPARQL-frågor"):
         p99 = [r["p99"] for r in results if r["kind"] == kind]
-        print(f"{kind}: p99 median {statistics.median(p99)} ms (min {min(p99)}, max {max(p99)}) över {len(p99)} omgångar")
+        print(f"{kind}: p99 median {round(statistics.median(p99), 1)} ms (min {min(p99)}, max {max(p99)}) över {len(p99)} omgångar")
     return results
 
 
