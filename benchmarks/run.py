@@ -15,7 +15,8 @@ For one size (see generate.py) it measures, on this machine:
 - a load tool (wrk, Debian) at 20 and 100 connections for a bounded time, if installed,
   cycling through 2000 distinct answer URLs, on both dates;
 - the same at 20 connections while two deliberately slow public SPARQL queries run the whole
-  time (issue 13: public SPARQL must not slow answers; target p99 < 100 ms);
+  time (issue 13: public SPARQL must not slow answers; target p99 < 100 ms), each wrk figure
+  with the machine's load average before and after it (the 2 cores may be shared);
 - full SHACL validation in a child process with a time limit, on the production path
   (validation.run_validation: the fast engine unless the data needs pySHACL), with the engine
   used and the child's peak memory; optionally pySHACL, the reference, the same way;
@@ -26,6 +27,10 @@ clients, one agreement ≤ 2 s, full validation and gaps ≤ 60 s, start-up ≤ 
 
     python benchmarks/run.py --size small [--requests 400] [--validation-limit 900]
                              [--reference-limit 900] [--json out.json]
+
+`--sparql-isolation N` measures only that isolation figure, against `ansvarsgraf serve` on the
+bundled data as a user starts it: N rounds of wrk at 20 connections without and with the two
+slow SPARQL queries, alternating, so that a change in the machine's other load shows in both.
 """
 
 import argparse
@@ -111,13 +116,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(store_dir: Path, workers: int) -> tuple[str, subprocess.Popen, float]:
-    """`ansvarsgraf serve --store DIR --workers N` as deployed; returns when it answers."""
+def start_serve(*options: str) -> tuple[str, subprocess.Popen, float]:
+    """`ansvarsgraf serve OPTIONS` (as deployed: `--store DIR --workers N`); returns when it answers."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--store", str(store_dir),
-                                "--workers", str(workers), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", *options, "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < 300:
@@ -194,9 +198,12 @@ def wrk(base: str, connections: int, seconds: int, workdir: Path, pairs, on_date
     script.write_text(WRK_SCRIPT)
     paths.write_text("\n".join(_answer_path(t, k, on_date) for t, k in pairs) + "\n")
     env = {**os.environ, "ANSVARSGRAF_WRK_PATHS": str(paths)}
+    load_before = os.getloadavg()[0]
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-s", str(script), base], capture_output=True, text=True, timeout=seconds + 30, env=env).stdout
-    figures = {"connections": connections}
+    # The 1-minute load average of the whole machine, before and after: other jobs on it slow
+    # answers too, and the reader must be able to tell that from what is measured.
+    figures = {"connections": connections, "load": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
     for line in out.splitlines():
         parts = line.split()
         if line.strip().startswith("Requests/sec:"):
@@ -305,7 +312,7 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, ref
     del prepared  # closed: the serve processes open it read-only
     reopened, figures["open_and_catalog_s"] = timed(lambda: catalog_for(OxigraphStore(ox.Store.read_only(str(disk)))))
     del reopened
-    base, server, figures["startup_s"] = start_serve(disk, workers=2)
+    base, server, figures["startup_s"] = start_serve("--store", str(disk), "--workers", "2")
     try:
         for key, on_date, seed in (("", DATE, 8), ("_unprepared", UNPREPARED_DATE, 10)):
             http_times, errors = ask_over_http(base, _pairs(requests, municipalities, seed=seed), 20, on_date)
@@ -367,8 +374,7 @@ def table(results: list[dict]) -> str:
         for r in results:
             value = r.get(key)
             if isinstance(value, dict) and "requests_per_s" in value:
-                cell = f"{value['requests_per_s']:.0f} req/s, p50 / p95 / p99 {value.get('p50')} / {value.get('p95')} / {value.get('p99')} ms"
-                cell += f" (SPARQL: {value.get('sparql')})"
+                cell = f"{_wrk_cell(value)} (SPARQL: {value.get('sparql')})"
             elif isinstance(value, dict) and "p50" in value:
                 cell = " / ".join(str(value[k]) for k in ("p50", "p95", "p99") if k in value)
                 if value.get("errors"):
@@ -378,8 +384,7 @@ def table(results: list[dict]) -> str:
             elif isinstance(value, dict):
                 cell = f"> {value.get('stopped_after_s')} (avbruten)"
             elif isinstance(value, list):
-                cell = "; ".join(f"{w['requests_per_s']:.0f} req/s, p50 / p95 / p99 {w.get('p50')} / {w.get('p95')} / {w.get('p99')} ms"
-                                 for w in value if w)
+                cell = "; ".join(_wrk_cell(w) for w in value if w)
             elif isinstance(value, float):
                 cell = f"{value:.2f}"
             else:
@@ -387,6 +392,42 @@ def table(results: list[dict]) -> str:
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _wrk_cell(w: dict) -> str:
+    load = f", last {w['load'][0]}–{w['load'][1]}" if "load" in w else ""
+    return f"{w['requests_per_s']:.0f} req/s, p50 / p95 / p99 {w.get('p50')} / {w.get('p95')} / {w.get('p99')} ms{load}"
+
+
+def sparql_isolation(rounds: int, seconds: int) -> list[dict]:
+    """wrk at 20 connections on /api/answer against `ansvarsgraf serve` on the bundled data
+    (no options: one process, the data validated and loaded at start), `rounds` times without
+    and with two slow SPARQL queries, alternating; every figure printed with the load."""
+    workdir = Path(tempfile.mkdtemp(prefix="ansvarsgraf-bench-isolation-"))
+    base, server, _ = start_serve()
+    results = []
+    try:
+        tasks = [t["id"] for t in json.load(urllib.request.urlopen(base + "/api/uppgifter", timeout=60))]
+        municipalities = [m["id"] for m in json.load(urllib.request.urlopen(base + "/api/kommuner", timeout=60))]
+        pairs = [(ID + t, ID + m) for t in tasks for m in municipalities]  # every answer there is
+        wrk(base, 20, 3, workdir, pairs, DATE)  # the answers built once (cached), as for staff asking again
+        for n in range(1, rounds + 1):
+            for kind in ("utan SPARQL", "två långsamma SPARQL-frågor"):
+                figures = (wrk(base, 20, seconds, workdir, pairs, DATE) if kind == "utan SPARQL"
+                           else wrk_while_sparql_runs(base, seconds, workdir, pairs, DATE))
+                if figures is None:
+                    return results
+                results.append({"round": n, "kind": kind, **figures})
+                sparql = f" (SPARQL: {figures['sparql']})" if "sparql" in figures else ""
+                print(f"  {n}. {kind}: {_wrk_cell(figures)}{sparql}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    for kind in ("utan SPARQL", "två långsamma SPARQL-frågor"):
+        p99 = [r["p99"] for r in results if r["kind"] == kind]
+        print(f"{kind}: p99 median {round(statistics.median(p99), 1)} ms (min {min(p99)}, max {max(p99)}) över {len(p99)} omgångar")
+    return results
 
 
 def main() -> None:
@@ -398,7 +439,14 @@ def main() -> None:
                         help="s för full validering med pySHACL (referensen) också; 0 (standard) hoppar över den")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--sparql-isolation", type=int, metavar="N", default=0,
+                        help="mät bara isoleringen mot SPARQL: N omgångar mot serve på de medföljande data")
     args = parser.parse_args()
+    if args.sparql_isolation:
+        results = sparql_isolation(args.sparql_isolation, args.wrk_seconds)
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        return
     results = []
     for size in args.size or ["small"]:
         results.append(dict(run(size, args.requests, args.validation_limit, args.wrk_seconds, args.reference_limit)))

@@ -97,6 +97,22 @@ def test_reported_bad_inputs_are_4xx_with_a_swedish_message(client, path):
     assert any(word in body for word in ("finns", "Ange", "datum", "ogiltig", "Okänd", "Ingen", "saknas", "Felaktig", "inte")), body[:300]
 
 
+def test_the_body_limit_takes_the_longest_query_in_any_letters_and_refuses_more(embedded_client):
+    """Every body is screened for identity numbers before routing, at a cost in proportion to
+    its size, so the limit is what the largest input needs: a SPARQL query of 20,000
+    characters, form-encoded, even if every character takes 12 bytes (%F0%9F%98%80)."""
+    from ansvarsgraf.web.middleware import MAX_BODY_BYTES
+
+    head = "ASK { ?s ?p ?o } #"
+    longest = head + "\U0001F600" * (20_000 - len(head))
+    accepted = embedded_client.post("/sparql", data={"query": longest})
+    assert accepted.status_code == 200 and accepted.json()["boolean"] is True
+    for path in ("/sparql", "/api/ask", "/fraga"):
+        refused = embedded_client.post(path, content=b"x" * (MAX_BODY_BYTES + 1),
+                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert refused.status_code == 413 and "för stor" in refused.text, path
+
+
 def test_an_unexpected_error_is_a_swedish_500_that_logs_no_user_input(embedded, caplog):
     """If a route fails anyway, the user gets a Swedish page and the log names the code
     location, never the exception's message (which quoted user input in issue 13)."""

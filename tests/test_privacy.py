@@ -118,6 +118,25 @@ def test_an_identity_number_in_a_question_is_refused_without_echo(client, number
         assert number not in text and number.replace("-", "") not in text
 
 
+
+def _sparql_escaped(number: str, long_form: bool) -> str:
+    return "".join((f"\\U{ord(c):08X}" if long_form else f"\\u{ord(c):04X}") if c.isdigit() else c for c in number)
+
+
+@pytest.mark.parametrize("number", ["121212-1212", "1212721219", "201212121213"])
+def test_an_identity_number_written_with_sparql_escapes_is_refused_without_echo(client, number):
+    """The screen before routing reads the text as sent; SPARQL turns \\u0031 into 1 before
+    the query runs, so a number written that way came back in the result (200)."""
+    for long_form in (False, True):
+        query = f'SELECT ?x WHERE {{ BIND("{_sparql_escaped(number, long_form)}" AS ?x) }}'
+        for response in (client.get("/sparql", params={"query": query}),
+                         client.post("/sparql", data={"query": query}),
+                         client.post("/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})):
+            assert response.status_code == 422 and "personnummer" in response.json()["fel"], response.text
+            assert number not in response.text and number.replace("-", "") not in response.text
+    ordinary = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("\\u00e5r 2026" AS ?x) }'})
+    assert ordinary.status_code == 200 and ordinary.json()["results"]["bindings"][0]["x"]["value"] == "år 2026"
+
 # ---------------------------------------------------------------------------
 # Every field of every route, against the real server and its real log
 # ---------------------------------------------------------------------------

@@ -143,9 +143,19 @@ def test_dataset_parameters_select_the_stores_own_graphs(client):
 
 
 def test_other_methods_are_405_with_the_right_allow_header(client):
-    for method in ("PUT", "DELETE", "PATCH"):
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
         response = client.request(method, "/sparql?query=ASK%7B%7D")
         assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_head_answers_as_get_does(client):
+    """The Allow header names HEAD; it was answered 405 with "Allow: GET" (issue 13, item 8)."""
+    for params, media_type in (({"query": SELECT}, "text/csv"), ({}, "text/turtle")):  # a query; the description
+        head = client.head("/sparql", params=params, headers={"Accept": media_type})
+        get = client.get("/sparql", params=params, headers={"Accept": media_type})
+        assert head.status_code == get.status_code == 200 and _type(head) == _type(get) == media_type
+    refused = client.head("/sparql", params={"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("accept,parser", [(None, "turtle"), ("text/turtle", "turtle"),

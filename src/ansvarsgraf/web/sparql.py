@@ -95,6 +95,13 @@ async def sparql(request: Request):
     return await run_in_threadpool(_run, request, query, formats, dataset)
 
 
+@router.api_route("/sparql", methods=["HEAD"], include_in_schema=False)
+async def sparql_head(request: Request):
+    """HEAD is GET without the body (the server leaves it out): without this route FastAPI
+    answered 405 with "Allow: GET", though POST works (issue 13)."""
+    return await sparql_get(request)
+
+
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
 def sparql_other_methods():
     return JSONResponse({"fel": "Slutpunkten tar emot GET och POST."}, status_code=405, headers={"Allow": ALLOW})
