@@ -246,9 +246,15 @@ def _forums_both_ways(store, municipalities, dates):
 
 
 @pytest.mark.parametrize("kommun", REFERENCE_MUNICIPALITIES)
-def test_the_engine_chooses_the_forums_the_reference_query_gives(store, kommun):
+def test_the_engine_chooses_the_forums_the_reference_query_gives(request, store, kommun):
     """The forum rule on the bundled data, on the embedded store and on each SPARQL server:
     the same forums for every task and date."""
+    if request.node.callspec.params.get("store") == "virtuoso":
+        # Virtuoso 7.2.5 drops forums that only a participant ties to the municipality, or
+        # (as the query is written now) needs minutes for Perstorp and Trelleborg; see
+        # docs/drift.md. The engine's forums on Virtuoso are compared with the embedded
+        # store's in test_answer_engine.test_every_store_gives_the_same_answers.
+        pytest.skip("forum-i-kommun.rq i Virtuoso 7.2.5: se docs/drift.md")
     for where, engine, reference in _forums_both_ways(store, [ID + kommun], REFERENCE_DATES):
         assert set(engine) == reference, where
 
