@@ -13,13 +13,17 @@ import datetime as dt
 import textwrap
 
 import pytest
+import rdflib
 from fastapi.testclient import TestClient
 
 from ansvarsgraf.answering import answer_question, answer_task
 from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.cli_text import render_text
 from ansvarsgraf.dataset import DATA_DIR, load_data
+from ansvarsgraf.duties import DutyBuilder
 from ansvarsgraf.embedded_store import OxigraphStore
+from ansvarsgraf.forums import applicable_forums
+from ansvarsgraf.queries import query_text
 from ansvarsgraf.quotes import find, load_sources
 from ansvarsgraf.web.app import create_app
 
@@ -207,3 +211,73 @@ def test_a_forums_document_dates_and_participants_decide_where_and_when(fixture_
 def test_a_question_reaches_forums_too(embedded):
     answer = answer_question(embedded, "kan skolan konsultera socialtjänsten", "Leksand", dt.date(2024, 3, 1))
     assert answer.tasks[0]["iri"] == CONSULTATION and named(answer, "konsultationsmöten")
+
+
+# --- The rule as SPARQL: the reference the engine is held to, on every store ---
+
+# Before the audits, after Timrå's audit (2020-10-13) and Höör's and Trelleborg's answers (2021),
+# after Perstorp's audit (2022-12-15), Leksand's follow-up (2023) and the new Socialtjänstlag.
+REFERENCE_DATES = [dt.date(2019, 6, 1), dt.date(2021, 3, 1), dt.date(2023, 6, 1), dt.date(2025, 7, 1)]
+# The municipalities the sources describe, Lund (party only to Höör's sub-regional agreement)
+# and Osby (party only to the lotsmodell agreement): one test each, to keep each short.
+REFERENCE_MUNICIPALITIES = ["hoor-kommun", "lund-kommun", "perstorp-kommun", "osby-kommun", "trelleborg-kommun",
+                            "timra-kommun", "leksand-kommun"]
+
+
+def _forums_both_ways(store, municipalities, dates):
+    """For each municipality and date and every task a forum answers: the forums the engine
+    chooses (forums.py, in memory) and those queries/forum-i-kommun.rq gives on the store,
+    the engine's with its 'only through its source' flag."""
+    catalog = catalog_for(store)
+    # The tasks some forum handles, directly or through a narrower task, and one that none
+    # does: every other task has no forum on either side.
+    handled = set(catalog.forums.by_task)
+    tasks = sorted(t for t in catalog.task_labels if handled & set(catalog.with_narrower(t)))
+    tasks += sorted(set(catalog.task_labels) - set(tasks))[:1]
+    for kommun in municipalities:
+        for on_date in dates:
+            builder = DutyBuilder(store, catalog, catalog.by_iri[kommun], on_date)
+            literal = rdflib.Literal(on_date.isoformat(), datatype=rdflib.XSD.date)
+            for task in tasks:
+                engine = applicable_forums(builder, catalog.with_narrower(task))
+                reference = {str(r["forum"]) for r in store.select(query_text("forum-i-kommun"), {
+                    "uppgift": rdflib.URIRef(task), "kommun": rdflib.URIRef(kommun), "datum": literal})}
+                yield (task, kommun, on_date), engine, reference
+
+
+@pytest.mark.parametrize("kommun", REFERENCE_MUNICIPALITIES)
+def test_the_engine_chooses_the_forums_the_reference_query_gives(request, store, kommun):
+    """The forum rule on the bundled data, on the embedded store and on each SPARQL server:
+    the same forums for every task and date."""
+    if request.node.callspec.params.get("store") == "virtuoso":
+        # Virtuoso 7.2.5 drops forums that only a participant ties to the municipality, or
+        # (as the query is written now) needs minutes for Perstorp and Trelleborg; see
+        # docs/drift.md. The engine's forums on Virtuoso are compared with the embedded
+        # store's in test_answer_engine.test_every_store_gives_the_same_answers.
+        pytest.skip("forum-i-kommun.rq i Virtuoso 7.2.5: se docs/drift.md")
+    for where, engine, reference in _forums_both_ways(store, [ID + kommun], REFERENCE_DATES):
+        assert set(engine) == reference, where
+
+
+def test_the_bundled_data_meets_every_branch_of_the_forum_rule(embedded):
+    """The comparison above means something only if the data has forums of each kind that
+    apply somewhere: through a document, through an actor, and only through the source."""
+    rows = [r for found in catalog_for(embedded).forums.by_task.values() for r in found]
+    with_document = {str(r["forum"]) for r in rows if r["dokument"] is not None}
+    kinds = set()
+    for _, engine, _ in _forums_both_ways(embedded, [ID + k for k in REFERENCE_MUNICIPALITIES], [dt.date(2024, 3, 1)]):
+        kinds |= {"källa" if by_source else "dokument" if forum in with_document else "aktör"
+                  for forum, (_, by_source) in engine.items()}
+    assert kinds == {"dokument", "aktör", "källa"}, kinds
+
+
+def test_the_reference_query_states_the_rule_on_dates_and_documents(fixture_store):
+    """The fixture's forums (a document that ended, a month-only start, an observation
+    month) decide on both sides alike, for every task and each date around them."""
+    dates = [dt.date(2019, 6, 1), dt.date(2020, 6, 1), dt.date(2021, 4, 30), dt.date(2021, 5, 1),
+             dt.date(2022, 4, 30), dt.date(2022, 5, 1)]
+    fixture_forums = set()
+    for where, engine, reference in _forums_both_ways(fixture_store, [TIMRA, LEKSAND], dates):
+        assert set(engine) == reference, where
+        fixture_forums |= {f for f in reference if "/fx-" in f}
+    assert fixture_forums == {ID + "fx-forum-i-rutinen", ID + "fx-forum-med-egna-datum", ID + "fx-forum-iakttaget"}
