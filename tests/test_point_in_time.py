@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dated_facts import AG, ID, GraphDates, bearers_of, first_day, problems_in
+
 from ansvarsgraf.answer import answer_task, catalog_for
 from ansvarsgraf.web.app import create_app
 from ansvarsgraf.web.pages import href
@@ -46,175 +48,15 @@ def test_every_provision_page_lists_its_predecessors_as_earlier(store, client):
 
 
 # ---------------------------------------------------------------------------------------
-# What the graph itself says about dates, read with plain SPARQL (not through the engine)
+# What the graph itself says about dates (dated_facts.py: plain SPARQL, not the engine)
 # ---------------------------------------------------------------------------------------
 
-ID = "https://w3id.org/ansvarsgraf/id/"
 FIXTURES = Path(__file__).parent / "data" / "point-in-time"
-
-DATED = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-SELECT ?n ?p ?v WHERE {
-  VALUES ?p { ag:validFrom ag:validUntil ag:validFromYear ag:validUntilYear dcterms:dateAccepted
-              dcterms:date ag:year ag:statusFrom ag:statusFromMonth ag:statusFromYear
-              ag:validFromMonth ag:observedOn ag:observedOnMonth ag:observedOnYear }
-  ?n ?p ?v .
-}"""
-
-LINKS = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-PREFIX eli: <http://data.europa.eu/eli/ontology#>
-SELECT ?n ?p ?v WHERE {
-  VALUES ?p { dcterms:isPartOf ag:foundIn eli:is_part_of dcterms:isReplacedBy dcterms:replaces ag:establishedBy
-              ag:qualifiedStatus }
-  ?n ?p ?v .
-}"""
-
-AG = "https://w3id.org/ansvarsgraf/def#"
-DCT = "http://purl.org/dc/terms/"
-
-
-class GraphDates:
-    """Every date the data states, and what each node's first and last day are by them."""
-
-    def __init__(self, store):
-        self.values: dict[str, dict[str, list]] = {}
-        for row in store.select(DATED):
-            self.values.setdefault(str(row["n"]), {}).setdefault(str(row["p"]), []).append(str(row["v"]))
-        self.links: dict[str, dict[str, list[str]]] = {}
-        for row in store.select(LINKS):
-            self.links.setdefault(str(row["n"]), {}).setdefault(str(row["p"]), []).append(str(row["v"]))
-
-    def one(self, node, prop):
-        found = self.values.get(node, {}).get(prop)
-        return found[0] if found else None
-
-    def link(self, node, prop):
-        return self.links.get(node, {}).get(prop, [])
-
-    def written(self, node) -> dt.date | None:
-        """A source, report or finding: its date, its year's first day, or its parent's."""
-        if self.one(node, DCT + "date"):
-            return dt.date.fromisoformat(self.one(node, DCT + "date"))
-        if self.one(node, AG + "year"):
-            return dt.date(int(self.one(node, AG + "year")[:4]), 1, 1)
-        for parent in self.link(node, DCT + "isPartOf") + self.link(node, AG + "foundIn"):
-            return self.written(parent)
-        return None
-
-    def start(self, node) -> dt.date | None:
-        """The first day something applies: its validity, signature or year; for a section of
-        law without dates, its act's."""
-        dates = [dt.date.fromisoformat(self.one(node, p)) for p in (AG + "validFrom", DCT + "dateAccepted") if self.one(node, p)]
-        if self.one(node, AG + "validFromYear"):
-            dates.append(dt.date(int(self.one(node, AG + "validFromYear")[:4]), 1, 1))
-        if dates:
-            return max(dates)
-        for act in self.link(node, "http://data.europa.eu/eli/ontology#is_part_of"):
-            return self.start(act)
-        return None
-
-    def end(self, node) -> dt.date | None:
-        if self.one(node, AG + "validUntil"):
-            end = dt.date.fromisoformat(self.one(node, AG + "validUntil"))
-        elif self.one(node, AG + "validUntilYear"):
-            end = dt.date(int(self.one(node, AG + "validUntilYear")[:4]), 12, 31)
-        else:
-            end = None
-        # A version ends the day before a later one begins.
-        later = self.link(node, DCT + "isReplacedBy") + [n for n, p in self._replacing(node)]
-        starts = [self.start(n) for n in later if self.start(n)]
-        if starts and (end is None or min(starts) - dt.timedelta(days=1) < end):
-            end = min(starts) - dt.timedelta(days=1)
-        return end
-
-    def _replacing(self, node):
-        return [(n, p) for n, links in self.links.items() for p, vs in links.items() if p == DCT + "replaces" and node in vs]
-
-    def change_dates(self) -> list[dt.date]:
-        """Every day on which something in the data begins, ends (the day after) or is written."""
-        days = set()
-        for props in self.values.values():
-            for prop, values in props.items():
-                for value in values:
-                    if len(value) == 10:
-                        day = dt.date.fromisoformat(value)
-                        days.add(day + dt.timedelta(days=1) if prop == AG + "validUntil" else day)
-                    elif len(value) == 7 and prop == AG + "statusFromMonth":
-                        days.add(dt.date(int(value[:4]), int(value[5:7]), 1))
-                    else:
-                        year = int(value[:4])
-                        days.add(dt.date(year + 1, 1, 1) if prop == AG + "validUntilYear" else dt.date(year, 1, 1))
-        return sorted(days)
-
-
-BEARERS = """
-PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT ?atagande ?barare WHERE { ?atagande a ag:Duty ; ag:bearer ?barare }"""
-
-
-def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: bool = False) -> list[str]:
-    """Everything in an answer that is dated after its date, or a document outside its
-    period, or a missing bearer; empty when the answer is right for its date."""
-    day = dt.date.fromisoformat(answer.date)
-    found = []
-
-    def later(what, iri, first):
-        if first is not None and first > day:
-            found.append(f"{what} {iri} från {first} i svaret för {day}")
-
-    def provision(p, what):
-        later(what, p.iri, dates.start(p.iri))
-        if p.version_from:
-            later("lydelse av", p.iri, dt.date.fromisoformat(p.version_from))
-        if p.valid_until and dt.date.fromisoformat(p.valid_until) > day:
-            found.append(f"{what} {p.iri}: slutdatum {p.valid_until} var inte känt {day}")
-
-    for duty in answer.duties:
-        assert {b.actor.iri for b in duty.bearers} == bearers[duty.iri], duty.iri
-        if duty.instrument is not None:
-            document = duty.instrument.iri
-            later("dokument", document, dates.start(document))
-            end = dates.end(document)
-            if end is not None and end < day:
-                found.append(f"dokument {document} slutade {end}, i svaret för {day}")
-        for basis in duty.legal_basis:
-            for p in (basis.cited, basis.in_force, *basis.replaced):
-                if p is not None:
-                    provision(p, "lagrum")
-            if basis.later is not None and not after:
-                found.append(f"senare lagrum {basis.later.iri} utan att det efterfrågats")
-        for source in duty.sources:
-            if source.iri.startswith("https://lagen.nu/"):
-                later("lagrum som källa", source.iri, dates.start(source.iri))
-            else:
-                later("källa", source.iri, dates.written(source.iri))
-        for warning in duty.warnings:
-            if warning.source is not None:
-                later("varning ur", warning.source.iri, dates.written(warning.source.iri))
-            if warning.kind == "status" and duty.instrument is not None:
-                # The document's own status or the entries of its status history: a status
-                # shown before the first of them begins is from the future.
-                document = duty.instrument.iri
-                starts = [dates.one(n, AG + p) for n in (document, *dates.link(document, AG + "qualifiedStatus"))
-                          for p in ("statusFrom", "statusFromMonth", "statusFromYear")]
-                starts = [dt.date(int(s[:4]), int(s[5:7]) if len(s) > 4 else 1, int(s[8:10]) if len(s) > 7 else 1) for s in starts if s]
-                if starts:
-                    later("status för", document, min(starts))
-    for p in answer.fallback:
-        provision(p, "utgångspunkt")
-    return found
 
 
 @pytest.fixture(scope="module")
 def graph_facts(store):
-    bearers: dict[str, set[str]] = {}
-    for row in store.select(BEARERS):
-        bearers.setdefault(str(row["atagande"]), set()).add(str(row["barare"]))
-    return GraphDates(store), bearers
+    return GraphDates(store), bearers_of(store)
 
 
 # ---------------------------------------------------------------------------------------
@@ -259,11 +101,6 @@ SELECT ?atagande ?task ?dokument WHERE {
 }"""
 
 
-def _first_day(text: str) -> dt.date:
-    """A date of day, month or year precision: its first day."""
-    year, month, day = (text.split("-") + ["1", "1"])[:3]
-    return dt.date(int(year[:4]), int(month), int(day[:2]))
-
 
 def _period(dates: GraphDates, duty: str, document: str | None):
     starts = [d for d in (dates.start(duty), dates.start(document) if document else None) if d]
@@ -273,7 +110,7 @@ def _period(dates: GraphDates, duty: str, document: str | None):
     if observed and not own_start:
         # practice an audit observed, with no start of its own, applies from the observation
         # (docs/model.md, "Iakttagen när"), even inside a document that began earlier
-        starts.append(_first_day(observed))
+        starts.append(first_day(observed))
     ends = [d for d in (dates.end(duty), dates.end(document) if document else None) if d]
     return (max(starts) if starts else None), (min(ends) if ends else None)
 
@@ -487,21 +324,6 @@ def test_a_statutory_duty_ends_with_its_law_or_its_own_validity(versioned, duty,
         assert (ID + duty in found) == expected, day
 
 
-def test_sweep_over_the_fixtures(versioned, figures):
-    dates = GraphDates(versioned)
-    bearers: dict[str, set[str]] = {}
-    for row in versioned.select(BEARERS):
-        bearers.setdefault(str(row["atagande"]), set()).add(str(row["barare"]))
-    days = sorted({d + dt.timedelta(days=k) for d in dates.change_dates() for k in (-1, 0, 1)})
-    checked = 0
-    for kommun in (ID + "fx-versionby-kommun", ID + "timra-kommun"):
-        for day in days:
-            if dt.date(2010, 1, 1) <= day <= dt.date(2030, 12, 31):
-                assert problems_in(_sip(versioned, day.isoformat(), kommun.removeprefix(ID)), dates, bearers) == []
-                checked += 1
-    figures(f"[svep, fixturer] {checked} svar kontrollerade")
-
-
 def test_the_api_and_page_give_later_changes_only_when_asked(client):
     params = {"uppgift": "erbjuda-mote-efter-anmalan", "kommun": "perstorp-kommun", "datum": "2025-06-30"}
     plain = client.get("/api/answer", params=params).json()
@@ -577,7 +399,7 @@ def test_a_document_is_used_only_within_the_dates_the_data_gives(store, document
     for day, expected in ((absent, False), (present, True)):
         on = dt.date.fromisoformat(day)
         found = {d.iri for r in rows for d in answer_task(store, str(r["task"]), ID + kommun, on).duties}
-        due = {str(r["atagande"]) for r in rows if r["iakttagen"] is None or _first_day(str(r["iakttagen"])) <= on}
+        due = {str(r["atagande"]) for r in rows if r["iakttagen"] is None or first_day(str(r["iakttagen"])) <= on}
         every = {str(r["atagande"]) for r in rows}
         if expected:
             assert due and due <= found and not (found & (every - due)), (document, day)
