@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 import rdflib
-from rdflib.namespace import RDF, SH, SKOS
+from rdflib.namespace import PROV, RDF, SH, SKOS
 
 from .answering import lapsed_documents
 from .catalog import catalog_for
@@ -368,7 +368,9 @@ def _dated(documents_in_force, municipality: str, on_date: dt.date | None) -> li
 def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     grouped: dict[tuple[str, str], dict] = {}
     text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]), reader.on_date)
-    for row in store.select(text, bindings):
+    rows = store.select(text, bindings)
+    _describe_written(reader, [str(row[k]) for row in rows for k in ("fokus", "bevis", "agerar") if row.get(k) is not None])
+    for row in rows:
         focus = str(row["fokus"])
         if not reader.known(focus) or (row.get("bevis") is not None and not reader.known(str(row["bevis"]))):
             continue  # written after the report's date (a later audit's recommendation or finding)
@@ -449,11 +451,30 @@ def _ontology() -> rdflib.Graph:
     return ontology
 
 
+def _describe_written(reader: DutyBuilder, iris: list[str]) -> None:
+    """The nodes a rule returned, their sources and the reports these are part of, described
+    in one query per level rather than one per node: `known` and the evidence's sources then
+    read each one's date from the cache."""
+    seen: set[str] = set()
+    while iris:
+        seen.update(iris)
+        nodes = reader.describe(*iris)
+        iris = list(dict.fromkeys(str(p) for n in nodes for p in (n.one(rdflib.DCTERMS.isPartOf), n.one(AG.foundIn),
+                                                                   *n.all(PROV.wasDerivedFrom)) if p is not None and str(p) not in seen))
+
+
+@per_data_version(maxsize=64)
+def _shape_rows(store, query: str, today) -> tuple:
+    """A warning shape's rows: they depend on the date (when the shape reads it), never on
+    the municipality, so a report for every municipality on a date runs each shape once."""
+    return tuple(store.select(query, {"today": today} if today is not None else {}))
+
+
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
     gaps = []
     for name, label, message, query in warning_shapes():
-        bound = {"today": bindings["datum"]} if "?today" in query else {}
-        rows = store.select(query, bound)
+        rows = _shape_rows(store, query, bindings["datum"] if "?today" in query else None)
+        _describe_written(reader, [str(row["this"]) for row in rows])
         by_focus: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             focus = str(row["this"])
@@ -576,6 +597,7 @@ def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
             continue
         duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
     total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
+    reader.describe(*duties_by_actor)  # one query for every actor, not one each
     gaps = []
     for actor, duties in duties_by_actor.items():
         (node,) = reader.describe(actor)
