@@ -3,6 +3,7 @@ say which way a provision's succession runs. Expectations come from the data's o
 (read from the graph), never from the code."""
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -411,6 +412,70 @@ def test_a_document_is_used_only_within_the_dates_the_data_gives(store, document
             assert due and due <= found and not (found & (every - due)), (document, day)
         else:
             assert not (found & every), (document, day)
+
+
+SHARED_DUTIES = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT DISTINCT ?atagande ?task ?dokument WHERE {
+  ?atagande a ag:Duty ; ag:task ?task ; ag:bearer ?a , ?b . FILTER(?a != ?b)
+  OPTIONAL { ?atagande ag:establishedBy ?dokument }
+}"""
+
+
+def test_every_bearer_of_a_shared_duty_is_in_every_view(store, client, graph_facts):
+    """A duty with several bearers (Timrå's SKIP: socialförvaltningen and the school;
+    MITTBUS: the municipality and the region) names each, with its organisation path and
+    the organisations filling its role, on the staff page, in the CLI text, the explore
+    view's chain, the RACI export and the gap report's actors (test_answer_engine checks
+    the answers themselves)."""
+    from ansvarsgraf.cli_text import render_text
+    from ansvarsgraf.gaps import analyse_cached
+    from ansvarsgraf.graph_view import chain
+    from ansvarsgraf.raci import matrix
+
+    _, bearers = graph_facts
+    catalog = catalog_for(store)
+    day = dt.date(2026, 3, 1)
+    checked, raci_checked, gaps_checked = 0, set(), 0
+    for row in store.select(SHARED_DUTIES):
+        duty_iri, task, document = str(row["atagande"]), str(row["task"]), row["dokument"] and str(row["dokument"])
+        places = [k for k in sorted(catalog.by_iri) if document is None or catalog.organisations.party_in(document, k)]
+        answer = answer_task(store, task, places[0], day)
+        duty = next((d for d in answer.duties if d.iri == duty_iri), None)
+        if duty is None:
+            continue  # not in force on the day
+        assert {b.actor.iri for b in duty.bearers} == bearers[duty_iri]
+        page = client.get("/svar", params={"uppgift": task.removeprefix(ID), "kommun": places[0].removeprefix(ID),
+                                           "datum": day.isoformat()}).text
+        link = lambda ref: f'href="{href(ref.iri)}'  # noqa: E731
+        # The page: one heading with every bearer; each bearer's path and role fillers below.
+        headings = re.findall(r'<h3 id="[^"]*d\d+">(.*?)</h3>', page)
+        assert any(all(link(b.actor) in h for b in duty.bearers) for h in headings), duty_iri
+        paths = re.findall(r'<p class="path">(.*?)</p>', page)
+        fills = re.findall(r'<p class="path fills">(.*?)</p>', page)
+        # The CLI text: the duty's numbered line names every bearer with its path or fillers.
+        number = answer.duties.index(duty) + 1
+        line = next(x for x in render_text(answer).splitlines() if x.startswith(f"{number}. "))
+        view = chain(answer)
+        for b in duty.bearers:
+            around = [*b.organisation_path, *b.fulfilled_by]
+            assert b.actor.label in line and all(r.label in line for r in around), (duty_iri, line)
+            assert b.actor.iri in view.nodes and all(r.iri in view.nodes for r in around), (duty_iri, b.actor.iri)
+            if b.organisation_path:
+                assert any(p.startswith(html.escape(b.actor.label, quote=False) + " ingår i: ")
+                           and all(link(r) in p for r in b.organisation_path) for p in paths), (duty_iri, b.actor.iri)
+            if b.fulfilled_by:
+                assert any(all(link(r) in p for r in b.fulfilled_by) for p in fills), (duty_iri, b.actor.iri)
+        if document is not None and (document, places[0]) not in raci_checked:
+            actors = {a.iri for a in matrix(store, places[0], day, document).actors}
+            assert bearers[duty_iri] <= actors, (document, bearers[duty_iri] - actors)
+            raci_checked.add((document, places[0]))
+        for gap in analyse_cached(store, places[0], day).gaps:
+            if gap.kind == "flera-ansvariga-utan-samordning" and duty_iri in {e.node.iri for e in gap.evidence}:
+                assert bearers[duty_iri] <= {a.iri for a in gap.act}, (gap.heading, duty_iri)
+                gaps_checked += 1
+        checked += 1
+    assert checked >= 5 and raci_checked and gaps_checked, (checked, raci_checked, gaps_checked)
 
 
 NAMES_AND_VALIDITY = """
