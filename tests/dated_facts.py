@@ -176,6 +176,12 @@ def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: 
                 later("lagrum som källa", source.iri, dates.start(source.iri))
             else:
                 later("källa", source.iri, dates.written(source.iri))
+        for support in duty.support:
+            # The duty's last day, when after the date, was not known then (the support line
+            # "gäller till och med 2026-01-14" of SoL 19 kap. 6 §'s old wording in 2019).
+            if support.property in (AG + "validUntil", AG + "validUntilMonth", AG + "validUntilYear") \
+                    and first_day(support.object) > day:
+                found.append(f"stöd för slutdatum {support.object} för {duty.iri} i svaret för {day}")
         for warning in duty.warnings:
             if warning.source is not None:
                 later("varning ur", warning.source.iri, dates.written(warning.source.iri))

@@ -372,6 +372,9 @@ def test_id_pages_as_of_a_date_carry_the_date_in_their_links(client):
     assert "Åtaganden" in whole and whole.count("<tr>") > before.count("<tr>")
     links = re.findall(r'href="(/(?:id|lagrum)/[^"]*)"', during)
     assert links and all(link.endswith("?datum=2023-06-01") for link in links)
+    # The date selector: a date field holding the date shown, and a way back to every date.
+    assert re.search(r'<input type="date"[^>]* name="datum" value="2023-06-01"', during)
+    assert re.search(r'<input type="date"[^>]* name="datum" value=""', whole) and '<a href="?">Alla datum</a>' in during
     # Findings of the 2022 audit are not on the page as of 2022-01-01, and are on 2023-06-01.
     assert "Iakttagelser i revisioner" in during
     assert "Iakttagelser i revisioner" not in client.get("/id/lotsmodellen-nordostra-skane-2019",
