@@ -194,6 +194,15 @@ def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: 
         expected = [] if status in (None, AG + "gallande", AG + "ersatt") else [dates.status_names[status]]
         if shown != expected:
             found.append(f"status {shown} för {duty.iri} i svaret för {day}; källorna anger {expected}")
+    for finding in answer.findings:
+        if finding.report_date:
+            later("iakttagelse ur", finding.report.iri if finding.report else finding.text, first_day(finding.report_date))
+    for forum in answer.forums:
+        if forum.observed:
+            later("forum iakttaget", forum.iri, first_day(forum.observed))
+        for warning in forum.warnings:
+            if warning.source is not None:
+                later("varning om forum ur", warning.source.iri, dates.written(warning.source.iri))
     for note in answer.notes:
         document = note.source.iri
         if note.kind == "under_framtagande" and dates.status_on(document, day) != AG + "under_framtagande":
