@@ -463,17 +463,19 @@ def _describe_written(reader: DutyBuilder, iris: list[str]) -> None:
                                                                    *n.all(PROV.wasDerivedFrom)) if p is not None and str(p) not in seen))
 
 
-@per_data_version(maxsize=64)
-def _shape_rows(store, query: str, today) -> tuple:
-    """A warning shape's rows: they depend on the date (when the shape reads it), never on
-    the municipality, so a report for every municipality on a date runs each shape once."""
-    return tuple(store.select(query, {"today": today} if today is not None else {}))
+@per_data_version(maxsize=256)
+def _rows(store, query: str, bindings: tuple = ()) -> tuple:
+    """The rows of a query that does not depend on everything a report does: the warning
+    shapes read only the date (or nothing), the escalation edges nothing, the documents and
+    duties per actor only the municipality. Reports for several municipalities or dates
+    (the CSV of all, a test over all) run each such query once per data version."""
+    return tuple(store.select(query, dict(bindings)))
 
 
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
     gaps = []
     for name, label, message, query in warning_shapes():
-        rows = _shape_rows(store, query, bindings["datum"] if "?today" in query else None)
+        rows = _rows(store, query, (("today", bindings["datum"]),) if "?today" in query else ())
         _describe_written(reader, [str(row["this"]) for row in rows])
         by_focus: dict[str, list[str]] = defaultdict(list)
         for row in rows:
@@ -537,11 +539,11 @@ DUTIES_PER_ACTOR = query_text("ataganden-per-aktor")
 
 def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     graph = nx.DiGraph()
-    graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
+    graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in _rows(store, ESCALATION_EDGES))
     gaps = []
     query = for_store(store, INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
     index = reader.catalog.organisations
-    for row in store.select(query, {"kommun": bindings["kommun"]}):
+    for row in _rows(store, query, (("kommun", bindings["kommun"]),)):
         start = str(row["dok"])
         if not _in_force(index, start, reader.on_date):
             continue  # not yet signed or in force, lapsed, replaced or under drafting
@@ -589,7 +591,7 @@ def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
     duties_by_actor: dict[str, set[str]] = defaultdict(set)
     index = reader.catalog.organisations
     query = for_store(store, DUTIES_PER_ACTOR, index, str(bindings["kommun"]))
-    for row in store.select(query, {"kommun": bindings["kommun"]}):
+    for row in _rows(store, query, (("kommun", bindings["kommun"]),)):
         # A duty counts on the date when it and its document (if any) apply then.
         if not valid_between(row["fran"], row["till"], reader.on_date):
             continue
