@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from dated_facts import ID, GraphDates, bearers_of, problems_in
 
 from ansvarsgraf.answering import answer_task
 from ansvarsgraf.catalog import catalog_for
@@ -24,17 +25,17 @@ from ansvarsgraf.queries import query_text
 from ansvarsgraf.store import OxigraphStore
 from ansvarsgraf.yaml_source import read_yaml_file
 
-ID = "https://w3id.org/ansvarsgraf/id/"
-FIXTURE = Path(__file__).parent / "data" / "point-in-time" / "statushistorik.yaml"
+FIXTURES = Path(__file__).parent / "data" / "point-in-time"
 KOMMUN, AVTAL, ATAGANDE, TASK = (ID + n for n in ("fx-statusby-kommun", "fx-statusby-avtal", "fx-statusby-kalla-sip", "kalla-till-sip"))
 DRAFTING, IN_FORCE = dt.date(2020, 6, 1), dt.date(2021, 3, 1)
 
 
 @pytest.fixture(scope="module", params=("inbyggd", "oxigraph-server", "virtuoso"))
 def history_store(request, tmp_path_factory):
-    """The bundled data and the fixture, in each of the three stores."""
+    """The bundled data and the fixtures of tests/data/point-in-time (this one and the
+    versioned agreement of versioner.yaml), in each of the three stores."""
     if request.param == "inbyggd":
-        yield OxigraphStore.from_loaded(load_data(paths=[DATA_DIR, FIXTURE]))
+        yield OxigraphStore.from_loaded(load_data(paths=[DATA_DIR, FIXTURES]))
         return
     from sparql_servers import load_into, oxigraph_server, virtuoso_server
 
@@ -42,7 +43,7 @@ def history_store(request, tmp_path_factory):
 
     server = oxigraph_server if request.param == "oxigraph-server" else virtuoso_server
     with server(tmp_path_factory.mktemp(request.param)) as endpoints:
-        load_into(endpoints, str(DATA_DIR), str(FIXTURE))
+        load_into(endpoints, str(DATA_DIR), str(FIXTURES))
         yield SparqlEndpointStore(endpoints["query"])
 
 
@@ -189,3 +190,40 @@ def test_the_id_page_as_of_a_date_shows_the_status_on_that_date(history_store):
     assert "under framtagande på 2020-06-01" in page("?datum=2020-06-01")
     assert "under framtagande på" not in page("?datum=2021-03-01")
     assert all(entry in page() for entry in entries.values())
+
+
+# --- the sweep over the fixtures, on every store ----------------------------------------------
+
+# Every document whose status or version changes over time, and the tasks of its duties:
+# the status history of this fixture and of MITTBUS, the versions of versioner.yaml and of
+# Leksand's routines.
+CHANGING = """
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?dokument ?task WHERE {
+  ?atagande ag:establishedBy ?dokument ; ag:task ?task .
+  { ?dokument ag:qualifiedStatus ?x } UNION { ?dokument dcterms:replaces ?x } UNION
+  { ?dokument dcterms:isReplacedBy ?x } UNION { ?x dcterms:replaces|dcterms:isReplacedBy ?dokument }
+}"""
+
+
+def test_sweep_over_the_fixtures(history_store, figures, request):
+    """Issue 14's sweep, on the fixtures: on the day before, of and after every change date
+    in the data, each changing document's tasks in its first municipality (and the
+    fixture's statutory duties in Timrå) hold nothing dated after the day, every bearer, and
+    the status in force on the day, on every store."""
+    dates, bearers = GraphDates(history_store), bearers_of(history_store)
+    catalog = catalog_for(history_store)
+    # Each document in the first municipality (by IRI) it is a party in, itself or by a unit.
+    pairs = {(next(k for k in sorted(catalog.by_iri) if catalog.organisations.party_in(str(r["dokument"]), k)), str(r["task"]))
+             for r in history_store.select(CHANGING)} | {(ID + "timra-kommun", TASK)}
+    assert {KOMMUN, ID + "fx-versionby-kommun", ID + "timra-kommun", ID + "leksand-kommun"} <= {k for k, _ in pairs}
+    days = sorted({d + dt.timedelta(days=k) for d in dates.change_dates() for k in (-1, 0, 1)
+                   if dt.date(2010, 1, 1) <= d <= dt.date(2030, 12, 31)})
+    checked = 0
+    for kommun, task in sorted(pairs):
+        for day in days:
+            assert problems_in(answer_task(history_store, task, kommun, day), dates, bearers) == [], (kommun, task, day)
+            checked += 1
+    figures(f"[svep, fixturer] {checked} svar kontrollerade på {request.node.callspec.params['history_store']} "
+            f"({len(pairs)} uppgifter i kommuner, {len(days)} dagar)")

@@ -122,9 +122,15 @@ class DutyBuilder(LawReader):
             forum=duty.ref(AG.forum),
             escalation=self.escalation(instrument) if instrument else [],
             warnings=warnings,
-            support=self.support(iri),
+            support=[s for s in self.support(iri) if not self._later_end(s)],
             observed=observed,
         )
+
+    def _later_end(self, support: Support) -> bool:
+        """Support for the duty's last day when that day is after the date: on the date the end
+        was not known (SoL 19 kap. 6 §'s old wording "gäller till och med 2026-01-14", with the
+        later SFS, in a 2019 answer); the duty applies then, and that is all the answer says."""
+        return support.property in LATER_END and (period_start(support.object) or dt.date.min) > self.on_date
 
     # --- support and observation (issue 16) ----------------------------------------
 
@@ -423,6 +429,10 @@ def _calendar_interval(duration: str):
 def interval_text(duration: str) -> str:
     return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
 
+
+
+# A duty's own last day, at each precision (docs/model.md, "Datum med precision").
+LATER_END = {str(AG.validUntil), str(AG.validUntilMonth), str(AG.validUntilYear)}
 
 
 def read_support(rows) -> list[Support]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 import rdflib
-from rdflib.namespace import RDF, SH, SKOS
+from rdflib.namespace import PROV, RDF, SH, SKOS
 
 from .answering import lapsed_documents
 from .catalog import catalog_for
@@ -368,7 +368,9 @@ def _dated(documents_in_force, municipality: str, on_date: dt.date | None) -> li
 def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     grouped: dict[tuple[str, str], dict] = {}
     text = for_store(store, rule.text, reader.catalog.organisations, str(bindings["kommun"]), reader.on_date)
-    for row in store.select(text, bindings):
+    rows = store.select(text, bindings)
+    _describe_written(reader, [str(row[k]) for row in rows for k in ("fokus", "bevis", "agerar") if row.get(k) is not None])
+    for row in rows:
         focus = str(row["fokus"])
         if not reader.known(focus) or (row.get("bevis") is not None and not reader.known(str(row["bevis"]))):
             continue  # written after the report's date (a later audit's recommendation or finding)
@@ -449,11 +451,32 @@ def _ontology() -> rdflib.Graph:
     return ontology
 
 
+def _describe_written(reader: DutyBuilder, iris: list[str]) -> None:
+    """The nodes a rule returned, their sources and the reports these are part of, described
+    in one query per level rather than one per node: `known` and the evidence's sources then
+    read each one's date from the cache."""
+    seen: set[str] = set()
+    while iris:
+        seen.update(iris)
+        nodes = reader.describe(*iris)
+        iris = list(dict.fromkeys(str(p) for n in nodes for p in (n.one(rdflib.DCTERMS.isPartOf), n.one(AG.foundIn),
+                                                                   *n.all(PROV.wasDerivedFrom)) if p is not None and str(p) not in seen))
+
+
+@per_data_version(maxsize=256)
+def _rows(store, query: str, bindings: tuple = ()) -> tuple:
+    """The rows of a query that does not depend on everything a report does: the warning
+    shapes read only the date (or nothing), the escalation edges nothing, the documents and
+    duties per actor only the municipality. Reports for several municipalities or dates
+    (the CSV of all, a test over all) run each such query once per data version."""
+    return tuple(store.select(query, dict(bindings)))
+
+
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
     gaps = []
     for name, label, message, query in warning_shapes():
-        bound = {"today": bindings["datum"]} if "?today" in query else {}
-        rows = store.select(query, bound)
+        rows = _rows(store, query, (("today", bindings["datum"]),) if "?today" in query else ())
+        _describe_written(reader, [str(row["this"]) for row in rows])
         by_focus: dict[str, list[str]] = defaultdict(list)
         for row in rows:
             focus = str(row["this"])
@@ -516,11 +539,11 @@ DUTIES_PER_ACTOR = query_text("ataganden-per-aktor")
 
 def _escalation_gaps(store, reader, bindings) -> list[Gap]:
     graph = nx.DiGraph()
-    graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in store.select(ESCALATION_EDGES))
+    graph.add_edges_from((str(r["fran"]), str(r["till"])) for r in _rows(store, ESCALATION_EDGES))
     gaps = []
     query = for_store(store, INSTRUMENTS_IN_MUNICIPALITY, reader.catalog.organisations, str(bindings["kommun"]))
     index = reader.catalog.organisations
-    for row in store.select(query, {"kommun": bindings["kommun"]}):
+    for row in _rows(store, query, (("kommun", bindings["kommun"]),)):
         start = str(row["dok"])
         if not _in_force(index, start, reader.on_date):
             continue  # not yet signed or in force, lapsed, replaced or under drafting
@@ -568,7 +591,7 @@ def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
     duties_by_actor: dict[str, set[str]] = defaultdict(set)
     index = reader.catalog.organisations
     query = for_store(store, DUTIES_PER_ACTOR, index, str(bindings["kommun"]))
-    for row in store.select(query, {"kommun": bindings["kommun"]}):
+    for row in _rows(store, query, (("kommun", bindings["kommun"]),)):
         # A duty counts on the date when it and its document (if any) apply then.
         if not valid_between(row["fran"], row["till"], reader.on_date):
             continue
@@ -576,6 +599,7 @@ def _bottleneck_gaps(store, reader, bindings) -> list[Gap]:
             continue
         duties_by_actor[str(row["aktor"])].add(str(row["atagande"]))
     total = len(set().union(*duties_by_actor.values())) if duties_by_actor else 0
+    reader.describe(*duties_by_actor)  # one query for every actor, not one each
     gaps = []
     for actor, duties in duties_by_actor.items():
         (node,) = reader.describe(actor)
