@@ -93,6 +93,13 @@ def test_no_sideways_scroll_at_200_percent_zoom(browser, server, name):  # noqa:
     context.close()
 
 
+def in_first_screen(page, locator) -> bool:
+    """Wholly on the screen as it is scrolled now (within a pixel's rounding at the top edge,
+    where the answer is scrolled to after submitting)."""
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= -1 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
 def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server):  # noqa: F811
     size, page = sized
     base, _ = server
@@ -110,10 +117,49 @@ def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server
         const v = document.querySelector('p.verdict'), c = document.querySelector('article.card');
         return !!(v.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING); }""")
     assert before_cards
-    box = verdict.bounding_box()
-    assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORTS[size]["height"], (size, box)
+    assert in_first_screen(page, verdict), (size, verdict.bounding_box())
+    # Focus moved to the answer: a screen reader reads it next, Tab goes on into it.
+    assert page.evaluate("document.activeElement.id") == "svarsrubrik"
     shoot(page, "svar-efter-fraga", size)
     page.screenshot(path=SHOTS / f"svar-forsta-skarmen-{size}.png")  # what a person sees first
+
+
+def test_an_answer_from_the_cache_says_it_may_be_stale_while_the_store_is_down(browser, oxigraph_endpoints, tmp_path, monkeypatch):  # noqa: F811
+    """serve in front of a SPARQL server (the session's Oxigraph server, reached through a
+    proxy the test closes, so the shared server lives on): once the store is gone, a question
+    already answered is answered from the cache, and the page says it may be stale, beside the
+    verdict on a phone's first screen, in words staff read."""
+    from server import running_server
+    from sparql_servers import DelayingProxy
+
+    proxy = DelayingProxy(oxigraph_endpoints["port"])
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
+    context = browser.new_context(locale="sv-SE", viewport=VIEWPORTS["mobil"])
+    page = context.new_page()
+    try:
+        with running_server(tmp_path / "serve.log", "--endpoint", f"http://127.0.0.1:{proxy.port}/query") as base:
+            ask_question(page, base, "Vem gör skyddsbedömningen?")  # from the store; now cached
+            assert page.locator(".stale").count() == 0
+            answered = page.locator("p.verdict").inner_text()
+            proxy.close()
+            for _ in range(40):  # the version check falls due after 1 s and fails: degraded
+                if "inaktuellt" in page.request.get(base + "/api/kommuner").headers.get("warning", ""):
+                    break
+                page.wait_for_timeout(250)
+            ask_question(page, base, "Vem gör skyddsbedömningen?")
+            page.wait_for_url(re.compile(r"/svar\?"))
+            notice = page.get_by_role("status").filter(has_text="Kan vara inaktuellt")
+            assert notice.count() == 1 and notice.is_visible()
+            assert "Kontrollera igen" in notice.inner_text()
+            assert not [w for w in (*INTERNAL_WORDS, "cache", "lager", "server") if w in notice.inner_text().lower()]
+            verdict = page.locator("p.verdict")
+            assert verdict.inner_text() == answered  # the cached answer, whole
+            assert in_first_screen(page, notice) and in_first_screen(page, verdict)
+            shoot(page, "svar-ur-cachen", "mobil")
+            assert_axe_clean(page)
+    finally:
+        proxy.close()
+        context.close()
 
 
 def test_the_verdict_badges_read_as_swedish(page, server):  # noqa: F811
