@@ -171,3 +171,26 @@ def validated_fixtures():
     engine, test_validation_engines.py that the engines agree, on the same runs."""
     from shape_fixtures import validate_fixtures
     return validate_fixtures()
+
+
+# The Chromium files (one xdist group, one worker) share one `ansvarsgraf serve` and one
+# browser: each module starting its own cost 20-30 s of server start-up per file at load.
+# test_browser.py's `server` and `browser`, which the other files import, hand these on.
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    from server import running_server
+
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    with running_server(log) as base:
+        yield base, log
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

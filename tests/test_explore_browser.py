@@ -8,17 +8,17 @@ temporary folder), to be looked at by a person."""
 import base64
 import csv
 import io
-import os
 import struct
-from pathlib import Path
 
 import pytest
 
 from test_browser import assert_axe_clean, browser, server  # noqa: F401  (fixtures)
+from test_page_staff import SHOTS
 
 DATE = "datum=2026-03-01"
 TIMRA = f"kommun=timra-kommun&{DATE}"
 PAGES = {
+    "utforska-start": "/utforska",
     "utforska": f"/utforska?nod=kalla-till-sip&{TIMRA}",
     "kedja": f"/utforska/kedja?uppgift=kalla-till-sip&{TIMRA}",
     "jamfor": f"/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&{DATE}",
@@ -31,11 +31,11 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' d
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ.get("ANSVARSGRAF_SKARMBILDER") or tmp_path_factory.mktemp("skarmbilder"))
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nSkärmbilder: {folder}")
-    return folder
+def shots():
+    """The staff pages' folder (test_page_staff.SHOTS): one folder for every screenshot."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nSkärmbilder: {SHOTS}")
+    return SHOTS
 
 
 def open_page(browser, size, locale="sv-SE"):  # noqa: F811

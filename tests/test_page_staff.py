@@ -7,6 +7,7 @@ folder this module prints (ANSVARSGRAF_SKARMBILDER chooses it), to be looked at 
 import os
 import re
 import shutil
+import struct
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -34,14 +35,33 @@ STAFF_PAGES = {
     "luckor": f"/luckor?kommun=timra-kommun&datum={DAY}",
     "luckor-perstorp": f"/luckor?kommun=perstorp-kommun&datum={DAY}",
 }
+# Pages boards, managers and jurists read (from other issues): what changed between two dates,
+# what rests on a provision, the responsibility matrix.
+BOARD_PAGES = {
+    "andringar": "/andringar?fran=2026-01-14&till=2026-01-15&kommun=hoor-kommun",
+    "paverkan": f"/paverkan?lagrum=sfs:2001:453%23K2P7&datum={DAY}",
+    "raci": f"/raci?kommun=timra-kommun&datum={DAY}",
+}
 DEVELOPER_PAGES = {"utvecklare": "/utvecklare", "fardiga-fragor": "/fragor", "fraga-som-tabell": "/fragor/ataganden-pa-befattningar",
                    "ontologi": "/def"}
+# Every page but the trainers' (test_explore_browser.py has those, at projector and phone size).
+ALL_PAGES = {**STAFF_PAGES, **BOARD_PAGES, **DEVELOPER_PAGES}
 
 # What staff must not have to read: ISO durations, field names of the data files, the law
 # notes' file name, the project's own words for its data, ids as link text.
 RAW_DURATION = re.compile(r"\bP\d+[DWMY]\b")
 FIELD_NAME = re.compile(r"\b(giltig_från|giltig_till|frist_varaktighet|[a-zåäö]+_[a-zåäö]+)\b")
 INTERNAL_WORDS = ("LAW-NOTES", "i grafen", "inte modellera", "är modellerad", ".yaml", ".md")
+# An id as text: a lowercase slug of three parts or more with a letter in it (not a date),
+# standing alone (not a piece of a web address), or one of the graph's IRIs.
+ID_IN_TEXT = re.compile(r"(?<![\w/#.-])(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+){2,}(?![\w/-])|https?://w3id\.org/\S+")
+# Pages that still show ids as text (issue 18), not of the page's making: the data's own words
+# name other nodes by id (reasons and notes in data/: "se lotsmodellen-2019-iakttagelse-…",
+# "(uppgiften styrning-av-samverkan)", "(kalla-kunskapsguiden-aterkoppling)"), and a support's
+# value that has no skos:prefLabel (a duty or finding) is shown by its id (queries/stod.rq,
+# duties.read_support), as are board responses without a name in the gap report's evidence.
+# Listed so that the test fails the day a page is clean, and its entry goes.
+SHOWS_IDS = {"overenskommelse", "luckor", "luckor-perstorp", "andringar"}
 ID_LINK_TEXT = re.compile(r"^(https?://|/)|^[a-z0-9]+(-[a-z0-9]+){2,}$|\d{4}:\d+/K?\d|#K\d+P\d+")
 
 
@@ -73,27 +93,36 @@ def no_sideways_scroll(page):
     assert width <= viewport, f"{page.url}: {width} px bred på en {viewport} px skärm"
 
 
-@pytest.mark.parametrize("name", list(STAFF_PAGES) + list(DEVELOPER_PAGES))
-def test_every_page_fits_the_screen_and_is_photographed(sized, server, name):  # noqa: F811
+@pytest.mark.parametrize("name", list(ALL_PAGES))
+def test_every_page_fits_the_screen_is_photographed_and_axe_clean(sized, server, name):  # noqa: F811
+    # On a phone too: a table that scrolls sideways must be reachable by keyboard.
     size, page = sized
     base, _ = server
-    page.goto(base + {**STAFF_PAGES, **DEVELOPER_PAGES}[name])
+    page.goto(base + ALL_PAGES[name])
     page.wait_for_load_state("networkidle")
     shoot(page, name, size)
     no_sideways_scroll(page)
+    assert_axe_clean(page)
 
 
-@pytest.mark.parametrize("name", list(STAFF_PAGES) + list(DEVELOPER_PAGES))
+@pytest.mark.parametrize("name", list(ALL_PAGES))
 def test_no_sideways_scroll_at_200_percent_zoom(browser, server, name):  # noqa: F811
     # 200 % zoom of a 1366 px wide window: 683 CSS pixels, each drawn twice as large.
     context = browser.new_context(viewport={"width": 683, "height": 450}, device_scale_factor=2)
     page = context.new_page()
-    page.goto(server[0] + {**STAFF_PAGES, **DEVELOPER_PAGES}[name])
+    page.goto(server[0] + ALL_PAGES[name])
     no_sideways_scroll(page)
     context.close()
 
 
-def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server):  # noqa: F811
+def in_first_screen(page, locator) -> bool:
+    """Wholly on the screen as it is scrolled now (within a pixel's rounding at the top edge,
+    where the answer is scrolled to after submitting)."""
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= -1 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server, figures):  # noqa: F811
     size, page = sized
     base, _ = server
     ask_question(page, base, "Vem gör skyddsbedömningen?")
@@ -110,10 +139,51 @@ def test_the_verdict_comes_first_and_is_on_the_first_mobile_screen(sized, server
         const v = document.querySelector('p.verdict'), c = document.querySelector('article.card');
         return !!(v.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING); }""")
     assert before_cards
-    box = verdict.bounding_box()
-    assert box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORTS[size]["height"], (size, box)
+    assert in_first_screen(page, verdict), (size, verdict.bounding_box())
+    # Focus moved to the answer: a screen reader reads it next, Tab goes on into it.
+    assert page.evaluate("document.activeElement.id") == "svarsrubrik"
     shoot(page, "svar-efter-fraga", size)
     page.screenshot(path=SHOTS / f"svar-forsta-skarmen-{size}.png")  # what a person sees first
+    if size == "mobil":  # the folder named where the run's figures are (a worker has no terminal)
+        figures(f"Skärmbilder (dator, mobil, projektor, 200 % zoom): {SHOTS}")
+
+
+def test_an_answer_from_the_cache_says_it_may_be_stale_while_the_store_is_down(browser, oxigraph_endpoints, tmp_path, monkeypatch):  # noqa: F811
+    """serve in front of a SPARQL server (the session's Oxigraph server, reached through a
+    proxy the test closes, so the shared server lives on): once the store is gone, a question
+    already answered is answered from the cache, and the page says it may be stale, beside the
+    verdict on a phone's first screen, in words staff read."""
+    from server import running_server
+    from sparql_servers import DelayingProxy
+
+    proxy = DelayingProxy(oxigraph_endpoints["port"])
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
+    context = browser.new_context(locale="sv-SE", viewport=VIEWPORTS["mobil"])
+    page = context.new_page()
+    try:
+        with running_server(tmp_path / "serve.log", "--endpoint", f"http://127.0.0.1:{proxy.port}/query") as base:
+            ask_question(page, base, "Vem gör skyddsbedömningen?")  # from the store; now cached
+            assert page.locator(".stale").count() == 0
+            answered = page.locator("p.verdict").inner_text()
+            proxy.close()
+            for _ in range(40):  # the version check falls due after 1 s and fails: degraded
+                if "inaktuellt" in page.request.get(base + "/api/kommuner").headers.get("warning", ""):
+                    break
+                page.wait_for_timeout(250)
+            ask_question(page, base, "Vem gör skyddsbedömningen?")
+            page.wait_for_url(re.compile(r"/svar\?"))
+            notice = page.get_by_role("status").filter(has_text="Kan vara inaktuellt")
+            assert notice.count() == 1 and notice.is_visible()
+            assert "Kontrollera igen" in notice.inner_text()
+            assert not [w for w in (*INTERNAL_WORDS, "cache", "lager", "server") if w in notice.inner_text().lower()]
+            verdict = page.locator("p.verdict")
+            assert verdict.inner_text() == answered  # the cached answer, whole
+            assert in_first_screen(page, notice) and in_first_screen(page, verdict)
+            shoot(page, "svar-ur-cachen", "mobil")
+            assert_axe_clean(page)
+    finally:
+        proxy.close()
+        context.close()
 
 
 def test_the_verdict_badges_read_as_swedish(page, server):  # noqa: F811
@@ -187,13 +257,13 @@ def test_favicon(page, server):  # noqa: F811
     assert not failed
 
 
-@pytest.mark.parametrize("name", list(STAFF_PAGES) + ["okand-fraga"])
+@pytest.mark.parametrize("name", list(STAFF_PAGES) + list(BOARD_PAGES) + ["okand-fraga", "tvetydig-fraga"])
 def test_staff_pages_speak_plain_swedish(page, server, name):  # noqa: F811
     base, _ = server
-    if name == "okand-fraga":
-        ask_question(page, base, "vem betalar resan till mötet")
+    if name in ("okand-fraga", "tvetydig-fraga"):
+        ask_question(page, base, {"okand-fraga": "vem betalar resan till mötet", "tvetydig-fraga": "uppföljning"}[name])
     else:
-        page.goto(base + STAFF_PAGES[name])
+        page.goto(base + ALL_PAGES[name])
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     text = page.locator("main").inner_text()
     assert not RAW_DURATION.findall(text)
@@ -202,6 +272,17 @@ def test_staff_pages_speak_plain_swedish(page, server, name):  # noqa: F811
     links = [t.strip() for t in page.locator("main a").all_inner_texts()]
     assert not [t for t in links if ID_LINK_TEXT.search(t)]
     assert page.locator("main [lang]:not([lang=sv])").count() == 0  # no English names
+    ids = sorted(set(ID_IN_TEXT.findall(text)))
+    if name in SHOWS_IDS:
+        assert ids, f"{name} visar inga id:n längre: stryk sidan ur SHOWS_IDS"
+    else:
+        assert not ids, ids
+    if name.startswith("luckor"):
+        # Each gap says what and where: no two alike, none only its kind's general title.
+        headings = page.locator("article.gap h4").all_inner_texts()
+        kinds = set(page.locator("table.summary").first.locator("tbody td:nth-child(2)").all_inner_texts())
+        assert headings and len(set(headings)) == len(headings), "två luckor har samma rubrik"
+        assert not [h for h in headings if h.strip() in kinds or "konstaterar en brist" in h], kinds
 
 
 def test_the_menu_is_for_staff_and_developer_material_is_in_the_footer(page, server):  # noqa: F811
@@ -243,8 +324,16 @@ def test_the_gap_report_opens_with_a_summary_and_narrows_by_kind_board_and_docum
     report = page.request.get(base + f"/api/gaps?kommun=timra-kommun&datum={DAY}").json()["gaps"]
     summary = page.locator("table.summary").first
     assert page.locator("main h3").first.inner_text() == "Sammanfattning"
+    assert summary.locator("thead th").all_inner_texts() == ["Allvarlighet", "Typ av lucka", "Antal", "Bör åtgärdas av (antal luckor)"]
     counted = sum(int(n) for n in summary.locator("tbody tr td:nth-child(3)").all_inner_texts())
     assert counted == len(report) == page.locator("article.gap").count()
+    # CSV and JSON stay, linked from the report, with every gap.
+    response = page.request.get(base + page.get_by_role("link", name="CSV").get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text().splitlines()
+    assert lines[0].startswith("kommun,datum,allvarlighet") and len(lines) > len(report)
+    response = page.request.get(base + page.get_by_role("link", name="JSON").get_attribute("href"))
+    assert response.status == 200 and response.json()["gaps"] == report
     headings = page.locator("article.gap h4").all_inner_texts()
     assert len(set(headings)) == len(headings), "två luckor har samma rubrik"
     assert any("Avvikelser enligt samverkansrutinen för skola och BUP rapporteras inte" in h for h in headings)
@@ -262,21 +351,18 @@ def test_the_gap_report_opens_with_a_summary_and_narrows_by_kind_board_and_docum
     assert all("MITTBUS" in t for t in page.locator("article.gap").all_inner_texts())
 
 
-def test_the_gap_report_downloads_as_csv(page, server):  # noqa: F811
-    base, _ = server
-    page.goto(base + STAFF_PAGES["luckor"])
-    response = page.request.get(base + page.get_by_role("link", name="CSV").get_attribute("href"))
-    assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
-    lines = response.text().splitlines()
-    assert lines[0].startswith("kommun,datum,allvarlighet") and len(lines) > 30
-
-
-@pytest.mark.parametrize("name", list(STAFF_PAGES) + list(DEVELOPER_PAGES))
-def test_axe_finds_nothing(sized, server, name):  # noqa: F811
-    _, page = sized  # on a phone too: a table that scrolls sideways must be reachable by keyboard
-    base, _ = server
-    page.goto(base + {**STAFF_PAGES, **DEVELOPER_PAGES}[name])
-    assert_axe_clean(page)
+def test_the_readme_shows_the_answer_on_a_desktop_and_explore_on_a_projector():
+    """The README's images are there, as PNGs of the sizes they claim: the answer at desktop
+    width and the explore view at 1920×1080 among them."""
+    project = Path(__file__).resolve().parents[1]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    sizes = {}
+    for path in re.findall(r"!\[[^\]]+\]\(([^)\s]+\.png)\)", readme):
+        head = (project / path).read_bytes()[:24]
+        assert head.startswith(b"\x89PNG\r\n\x1a\n"), path
+        sizes[path] = struct.unpack(">II", head[16:24])
+    assert sizes.get("docs/skarmbilder/svar-dator.png", (0, 0))[0] >= 1280, sizes
+    assert sizes.get("docs/skarmbilder/utforska-projektor.png") == (1920, 1080), sizes
 
 
 def test_axe_finds_nothing_on_an_answer_after_asking(page, server):  # noqa: F811

@@ -2,8 +2,8 @@
 Chromium: the verdict comes first and fits the first screen, the support ("Varför?") is one
 keypress away but folded, the source's words read as a quote in «» and the modeller's
 conclusions are labelled "Slutsats" and never look like a quote, no field names, no sideways
-scroll at 390 px or at 200 % zoom, axe clean with everything open. Also the trainers' compare
-and scenario views at 200 % zoom. Screenshots go to the folder test_page_staff prints."""
+scroll at 390 px or at 200 % zoom, axe clean with everything open. Also the trainers' graph,
+chain, compare and scenario views at 200 % zoom. Screenshots go to the folder test_page_staff prints."""
 
 import re
 
@@ -63,6 +63,17 @@ def test_the_answer_comes_first_on_a_phone_and_the_support_waits_folded(phone, s
             assert why.locator("summary").inner_text().startswith("Varför?")
             assert duty.locator("dl").evaluate("(dl, d) => !!(dl.compareDocumentPosition(d) & Node.DOCUMENT_POSITION_FOLLOWING)",
                                                why.element_handle())
+    # Gaps and notes come below the first actor's name (or the verdict, when no one is named)
+    # or stay folded, and the law's own words wait behind "Visa lagtext".
+    later = phone.evaluate("""() => { const first = document.querySelector('#svar article.duty h3') || document.querySelector('#svar p.verdict');
+        const blocks = [...document.querySelectorAll('#svar .gap, #svar ul.warnings, #svar details.notes, #svar details.lawtext')];
+        return blocks.map(b => ({kind: b.className, open: b.open === true,
+            after: !!(first.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING)})); }""")
+    assert all(b["after"] for b in later) and not [b for b in later if b["open"]], later
+    if name == "timra":  # återkoppla till anmälaren: all three are there to be checked
+        kinds = " ".join(b["kind"] for b in later)
+        assert "gap" in kinds and "notes" in kinds and "lawtext" in kinds, kinds
+        assert phone.locator("details.lawtext summary").first.inner_text() == "Visa lagtext"
     open_support(phone)
     no_sideways_scroll(phone)
     phone.screenshot(path=SHOTS / f"stod-{name}-mobil-oppet.png", full_page=True)
@@ -149,6 +160,8 @@ def test_an_answer_with_everything_open_is_axe_clean_and_fits_at_200_percent(bro
 
 
 TRAINER_PAGES = {
+    "utforska": f"/utforska?nod=kalla-till-sip&kommun=timra-kommun&datum={DAY}",
+    "kedja": f"/utforska/kedja?uppgift=kalla-till-sip&kommun=timra-kommun&datum={DAY}",
     "jamfor": f"/utforska/jamfor?uppgift=kalla-till-sip&kommun=timra-kommun&kommun2=perstorp-kommun&datum={DAY}",
     "scenario": f"/utforska/scenario/scenario-skolan-orolig?kommun=timra-kommun&datum={DAY}",
 }
@@ -157,7 +170,7 @@ BROKEN_VERB = re.compile(r"\b(ska|bör|får) (utför|sammankallar|ansvarar|initi
 
 
 @pytest.mark.parametrize("name", list(TRAINER_PAGES))
-def test_compare_and_scenario_fit_200_percent_zoom_and_read_as_swedish(browser, server, name):  # noqa: F811
+def test_trainer_pages_fit_200_percent_zoom_and_read_as_swedish(browser, server, name):  # noqa: F811
     context = browser.new_context(locale="sv-SE", **ZOOMED)
     page = context.new_page()
     try:
