@@ -1,0 +1,142 @@
+"""Faults on loopback, continued (tests/test_faults.py has the rest): what one request reads
+while a publish switches versions under it, and what the API does with a slow store.
+
+- Every query of one request (one answer, one page) reads the same data version, even when a
+  publish switches the version between two of its queries.
+- With the store 5 s slow, the catalog and cached answers answer at once; requests that need
+  the store get a Swedish 503 with Retry-After once their time for the store is spent, never
+  a 500 and never later than that.
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ansvarsgraf.dataset import load_data
+from ansvarsgraf.publish import Publisher
+from ansvarsgraf.remote_store import SparqlEndpointStore
+from test_faults import CACHED, ROUTINE, UNCACHED, assert_degrades_well, get, write_routine
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class KeepsOldVersion(Publisher):
+    """Publishes as `load` does but leaves the superseded version on the server, as it stays
+    during the grace time in which API processes move over: both can be read."""
+
+    def _clean(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory):
+    """An Oxigraph server with two whole versions of the data on it: A (the routine named
+    "Rutin A") and B ("Rutin B"); yields the endpoints and each version's marker."""
+    from sparql_servers import oxigraph_server, publisher
+
+    folder = tmp_path_factory.mktemp("two-versions")
+    with oxigraph_server(folder) as endpoints:
+        versions = {}
+        for name in ("A", "B"):
+            loaded = load_data([write_routine(folder / f"{name}.yaml", f"Rutin {name}")])
+            KeepsOldVersion(publisher(endpoints), say=lambda _: None).publish(loaded)
+            versions[name] = SparqlEndpointStore(endpoints["query"]).current_version()
+        yield endpoints, versions
+
+
+def switch_to(endpoints: dict, version) -> None:
+    """The one write that makes a version current (publish.py ends with it)."""
+    from sparql_servers import publisher
+
+    publisher(endpoints).mark_published(version.parts, version.version, union=version.union)
+
+
+def routine_names(store) -> list[str]:
+    rows = store.select(f"SELECT ?n WHERE {{ <https://w3id.org/ansvarsgraf/id/{ROUTINE}> "
+                        f"<http://www.w3.org/2004/02/skos/core#prefLabel> ?n }}")
+    return sorted(str(r["n"]) for r in rows)
+
+
+def test_the_queries_of_one_reading_read_the_version_it_began_with(two_versions):
+    endpoints, versions = two_versions
+    switch_to(endpoints, versions["A"])
+    reader = SparqlEndpointStore(endpoints["query"])
+    reader.version_check_s = 0  # it looks at the marker before every query
+    with reader.reading():
+        assert routine_names(reader) == ["Rutin A"]
+        switch_to(endpoints, versions["B"])  # a publish lands between two queries
+        assert routine_names(reader) == ["Rutin A"]
+        assert reader.data_version() == versions["A"].version
+    assert routine_names(reader) == ["Rutin B"]  # the next reading sees the new version
+    assert reader.data_version() == versions["B"].version
+
+
+class SwitchedUnderEveryQuery(SparqlEndpointStore):
+    """A store whose current version is switched (A ↔ B) after every query it sends, and
+    which records the dataset (default graph) each query was sent with."""
+
+    def __init__(self, endpoints, versions):
+        super().__init__(endpoints["query"])
+        self.version_check_s = 0
+        self.endpoints, self.versions, self.read = endpoints, versions, []
+
+    def _client(self, url, dataset=False):
+        client = super()._client(url, dataset)
+        if dataset:
+            self.read.append(tuple(client.parameters.get("default-graph-uri", [])))
+        return client
+
+    def _json(self, query, dataset=True):
+        try:
+            return super()._json(query, dataset)
+        finally:
+            if dataset:
+                switch_to(self.endpoints, self.versions["B" if len(self.read) % 2 else "A"])
+
+
+@pytest.mark.parametrize("path", [CACHED, CACHED.replace("/api/answer", "/svar"), "/luckor?kommun=hoor-kommun&datum=2026-03-01"])
+def test_every_query_of_one_request_reads_one_version_though_publishes_land_between_them(two_versions, path):
+    from fastapi.testclient import TestClient
+
+    from ansvarsgraf.web.app import create_app
+
+    endpoints, versions = two_versions
+    switch_to(endpoints, versions["A"])
+    store = SwitchedUnderEveryQuery(endpoints, versions)
+    response = TestClient(create_app(store)).get(path)
+    assert response.status_code == 200, response.text[:300]
+    assert len(store.read) > 1  # the request did send several queries
+    assert len(set(store.read)) == 1, sorted(set(store.read))
+
+
+def test_with_a_5_s_store_delay_cached_answers_answer_at_once_and_the_rest_get_503_in_bounded_time(two_versions, tmp_path,
+                                                                                                   monkeypatch):
+    from server import running_server
+    from sparql_servers import DelayingProxy
+
+    endpoints, versions = two_versions
+    switch_to(endpoints, versions["B"])
+    budget_s = 2
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")
+    monkeypatch.setenv("ANSVARSGRAF_STORE_REQUEST_S", str(budget_s))  # one request's time for the store
+    proxy = DelayingProxy(endpoints["port"])
+    try:
+        with running_server(tmp_path / "serve.log", "--endpoint", f"http://127.0.0.1:{proxy.port}/query") as base:
+            assert get(base, CACHED, 60)[0] == 200  # now cached
+            proxy.delay_s = 5
+            # (Answers, pages, gap reports; /sparql and /api/fragor have their own limit, 10 s.)
+            needing_store = UNCACHED[:3] * 2
+            with ThreadPoolExecutor(len(needing_store)) as pool:
+                waiting = [pool.submit(get, base, path, 15) for path in needing_store]
+                time.sleep(0.3)
+                served = [(path, *get(base, path, 5)) for path in ["/api/kommuner", CACHED, "/static/app.css"] * 4]
+                refused = [(path, *future.result()) for path, future in zip(needing_store, waiting)]
+        for path, status, _, _, seconds in served:
+            assert status == 200 and seconds < 1.0, (path, status, seconds)
+        for path, status, headers, body, seconds in refused:
+            assert status == 503 and seconds < budget_s + 1.5, (path, status, seconds)
+            assert_degrades_well(status, headers, body, endpoints["port"])
+    finally:
+        proxy.close()
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
