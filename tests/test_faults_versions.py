@@ -140,3 +140,80 @@ def test_with_a_5_s_store_delay_cached_answers_answer_at_once_and_the_rest_get_5
     finally:
         proxy.close()
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+# --- publishing in place (Virtuoso 7.2.5: readers read the union of all graphs) ----------
+
+FILES = 20  # per data set: enough requests for a reader to look in between
+MARK = "urn:ansvarsgraf:felprov#dataset"
+
+
+def small_data_set(name: str):
+    """FILES files, each saying which data set it belongs to, with some bulk."""
+    import rdflib
+
+    from ansvarsgraf.dataset import LoadedData
+
+    files = {}
+    for number in range(FILES):
+        graph = rdflib.Graph()
+        node = rdflib.URIRef(f"urn:ansvarsgraf:felprov:fil{number}")
+        graph.add((node, rdflib.URIRef(MARK), rdflib.Literal(name)))
+        for filler in range(200):
+            graph.add((node, rdflib.URIRef(f"urn:ansvarsgraf:felprov#p{filler}"), rdflib.Literal(f"{name}{filler}")))
+        files[f"felprov/fil{number}.yaml"] = graph
+    return LoadedData(files=files)
+
+
+class InPlaceReader:
+    """Reads, over and over as an API process does (one reading per request), which data set
+    each file says it belongs to: one data set whole, or 'hållen' when told to wait."""
+
+    def __init__(self, store):
+        import threading
+
+        self.store, self.seen, self._running = store, [], True
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from ansvarsgraf.errors import StoreUnavailable
+
+        while self._running:
+            try:
+                with self.store.reading():
+                    rows = self.store.select(f"SELECT ?v WHERE {{ ?fil <{MARK}> ?v }}")
+                names = sorted(str(r["v"]) for r in rows)
+                self.seen.append(names[0] if len(set(names)) == 1 and len(names) == FILES else f"blandat {names}")
+            except StoreUnavailable as exc:
+                self.seen.append("hållen" if "publiceras" in exc.message else f"fel: {exc.message}")
+                time.sleep(0.05)
+
+    def stop(self) -> list[str]:
+        self._running = False
+        self._thread.join()
+        return self.seen
+
+
+@pytest.mark.parametrize("server_kind", ["oxigraph-server", "virtuoso"])
+def test_a_publish_in_place_is_never_seen_half_done(server_kind, tmp_path, monkeypatch):
+    """Readers see the old data set or the new one, whole, or are told to come back (503),
+    while every file's graph is replaced where they read (load --pa-plats)."""
+    from contextlib import ExitStack
+
+    from sparql_servers import oxigraph_server, publisher, virtuoso_server
+
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0.5")  # readers look at the marker this often
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "2")
+    with ExitStack() as stack:
+        endpoints = stack.enter_context((oxigraph_server if server_kind == "oxigraph-server" else virtuoso_server)(tmp_path))
+        Publisher(publisher(endpoints), say=lambda _: None, in_place=True).publish(small_data_set("A"))
+        reader = InPlaceReader(SparqlEndpointStore(endpoints["query"]))
+        time.sleep(0.5)
+        said = []
+        Publisher(publisher(endpoints), say=said.append, in_place=True).publish(small_data_set("B"))
+        time.sleep(1.0)  # readers follow the switch
+        seen = reader.stop()
+    order = [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]]
+    assert order == ["A", "hållen", "B"], order[:10]  # never a mix, never half, never another error
+    assert any("bygger inga nya svar" in line for line in said)  # the operator is told

@@ -55,9 +55,12 @@ VERSION_GRAPH = "urn:ansvarsgraf:dataversion"
 VERSION_NODE = "urn:ansvarsgraf:data"
 _DCT = "http://purl.org/dc/terms/"
 UNION_OF = "urn:ansvarsgraf:publish#union"  # the version's graph that holds all of it
-VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part WHERE {{ GRAPH <{VERSION_GRAPH}> {{ <{VERSION_NODE}> <{_DCT}identifier> ?version . "
+# Set while a publish replaces graphs that readers read (publish.py, in place): readers build
+# nothing new from the store until the marker switches again.
+IN_PROGRESS = "urn:ansvarsgraf:publish#inProgress"
+VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part ?busy WHERE {{ GRAPH <{VERSION_GRAPH}> {{ <{VERSION_NODE}> <{_DCT}identifier> ?version . "
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}modified> ?modified }} OPTIONAL {{ <{VERSION_NODE}> <{UNION_OF}> ?union }} "
-                 f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} }} }}")
+                 f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} OPTIONAL {{ <{VERSION_NODE}> <{IN_PROGRESS}> ?busy }} }} }}")
 VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
 # publish.py keeps a superseded version's graphs this long beyond the readers' check interval.
 # A reader whose last check is older than its interval plus half of that (the other half
@@ -82,6 +85,7 @@ class CurrentVersion(NamedTuple):
     modified: str  # when it was switched to (ISO date-time)
     union: str | None  # the graph holding all of it (None: read the union of all graphs)
     parts: tuple[str, ...]  # its graph per source file
+    publishing: bool = False  # a publish is replacing its graphs in place: read nothing new
 
 
 class RemoteStoreError(RuntimeError):
@@ -261,6 +265,8 @@ class SparqlEndpointStore:
         timeout = self._time_left()
         if dataset:
             current = self._read_version()  # which graphs make up the version this request reads
+            if current.publishing:  # its graphs are being replaced: a query now could read a mix
+                raise StoreUnavailable("Nya data publiceras just nu. Försök igen om en stund.", retry_after_s=10)
             if current.union:
                 client.addDefaultGraph(current.union)
                 for part in current.parts:
@@ -491,12 +497,16 @@ class SparqlEndpointStore:
         rows = [r for r in rows if str(r["version"]) == version]
         modified = max((str(r["modified"]) for r in rows if r["modified"] is not None), default="")
         union = next((str(r["union"]) for r in rows if r["union"] is not None), None)
-        return CurrentVersion(version, modified, union, tuple(sorted({str(r["part"]) for r in rows if r["part"] is not None})))
+        return CurrentVersion(version, modified, union, tuple(sorted({str(r["part"]) for r in rows if r["part"] is not None})),
+                              any(r["busy"] is not None for r in rows))
 
-    def mark_published(self, parts: Iterable[str] = (), version: str | None = None, union: str | None = None) -> str:
+    def mark_published(self, parts: Iterable[str] = (), version: str | None = None, union: str | None = None,
+                       publishing: bool = False) -> str:
         """Switch the current data version, in one write of the marker graph: readers follow it
         on their next check. Publishing calls this once every graph of the version is in place
-        (publish.py); without parts the union of all graphs is read, as before versions."""
+        (publish.py); without parts the union of all graphs is read, as before versions.
+        With publishing, the version stays but readers stop reading the store (publish.py,
+        in place)."""
         import datetime as dt
         import uuid
 
@@ -508,6 +518,8 @@ class SparqlEndpointStore:
                                                                   datatype=rdflib.XSD.dateTime)))
         if union:
             graph.add((node, rdflib.URIRef(UNION_OF), rdflib.URIRef(union)))
+        if publishing:
+            graph.add((node, rdflib.URIRef(IN_PROGRESS), rdflib.Literal(True)))
         for part in parts:
             graph.add((node, rdflib.DCTERMS.hasPart, rdflib.URIRef(part)))
         self.replace_graph(VERSION_GRAPH, graph)
