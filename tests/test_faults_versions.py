@@ -217,3 +217,39 @@ def test_a_publish_in_place_is_never_seen_half_done(server_kind, tmp_path, monke
     order = [s for i, s in enumerate(seen) if i == 0 or s != seen[i - 1]]
     assert order == ["A", "hållen", "B"], order[:10]  # never a mix, never half, never another error
     assert any("bygger inga nya svar" in line for line in said)  # the operator is told
+
+
+def test_a_publish_in_place_cut_off_midway_holds_readers_until_the_next_one_goes_through(tmp_path, monkeypatch):
+    from ansvarsgraf.errors import StoreUnavailable
+    from ansvarsgraf.remote_store import RemoteStoreError
+    from sparql_servers import oxigraph_server, publisher
+
+    class CutOff(Publisher):
+        """Loses the server after a few files (the network, a restart)."""
+
+        files = 0
+
+        def renew(self):
+            self.files += 1
+            if self.files > FILES // 2:
+                raise RemoteStoreError("SPARQL-servern svarade inte")
+
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0.5")
+    grace_s = 3
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", str(grace_s))
+    with oxigraph_server(tmp_path) as endpoints:
+        Publisher(publisher(endpoints), say=lambda _: None, in_place=True).publish(small_data_set("A"))
+        cut_off = CutOff(publisher(endpoints), say=lambda _: None, in_place=True)
+        with pytest.raises(RemoteStoreError):
+            cut_off.publish(small_data_set("B"))
+        assert cut_off.readers_held  # what `load` tells the operator (cli.py)
+        reader = SparqlEndpointStore(endpoints["query"])
+        with pytest.raises(StoreUnavailable, match="publiceras"):  # half A, half B: not read
+            reader.select(f"SELECT ?v WHERE {{ ?fil <{MARK}> ?v }}")
+        said = []
+        started = time.monotonic()
+        Publisher(publisher(endpoints), say=said.append, in_place=True).publish(small_data_set("B"))
+        assert time.monotonic() - started < grace_s  # readers are held already: no waiting again
+        assert any("avbröts innan den blev klar" in line for line in said)
+        reader = SparqlEndpointStore(endpoints["query"])
+        assert [str(r["v"]) for r in reader.select(f"SELECT ?v WHERE {{ ?fil <{MARK}> ?v }}")] == ["B"] * FILES
