@@ -93,6 +93,7 @@ class Sampler:
             if "publiceras" not in exc.message:
                 raise
             self.held += 1
+            time.sleep(0.05)  # told to come back: not at once
             return
         self.samples += 1
         if len(names) > 1:
