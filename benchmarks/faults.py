@@ -59,6 +59,23 @@ def _size(loaded, in_place: bool = False) -> int:
     return len(union)
 
 
+def _report(out, processes) -> list[str]:
+    """What each publisher said; one that hung or died without a word is stopped and counted."""
+    import queue
+
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+            p.join()
+    reports = []
+    for _ in processes:
+        try:
+            reports.append(out.get(timeout=5)[:40])
+        except queue.Empty:
+            reports.append("ingen rapport")
+    return reports
+
+
 def _publish(endpoints, loaded, out, in_place: bool = False) -> None:
     try:
         Publisher(publisher(endpoints), say=lambda _: None, in_place=in_place).publish(loaded)
@@ -142,7 +159,7 @@ def publishing(runs: int, workdir: Path, in_place: bool = False) -> dict:
                 p.start()
             for p in processes:
                 p.join(120)
-            outcome = "+".join(sorted(out.get(timeout=5)[:40] for _ in processes))
+            outcome = "+".join(sorted(_report(out, processes)))
             results["concurrent"][outcome] = results["concurrent"].get(outcome, 0) + 1
         for run in range(runs):
             endpoints = alive(endpoints)
@@ -158,7 +175,7 @@ def publishing(runs: int, workdir: Path, in_place: bool = False) -> dict:
         endpoints = alive(endpoints)
         recovery = fork.Queue()
         _publish(endpoints, a, recovery, in_place)  # the next load takes over the dead publishers' lock
-        results["recovered"] = recovery.get(timeout=5)
+        results["recovered"] = _report(recovery, [])[0]
         sampler.stop()
         sampler.check()
         results.update(samples=sampler.samples, mixed=sampler.mixed, half=sampler.half, held=sampler.held)
