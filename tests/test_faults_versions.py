@@ -261,3 +261,71 @@ def test_a_publish_in_place_cut_off_midway_holds_readers_until_the_next_one_goes
         assert any("avbröts innan den blev klar" in line for line in said)
         reader = SparqlEndpointStore(endpoints["query"])
         assert [str(r["v"]) for r in reader.select(f"SELECT ?v WHERE {{ ?fil <{MARK}> ?v }}")] == ["B"] * FILES
+
+
+# --- the circuit breaker and the bounded pool in front of the store (store_guard.py) -----
+
+def test_the_breaker_opens_after_failures_refuses_at_once_and_closes_when_the_store_answers(monkeypatch):
+    import threading
+
+    from ansvarsgraf import store_guard
+    from ansvarsgraf.errors import StoreUnavailable
+
+    monkeypatch.setattr(store_guard, "PROBE_S", 0.05)
+    up = threading.Event()
+
+    def probe():
+        if not up.is_set():
+            raise StoreUnavailable()
+
+    guard = store_guard.StoreGuard(probe)
+    for _ in range(store_guard.FAILURES_TO_OPEN):
+        with pytest.raises(StoreUnavailable), guard.call():
+            raise StoreUnavailable()  # no connection, a timeout, a 5xx
+    sent = []
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable) as refused, guard.call():
+        sent.append("fråga")
+    assert sent == [] and time.monotonic() - started < 0.1  # not even tried
+    assert refused.value.retry_after_s >= 1
+    up.set()  # the store is back: the probe in the background closes the breaker
+    deadline = time.monotonic() + 5
+    while guard.is_open:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    with guard.call():
+        sent.append("fråga")
+    assert sent == ["fråga"]
+
+
+def test_a_full_pool_refuses_within_its_wait_and_takes_calls_again_when_one_returns(monkeypatch):
+    import threading
+
+    from ansvarsgraf import store_guard
+    from ansvarsgraf.errors import StoreUnavailable
+
+    monkeypatch.setenv(store_guard.CONNECTIONS_ENV, "2")
+    monkeypatch.setattr(store_guard, "QUEUE_WAIT_S", 0.2)
+    guard = store_guard.StoreGuard(lambda: None)
+    slow_store_answers = threading.Event()
+    inside = threading.Barrier(3)
+
+    def slow_call():
+        with guard.call():
+            inside.wait(5)
+            slow_store_answers.wait(5)
+
+    callers = [threading.Thread(target=slow_call) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    inside.wait(5)  # both slots taken
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable, match="upptaget"), guard.call():
+        pass
+    assert 0.15 < time.monotonic() - started < 1.0
+    slow_store_answers.set()
+    for caller in callers:
+        caller.join(5)
+    with guard.call():
+        pass  # the slots are free again
+    assert not guard.is_open  # a full pool is not a failing store
