@@ -137,7 +137,9 @@ def catalog_for(store: GraphStore) -> Catalog:
     # Free-text matching needs the Swedish lemma dictionary (about 2 s to load) and every
     # document's labels; the rest of the catalog does not. Built in the background, so a
     # server answers resolved tasks and pages as soon as it starts; a question waits for it.
-    matchers = _MATCHER_BUILDER.submit(_build_matchers, store, tasks)
+    # (Over a SPARQL server, from the version the rest of the catalog was read from.)
+    build = getattr(store, "in_this_version", lambda function: function)(_build_matchers)
+    matchers = _MATCHER_BUILDER.submit(build, store, tasks)
     municipalities: dict[str, Ref] = {}
     for row in store.select(query_text("kommuner")):
         ref = Ref(str(row["kommun"]), str(row["namn"]), "kommun")

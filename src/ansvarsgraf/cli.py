@@ -150,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="ta över publiceringslåset från en publicering som avbrutits (annars när dess lånetid gått ut)")
     p.add_argument("--pa-plats", action="store_true",
                    help="ersätt varje fils graf på plats i stället för att publicera en ny version (för Virtuoso 7.2, "
-                        "som svarar fel på frågor mot en angiven graf; läsare kan då se en blandning under publiceringen)")
+                        "som svarar fel på frågor mot en angiven graf); API-processerna bygger då inga nya svar medan "
+                        "graferna byts (503, cachade svar som vanligt)")
     p.set_defaults(run=_load)
 
     p = sub.add_parser("export", help="skriv ut hela grafen")
@@ -302,14 +303,18 @@ def _load(args) -> int:
         raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
     store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
                                 digest=args.digest, graph_store_url=args.graph_store)
+    publisher = Publisher(store, break_lock=args.bryt_las, in_place=args.pa_plats)
     try:
-        version, parts = Publisher(store, break_lock=args.bryt_las, in_place=args.pa_plats).publish(loaded)
+        version, parts = publisher.publish(loaded)
     except PublishRefused as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 3
     except (RemoteStoreError, StoreUnavailable) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
-        print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
+        if publisher.readers_held:  # until a publish goes through (publish.py)
+            print("API-processerna bygger inga nya svar (503) förrän en publicering har gått igenom; kör load igen.", file=sys.stderr)
+        else:
+            print("Förra versionen gäller fortfarande; kör load igen.", file=sys.stderr)
         return 1
     print(f"dataversion {version}: {len(parts)} grafer; API-processerna läser den nya versionen inom {store.version_check_s:g} s.")
     return 0

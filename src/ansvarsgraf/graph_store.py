@@ -172,7 +172,11 @@ def per_data_version(maxsize: int):
 
         @functools.wraps(function)
         def cached(store, *args):
-            return keyed(store, store.data_version(), *args)
+            reading = getattr(store, "reading", None)  # a SPARQL server may switch versions meanwhile
+            if reading is None:
+                return keyed(store, store.data_version(), *args)
+            with reading():  # the version it is cached under is the version all its queries read
+                return keyed(store, store.data_version(), *args)
 
         cached.cache_clear = keyed.cache_clear
         return cached

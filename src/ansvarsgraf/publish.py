@@ -19,8 +19,12 @@ graphs that the version marker names (remote_store.VERSION_GRAPH), so:
    set, never a mix and never half of one. Blank nodes are skolemised
    (remote_store.skolemised): the same file gives the same triples every time.
    `in_place` (`load --pa-plats`) is for Virtuoso 7.2.5, which answers wrong when a query's
-   default graph is given: each file's graph is replaced in one request where readers read
-   the union of all graphs, so during a publish they may see some files old and some new.
+   default graph is given, so its readers read the union of all graphs (docs/drift.md): any
+   graph written is read at once, and there is no graph to switch. Instead the marker first
+   says that a publish is under way, and the publisher waits (the grace time) until every
+   reader has seen it; readers then build nothing new from the store (503; cached answers
+   as before) while each file's graph is replaced, until the marker switches to the new
+   version. A reader sees the old set or the new set, or is told to come back, never a mix.
 3. **Clean-up and recovery.** After the switch, once readers have had time to follow it
    (GRACE_ENV, a little more than their check interval), every other graph of ours goes:
    the superseded version, and graphs of an interrupted publish (a version that never became
@@ -124,6 +128,7 @@ class Publisher:
         self.lock_graph = LOCK_BASE + self.id
         self.version = new_version()
         self._renewed = 0.0
+        self.readers_held = False  # the marker tells readers to wait for this publish
 
     # --- the lock ---------------------------------------------------------------------
 
@@ -205,44 +210,72 @@ class Publisher:
     def _publish(self, loaded: LoadedData) -> tuple[str, list[str]]:
         store = self.store
         current = store.current_version()
-        if not self.in_place and not current.union and any(g.startswith(FILE_GRAPH_BASE) for g in store.graph_names()):
-            self.say("Servern är laddad fil för fil: under den här publiceringen läser API-processerna "
-                     "fortfarande alla grafer; från nästa publicering ser de aldrig en blandning.")
+        ours = {g for g in store.graph_names() if g.startswith(FILE_GRAPH_BASE)}
+        if ours and (self.in_place or not current.union):
+            # Readers read the union of all graphs (in place, or a server loaded file by file
+            # before versions): whatever is written now, they would read at once.
+            self._hold_readers(current)
         files = [(str(graph_name(name)), skolemised(graph)) for name, graph in loaded.files.items()]
         files.append((str(graph_name("ontology")), skolemised(loaded.ontology)))
+        if self.in_place:
+            return self._publish_in_place(files, ours)
         expected = {}
         for file_graph, graph in files:
-            # In place (servers that cannot read a restricted dataset right): each file's
-            # graph is replaced in one request, so never half a file, but during the publish
-            # readers may see some files new and some old; the marker switches last.
-            name = file_graph if self.in_place else version_graph(file_graph, self.version)
+            name = version_graph(file_graph, self.version)
             self.renew()
-            store.replace_graph(name, graph, whole=self.in_place)
+            store.replace_graph(name, graph, whole=False)
             expected[name] = len(graph)
             self.say(f"{len(graph):>7} tripler → <{name}>")
         parts = sorted(expected)
-        union_name = None
-        if not self.in_place:
-            union_name = UNION_BASE + self.version
-            union = rdflib.Graph()
-            for _, graph in files:
-                union += graph
-            self.renew()
-            store.replace_graph(union_name, union, whole=False)
-            expected[union_name] = len(union)
-            self.say(f"{len(union):>7} tripler → <{union_name}> (det API-processerna läser)")
+        union_name = UNION_BASE + self.version
+        union = rdflib.Graph()
+        for _, graph in files:
+            union += graph
+        self.renew()
+        store.replace_graph(union_name, union, whole=False)
+        expected[union_name] = len(union)
+        self.say(f"{len(union):>7} tripler → <{union_name}> (det API-processerna läser)")
         self._check_counts(expected)
         store.mark_published(parts, self.version, union=union_name)  # the switch: one write
         self._clean(current.version, set(expected), readers_follow=bool(current.union))
         return self.version, sorted(expected)
 
-    def _check_counts(self, expected: dict[str, int]) -> None:
+    def _hold_readers(self, current) -> None:
+        """Tell readers that the graphs they read are about to change, and wait until every
+        one has seen it (a reader looks at the marker every VERSION_CHECK_ENV seconds): from
+        then on they build nothing new from the store until the marker switches."""
+        self.readers_held = True
+        if current.publishing:
+            self.say("En tidigare publicering avbröts innan den blev klar; API-processerna har väntat på den här.")
+            return
+        self.store.mark_published(current.parts, current.version or None, union=current.union, publishing=True)
+        self.say(f"API-processerna bygger inga nya svar (de svarar 503, cachade svar som vanligt) tills den nya "
+                 f"versionen är på plats; väntar {self.grace_s:g} s på att alla har sett det.")
+        time.sleep(self.grace_s)
+
+    def _publish_in_place(self, files: list[tuple[str, rdflib.Graph]], ours: set[str]) -> tuple[str, list[str]]:
+        """Each file's graph replaced where readers read the union of all graphs, while they
+        are held off (module docstring, point 2)."""
+        store = self.store
+        expected = {}
+        for file_graph, graph in files:
+            self.renew()
+            store.replace_graph(file_graph, graph)  # one request: never half a file
+            expected[file_graph] = len(graph)
+            self.say(f"{len(graph):>7} tripler → <{file_graph}>")
+        for g in sorted(ours - set(expected)):  # files no longer there, before anyone reads again
+            store.drop_graph(g)
+        self._check_counts(expected, "API-processerna bygger inga nya svar förrän en publicering har gått igenom; kör load igen")
+        store.mark_published(sorted(expected), self.version)  # readers read again, the new set
+        return self.version, sorted(expected)
+
+    def _check_counts(self, expected: dict[str, int],
+                      consequence: str = "versionen kopplas inte in och förra versionen gäller") -> None:
         sizes = self.store.graph_sizes()
         short = {g: (sizes.get(g, 0), n) for g, n in expected.items() if sizes.get(g, 0) != n}
         if short:
             g, (got, want) = next(iter(short.items()))
-            raise RemoteStoreError(f"servern har {got} tripler i <{g}>, {want} skickades ({len(short)} grafer avviker); "
-                                   f"versionen kopplas inte in och förra versionen gäller")
+            raise RemoteStoreError(f"servern har {got} tripler i <{g}>, {want} skickades ({len(short)} grafer avviker); {consequence}")
 
     def _clean(self, previous: str, new_parts: set[str], readers_follow: bool) -> None:
         """Remove every graph of ours outside the new version: those of interrupted publishes

@@ -22,10 +22,12 @@ and Virtuoso's numeric durations are read back as durations (docs/drift.md).
 import http.client
 import itertools
 import logging
+import os
 import re
 import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
@@ -53,15 +55,21 @@ VERSION_GRAPH = "urn:ansvarsgraf:dataversion"
 VERSION_NODE = "urn:ansvarsgraf:data"
 _DCT = "http://purl.org/dc/terms/"
 UNION_OF = "urn:ansvarsgraf:publish#union"  # the version's graph that holds all of it
-VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part WHERE {{ GRAPH <{VERSION_GRAPH}> {{ <{VERSION_NODE}> <{_DCT}identifier> ?version . "
+# Set while a publish replaces graphs that readers read (publish.py, in place): readers build
+# nothing new from the store until the marker switches again.
+IN_PROGRESS = "urn:ansvarsgraf:publish#inProgress"
+VERSION_QUERY = (f"SELECT ?version ?modified ?union ?part ?busy WHERE {{ GRAPH <{VERSION_GRAPH}> {{ <{VERSION_NODE}> <{_DCT}identifier> ?version . "
                  f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}modified> ?modified }} OPTIONAL {{ <{VERSION_NODE}> <{UNION_OF}> ?union }} "
-                 f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} }} }}")
+                 f"OPTIONAL {{ <{VERSION_NODE}> <{_DCT}hasPart> ?part }} OPTIONAL {{ <{VERSION_NODE}> <{IN_PROGRESS}> ?busy }} }} }}")
 VERSION_CHECK_ENV = "ANSVARSGRAF_VERSION_CHECK_S"
 # publish.py keeps a superseded version's graphs this long beyond the readers' check interval.
 # A reader whose last check is older than its interval plus half of that (the other half
 # covers a query still running) can no longer count on its version's graphs being there.
 SUPERSEDED_KEPT_S = 5.0
 CHECK_WAIT_S = 0.5  # how long a request served from the caches may wait for an overdue check
+# How long one request (web/unavailable.py) may wait for the server in all its queries
+# together; past it the request gets 503 (standard: the store's own timeout, 30 s).
+REQUEST_BUDGET_ENV = "ANSVARSGRAF_STORE_REQUEST_S"
 
 # Blank nodes are published as IRIs under this prefix, labelled from the graph's canonical
 # form, so loading the same file again gives the very same triples (skolemised, below) and
@@ -77,10 +85,28 @@ class CurrentVersion(NamedTuple):
     modified: str  # when it was switched to (ISO date-time)
     union: str | None  # the graph holding all of it (None: read the union of all graphs)
     parts: tuple[str, ...]  # its graph per source file
+    publishing: bool = False  # a publish is replacing its graphs in place: read nothing new
 
 
 class RemoteStoreError(RuntimeError):
     """The SPARQL server could not be reached or refused the request."""
+
+
+class _Reading:
+    """One request's reading of the store: the version its first query (or its first look at
+    the data version) found, which every later query of the request reads too, so a publish
+    between two queries of one answer cannot give an answer of two versions; and, for a web
+    request, when its time for the store runs out."""
+
+    def __init__(self, store: "SparqlEndpointStore", deadline: float | None):
+        self.store = store
+        self.deadline = deadline
+        self.version: CurrentVersion | None = None
+
+
+# Set per web request (web/unavailable.py) or per derived value (graph_store.per_data_version);
+# a context variable, so the worker thread that runs the request sees it and no other does.
+_READING: ContextVar[_Reading | None] = ContextVar("ansvarsgraf_reading", default=None)
 
 
 def skolemised(graph: rdflib.Graph) -> rdflib.Graph:
@@ -166,8 +192,6 @@ class SparqlEndpointStore:
         self.timeout_s = timeout_s
         self._credentials = (user, password) if user else None
         self._digest = digest  # Virtuoso's authenticated endpoint uses HTTP digest
-        import os
-
         self.version_check_s = float(os.environ.get(VERSION_CHECK_ENV, "10"))
         # (checked at, the version then current): one tuple, replaced whole, so a query never
         # takes the union graph of one version and the file graphs of another.
@@ -175,6 +199,7 @@ class SparqlEndpointStore:
         self._refreshing = threading.Lock()  # one background version check at a time
         self.version_stale = False  # the last version check failed: cached answers may be old
         self.guard = StoreGuard(self._probe)
+        self.request_budget_s = float(os.environ.get(REQUEST_BUDGET_ENV) or timeout_s)
 
     @property
     def degraded(self) -> bool:
@@ -192,16 +217,63 @@ class SparqlEndpointStore:
     def __repr__(self) -> str:
         return f"SparqlEndpointStore({self.query_url!r})"
 
+    @contextmanager
+    def reading(self, budget: bool = False):
+        """Every query inside reads one data version: the one current at the first query or
+        the first data_version() (nested: the outer reading's). With budget, the queries
+        together may wait for the server request_budget_s, after which StoreUnavailable."""
+        outer = _READING.get()
+        if outer is not None and outer.store is self:
+            yield
+            return
+        token = _READING.set(_Reading(self, time.monotonic() + self.request_budget_s if budget else None))
+        try:
+            yield
+        finally:
+            _READING.reset(token)
+
+    def in_this_version(self, function):
+        """`function`, to be run in another thread for the current reading (the catalog's
+        matchers, built in the background): it reads the same version, without the reading's
+        time budget (what it builds outlives the request)."""
+        reading = self._reading()
+        version = reading.version if reading is not None else None
+
+        def run(*args, **kwargs):
+            with self.reading():
+                self._reading().version = version
+                return function(*args, **kwargs)
+        return run
+
+    def _reading(self) -> _Reading | None:
+        reading = _READING.get()
+        return reading if reading is not None and reading.store is self else None
+
+    def _time_left(self) -> float:
+        """Seconds this call may wait for the server: the store's timeout, or less when the
+        request's budget is nearly spent (then StoreUnavailable, before anything is sent)."""
+        reading = self._reading()
+        if reading is None or reading.deadline is None:
+            return self.timeout_s
+        left = reading.deadline - time.monotonic()
+        if left <= 0:
+            raise StoreUnavailable("Grafens lager svarar för långsamt just nu. Försök igen om en stund.", retry_after_s=5)
+        return min(self.timeout_s, left)
+
     def _client(self, url: str, dataset: bool = False) -> SPARQLWrapper:
         client = SPARQLWrapper(url)
+        timeout = self._time_left()
         if dataset:
-            self._follow(wait=True)  # this query goes to the server anyway: it may wait for the check
-            current = self._version[1]  # which graphs make up the current version
+            current = self._read_version()  # which graphs make up the version this request reads
+            if current.publishing:  # its graphs are being replaced: a query now could read a mix
+                raise StoreUnavailable("Nya data publiceras just nu. Försök igen om en stund.", retry_after_s=10)
             if current.union:
                 client.addDefaultGraph(current.union)
                 for part in current.parts:
                     client.addNamedGraph(part)
-        client.setTimeout(int(max(1, self.timeout_s)))
+            timeout = self._time_left()  # less after waiting for a version check
+        client.setTimeout(1)
+        client.timeout = max(0.1, timeout)  # setTimeout takes whole seconds; urllib takes any
         client.setMethod(POST)  # queries can be long; POST keeps them out of URLs and logs
         if self._credentials:
             if self._digest:
@@ -351,8 +423,35 @@ class SparqlEndpointStore:
         caches at most CHECK_WAIT_S, and only the first one after the process was idle (with
         the server down or slow, the last known version stands and version_stale says so:
         cached answers of it are whole answers of the old set)."""
+        reading = self._reading()
+        if reading is not None and reading.version is not None:
+            return reading.version.version
         self._follow(wait=False)
-        return self._version[1].version
+        checked, current = self._version
+        if reading is not None and self._safe(checked):
+            reading.version = current  # the request's queries read this version
+        # (Not pinned when the version may be gone already: then the first query waits for
+        # the check and pins the version it finds.)
+        return current.version
+
+    def _safe(self, checked: float) -> bool:
+        """Are the graphs of the version seen at `checked` still on the server? publish.py
+        keeps a superseded version SUPERSEDED_KEPT_S past the readers' check interval; half
+        of that is left for the queries that use it."""
+        return self.version_check_s <= 0 or time.monotonic() - checked < self.version_check_s + SUPERSEDED_KEPT_S / 2
+
+    def _read_version(self) -> "CurrentVersion":
+        """The version a query reads: the request's, or else the current one (waiting for an
+        overdue check, since this query goes to the server anyway), which then becomes the
+        request's."""
+        reading = self._reading()
+        if reading is not None and reading.version is not None:
+            return reading.version
+        self._follow(wait=True)
+        current = self._version[1]
+        if reading is not None:
+            reading.version = current
+        return current
 
     def _follow(self, wait: bool) -> None:
         """Check the marker if it is due, in the background. Within SUPERSEDED_KEPT_S / 2 past
@@ -371,9 +470,9 @@ class SparqlEndpointStore:
         started = self._refreshing.acquire(blocking=False)
         if started:
             threading.Thread(target=self._check_version_in_background, name="dataversion", daemon=True).start()
-        if age < self.version_check_s + SUPERSEDED_KEPT_S / 2 or not (wait or started):
+        if self._safe(self._version[0]) or not (wait or started):
             return
-        if self._refreshing.acquire(timeout=self.timeout_s if wait else CHECK_WAIT_S):  # the check is done
+        if self._refreshing.acquire(timeout=self._time_left() if wait else CHECK_WAIT_S):  # the check is done
             self._refreshing.release()
 
     def _check_version(self) -> None:
@@ -398,12 +497,16 @@ class SparqlEndpointStore:
         rows = [r for r in rows if str(r["version"]) == version]
         modified = max((str(r["modified"]) for r in rows if r["modified"] is not None), default="")
         union = next((str(r["union"]) for r in rows if r["union"] is not None), None)
-        return CurrentVersion(version, modified, union, tuple(sorted({str(r["part"]) for r in rows if r["part"] is not None})))
+        return CurrentVersion(version, modified, union, tuple(sorted({str(r["part"]) for r in rows if r["part"] is not None})),
+                              any(r["busy"] is not None for r in rows))
 
-    def mark_published(self, parts: Iterable[str] = (), version: str | None = None, union: str | None = None) -> str:
+    def mark_published(self, parts: Iterable[str] = (), version: str | None = None, union: str | None = None,
+                       publishing: bool = False) -> str:
         """Switch the current data version, in one write of the marker graph: readers follow it
         on their next check. Publishing calls this once every graph of the version is in place
-        (publish.py); without parts the union of all graphs is read, as before versions."""
+        (publish.py); without parts the union of all graphs is read, as before versions.
+        With publishing, the version stays but readers stop reading the store (publish.py,
+        in place)."""
         import datetime as dt
         import uuid
 
@@ -415,6 +518,8 @@ class SparqlEndpointStore:
                                                                   datatype=rdflib.XSD.dateTime)))
         if union:
             graph.add((node, rdflib.URIRef(UNION_OF), rdflib.URIRef(union)))
+        if publishing:
+            graph.add((node, rdflib.URIRef(IN_PROGRESS), rdflib.Literal(True)))
         for part in parts:
             graph.add((node, rdflib.DCTERMS.hasPart, rdflib.URIRef(part)))
         self.replace_graph(VERSION_GRAPH, graph)

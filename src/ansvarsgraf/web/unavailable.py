@@ -7,6 +7,8 @@ a 500, never the store's internal address or its engine's English error text.
 - RemoteStoreError (the server refused a query) becomes 502 with a fixed sentence.
 - While the store is degraded, what is still answered comes from caches (the catalog, cached
   and prepared answers): those responses carry a Warning header saying they may be stale.
+- Each request reads one data version of a SPARQL server, in all its queries, and waits for
+  the server at most the store's request budget in all (remote_store.SparqlEndpointStore.reading).
 """
 
 from fastapi import FastAPI, Request
@@ -53,4 +55,9 @@ class StaleNotice:
                 message["headers"] = [*message.get("headers", []), (b"warning", STALE_WARNING.encode("latin-1"))]
             await send(message)
 
-        await self.app(scope, receive, send_with_notice)
+        reading = getattr(store, "reading", None)
+        if reading is None:
+            return await self.app(scope, receive, send_with_notice)
+        # The context variable it sets reaches the worker thread that runs the route.
+        with reading(budget=True):
+            await self.app(scope, receive, send_with_notice)
