@@ -17,6 +17,26 @@ from ansvarsgraf.validation import validate
 
 
 STORES = ("inbyggd", "oxigraph-server", "virtuoso")
+
+
+# Figures a test measures (scores, how many answers a sweep checked) go to the end of the run
+# through the test report, not to the terminal directly: with `-n 2` (scripts/test.sh) a worker
+# has no terminal, and its report reaches the main process with the test's user_properties.
+@pytest.fixture
+def figures(request):
+    def record(text: str) -> None:
+        request.node.user_properties.append(("mätvärde", text.strip("\n")))
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    shown = [(report.nodeid, text) for reports in terminalreporter.stats.values() for report in reports
+             if hasattr(report, "user_properties") and getattr(report, "when", "call") == "call"
+             for name, text in report.user_properties if name == "mätvärde"]
+    if shown:
+        terminalreporter.section("mätvärden")
+        for nodeid, text in sorted(shown):
+            terminalreporter.write_line(f"{nodeid}\n{text}")
 # What marks a test as needing a store: its parameter id, or a fixture that starts the server.
 # (Tests on the shared `embedded` store run whatever is chosen: the store does not matter there.)
 NEEDS = {"inbyggd": {"inbyggd"}, "oxigraph-server": {"oxigraph-server", "oxigraph_endpoints"},
@@ -45,14 +65,35 @@ def _stores_needed(item) -> set[str]:
     return {name for name, needs in NEEDS.items() if marks & needs}
 
 
+# Files in one xdist group run in one worker: the two that check the validation engines on the
+# same pySHACL runs (validated_fixtures below), and the Chromium ones, so that two browsers
+# never draw 6000-px exports at once (a renderer crashed so under two workers).
+SHARED_RUNS = {"test_shape_rules.py": "validering", "test_validation_engines.py": "validering",
+               **{name: "webbläsare" for name in ("test_browser.py", "test_browser_security.py", "test_explore.py",
+                                                  "test_explore_browser.py", "test_page_staff.py",
+                                                  "test_page_support_browser.py")}}
+# The longest groups first, so that neither worker is left alone with one at the end.
+FIRST = ("validering", "webbläsare", "test_benchmark.py")
+
+
+def _group(item) -> str:
+    return SHARED_RUNS.get(item.path.name, item.path.name)
+
+
 def pytest_collection_modifyitems(config, items):
     chosen = _chosen_stores(config)
     keep, skipped = [], []
     for item in items:
-        (keep if _stores_needed(item) <= chosen else skipped).append(item)
+        needed = _stores_needed(item)
+        (keep if needed <= chosen else skipped).append(item)
+        # With `-n 2 --dist loadgroup` (scripts/test.sh) a file's tests run in one worker, so its
+        # module fixtures are built once; files that share an expensive session fixture form
+        # one group (SHARED_RUNS).
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-        items[:] = keep
+    keep.sort(key=lambda item: FIRST.index(_group(item)) if _group(item) in FIRST else len(FIRST))
+    items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +162,12 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def findings_2026(loaded):
     return validate(loaded, dt.date(2026, 3, 1))
+
+
+@pytest.fixture(scope="session")
+def validated_fixtures():
+    """Both validation engines on the SHACL rule fixtures on every date their headers name
+    (shape_fixtures.py), once per session: test_shape_rules.py checks each rule fires in each
+    engine, test_validation_engines.py that the engines agree, on the same runs."""
+    from shape_fixtures import validate_fixtures
+    return validate_fixtures()

@@ -139,7 +139,7 @@ def _days(store, where: str) -> list[D]:
 CHECKED = {"answers": 0, "changed": 0}
 
 
-def test_report_between_consecutive_days_is_empty_exactly_when_answers_are_equal(embedded):
+def test_report_between_consecutive_days_is_empty_exactly_when_answers_are_equal(embedded, figures):
     catalog = catalog_for(embedded)
     tasks = sorted(catalog.task_labels)
     kommuner = sorted(catalog.by_iri)
@@ -161,7 +161,7 @@ def test_report_between_consecutive_days_is_empty_exactly_when_answers_are_equal
             assert all(g.cause.kind != NO_CAUSE and g.cause.day == after.isoformat() for g in report.groups)
 
     check()
-    print(f"\n{CHECKED['answers']} dagpar jämförda, {CHECKED['changed']} med ändringar")
+    figures(f"{CHECKED['answers']} dagpar jämförda, {CHECKED['changed']} med ändringar")
     assert CHECKED["changed"] > 0
 
 

@@ -228,7 +228,7 @@ def _commit(*path: str) -> str:
         return "okänd"
 
 
-def test_fidelity_score(loaded, capsys):
+def test_fidelity_score(loaded, figures):
     """Measures how many facts the graph holds; prints it and how it moved since the baseline."""
     store = OxigraphStore.from_loaded(loaded)
     scored = _score(store)
@@ -252,8 +252,7 @@ def test_fidelity_score(loaded, capsys):
     lines.append(f"  Totalt: alla {everything['håller']}/{everything['totalt']}, fakta {everything['fakta_håller']}/"
                  f"{everything['fakta_totalt']}, fällor {everything['fällor_håller']}/{everything['fällor_totalt']} "
                  f"(tomma {len(everything['fällor_tomma'])})")
-    with capsys.disabled():
-        print("\n".join(lines))
+    figures("\n".join(lines))
 
     if os.environ.get("FIDELITET_SKRIV_BASLINJE") == "1":
         record = {"datum": dt.date.today().isoformat(), "commit": _commit(), "data_commit": _commit("data"),

@@ -31,7 +31,7 @@ def test_every_expected_task_exists(store):
     assert not missing
 
 
-def test_phrasings_reach_their_task(store, capsys):
+def test_phrasings_reach_their_task(store, figures):
     matcher = catalog_for(store).matcher
     misses = []
     for case in CASES:
@@ -40,10 +40,8 @@ def test_phrasings_reach_their_task(store, capsys):
         if top != case["uppgift"]:
             misses.append(f"{case['fråga']!r} → {top}, väntat {case['uppgift']}")
     accuracy = 1 - len(misses) / len(CASES)
-    with capsys.disabled():
-        print(f"\nFrågematchning: {len(CASES) - len(misses)}/{len(CASES)} rätt ({accuracy:.1%})")
-        for miss in misses:
-            print(f"  miss: {miss}")
+    figures("\n".join([f"Frågematchning: {len(CASES) - len(misses)}/{len(CASES)} rätt ({accuracy:.1%})",
+                        *(f"  miss: {miss}" for miss in misses)]))
     assert accuracy >= REQUIRED_ACCURACY, "\n".join(misses)
 
 

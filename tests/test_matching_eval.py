@@ -144,9 +144,8 @@ def test_expected_tasks_exist_in_graph(embedded):
 
 
 @pytest.mark.parametrize("part", PARTS)
-def test_matching_is_no_worse_than_baseline(part, results, capsys):
-    with capsys.disabled():
-        print("\n" + report(part, results[part]))
+def test_matching_is_no_worse_than_baseline(part, results, figures):
+    figures(report(part, results[part]))
     measured, baseline = metrics(results[part]), read_baseline()["delar"][part]
     worse = [
         f"{name} {measured[name]:.3f} (baslinje {baseline[name]:.3f})"

@@ -42,17 +42,16 @@ def _citat_line(path: Path, node: str) -> int:
     return next(i for i in range(start, len(lines)) if lines[i].strip().startswith("citat:")) + 1
 
 
-def test_every_bundled_quote_is_found_in_its_section(loaded):
+def test_every_bundled_quote_is_found_in_its_section(loaded, figures):
     sources = load_sources()
     assert not sources.problems, [str(p) for p in sources.problems]
     report = check_quotes(loaded, sources)
     errors = [f for f in report.findings if f.severity == "FEL"]
     assert not errors, "\n".join(f"{f.file}:{f.line} {f.node}: {f.message}" for f in errors)
-    print(f"\n{report.checked} citat kontrollerade, {report.failed} utan ordagrant stöd, "
-          f"{report.unchecked} citerar bara lag eller källor utan text, {report.repaired} efter OCR-reparation")
-    print(f"Undantagslistan ({EXCEPTIONS_FILE}): {len(report.exceptions)} citat")
-    for node in report.exceptions:
-        print(f"  {node}: {sources.exceptions[node][0]}")
+    figures("\n".join([f"{report.checked} citat kontrollerade, {report.failed} utan ordagrant stöd, "
+                        f"{report.unchecked} citerar bara lag eller källor utan text, {report.repaired} efter OCR-reparation",
+                        f"Undantagslistan ({EXCEPTIONS_FILE}): {len(report.exceptions)} citat",
+                        *(f"  {node}: {sources.exceptions[node][0]}" for node in report.exceptions)]))
     # Every exception is a real failure still flagged as a warning, and nothing else fails.
     assert report.failed == len(report.exceptions)
     assert all(node in sources.exceptions for node in report.exceptions)

@@ -7,7 +7,8 @@ call a SIP meeting) holds the cases where the rule and the answer engine's own a
 used to differ: (1) a document that has ended or been replaced is not due for revision;
 (2) a revision made after the date is not known on it (the last one before it counts);
 (3) intervals in weeks and days count days (P2W, P14D, across a leap day); (4) of several
-revision dates the latest counts.
+revision dates the latest counts; (5) a document under drafting on the date (its status
+history: in force from 2020-01-15, under drafting again from June 2021) is not due.
 """
 
 import datetime as dt
@@ -44,6 +45,10 @@ CASES = {
     "fx-regel-dagar": [("2024-03-05", None), ("2024-03-06", "2024-03-05")],
     # (4) revised 2021-03-01 and 2022-03-01: the latest counts (the earlier one fell due 2022-03-01).
     "fx-regel-flera": [("2022-03-02", None), ("2023-03-01", None), ("2023-03-02", "2023-03-01")],
+    # (5) in force from 2020-01-15 (after drafting from 2019), due 2021-01-15, under drafting
+    # again from 2021-06: overdue until then, not from the first day of that month.
+    "fx-regel-utkast": [("2021-01-15", None), ("2021-01-16", "2021-01-15"), ("2021-05-31", "2021-01-15"),
+                        ("2021-06-01", None)],
 }
 
 

@@ -13,40 +13,19 @@ test (test_validation_engines.py) compares the engines with each other and would
 a rule turned off in both.
 """
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.paths import SHAPES_FILE, display_path
-from ansvarsgraf.validation import run_validation
+from shape_fixtures import ENGINES, FIXTURE_FILES, expectations
 
-pytestmark = pytest.mark.timeout(600)  # pySHACL on every fixture date
+pytestmark = pytest.mark.timeout(600)  # pySHACL on every fixture date (the first test)
 
-TESTS = Path(__file__).parent
-FIXTURE_FILES = sorted([*(TESTS / "fixtures" / "broken").glob("*.yaml"), *(TESTS / "fixtures" / "warnings").glob("*.yaml"),
-                        *(TESTS / "data" / "regler").glob("*.yaml"), *(TESTS / "data" / "regler").glob("*.ttl")])
-EXPECT = re.compile(r'^# förväntar: (?P<rule>\S+) (?P<severity>FEL|VARNING) rad (?P<line>\d+)'
-                    r'(?: datum (?P<date>\d{4}-\d{2}-\d{2}))?(?: "(?P<text>[^"]+)")?\s*$')
-NOT = re.compile(r"^# inte: (?P<rule>\S+) datum (?P<date>\S+)")
-DEFAULT_DATE = "2026-03-01"
-ENGINES = ("fast", "pyshacl")
 AGS = "https://w3id.org/ansvarsgraf/shapes#"
 TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.target)
-
-
-def expectations(path: Path):
-    expected, forbidden = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if m := EXPECT.match(line):
-            expected.append((m["rule"], m["severity"], int(m["line"]), m["date"] or DEFAULT_DATE, m["text"]))
-        elif m := NOT.match(line):
-            forbidden.append((m["rule"], m["date"]))
-    return expected, forbidden
 
 
 def shapes() -> rdflib.Graph:
@@ -104,21 +83,9 @@ def test_every_rule_has_a_fixture():
         assert rule in covered, f"{helper} används av {rule}, som saknar fixtur"
 
 
-def fixture_dates(files) -> list[str]:
-    """Every date a fixture header names, and the default."""
-    dates = {DEFAULT_DATE}
-    for path in files:
-        expected, forbidden = expectations(path)
-        dates |= {e[3] for e in expected} | {f[1] for f in forbidden}
-    return sorted(dates)
-
-
 @pytest.fixture(scope="module")
-def results():
-    loaded = load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
-    only = {display_path(p) for p in FIXTURE_FILES}
-    return {(engine, d): run_validation(loaded, dt.date.fromisoformat(d), only_files=only, focused=True, engine=engine).findings
-            for engine in ENGINES for d in fixture_dates(FIXTURE_FILES)}
+def results(validated_fixtures):
+    return {key: result.findings for key, result in validated_fixtures.items()}
 
 
 @pytest.mark.parametrize("engine", ENGINES)

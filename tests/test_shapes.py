@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_shape_rules import DEFAULT_DATE, expectations, fixture_dates
+from shape_fixtures import DEFAULT_DATE, expectations, fixture_dates
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.paths import display_path

@@ -125,15 +125,25 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
 
 def lapsed_documents(catalog: Catalog, task_iri: str, kommun: Ref, on_date: dt.date) -> list[Warning]:
     """The municipality's documents with duties for the task that applied before the date
-    but not on it, with no version of them applying: the reader must not assume they still do."""
+    but not on it, with no version of them applying: the reader must not assume they still do.
+    And those under drafting on the date (their status then, docs/model.md): their duties
+    are not in the answer, and the reader is told why."""
     index = catalog.organisations
     wanted = set(catalog.with_narrower(task_iri))
     notes = []
     for document in index.documents_with_party(kommun.iri):
         validity = index.validity(document)
-        if validity is None or validity.drafting or validity.in_force(on_date) \
-                or not (catalog.document_tasks.get(document, set()) & wanted):
-            continue  # a draft never applied; one in force answers for itself
+        if validity is None or not (catalog.document_tasks.get(document, set()) & wanted):
+            continue
+        if validity.drafting_on(on_date):
+            if all(entry[0] is None for entry in validity.statuses) and (validity.known_from or on_date) > on_date:
+                continue  # an undated draft is not known before its first source
+            name = index.name(document)
+            notes.append(Warning("under_framtagande", f"{name} är under framtagande på {on_date.isoformat()}; "
+                                                      "dess åtaganden gäller inte än.", Ref(document, name)))
+            continue
+        if validity.in_force(on_date):
+            continue  # one in force answers for itself
         start = validity.start
         if start is None or start > on_date:
             continue  # not yet in existence: nothing to say on this date

@@ -17,6 +17,7 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
+from .organisation_index import entry_on
 from .shape_queries import warning_shape
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
@@ -60,6 +61,11 @@ class DutyBuilder(LawReader):
         related = [v for d in duties for v in (*d.all(AG.bearer), d.one(AG.establishedBy), *d.all(PROV.wasDerivedFrom))]
         self.describe(*(str(v) for v in related if v is not None), *findings)
         sources = [self._nodes[str(s)] for d in duties for s in d.all(PROV.wasDerivedFrom)]
+        # The entries of the documents' status histories (status_on reads them).
+        entries = [str(e) for d in duties if d.one(AG.establishedBy) is not None
+                   for e in self._nodes[str(d.one(AG.establishedBy))].all(AG.qualifiedStatus)]
+        if entries:
+            self.describe(*entries)
         self.describe(*(str(s.one(DCTERMS.isPartOf)) for s in sources if s.one(DCTERMS.isPartOf) is not None))
         cited = [str(p) for d in duties for p in d.all(AG.legalBasis)]
         cited += [str(s) for d in duties for s in d.all(PROV.wasDerivedFrom) if is_law(s)]
@@ -298,24 +304,44 @@ class DutyBuilder(LawReader):
             warnings.append(Warning("datum_saknas", f"Källan anger inget datum för {instrument.label()}."))
         status = self.status_on(instrument)
         if status is not None and status != AG.gallande:
-            warnings.append(Warning("status", f"{instrument.label()} har status ”{instrument.labels.get(str(status), _local(status))}”."))
+            warnings.append(Warning("status", f"{instrument.label()} har status ”{self.status_name(instrument, status)}”."))
         if AG.Practice in instrument.all(RDF.type):
             warnings.append(Warning("praxis", "Åtagandet bygger på ett arbetssätt som källan beskriver, inte på ett skriftligt styrdokument."))
         return warnings
 
     def status_on(self, instrument: Node):
-        """The document's status on the date. A status is a statement of some day: before
-        that day (status_från) none is shown. "Ersatt" holds only once the document has
-        ended or a later version has begun; while it is in force it is not yet replaced."""
-        status = instrument.one(AG.status)
-        since = period_start(instrument.one(AG.statusFrom) or instrument.one(AG.statusFromMonth) or instrument.one(AG.statusFromYear))
-        if status is None or (since is not None and since > self.on_date):
-            return None
+        """The document's status on the date: of its status history (its own `status:`, or
+        one ag:DatedStatus per entry), the entry with the latest start on or before the date
+        (organisation_index.status_on). A status is a statement of some day: before its
+        start none is shown. "Ersatt" holds only once the document has ended or a later
+        version has begun; while it is in force it is not yet replaced."""
+        status, _entry = self.status_entry_on(instrument)
         if status == AG.ersatt:
             validity = self.catalog.organisations.validity(instrument.iri)
             if validity is not None and validity.in_force(self.on_date):
                 return None
         return status
+
+    def status_entry_on(self, instrument: Node):
+        """(status on the date, the node whose support shows it: the history entry, or the
+        document itself for a single `status:`); (None, None) before the first entry."""
+        def start(node: Node):
+            return node.one(AG.statusFrom) or node.one(AG.statusFromMonth) or node.one(AG.statusFromYear)
+        history = {instrument.iri: (start(instrument), instrument.one(AG.status))} if instrument.one(AG.status) is not None else {}
+        entries = [str(e) for e in instrument.all(AG.qualifiedStatus)]
+        for entry in self.describe(*entries) if entries else []:
+            if entry.one(AG.status) is not None:
+                history[entry.iri] = (start(entry), entry.one(AG.status))
+        entry = entry_on([(str(f) if f is not None else None, v, iri) for iri, (f, v) in history.items()], self.on_date)
+        return (entry[1], entry[2]) if entry is not None else (None, None)
+
+    def status_name(self, instrument: Node, status) -> str:
+        """The status's Swedish name, from the node that states it (the document or an entry)."""
+        entries = [str(e) for e in instrument.all(AG.qualifiedStatus)]
+        for node in (instrument, *(self.describe(*entries) if entries else [])):
+            if str(status) in node.labels:
+                return node.labels[str(status)]
+        return _local(status).rsplit("#", 1)[-1]
 
     def instrument_cards(self, iris: list[str]) -> list[InstrumentCard]:
         cards = []
@@ -323,6 +349,7 @@ class DutyBuilder(LawReader):
             parties = [Ref(str(p), node.labels.get(str(p), _local(p))) for p in node.all(AG.party)]
             applies = self.catalog.organisations.party_in(node.iri, self.kommun.iri)
             status = self.status_on(node)
+            _, status_node = self.status_entry_on(node)
             # A date as the source gives it: the day, else the month, else the year (dates.py).
             text = lambda prop: next((str(node.one(p)) for p in (prop, *PRECISIONS.get(prop, ())) if node.one(p) is not None), None)  # noqa: E731
             validity = self.catalog.organisations.validity(node.iri)
@@ -338,13 +365,15 @@ class DutyBuilder(LawReader):
                 iri=node.iri, label=node.label(), kind=node.kind(), parties=parties,
                 signed=text(DCTERMS.dateAccepted), valid_from=text(AG.validFrom), valid_until=text(AG.validUntil),
                 last_revised=on_or_before(DCTERMS.modified), revision_interval=text(AG.revisionInterval),
-                status=node.labels.get(str(status), _local(status)) if status is not None else None,
+                status=self.status_name(node, status) if status is not None else None,
                 applies_in_municipality=applies,
                 legal_basis=self.legal_bases(node.all(AG.legalBasis)),
                 sources=self.sources(node), escalation=self.escalation(node),
                 warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri]),
                 support=[s for s in self.support(node.iri) if s.property in CARD_FIELDS
-                         and (status is not None or s.property != str(AG.status))]))
+                         and (status is not None or s.property != str(AG.status))]
+                + ([s for s in self.support(status_node) if s.property == str(AG.status)]
+                   if status is not None and status_node not in (None, node.iri) else [])))
         return cards
 
     def escalation(self, instrument: Node) -> list[str]:

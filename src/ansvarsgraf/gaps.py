@@ -503,7 +503,7 @@ def _lapsed_gaps(reader: DutyBuilder, on_date: dt.date) -> list[Gap]:
     for document in reader.catalog.organisations.documents_with_party(reader.kommun.iri):
         tasks = reader.catalog.document_tasks.get(document, set())
         for note in {n.text: n for task in tasks for n in lapsed_documents(reader.catalog, task, reader.kommun, on_date)
-                     if n.source.iri == document}.values():
+                     if n.source.iri == document and n.kind == "ingen_giltig_version"}.values():
             gaps.append(Gap("ingen-giltig-version", "Inget av dokumentets versioner gäller på datumet", "hög",
                             _label(reader, document), [note.text], [_evidence(reader, document)], [_label(reader, document)]))
     return gaps

@@ -22,6 +22,21 @@ from .vocabulary import AG
 UNDER_DRAFTING = str(AG.under_framtagande)
 
 
+def status_on(history, on_date: dt.date) -> str | None:
+    """The status on the date from a status history [(start, status IRI, …)]: the entry
+    with the latest start on or before the date (a year or a month from its first day).
+    Before the first entry no status is known: None, not "okänd". A start of None (a single
+    `status:` without `status_från`) holds from the beginning."""
+    entry = entry_on(history, on_date)
+    return entry[1] if entry is not None else None
+
+
+def entry_on(history, on_date: dt.date):
+    """The entry of the history (start, status IRI, …) in force on the date, or None."""
+    begun = [entry for entry in history if entry[0] is None or period_start(entry[0]) <= on_date]
+    return max(begun, key=lambda entry: period_start(entry[0]) or dt.date.min) if begun else None
+
+
 @dataclass(frozen=True)
 class Named:
     iri: str
@@ -32,13 +47,14 @@ class Named:
 class DocumentValidity:
     """When a document applies: not before it was signed/adopted nor before its first day
     of validity (a year or month alone counts from its first day, and to its last day at
-    the end: period_start/period_end), never
-    while under drafting. A document with no start date at all is used from the day the
-    first source describing it was written (its existence is not known before)."""
+    the end: period_start/period_end), never while under drafting (its status on the date,
+    from its status history: `statuses`). A document with no start date at all is used from
+    the day the first source describing it was written (its existence is not known before)."""
 
     valid_from: dt.date | None
     valid_until: dt.date | None
-    drafting: bool
+    # (start as written, status IRI, the node stating it: the entry or the document); status_on
+    statuses: tuple[tuple[str | None, str, str], ...]
     signed: dt.date | None = None
     known_from: dt.date | None = None
     replaced_by: tuple[str, ...] = ()  # later versions (dcterms:isReplacedBy / replaces)
@@ -53,10 +69,21 @@ class DocumentValidity:
         dated = [d for d in (self.valid_from, self.signed) if d is not None]
         return max(dated) if dated else self.known_from
 
+    def status_on(self, on_date: dt.date) -> str | None:
+        return status_on(self.statuses, on_date)
+
+    def status_node_on(self, on_date: dt.date) -> str | None:
+        """The node that states the status on the date: its history entry, or the document."""
+        entry = entry_on(self.statuses, on_date)
+        return entry[2] if entry is not None else None
+
+    def drafting_on(self, on_date: dt.date) -> bool:
+        return self.status_on(on_date) == UNDER_DRAFTING
+
     def in_force(self, on_date: dt.date) -> bool:
         if self.replaced_from is not None and self.replaced_from <= on_date:
             return False  # a replaced version ends when its successor begins
-        return not self.drafting and in_period(self.start, self.valid_until, on_date)
+        return not self.drafting_on(on_date) and in_period(self.start, self.valid_until, on_date)
 
 
 def _validity(rows: list[dict]) -> DocumentValidity:
@@ -65,8 +92,11 @@ def _validity(rows: list[dict]) -> DocumentValidity:
     # source makes the document known from the start.
     written = [period_start(r["kalladatum"]) for r in rows if r["kalla"] is not None]
     known_from = None if not written or None in written else min(written)
+    # One status per row: the document's own (`status:`) or one per entry of its history.
+    statuses = {(str(r["statusFran"]) if r.get("statusFran") is not None else None, str(r["status"]),
+                 str(r.get("statusPost") or r["dokument"])) for r in rows if r["status"] is not None}
     return DocumentValidity(period_start(first["fran"]), period_end(first["till"]),
-                            any(str(r["status"] or "") == UNDER_DRAFTING for r in rows),
+                            tuple(sorted(statuses, key=lambda e: (e[0] or "", e[1], e[2]))),
                             period_start(first["undertecknad"]), known_from,
                             tuple(sorted({str(r["ersattAv"]) for r in rows if r["ersattAv"] is not None})))
 

@@ -46,6 +46,9 @@ SUPPORT_KEY = "stöd"
 # The keys of one support entry in a `stöd:` block, and of a named source in it.
 SUPPORT_KEYS = ("värde", "källa", "citat", "lagrum", "annan_källa", "slutsats", "observerad")
 NAMED_SOURCE_KEYS = ("titel", "url", "referens", "läst")
+# `status:` as a dated history: a list of entries with these keys (docs/for-jurister.md).
+STATUS_KEY = "status"
+HISTORY_KEYS = ("värde", "från", "stöd", *SUPPORT_KEYS[1:])
 # Precision of a date as written: the suffix of the key it is stored under.
 DATE_PRECISIONS = ((re.compile(r"^\d{4}$"), "_år"), (re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "_månad"))
 
@@ -198,8 +201,14 @@ class _Reader:
         if "typ" not in pairs:
             self.error(item, f"noden '{id_value}' saknar 'typ:' (t.ex. 'typ: Åtagande')")
         written: dict[str, tuple[Term, yaml.Node]] = {}  # key as written -> term used, value
+        history = None  # the `status:` key when it holds a dated history
         for key, (key_node, value_node) in pairs.items():
             if key in ("id", SUPPORT_KEY):
+                continue
+            if key == STATUS_KEY and _is_history(value_node):
+                history = key_node
+                self.sourcemap.keys[(iri, AG + "qualifiedStatus")] = _line(key_node)
+                self.status_history(id_value, iri, value_node)
                 continue
             if key == "typ":
                 out["typ"] = self.types(value_node)
@@ -222,9 +231,58 @@ class _Reader:
             if value is not None:
                 out[term.key] = value
                 written[key] = (term, value_node)
+        if history is not None:
+            single = next((k for k in written if _date_key(k) == STATUS_KEY + "_från"), None)
+            if single is not None:
+                self.error(pairs[single][0], f"'{single}' hör till en ensam status; i en statushistorik har varje post sitt eget 'från'")
         if SUPPORT_KEY in pairs:
-            self.supports(id_value, iri, pairs[SUPPORT_KEY][1], written, pairs.get("typ"))
+            self.supports(id_value, iri, pairs[SUPPORT_KEY][1], written, pairs.get("typ"), history is not None)
         return out
+
+    def status_history(self, node_id: str, iri: str, sequence: yaml.SequenceNode) -> None:
+        """`status: [{värde, från, stöd…}, …]`: one ag:DatedStatus per entry (PROV-O's
+        qualification pattern, as prov:qualifiedAssociation), linked from the document with
+        ag:qualifiedStatus, with ag:status and ag:statusFrom/-Month/-Year as a single status
+        has them, and its support as an ag:Statement about the entry. A missing value or
+        start is left to SHACL (DatedStatusShape), which reports it at the entry's line."""
+        status_term, from_term = self.ctx.terms[STATUS_KEY], self.ctx.terms[STATUS_KEY + "_från"]
+        for number, entry in enumerate(sequence.value, start=1):
+            if not isinstance(entry, yaml.MappingNode):
+                self.error(entry, "en post i statushistoriken ska vara {värde: …, från: ÅÅÅÅ[-MM[-DD]]} med sitt stöd")
+                continue
+            keys: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+            for k, v in entry.value:
+                if k.value not in HISTORY_KEYS:
+                    self.error(k, f"okänd nyckel '{k.value}' i statushistoriken{self.suggest(k.value, HISTORY_KEYS)}")
+                elif k.value in keys:
+                    self.error(k, f"'{k.value}' står två gånger i samma post i statushistoriken")
+                else:
+                    keys[k.value] = (k, v)
+            entry_id = f"{node_id}--status--{number}"
+            entry_iri = self.ctx.expand(entry_id)
+            self.sourcemap.nodes[entry_iri] = (self.display, _line(entry))
+            node: dict = {"@id": entry_iri, "@type": AG + "DatedStatus", "@reverse": {AG + "qualifiedStatus": {"@id": iri}}}
+            value = self.atom(status_term, keys["värde"][1]) if "värde" in keys else None
+            if value is not None:
+                node[AG + "status"] = self.rdf_object(status_term, value)
+                self.sourcemap.keys[(entry_iri, AG + "status")] = _line(keys["värde"][0])
+            if "från" in keys:
+                term = self.precise_term(from_term, keys["från"][1])
+                start = self.atom(term, keys["från"][1]) if term is not None else None
+                if start is not None:
+                    node[term.predicate] = {"@value": start, "@type": term.datatype}
+                    self.sourcemap.keys[(entry_iri, term.predicate)] = _line(keys["från"][0])
+            self.statements.append(node)
+            # The entry's support: written in the entry itself, or several under its `stöd:`.
+            inline = [(k, v) for k, v in entry.value if k.value in SUPPORT_KEYS and k.value != "värde"]
+            if "stöd" in keys and inline:
+                self.error(inline[0][0], "skriv postens stöd antingen direkt i posten eller under dess 'stöd:', inte båda")
+                continue
+            blocks = _items(keys["stöd"][1]) if "stöd" in keys else \
+                [yaml.MappingNode(entry.tag, inline, entry.start_mark, entry.end_mark)] if inline else []
+            counts: dict[str, int] = {}
+            for block in blocks if value is not None else []:
+                self.statement(entry_id, entry_iri, STATUS_KEY, status_term, {value: node[AG + "status"]}, block, counts)
 
     def precise_term(self, term: Term, node: yaml.Node) -> Term | None:
         """The key a date is stored under, by the precision written: year, month or day."""
@@ -346,7 +404,8 @@ class _Reader:
     # -- the `stöd:` block ---------------------------------------------------------------
 
     def supports(self, node_id: str, iri: str, block: yaml.Node,
-                 written: dict[str, tuple[Term, yaml.Node]], typ: tuple[yaml.Node, yaml.Node] | None) -> None:
+                 written: dict[str, tuple[Term, yaml.Node]], typ: tuple[yaml.Node, yaml.Node] | None,
+                 history: bool = False) -> None:
         """One ag:Statement per (field value, support) of a node's `stöd:` block."""
         if not isinstance(block, yaml.MappingNode):
             self.error(block, "'stöd' ska vara en uppsättning 'fält: stöd', ett fält per rad (se docs/for-jurister.md)")
@@ -361,6 +420,9 @@ class _Reader:
                 self.error(key_node, f"fältet '{field_key}' står två gånger i 'stöd'; skriv flera stöd som en lista under ett fält")
                 continue
             seen.add(field_key)
+            if field_key == STATUS_KEY and history:
+                self.error(key_node, "statushistoriken har sitt stöd i varje post (källa och citat, eller slutsats), inte under 'stöd'")
+                continue
             if field_key not in fields:
                 known = self.ctx.terms.get(field_key)
                 if known is None or known.reverse:
@@ -533,6 +595,11 @@ class _Reader:
         self.sourcemap.nodes[source["@id"]] = (self.display, _line(node))
         self.statements.append(source)
         return {"@id": source["@id"]}
+
+
+def _is_history(node: yaml.Node) -> bool:
+    """`status:` written as a list of entries (mappings), not one value."""
+    return isinstance(node, yaml.SequenceNode) and any(isinstance(item, yaml.MappingNode) for item in node.value)
 
 
 def _date_key(key: str) -> str:

@@ -216,9 +216,10 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     types = [str(r["varde"]) for r in rows if str(r["egenskap"]) == RDF_TYPE]
     supports = _supports(store, [iri])[iri]
     shown = set() if LAW_KINDS & set(types) else {str(r["egenskap"]) for r in store.select(query_text("visas-med-stod"))}
+    hidden = _statuses_not_on(catalog(request), iri, on_date) if on_date is not None else set()
     for row in rows:
         prop, value = str(row["egenskap"]), row["varde"]
-        if prop == RDF_TYPE:
+        if prop == RDF_TYPE or (prop, str(value)) in hidden:
             continue
         if prop == "http://www.w3.org/2004/02/skos/core#prefLabel" and getattr(value, "language", None) == "sv":
             label = str(value)
@@ -240,6 +241,22 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     return render(request, "resource.html", iri=iri, label=label or slug(iri), kind=kind, properties=dict(properties),
                   sections=sections, datum=day, notice=notice,
                   dated=lambda url: f"{url}?datum={day}" if day and str(url).startswith(("/id/", "/lagrum/")) else url)
+
+
+def _statuses_not_on(cat, iri: str, on_date: dt.date) -> set[tuple[str, str]]:
+    """A document page as of a day shows the status on that day (the history entry begun
+    last, organisation_index.status_on): the other entries, and a single status before its
+    start, are left out as (property, value) pairs."""
+    validity = cat.organisations.validity(iri)
+    if validity is None or not validity.statuses:
+        return set()
+    current = validity.status_node_on(on_date)
+    hidden = {(str(AG.qualifiedStatus), node) for _, _, node in validity.statuses if node not in (iri, current)}
+    if current != iri:
+        hidden |= {(str(AG.status), status) for _, status, node in validity.statuses if node == iri}
+        hidden |= {(str(p), start) for start, _, node in validity.statuses if node == iri and start
+                   for p in (AG.statusFrom, AG.statusFromMonth, AG.statusFromYear)}
+    return hidden
 
 
 def _supports(store, iris: list[str]) -> dict[str, list]:
@@ -325,6 +342,8 @@ def as_of(cat, iri: str, sections: list[dict], on_date: dt.date) -> tuple[list[d
             continue  # none written yet: no section, as when there are none at all
         dated.append({**section, "items": items})
     validity = index.validity(iri)
+    if validity is not None and validity.drafting_on(on_date):
+        return dated, f"Dokumentet är under framtagande på {on_date.isoformat()} och gäller inte."
     if validity is not None and not validity.in_force(on_date):
         return dated, f"Dokumentet gäller inte på {on_date.isoformat()}."
     return dated, None
