@@ -15,9 +15,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ansvarsgraf.answering import answer_task
 from ansvarsgraf.catalog import catalog_for
+from ansvarsgraf.changes import change_report
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.gaps import analyse
@@ -117,6 +119,25 @@ def test_pyshacl_agrees_with_the_fast_engine_on_every_case(fixture_loaded):
             messages = in_validation(fixture_loaded, "pyshacl", document, on_date)
             assert bool(messages) is (due is not None), (document, date, messages)
             assert messages == in_validation(fixture_loaded, "fast", document, on_date)
+
+
+@pytest.mark.timeout(900)
+def test_the_change_report_dates_a_new_warning_by_the_rule(fixture_store):
+    """On the first day a revision is overdue the answer gains its warning, and the change
+    report names the due day the rule gives as a cause (it used to compute its own from the
+    latest revision in the data, 2023-03-01 for fx-regel-senare, and found no cause)."""
+    names = {node["id"]: node["namn"] for node in yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))}
+    checked = 0
+    for document, dates in sorted(CASES.items()):
+        for date, due in dates:
+            on_date = dt.date.fromisoformat(date)
+            if due is None or on_date != dt.date.fromisoformat(due) + dt.timedelta(days=1):
+                continue
+            report = change_report(fixture_store, on_date - dt.timedelta(days=1), on_date, [KOMMUN], [TASK], with_gaps=False)
+            titles = [g.cause.title for g in report.groups] + [t for g in report.groups for a in g.answers for t in a.also]
+            assert f"{names[document]}: revideringen förfallen från {date}" in titles, (document, date, titles)
+            checked += 1
+    assert checked == 8
 
 
 class RecordingStore(CountingStore):

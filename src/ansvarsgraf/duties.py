@@ -296,8 +296,8 @@ class DutyBuilder(LawReader):
         # (ontology/shapes.ttl) that validate and the gap report run too: the document in force
         # on the date, its last revision known then, the interval and the dates' precision.
         # Run for every document once per data version and date with the catalog (one query).
-        rows = self.catalog.shape_rows(self.store, warning_shape(REVISION_RULE), self.on_date).get(instrument.iri, [])
-        for row in sorted(rows, key=lambda r: (str(r["due"]), str(r["last"])))[:1]:
+        row = revision_overdue(self.catalog, self.store, instrument.iri, self.on_date)
+        if row is not None:
             warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {interval_text(str(row['interval']))} men "
                                     f"reviderades senast {row['last']}; revideringen var förfallen {row['due']}."))
         if instrument.one(AG.undatedInSource) is not None:
@@ -388,6 +388,15 @@ class DutyBuilder(LawReader):
         if not steps:
             steps.append(f"{instrument.label()} anger ingen avvikelsehantering eller eskaleringsväg i källan.")
         return steps
+
+
+def revision_overdue(catalog: Catalog, store: GraphStore, document: str, on_date: dt.date) -> dict | None:
+    """The document's row of the rule ags:RevisionOverdueShape on the date (?interval, ?last,
+    ?due), or None when its revision is not overdue then. The rule runs for every document
+    once per data version and date, with the catalog: answers, the gap report and the change
+    report read the same rows."""
+    rows = catalog.shape_rows(store, warning_shape(REVISION_RULE), on_date).get(document, [])
+    return min(rows, key=lambda r: (str(r["due"]), str(r["last"])), default=None)
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date | None:
