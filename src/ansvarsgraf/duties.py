@@ -17,6 +17,7 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
+from .durations import interval_words
 from .organisation_index import entry_on
 from .shape_queries import warning_shape
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
@@ -430,7 +431,7 @@ def _calendar_interval(duration: str):
 
 
 def interval_text(duration: str) -> str:
-    return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
+    return interval_words(duration) or f"med intervallet {duration}"
 
 
 
