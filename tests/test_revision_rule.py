@@ -53,6 +53,9 @@ CASES = {
                         ("2021-06-01", None)],
 }
 
+# The interval in the answer's words, as stores give it back (P2W as P14D).
+HOW_OFTEN = {"fx-regel-veckor": "varannan vecka", "fx-regel-dagar": "varannan vecka"}
+
 
 @pytest.fixture(scope="module")
 def fixture_loaded():
@@ -107,7 +110,7 @@ def test_validate_the_gap_report_and_the_answer_agree(fixture_loaded, fixture_st
         if due is not None:
             # The same due day everywhere, and the answer worded for staff.
             assert all(f"förfallen {due}" in texts[0] for texts in found.values()), (document, date, found)
-            assert "ska revideras" in found["svar"][0]
+            assert f"ska revideras {HOW_OFTEN.get(document, 'varje år')} men" in found["svar"][0], found["svar"]
 
 
 @pytest.mark.timeout(900)
