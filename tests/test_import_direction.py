@@ -13,10 +13,10 @@ PACKAGE = Path(ansvarsgraf.__file__).parent
 
 # Lowest first. A module not listed here fails the test: a new module gets a layer.
 LAYERS = [
-    ("vokabulär och fel", "errors ids paths privacy vocabulary links dates"),
+    ("vokabulär och fel", "errors ids paths privacy vocabulary links dates durations"),
     ("inläsning", "context yaml_source turtle_source law_table dataset quotes queries"),
     ("lager", "graph_store embedded_store store_guard remote_store publish sparql_endpoint"),
-    ("validering", "fast_shacl validation"),
+    ("validering", "fast_shacl validation shape_queries"),
     ("svarsmotor", "results organisation_index matching reranking catalog describe law_in_force duties forums answering"),
     ("analyser och vyer", "wording gaps changes impact raci graph_view compare_view scenarios data_diff"),
     ("förberedda svar och text", "precomputed prepared store cli_text answer"),

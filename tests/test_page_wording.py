@@ -31,7 +31,11 @@ def test_badges_read_as_swedish(modality, part, expected):
 
 
 @pytest.mark.parametrize("value, expected", [("P1Y", "varje år"), ("P2Y", "vartannat år"), ("P6M", "var sjätte månad"),
-                                             ("P1M", "varje månad"), ("P2W", "varannan vecka")])
+                                             ("P1M", "varje månad"), ("P2W", "varannan vecka"),
+                                             # as the stores give them back: weeks in days, months over a year
+                                             ("P14D", "varannan vecka"), ("P21D", "var tredje vecka"), ("P7D", "varje vecka"),
+                                             ("P10D", "var tionde dag"), ("P1Y6M", "var 18:e månad"), ("P24M", "vartannat år"),
+                                             ("P22D", "var 22:a dag"), ("P1Y2D", "P1Y2D"), ("varje vecka", "varje vecka")])
 def test_intervals_in_words(value, expected):
     assert interval_words(value) == expected
 

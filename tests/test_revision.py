@@ -1,8 +1,8 @@
 """A document's revision is overdue only after its interval has passed, in years or months.
 
-"Revision overdue" is computed in three places, and each must honour the interval: the
-SHACL warning RevisionOverdueShape (both engines), the gap report (which runs that shape's
-query on the store) and the warning shown with an answer (answer.py). Leksand's routine is
+"Revision overdue" is the SHACL rule RevisionOverdueShape, read in three places that must
+each honour the interval: validate (both engines), the gap report and the warning shown with
+an answer (both run the shape's query on the store, shape_queries.py). Leksand's routine is
 revised yearly (P1Y) and was last revised 2022-06-30: on 2023-06-30 it is due, not late;
 from 2023-07-01 it is late. A fixture routine revised every second year (P2Y) checks that
 the number of years counts, not only that there is one.

@@ -152,6 +152,11 @@ def test_whole_graph_sparql_matches_pyshacl_on_other_features():
     ("SELECT $this (COUNT(?o) AS ?n) WHERE { $this ?p ?o } GROUP BY $this", "GROUP BY"),
     ("SELECT ?o WHERE { $this ?p ?o }", "SELECT ska välja $this"),
     ("SELECT $this WHERE { $this ?p ?o MINUS { $this a ?t } }", "MINUS"),
+    ("SELECT $this WHERE { $this ?p ?o } VALUES ?o { 1 }", "VALUES"),
+    ("SELECT $this ?n WHERE { $this ?p ?o BIND(SAMPLE(?o) AS ?n) }", "aggregat"),
+    ("SELECT * WHERE { $this ?p ?o }", "SELECT *"),
+    ("SELECT $this (1 AS ?n) WHERE { $this ?p ?o }", "bara variabler"),
+    ("SELECT $this WHERE { $this ?p $currentShape }", "$currentShape"),
 ])
 def test_constraints_that_mean_something_else_whole_graph_are_refused(select, why):
     shapes = rdflib.Graph().parse(data=f"""
@@ -160,6 +165,27 @@ def test_constraints_that_mean_something_else_whole_graph_are_refused(select, wh
     """, format="turtle")
     with pytest.raises(fast_shacl.UnsupportedShapes, match=re.escape(why)):
         fast_shacl.compile_plan(shapes)
+
+
+def test_a_clause_named_in_a_comment_or_a_string_is_no_clause():
+    """The constraint is read with rdflib's SPARQL parser, not searched for words: a comment
+    saying "LIMIT" or a string saying "GROUP BY" runs whole-graph, with pySHACL's results
+    (which itself refuses a constraint whose text says MINUS or VALUES anywhere)."""
+    shapes = rdflib.Graph().parse(data='''
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:ex:S> a sh:NodeShape ; sh:targetSubjectsOf <urn:ex:p> ; sh:message "fel {?o}" ; sh:sparql [ sh:select """
+            # no LIMIT, no GROUP BY, no SELECT { here
+            SELECT $this ?o WHERE { $this <urn:ex:p> ?o . FILTER(STR(?o) != "LIMIT 1 GROUP BY ?o COUNT(") }""" ] .
+    ''', format="turtle")
+    data = rdflib.Graph().parse(data='<urn:ex:a> <urn:ex:p> "x" . <urn:ex:b> <urn:ex:p> "LIMIT 1 GROUP BY ?o COUNT(" .', format="turtle")
+    plan = fast_shacl.compile_plan(shapes)
+    (constraint,) = plan.sparql
+    assert constraint.variables == ("this", "o")
+    graph = fast_shacl.data_graph([data])
+    fast = fast_shacl.validate_data(graph, plan)
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+    assert result_rows(fast) == result_rows(fast_shacl.results_from_report(report))
+    assert [str(r.focus) for r in fast] == ["urn:ex:a"]
 
 
 def test_sparql_shape_used_by_another_shape_is_refused():

@@ -2,6 +2,7 @@
 municipalities, statutory duties, documents' tasks, the organisation index, the matchers),
 and the nodes answers have described, kept for later answers on the same store."""
 
+import datetime as dt
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from .organisation_index import OrganisationIndex
 from .queries import query_text
 from .reranking import SemanticRanker, TaskTexts, outside_questions
 from .results import Ref, UnknownMunicipalityError
+from .shape_queries import WarningShape, shape_rows
+
+DATED_LIMIT = 256  # shape results kept per catalog (a few shapes × the dates asked about)
 
 
 class DescribedNodes:
@@ -68,6 +72,18 @@ class Catalog:
     forums: ForumRows = field(default_factory=ForumRows)
     # How old an audit's observation may be before an answer warns (ag:warnAfter, data).
     observation_age: str | None = None
+    # (warning shape, date) → its rows by focus node (shape_queries.shape_rows): read once per
+    # data version and date, for the gap report and every answer on that date.
+    dated: dict = field(default_factory=dict)
+
+    def shape_rows(self, store: GraphStore, shape: WarningShape, on_date: dt.date) -> dict[str, list[dict]]:
+        key = (shape.name, on_date)
+        found = self.dated.get(key)
+        if found is None:
+            if len(self.dated) >= DATED_LIMIT:
+                self.dated = {}  # replaced, not cleared: a copy of the catalog keeps its own
+            found = self.dated[key] = shape_rows(store, shape, on_date)
+        return found
 
     @property
     def matcher(self) -> TaskMatcher:

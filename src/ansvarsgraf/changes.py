@@ -24,7 +24,7 @@ import rdflib
 from .answering import answer_task
 from .catalog import catalog_for
 from .dates import period_end, period_start
-from .duties import add_duration
+from .duties import revision_overdue
 from .gaps import analyse_cached
 from .results import Answer, Ref
 from .graph_view import property_names
@@ -341,8 +341,9 @@ class _Fact:
 class _Facts:
     """Dated facts for nodes, read once per node from queries/andringsdatum.rq."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, store: GraphStore, later: dt.date):
         self.store = store
+        self.later = later  # the later of the two dates compared
         self.by_node: dict[str, list[_Fact]] = {}
         self._names: dict[str, str] | None = None
 
@@ -368,16 +369,16 @@ class _Facts:
                 successor_from=text(row, "efterfoljarfran"))
             if fact not in self.by_node[fact.node]:
                 self.by_node[fact.node].append(fact)
-        # A document's revision falls due a revision interval after it was last revised
-        # (the answer warns from the day after): a computed date, not one in the data.
-        for row in self.store.select(query_text("revideringsdatum"), {"nod": [rdflib.URIRef(i) for i in missing]}):
-            last = row["reviderad"] or row["undertecknad"] or row["fran"]
-            due = add_duration(period_end(last), str(row["intervall"])) if last is not None else None
-            if due is not None:
-                node = str(row["nod"])
+        # A document's revision falls due on the day the rule ags:RevisionOverdueShape gives
+        # (a computed date, not one in the data), read from the rule's rows on the later date,
+        # where the answer carries its warning "ej_reviderad" (from the day after the due day).
+        catalog = catalog_for(self.store)
+        for node in missing:
+            row = revision_overdue(catalog, self.store, node, self.later)
+            if row is not None:
                 self.by_node[node].append(_Fact(
-                    node=node, carrier=node, carrier_label=text(row, "namn") or _local(node), prop=REVISION_DUE,
-                    value=due.isoformat(), end=True, kind="dokument", act=None, act_label=None, amendment=None,
+                    node=node, carrier=node, carrier_label=str(row.get("label") or _local(node)), prop=REVISION_DUE,
+                    value=str(row["due"]), end=True, kind="dokument", act=None, act_label=None, amendment=None,
                     amendment_label=None, successor=None, successor_label=None, successor_from=None))
 
     def causes(self, iris: set[str], d1: dt.date, d2: dt.date) -> list[Cause]:
@@ -439,7 +440,7 @@ def change_report(store: GraphStore, d1: dt.date, d2: dt.date, municipality_iris
     municipalities = [catalog.by_iri[i] for i in municipality_iris] if municipality_iris else \
         sorted(catalog.by_iri.values(), key=lambda m: m.label)
     tasks = task_iris or sorted(catalog.task_labels, key=lambda t: catalog.task_labels[t])
-    facts = _Facts(store)
+    facts = _Facts(store, max(d1, d2))
     found: list[tuple[object, set[str]]] = []  # (AnswerChange | GapChange, material)
     compared = 0
     for kommun in municipalities:

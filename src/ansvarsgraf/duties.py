@@ -17,7 +17,9 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import as_date, period_end, period_start
+from .durations import interval_words
 from .organisation_index import entry_on
+from .shape_queries import warning_shape
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
 from .vocabulary import AG, MODALITY_RANK, PART_RANK, PROV
 
@@ -28,6 +30,7 @@ PRECISIONS = {DCTERMS.dateAccepted: (AG.dateAcceptedMonth, AG.dateAcceptedYear),
 # What a document card shows, whose support it shows with it (issue 16, point 8).
 CARD_FIELDS = {str(p) for p in (AG.party, AG.status, AG.statusFrom, AG.statusFromMonth, AG.statusFromYear, AG.legalBasis,
                                 AG.revisionInterval, *PRECISIONS, *(q for pair in PRECISIONS.values() for q in pair))}
+REVISION_RULE = "RevisionOverdueShape"  # ontology/shapes.ttl
 SUPPORT_KINDS = {"source": "källa", "statute": "lag", "namedSource": "annan_källa", "conclusion": "slutsats"}
 
 
@@ -296,16 +299,14 @@ class DutyBuilder(LawReader):
 
     def instrument_warnings(self, instrument: Node) -> list[Warning]:
         warnings = []
-        interval = instrument.one(AG.revisionInterval)
-        dates = [instrument.one(p) for p in (DCTERMS.modified, AG.modifiedMonth, AG.modifiedYear, DCTERMS.dateAccepted,
-                                            AG.dateAcceptedMonth, AG.dateAcceptedYear, AG.validFrom, AG.validFromMonth, AG.validFromYear)]
-        # The last revision known on the date (a later one had not happened yet); a month or a
-        # year known only as such falls due an interval after its last day (dates.py).
-        last = next((d for d in dates if d is not None and period_start(d) <= self.on_date), None)
-        if interval is not None and last is not None:
-            due = add_duration(period_end(last), str(interval))
-            if due is not None and due < self.on_date:
-                warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {interval_text(str(interval))} men reviderades senast {last}; revideringen var förfallen {due.isoformat()}."))
+        # "Revision overdue" has one definition, the SHACL rule ags:RevisionOverdueShape
+        # (ontology/shapes.ttl) that validate and the gap report run too: the document in force
+        # on the date, its last revision known then, the interval and the dates' precision.
+        # Run for every document once per data version and date with the catalog (one query).
+        row = revision_overdue(self.catalog, self.store, instrument.iri, self.on_date)
+        if row is not None:
+            warnings.append(Warning("ej_reviderad", f"{instrument.label()} ska revideras {interval_text(str(row['interval']))} men "
+                                    f"reviderades senast {row['last']}; revideringen var förfallen {row['due']}."))
         if instrument.one(AG.undatedInSource) is not None:
             warnings.append(Warning("datum_saknas", f"Källan anger inget datum för {instrument.label()}."))
         status = self.status_on(instrument)
@@ -396,6 +397,15 @@ class DutyBuilder(LawReader):
         return steps
 
 
+def revision_overdue(catalog: Catalog, store: GraphStore, document: str, on_date: dt.date) -> dict | None:
+    """The document's row of the rule ags:RevisionOverdueShape on the date (?interval, ?last,
+    ?due), or None when its revision is not overdue then. The rule runs for every document
+    once per data version and date, with the catalog: answers, the gap report and the change
+    report read the same rows."""
+    rows = catalog.shape_rows(store, warning_shape(REVISION_RULE), on_date).get(document, [])
+    return min(rows, key=lambda r: (str(r["due"]), str(r["last"])), default=None)
+
+
 def add_duration(start: dt.date, duration: str) -> dt.date | None:
     """start + an xsd:duration of years, months, weeks and days (P1Y, P6M, P14D), by
     rdflib's xsd:duration arithmetic: months and years first, clamped to the month's last
@@ -427,7 +437,7 @@ def _calendar_interval(duration: str):
 
 
 def interval_text(duration: str) -> str:
-    return {"P1Y": "årligen", "P2Y": "vartannat år", "P6M": "varje halvår"}.get(duration, f"med intervallet {duration}")
+    return interval_words(duration) or f"med intervallet {duration}"
 
 
 

@@ -28,7 +28,13 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 import rdflib
+from pyparsing import ParseException
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from .graph_store import code_only
+from .queries import parse_tree
 
 ENGINE_NAME = "pyshacl-turbo (kärnregler) + pyoxigraph (SPARQL-regler)"
 
@@ -92,23 +98,21 @@ class Plan:
     sparql: list[SparqlConstraint]
 
 
-_UNSUPPORTED = [
+# What a SPARQL constraint must not contain, as nodes of rdflib's parse tree (not found in the
+# text: a comment or a string saying "LIMIT" is no LIMIT).
+_UNSUPPORTED = {
     # pySHACL itself refuses these in SPARQL constraints.
-    (re.compile(r"(?<![\w:])MINUS\s*\{", re.I), "MINUS"),
-    (re.compile(r"(?<![\w:\-])VALUES\b", re.I), "VALUES"),
-    (re.compile(r"(?<![\w:])SERVICE\b", re.I), "SERVICE"),
+    "MinusGraphPattern": "MINUS", "InlineData": "VALUES", "ValuesClause": "VALUES", "ServiceGraphPattern": "SERVICE",
     # These mean something else once per focus node than once for the whole graph.
-    (re.compile(r"\{[^{}]*\bSELECT\b", re.I | re.S), "nästlad SELECT"),
-    (re.compile(r"\b(LIMIT|OFFSET|HAVING)\b|\bGROUP\s+BY\b", re.I), "LIMIT/OFFSET/GROUP BY/HAVING"),
-    (re.compile(r"\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I), "aggregat"),
-    (re.compile(r"[\$\?](shapesGraph|currentShape|PATH|failure)\b"), "$shapesGraph/$currentShape/$PATH/?failure"),
-]
+    "SubSelect": "nästlad SELECT", "LimitOffsetClauses": "LIMIT/OFFSET/GROUP BY/HAVING",
+    "GroupClause": "LIMIT/OFFSET/GROUP BY/HAVING", "HavingClause": "LIMIT/OFFSET/GROUP BY/HAVING",
+}
+_SHACL_VARIABLES = {"shapesGraph", "currentShape", "PATH", "failure"}
 _TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
 # What a shape may say besides constraints (targets, metadata, severity, messages).
 _NOT_CONSTRAINTS = _TARGETS | {RDF.type, RDFS.label, RDFS.comment, SH.severity, SH.message, SH.deactivated,
                                SH.name, SH.description, SH.order, SH.group}
 _THIS = re.compile(r"[\$\?]this\b")
-_PROJECTION = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(?P<vars>.*?)\s*(?:\bWHERE\b|\{)", re.I | re.S)
 
 
 def compile_plan(shapes: rdflib.Graph) -> Plan:
@@ -156,21 +160,29 @@ def _compile_constraint(shapes: rdflib.Graph, shape, node) -> SparqlConstraint:
     if len(selects) != 1:
         raise UnsupportedShapes(f"{name}: en SPARQL-regel ska ha exakt en sh:select")
     select = str(selects[0])
-    for pattern, what in _UNSUPPORTED:
-        if pattern.search(select):
-            raise UnsupportedShapes(f"{name}: {what} i en SPARQL-regel stöds inte av den snabba valideringen; kör med pySHACL")
-    select = _THIS.sub("?this", select)
-    projection = _PROJECTION.search(select)
+    try:
+        parsed = parseQuery(select)
+    except ParseException as exc:
+        raise UnsupportedShapes(f"{name}: SPARQL-regeln går inte att tolka (rad {exc.lineno}): {exc.msg}") from exc
+    nodes = list(parse_tree(parsed))
+    kinds = {n.name for n in nodes if isinstance(n, CompValue)}
+    refused = sorted({_UNSUPPORTED[k] for k in kinds if k in _UNSUPPORTED} | {"aggregat" for k in kinds if k.startswith("Aggregate_")})
+    if {str(n) for n in nodes if isinstance(n, rdflib.Variable)} & _SHACL_VARIABLES:
+        refused.append("$shapesGraph/$currentShape/$PATH/?failure")
+    if refused:
+        raise UnsupportedShapes(f"{name}: {refused[0]} i en SPARQL-regel stöds inte av den snabba valideringen; kör med pySHACL")
+    projection = parsed[1]["projection"] if "projection" in parsed[1] else None  # CompValue.get gives the key
     if not projection:
-        raise UnsupportedShapes(f"{name}: kunde inte läsa SELECT-satsen")
-    variables = tuple(re.findall(r"[\?\$](\w+)", projection["vars"]))
-    if projection["vars"].strip() == "*":
         raise UnsupportedShapes(f"{name}: SELECT * stöds inte; räkna upp variablerna")
-    if "this" not in variables or re.search(r"\bAS\b", projection["vars"], re.I):
+    variables = tuple(str(p["var"]) for p in projection if "var" in p)
+    if "this" not in variables or len(variables) < len(projection):
         # pySHACL drops rows where none of this/path/value is bound, and treats projected
         # expressions as plain variables; insist on the plain, common form.
         raise UnsupportedShapes(f"{name}: SELECT ska välja $this och bara variabler")
-    start = select.find("{", projection.start())
+    select = _THIS.sub("?this", select)
+    # The first { outside comments and strings opens the WHERE group (the projection holds
+    # plain variables only, checked above).
+    start = code_only(select).index("{")
     targets = _target_pattern(shapes, shape)
     if targets is None:
         raise UnsupportedShapes(f"{name}: formen har ett mål som inte stöds")

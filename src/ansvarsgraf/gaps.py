@@ -20,7 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 import rdflib
-from rdflib.namespace import PROV, RDF, SH, SKOS
+from rdflib.namespace import PROV, RDF, SKOS
 
 from .answering import lapsed_documents
 from .catalog import catalog_for
@@ -28,10 +28,10 @@ from .dates import valid_between
 from .ids import local_id as _local
 from .duties import DutyBuilder
 from .results import Ref, Support
-from .paths import ONTOLOGY_FILES, QUERIES_DIR
+from .paths import QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
-from .validation import load_shapes
+from .shape_queries import ABOUT_THE_DATA, warning_shapes  # noqa: F401 (ABOUT_THE_DATA: the old name)
 from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
@@ -393,63 +393,7 @@ def _rule_gaps(store, reader, rule: Rule, bindings) -> list[Gap]:
     return gaps
 
 
-# --- SHACL warning shapes as SPARQL ----------------------------------------------------
-
-VALIDATION_TRIPLE = "<urn:ansvarsgraf:validering> ag:validationDate ?today ."
-ABOUT_THE_DATA = rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#aboutTheData")
-
-
-@lru_cache(maxsize=1)
-def warning_shapes() -> tuple[tuple[str, str, str, str], ...]:
-    """(shape name, label, message, SPARQL) for every warning shape with a SPARQL constraint
-    except those marked `ags:aboutTheData` (a statement without support, an invented day):
-    they are about the data and belong to `validate`. Every other warning shape is a kind of
-    responsibility gap with its heading in ontology/vocabularies.ttl (ag:GapKind; a test holds
-    the two together, so a new shape is never silently left out of the report)."""
-    shapes = load_shapes()
-    prefixes = "\n".join(f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
-                         for d in shapes.objects(None, SH.declare))
-    found = []
-    for shape in shapes.subjects(SH.severity, SH.Warning):
-        if shapes.value(shape, ABOUT_THE_DATA) is not None:
-            continue  # about the data (support, an invented day), not a gap in the world
-        targets = _target_pattern(shapes, shape)
-        for constraint in shapes.objects(shape, SH.sparql):
-            select = str(shapes.value(constraint, SH.select)).replace("$this", "?this")
-            select = select.replace(VALIDATION_TRIPLE, "")
-            # Run without SHACL's focus nodes, the shape's targets must become a pattern.
-            select = re.sub(r"WHERE\s*\{", lambda m: m.group(0) + "\n" + targets, select, count=1)
-            message = next((str(m) for m in shapes.objects(constraint, SH.message) if m.language == "sv"), "")
-            label = next((str(m) for m in shapes.objects(shape, rdflib.RDFS.label) if m.language == "sv"), str(shape))
-            found.append((str(shape).rsplit("#", 1)[-1], label, message, prefixes + "\n" + select))
-    return tuple(sorted(found))
-
-
-def _target_pattern(shapes: rdflib.Graph, shape) -> str:
-    """The shape's sh:targetClass / sh:targetSubjectsOf as a SPARQL pattern on ?this.
-
-    A class target lists the class and its subclasses from the ontology rather than follow
-    `a/rdfs:subClassOf*` in the store: Virtuoso 7.2.5 loses or repeats rows when that path
-    is joined with an OPTIONAL that filters on lang() (docs/drift.md)."""
-    alternatives = []
-    for target in shapes.objects(shape, SH.targetClass):
-        classes = ", ".join(f"<{c}>" for c in sorted(_with_subclasses(str(target))))
-        alternatives.append(f"{{ ?this a ?targetType . FILTER(?targetType IN ({classes})) }}")
-    alternatives += [f"{{ ?this <{p}> ?targetValue }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
-    return " UNION ".join(alternatives)
-
-
-def _with_subclasses(cls: str) -> set[str]:
-    return {str(c) for c in _ontology().transitive_subjects(rdflib.RDFS.subClassOf, rdflib.URIRef(cls))}
-
-
-@lru_cache(maxsize=1)
-def _ontology() -> rdflib.Graph:
-    ontology = rdflib.Graph()
-    for path in ONTOLOGY_FILES:
-        ontology.parse(path)
-    return ontology
-
+# --- SHACL warning shapes as SPARQL (shape_queries.py) ----------------------------------
 
 def _describe_written(reader: DutyBuilder, iris: list[str]) -> None:
     """The nodes a rule returned, their sources and the reports these are part of, described
@@ -474,17 +418,19 @@ def _rows(store, query: str, bindings: tuple = ()) -> tuple:
 
 def _shape_gaps(store, reader, bindings) -> list[Gap]:
     gaps = []
-    for name, label, message, query in warning_shapes():
-        rows = _rows(store, query, (("today", bindings["datum"]),) if "?today" in query else ())
-        _describe_written(reader, [str(row["this"]) for row in rows])
+    for shape in warning_shapes():
+        # Read once per data version and date with the catalog: answers on the date use the
+        # same rows (the revision warning, duties.py).
+        rows = reader.catalog.shape_rows(store, shape, reader.on_date)
+        _describe_written(reader, sorted(rows))
         by_focus: dict[str, list[str]] = defaultdict(list)
-        for row in rows:
-            focus = str(row["this"])
-            if row.get("who") is not None and row.get("oldLabel") is not None:
-                row = {**row, "who": _reference_words(reader, focus, str(row["oldLabel"]))}
-            text = re.sub(r"\{\?(\w+)\}", lambda m: str(row.get(m.group(1)) or ""), message)
-            if text not in by_focus[focus]:
-                by_focus[focus].append(text)
+        for focus, its in sorted(rows.items()):
+            for row in its:
+                if row.get("who") is not None and row.get("oldLabel") is not None:
+                    row = {**row, "who": _reference_words(reader, focus, str(row["oldLabel"]))}
+                text = shape.text(row)
+                if text not in by_focus[focus]:
+                    by_focus[focus].append(text)
         for focus, texts in by_focus.items():
             if not reader.catalog.organisations.concerns(focus, str(bindings["kommun"])):
                 continue
@@ -499,7 +445,7 @@ def _shape_gaps(store, reader, bindings) -> list[Gap]:
             act = [_label(reader, str(f)) for f in node.all(AG.governingForum)] or \
                 [_label(reader, a) for a in _here(reader, [str(p) for p in node.all(AG.addressedTo)])] or \
                 [_label(reader, str(p)) for p in node.all(AG.party)]
-            gaps.append(Gap(name, label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
+            gaps.append(Gap(shape.name, shape.label, "medel", _label(reader, focus), sorted(texts), [_evidence(reader, focus)], act))
     return gaps
 
 

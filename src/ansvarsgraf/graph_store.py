@@ -139,13 +139,13 @@ def values_block(names: tuple[str, ...], rows: list[tuple[Node, ...]]) -> str:
 def insert_after_where(query: str, lines: list[str]) -> str:
     """Put the lines first in the query's first WHERE group: the first WHERE { of the query
     itself, not one in a comment or a string (a header comment may well say "WHERE {")."""
-    match = WHERE_OPEN.search(_code_only(query))
+    match = WHERE_OPEN.search(code_only(query))
     if not match:
         raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
     return query[: match.end()] + "\n  " + "\n  ".join(lines) + "\n" + query[match.end():]
 
 
-def _code_only(query: str) -> str:
+def code_only(query: str) -> str:
     """The query with its comments and strings blanked out, every character where it was."""
     return SPARQL_TOKENS.sub(lambda m: m.group(0) if m.group("iri") is not None else " " * len(m.group(0)), query)
 

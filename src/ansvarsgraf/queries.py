@@ -60,20 +60,20 @@ class NamedQuery:
         return found
 
 
-def _walk(node):
+def parse_tree(node):
     """Every node of rdflib's parse tree (CompValues hold their parts by name, lists in order)."""
     yield node
     children = node.values() if isinstance(node, CompValue) else node if isinstance(node, (list, ParseResults)) else ()
     for child in children:
-        yield from _walk(child)
+        yield from parse_tree(child)
 
 
 def _variables(parsed) -> set[str]:
-    return {str(n) for n in _walk(parsed) if isinstance(n, Variable)}
+    return {str(n) for n in parse_tree(parsed) if isinstance(n, Variable)}
 
 
 def _contains(parsed, name: str) -> bool:
-    return any(isinstance(n, CompValue) and n.name == name for n in _walk(parsed))
+    return any(isinstance(n, CompValue) and n.name == name for n in parse_tree(parsed))
 
 
 def _parse(path: Path) -> NamedQuery:

@@ -12,6 +12,8 @@ from functools import lru_cache
 import rdflib
 from rdflib.namespace import SKOS
 
+from . import durations
+from .durations import DURATION, duration_words
 from .results import Answer, DutyAnswer
 from .paths import ONTOLOGY_DIR
 from .vocabulary import AG
@@ -70,36 +72,9 @@ def modality_words(modality: str, observed: str | None = None) -> str:
 # Durations (ISO 8601: P14D, P1Y, P4M, P2W) in words
 # ---------------------------------------------------------------------------
 
-DURATION = re.compile(r"\bP(\d+)([DWMY])\b")
-UNITS = {"D": ("dag", "dagar"), "W": ("vecka", "veckor"), "M": ("månad", "månader"), "Y": ("år", "år")}
-EVERY = {"D": ("varje dag", "varannan dag"), "W": ("varje vecka", "varannan vecka"),
-         "M": ("varje månad", "varannan månad"), "Y": ("varje år", "vartannat år")}
-ORDINALS = {3: "tredje", 4: "fjärde", 5: "femte", 6: "sjätte", 7: "sjunde", 8: "åttonde", 9: "nionde", 10: "tionde", 12: "tolfte"}
-NUMBERS = {1: "en", 2: "två", 3: "tre", 4: "fyra", 5: "fem", 6: "sex", 7: "sju", 8: "åtta", 9: "nio", 10: "tio"}
-
-
-def duration_words(value: str) -> str:
-    """P14D -> "14 dagar", P1Y -> "ett år", P4M -> "fyra månader"; other text unchanged."""
-    match = DURATION.fullmatch(value.strip()) if value else None
-    if not match:
-        return value
-    n, unit = int(match[1]), match[2]
-    one, many = UNITS[unit]
-    if n == 1:
-        return ("ett " if unit == "Y" else "en ") + one
-    return f"{NUMBERS.get(n, n)} {many}"
-
-
 def interval_words(value: str | None) -> str | None:
-    """How often: P1Y -> "varje år", P2Y -> "vartannat år", P6M -> "var sjätte månad"."""
-    match = DURATION.fullmatch(value.strip()) if value else None
-    if not match:
-        return readable(value)
-    n, unit = int(match[1]), match[2]
-    if n <= 2:
-        return EVERY[unit][n - 1]
-    one = UNITS[unit][0]
-    return f"{'vart' if unit == 'Y' else 'var'} {ORDINALS.get(n, f'{n}:e')} {one}"
+    """How often, in words (durations.interval_words); other text as staff read it."""
+    return durations.interval_words(value) or readable(value)
 
 
 def deadline_words(value: str | None) -> str | None:
