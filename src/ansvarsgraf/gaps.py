@@ -264,7 +264,15 @@ def _evidence(reader: DutyBuilder, iri: str) -> Evidence:
 def _describe_short(node) -> str:
     from rdflib.namespace import DCTERMS
 
-    return node.text(DCTERMS.description) or _local(node.iri)
+    return node.text(DCTERMS.description) or _response_name(node) or _local(node.iri)
+
+
+def _response_name(node) -> str | None:
+    """A board's response has no name of its own: it is the board's answer, with its stance."""
+    board, stance = node.ref(AG.respondent), node.ref(AG.stance)
+    if board is None:
+        return None
+    return f"Svar från {board.label}" + (f": {stance.label}" if stance else "")
 
 
 # A rule marks a pattern that walks the organisation tree for one municipality with a line

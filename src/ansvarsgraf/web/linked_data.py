@@ -49,7 +49,7 @@ def _serve(request: Request, iri: str):
     else:
         graph = store_of(request).construct(query_text("nod-som-rdf"), {"nod": rdflib.URIRef(iri)})
         if not len(graph):
-            return render(request, "error.html", status=404, title="Finns inte", message="Det finns ingen nod med den adressen i grafen.")
+            return render(request, "error.html", status=404, title="Finns inte", message="Det finns ingen sida med den adressen.")
         graph.bind("ag", AG)
         graph.bind("skos", "http://www.w3.org/2004/02/skos/core#")
         rdflib_format, media_type = FORMATS[fmt]
