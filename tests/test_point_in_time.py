@@ -374,6 +374,24 @@ def test_an_outdated_reference_is_said_from_the_day_the_new_section_applies(stor
                for _, _, note in after)
 
 
+def test_the_statutory_starting_point_is_the_section_in_force_on_the_date(store, graph_facts):
+    """When nothing is modelled the answer points to the law: on SoL's changeover days the
+    section in force that day, 2001:453 on 2025-06-30 and 2025:400 on 2025-07-01, never a
+    section that does not yet (or no longer) apply."""
+    dates, _ = graph_facts
+    catalog = catalog_for(store)
+    given: dict[dt.date, set[str]] = {}
+    for day in (dt.date(2025, 6, 30), dt.date(2025, 7, 1)):
+        for task in sorted(catalog.task_labels):
+            for p in answer_task(store, task, ID + "leksand-kommun", day).fallback:
+                end = dates.end(p.iri)
+                start = dates.start(p.iri)
+                assert (start is None or start <= day) and (end is None or day <= end), (task, day, p.iri, start, end)
+                given.setdefault(day, set()).add(p.iri)
+    assert any(iri.startswith("https://lagen.nu/2001:453") for iri in given[dt.date(2025, 6, 30)]), given
+    assert any(iri.startswith("https://lagen.nu/2025:400") for iri in given[dt.date(2025, 7, 1)]), given
+
+
 # ---------------------------------------------------------------------------------------
 # Gap reports: only what was written by the report's date (issue 20, item 8)
 # ---------------------------------------------------------------------------------------
@@ -485,6 +503,22 @@ def test_a_statutory_duty_ends_with_its_law_or_its_own_validity(versioned, duty,
     for day, expected in ((end, True), (end + dt.timedelta(days=1), False)):
         found = {d.iri for d in _sip(versioned, day.isoformat(), "timra-kommun").duties}
         assert (ID + duty in found) == expected, day
+
+
+@pytest.mark.timeout(60)  # a ring of broader tasks must end, not hang (seconds otherwise)
+def test_the_starting_point_is_inherited_along_every_broader_task(versioned):
+    """tests/data/point-in-time/utgangspunkt.yaml: a task under two broader tasks, one of
+    them under the other, inherits the starting point two steps up; a ring of broader tasks
+    without one gives none (and an answer)."""
+    def fallback(task, day):
+        answer = answer_task(versioned, ID + task, ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        assert not answer.duties and "Ingen ansvarig aktör är modellerad" in answer.message
+        return [p.iri for p in answer.fallback]
+
+    assert fallback("fx-uppgift-grenad", "2025-07-01") == ["https://lagen.nu/2025:400#K19P1"]
+    assert fallback("fx-uppgift-med-grund", "2025-07-01") == ["https://lagen.nu/2025:400#K19P1"]
+    assert fallback("fx-uppgift-ring-1", "2025-07-01") == []
+    assert fallback("fx-uppgift-ring-2", "2025-07-01") == []
 
 
 def test_sweep_over_the_fixtures(versioned, figures):
