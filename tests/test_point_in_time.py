@@ -374,6 +374,21 @@ def test_an_outdated_reference_is_said_from_the_day_the_new_section_applies(stor
                for _, _, note in after)
 
 
+def test_a_document_citing_a_section_and_its_successor_gives_the_one_in_force_once(store):
+    """Region Skåne's SIP routine cites SoL (2001:453) 2 kap. 7 § and its successor SoL
+    (2025:400) 10 kap. 8 §: its card gives the section in force once, as the routine cites
+    it, with no word of an outdated reference (on 2025-06-30 the older, on 2025-07-01 the newer)."""
+    from ansvarsgraf.answer import _DutyBuilder
+
+    catalog = catalog_for(store)
+    kommun = catalog.by_iri[ID + "perstorp-kommun"]
+    for day, current in ((dt.date(2025, 6, 30), "https://lagen.nu/2001:453#K2P7"),
+                         (dt.date(2025, 7, 1), "https://lagen.nu/2025:400#K10P8")):
+        (card,) = _DutyBuilder(store, catalog, kommun, day).instrument_cards([ID + "sip-rutin-skane-2020"])
+        sol = [b for b in card.legal_basis if "/2001:453#" in b.cited.iri or "/2025:400#" in b.cited.iri]
+        assert [(b.cited.iri, (b.in_force or b.cited).iri, b.note) for b in sol] == [(current, current, None)], day
+
+
 def test_the_statutory_starting_point_is_the_section_in_force_on_the_date(store, graph_facts):
     """When nothing is modelled the answer points to the law: on SoL's changeover days the
     section in force that day, 2001:453 on 2025-06-30 and 2025:400 on 2025-07-01, never a
