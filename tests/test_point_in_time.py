@@ -536,6 +536,19 @@ def test_the_starting_point_is_inherited_along_every_broader_task(versioned):
     assert fallback("fx-uppgift-ring-2", "2025-07-01") == []
 
 
+def test_a_bill_is_a_source_shown_only_from_its_date(versioned):
+    """A government bill under lagen.nu (…/prop/…) is a source, not a section of law: an
+    answer before the bill's date does not cite it, one after does (utgangspunkt.yaml)."""
+    def sources(day):
+        answer = answer_task(versioned, ID + "fx-uppgift-forarbete", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        (duty,) = answer.duties
+        return {(s.iri, s.kind) for s in duty.sources}
+
+    bill = "https://lagen.nu/prop/2099/00:1"
+    assert not any(iri == bill for iri, _ in sources("2026-01-01"))
+    assert (bill, "källa") in sources("2099-06-01")
+
+
 def test_sweep_over_the_fixtures(versioned, figures):
     dates = GraphDates(versioned)
     bearers: dict[str, set[str]] = {}
