@@ -125,6 +125,21 @@ def test_a_second_query_is_400(client, kwargs):
     assert response.status_code == 400 and "en gång" in response.json()["fel"]
 
 
+def test_a_query_of_the_longest_length_runs_and_one_character_more_is_413(client):
+    from ansvarsgraf.sparql_endpoint import MAX_QUERY_CHARS
+
+    head = "ASK { ?s ?p ?o } # "
+    longest = head + "x" * (MAX_QUERY_CHARS - len(head))
+    assert client.post("/sparql", data={"query": longest}).status_code == 200
+    response = client.post("/sparql", data={"query": longest + "x"})
+    assert response.status_code == 413 and str(MAX_QUERY_CHARS) in response.json()["fel"]
+
+
+def test_a_blank_query_is_400_saying_it_is_empty(client):
+    response = client.post("/sparql", data={"query": " \n\t "})
+    assert response.status_code == 400 and "tom" in response.json()["fel"]
+
+
 def test_dataset_parameters_select_the_stores_own_graphs(client):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     in_graph = client.get("/sparql", params={"query": count, "default-graph-uri": GRAPH}).json()
