@@ -549,6 +549,20 @@ def test_a_bill_is_a_source_shown_only_from_its_date(versioned):
     assert (bill, "källa") in sources("2099-06-01")
 
 
+def test_while_a_section_and_its_successor_both_apply_the_cited_one_is_given(versioned):
+    """overlapp.yaml: 1 § and 4 § are replaced from 2020-01-01 but apply to 2020-12-31. In
+    2020 a duty citing them rests on them, with nothing said of an outdated reference; from
+    2021 on their successors, and the answer says so."""
+    def bases(day):
+        answer = answer_task(versioned, ID + "fx-uppgift-overlapp", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        return {(b.cited.iri[-2:], (b.in_force or b.cited).iri[-2:], b.note is not None and "inaktuell" in b.note)
+                for d in answer.duties for b in d.legal_basis}
+
+    for day in ("2019-12-31", "2020-01-01", "2020-12-31"):
+        assert bases(day) == {("P1", "P1", False), ("P4", "P4", False)}, day
+    assert bases("2021-01-01") == {("P1", "P2", True), ("P4", "P3", True)}
+
+
 def test_sweep_over_the_fixtures(versioned, figures):
     dates = GraphDates(versioned)
     bearers: dict[str, set[str]] = {}
