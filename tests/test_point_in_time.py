@@ -561,6 +561,10 @@ def test_while_a_section_and_its_successor_both_apply_the_cited_one_is_given(ver
     for day in ("2019-12-31", "2020-01-01", "2020-12-31"):
         assert bases(day) == {("P1", "P1", False), ("P4", "P4", False)}, day
     assert bases("2021-01-01") == {("P1", "P2", True), ("P4", "P3", True)}
+    # A statutory starting point that cites 1 § is 1 § while it applies, then its successor.
+    for day, section in (("2020-12-31", "P1"), ("2021-01-01", "P2")):
+        answer = answer_task(versioned, ID + "fx-uppgift-gammal-grund", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        assert [p.iri for p in answer.fallback] == [f"https://lagen.nu/1900:2#{section}"], day
 
 
 def test_sweep_over_the_fixtures(versioned, figures):
