@@ -119,6 +119,10 @@ def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool
             print(f"{name}: inga ej körda mutanter i {', '.join(functions)}")
             return
     copy = scratch_copy(name, spec, workdir)
+    if retest:
+        # mutmut records which tests reach a function only for tests it has not seen: a test
+        # extended to kill a survivor would still not be run against it. Record them anew.
+        (copy / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     # mutation_preload.py and mutation_plugin.py from here; the package itself comes from
     # mutants/src (mutmut).
