@@ -202,6 +202,11 @@ def test_awkward_queries_never_get_a_500_or_a_grammar_dump(client, query, status
         assert not any(word in message for word in ("Expected", "expected", "ParseException", "{{", "Traceback"))
 
 
+def test_a_query_nested_too_deep_to_read_is_400_saying_so(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE " + "{" * 3000 + "}" * 3000})
+    assert response.status_code == 400 and "nästlad" in response.json()["fel"]
+
+
 def test_engine_errors_give_the_place_not_the_grammar(client):
     response = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o . FILTER(?o = ) }"})
     assert response.status_code == 400
