@@ -212,6 +212,39 @@ def test_an_outdated_reference_is_said_from_the_day_the_new_section_applies(stor
                for _, _, note in after)
 
 
+def test_a_document_citing_a_section_and_its_successor_gives_the_one_in_force_once(store):
+    """Region Skåne's SIP routine cites SoL (2001:453) 2 kap. 7 § and its successor SoL
+    (2025:400) 10 kap. 8 §: its card gives the section in force once, as the routine cites
+    it, with no word of an outdated reference (on 2025-06-30 the older, on 2025-07-01 the newer)."""
+    from ansvarsgraf.answer import _DutyBuilder
+
+    catalog = catalog_for(store)
+    kommun = catalog.by_iri[ID + "perstorp-kommun"]
+    for day, current in ((dt.date(2025, 6, 30), "https://lagen.nu/2001:453#K2P7"),
+                         (dt.date(2025, 7, 1), "https://lagen.nu/2025:400#K10P8")):
+        (card,) = _DutyBuilder(store, catalog, kommun, day).instrument_cards([ID + "sip-rutin-skane-2020"])
+        sol = [b for b in card.legal_basis if "/2001:453#" in b.cited.iri or "/2025:400#" in b.cited.iri]
+        assert [(b.cited.iri, (b.in_force or b.cited).iri, b.note) for b in sol] == [(current, current, None)], day
+
+
+def test_the_statutory_starting_point_is_the_section_in_force_on_the_date(store, graph_facts):
+    """When nothing is modelled the answer points to the law: on SoL's changeover days the
+    section in force that day, 2001:453 on 2025-06-30 and 2025:400 on 2025-07-01, never a
+    section that does not yet (or no longer) apply."""
+    dates, _ = graph_facts
+    catalog = catalog_for(store)
+    given: dict[dt.date, set[str]] = {}
+    for day in (dt.date(2025, 6, 30), dt.date(2025, 7, 1)):
+        for task in sorted(catalog.task_labels):
+            for p in answer_task(store, task, ID + "leksand-kommun", day).fallback:
+                end = dates.end(p.iri)
+                start = dates.start(p.iri)
+                assert (start is None or start <= day) and (end is None or day <= end), (task, day, p.iri, start, end)
+                given.setdefault(day, set()).add(p.iri)
+    assert any(iri.startswith("https://lagen.nu/2001:453") for iri in given[dt.date(2025, 6, 30)]), given
+    assert any(iri.startswith("https://lagen.nu/2025:400") for iri in given[dt.date(2025, 7, 1)]), given
+
+
 # ---------------------------------------------------------------------------------------
 # Gap reports: only what was written by the report's date (issue 20, item 8)
 # ---------------------------------------------------------------------------------------
@@ -329,6 +362,53 @@ def test_a_statutory_duty_ends_with_its_law_or_its_own_validity(versioned, duty,
     for day, expected in ((end, True), (end + dt.timedelta(days=1), False)):
         found = {d.iri for d in _sip(versioned, day.isoformat(), "timra-kommun").duties}
         assert (ID + duty in found) == expected, day
+
+
+@pytest.mark.timeout(60)  # a ring of broader tasks must end, not hang (seconds otherwise)
+def test_the_starting_point_is_inherited_along_every_broader_task(versioned):
+    """tests/data/point-in-time/utgangspunkt.yaml: a task under two broader tasks, one of
+    them under the other, inherits the starting point two steps up; a ring of broader tasks
+    without one gives none (and an answer)."""
+    def fallback(task, day):
+        answer = answer_task(versioned, ID + task, ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        assert not answer.duties and "Ingen ansvarig aktör är modellerad" in answer.message
+        return [p.iri for p in answer.fallback]
+
+    assert fallback("fx-uppgift-grenad", "2025-07-01") == ["https://lagen.nu/2025:400#K19P1"]
+    assert fallback("fx-uppgift-med-grund", "2025-07-01") == ["https://lagen.nu/2025:400#K19P1"]
+    assert fallback("fx-uppgift-ring-1", "2025-07-01") == []
+    assert fallback("fx-uppgift-ring-2", "2025-07-01") == []
+
+
+def test_a_bill_is_a_source_shown_only_from_its_date(versioned):
+    """A government bill under lagen.nu (…/prop/…) is a source, not a section of law: an
+    answer before the bill's date does not cite it, one after does (utgangspunkt.yaml)."""
+    def sources(day):
+        answer = answer_task(versioned, ID + "fx-uppgift-forarbete", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        (duty,) = answer.duties
+        return {(s.iri, s.kind) for s in duty.sources}
+
+    bill = "https://lagen.nu/prop/2099/00:1"
+    assert not any(iri == bill for iri, _ in sources("2026-01-01"))
+    assert (bill, "källa") in sources("2099-06-01")
+
+
+def test_while_a_section_and_its_successor_both_apply_the_cited_one_is_given(versioned):
+    """overlapp.yaml: 1 § and 4 § are replaced from 2020-01-01 but apply to 2020-12-31. In
+    2020 a duty citing them rests on them, with nothing said of an outdated reference; from
+    2021 on their successors, and the answer says so."""
+    def bases(day):
+        answer = answer_task(versioned, ID + "fx-uppgift-overlapp", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        return {(b.cited.iri[-2:], (b.in_force or b.cited).iri[-2:], b.note is not None and "inaktuell" in b.note)
+                for d in answer.duties for b in d.legal_basis}
+
+    for day in ("2019-12-31", "2020-01-01", "2020-12-31"):
+        assert bases(day) == {("P1", "P1", False), ("P4", "P4", False)}, day
+    assert bases("2021-01-01") == {("P1", "P2", True), ("P4", "P3", True)}
+    # A statutory starting point that cites 1 § is 1 § while it applies, then its successor.
+    for day, section in (("2020-12-31", "P1"), ("2021-01-01", "P2")):
+        answer = answer_task(versioned, ID + "fx-uppgift-gammal-grund", ID + "fx-versionby-kommun", dt.date.fromisoformat(day))
+        assert [p.iri for p in answer.fallback] == [f"https://lagen.nu/1900:2#{section}"], day
 
 
 def test_the_api_and_page_give_later_changes_only_when_asked(client):

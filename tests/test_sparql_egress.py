@@ -118,6 +118,21 @@ def test_checked_and_run_text_are_the_same_after_the_escape_pass():
         assert refused.value.status == 400 and words in refused.value.message
 
 
+def test_every_unicode_scalar_value_may_be_escaped_and_nothing_else():
+    """The edges of Unicode: the last code point and those either side of the surrogates
+    are characters; a surrogate or a code point beyond U+10FFFF is refused, naming the
+    escape as written and where it stands."""
+    for code in (0x0, 0xD7FF, 0xE000, 0xFFFF, 0x10FFFF):
+        assert unescape_codepoints(f'ASK {{ "\\U{code:08X}" }}') == f'ASK {{ "{chr(code)}" }}'
+        if code <= 0xFFFF:
+            assert unescape_codepoints(f'ASK {{ "\\u{code:04x}" }}') == f'ASK {{ "{chr(code)}" }}'
+    for escape in ("\\uD800", "\\uDFFF", "\\U0000D800", "\\U00110000"):
+        with pytest.raises(SparqlRefused) as refused:
+            unescape_codepoints(f'ASK {{ "{escape}" }}')
+        assert refused.value.status == 400
+        assert f"{escape} (tecken 8)" in refused.value.message, refused.value.message
+
+
 def test_escapes_that_are_only_text_still_run(client):
     response = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("\\u00e5\\U0001F600\\u00110000" AS ?x) }'})
     assert response.status_code == 200

@@ -125,6 +125,21 @@ def test_a_second_query_is_400(client, kwargs):
     assert response.status_code == 400 and "en gång" in response.json()["fel"]
 
 
+def test_a_query_of_the_longest_length_runs_and_one_character_more_is_413(client):
+    from ansvarsgraf.sparql_endpoint import MAX_QUERY_CHARS
+
+    head = "ASK { ?s ?p ?o } # "
+    longest = head + "x" * (MAX_QUERY_CHARS - len(head))
+    assert client.post("/sparql", data={"query": longest}).status_code == 200
+    response = client.post("/sparql", data={"query": longest + "x"})
+    assert response.status_code == 413 and str(MAX_QUERY_CHARS) in response.json()["fel"]
+
+
+def test_a_blank_query_is_400_saying_it_is_empty(client):
+    response = client.post("/sparql", data={"query": " \n\t "})
+    assert response.status_code == 400 and "tom" in response.json()["fel"]
+
+
 def test_dataset_parameters_select_the_stores_own_graphs(client):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     in_graph = client.get("/sparql", params={"query": count, "default-graph-uri": GRAPH}).json()
@@ -195,6 +210,11 @@ def test_awkward_queries_never_get_a_500_or_a_grammar_dump(client, query, status
         message = response.json()["fel"]
         assert message and len(message) < 300
         assert not any(word in message for word in ("Expected", "expected", "ParseException", "{{", "Traceback"))
+
+
+def test_a_query_nested_too_deep_to_read_is_400_saying_so(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE " + "{" * 3000 + "}" * 3000})
+    assert response.status_code == 400 and "nästlad" in response.json()["fel"]
 
 
 def test_engine_errors_give_the_place_not_the_grammar(client):
