@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import json
 
-import pytest
 import rdflib
 
 from ansvarsgraf.answer import (DescribedNodes, _DutyBuilder, answer_task, applicable_duties, applicable_duties_by_task,

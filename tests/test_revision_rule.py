@@ -18,7 +18,6 @@ import pytest
 import yaml
 
 from ansvarsgraf.answering import answer_task
-from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.changes import change_report
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.embedded_store import OxigraphStore

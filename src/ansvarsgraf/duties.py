@@ -16,7 +16,7 @@ from .describe import Node
 from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
-from .dates import as_date, period_end, period_start
+from .dates import period_end, period_start
 from .durations import interval_words
 from .organisation_index import entry_on
 from .shape_queries import warning_shape

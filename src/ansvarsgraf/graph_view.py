@@ -21,7 +21,6 @@ from .gaps import GapReport
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version
 
-from .ids import ID_BASE  # noqa: E402
 MAX_NEIGHBOURS = 400  # a hub (a task vocabulary, a municipality) stays drawable
 
 # Kind → Swedish legend text and the classes that make a node that kind, in priority order:

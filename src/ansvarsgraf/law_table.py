@@ -16,7 +16,7 @@ from pathlib import Path
 
 import rdflib
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from .errors import DataError
 from .vocabulary import AG

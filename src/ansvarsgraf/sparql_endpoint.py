@@ -25,7 +25,6 @@ ones. A result over the row limit is an explicit error, never a silently truncat
 """
 
 import ctypes
-import json
 import logging
 import multiprocessing
 import os

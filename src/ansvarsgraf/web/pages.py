@@ -28,7 +28,7 @@ from .. import wording
 from ..links import href
 from ..vocabulary import ACTOR_KINDS, AG, INSTRUMENT_KINDS
 from ..wording import WORDING
-from .common import ID_BASE, MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
+from .common import MAX_QUESTION_CHARS, InputError, catalog, municipality, parse_date, slug, store_of, task_iri
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "kommun"
