@@ -77,9 +77,18 @@ def publisher(endpoints: dict):
 
 
 def load_into(endpoints: dict, *paths: str) -> None:
+    """Publish data/ with `ansvarsgraf load`; given paths (test fixtures: invented data that
+    carries no support, which `load`'s SHACL check refuses), publish them the same way
+    through the library, past that check."""
     from ansvarsgraf.cli import main
 
-    assert main(load_args(endpoints, *paths)) == 0
+    if not paths:
+        assert main(load_args(endpoints)) == 0
+        return
+    from ansvarsgraf.dataset import load_data
+    from ansvarsgraf.publish import Publisher
+
+    Publisher(publisher(endpoints), in_place="update" not in endpoints).publish(load_data([Path(p) for p in paths]))
 
 
 VIRTUOSO_INI = """[Database]

@@ -34,6 +34,10 @@ def _routine(path, status):
           status: {status}
           giltig_från: 2020-01-01
           källa: kalla-timra-2020-s3.3
+          stöd:
+            parter: &fixtur {{slutsats: "Påhittad testdata (fixtur); ingen verklig källa säger detta."}}
+            status: *fixtur
+            giltig_från: *fixtur
           åtaganden:
             - id: versionsprov-atagande
               typ: Åtagande
@@ -43,6 +47,7 @@ def _routine(path, status):
               modalitet: ska
               beskrivning: Provåtagande som bara finns i den andra laddningen.
               källa: kalla-timra-2020-s3.3
+              stöd: {{bärare: *fixtur, uppgift: *fixtur, del: *fixtur, modalitet: *fixtur}}
         """).lstrip(), encoding="utf-8")
 
 

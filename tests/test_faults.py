@@ -35,6 +35,10 @@ def write_routine(path: Path, name: str) -> Path:
           status: gällande
           giltig_från: 2020-01-01
           källa: kalla-timra-2020-s3.3
+          stöd:
+            parter: &fixtur {{slutsats: "Påhittad testdata (fixtur); ingen verklig källa säger detta."}}
+            status: *fixtur
+            giltig_från: *fixtur
         """).lstrip(), encoding="utf-8")
     return path
 

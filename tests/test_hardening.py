@@ -199,7 +199,7 @@ def cli(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedPro
                           timeout=timeout)
 
 
-def test_serve_and_prepare_refuse_data_with_a_dangling_bearer(tmp_path):
+def test_serve_prepare_and_load_refuse_data_with_a_dangling_bearer(tmp_path):
     """Issue 13 item 7: serve started on such data and showed a bearer that does not exist."""
     home = project_with(tmp_path, DANGLING)
     where = "data/organisations/barare-finns-inte.yaml:12"
@@ -214,6 +214,10 @@ def test_serve_and_prepare_refuse_data_with_a_dangling_bearer(tmp_path):
     prepared = cli(home, "prepare", str(tmp_path / "lager"), "--utan-svar")
     assert prepared.returncode == 1 and where in prepared.stderr and "lagret byggs inte" in prepared.stderr
     assert not (tmp_path / "lager").exists()
+    # serve --endpoint answers from what `load` published: load refuses it before it sends
+    # anything (nothing listens on port 9; a load that tried would fail on the connection).
+    published = cli(home, "load", "--endpoint", "http://127.0.0.1:9/sparql", "--update-endpoint", "http://127.0.0.1:9/update")
+    assert published.returncode == 1 and where in published.stderr and "inget har publicerats" in published.stderr
 
 
 BREAKS_ON_LINE_10 = {

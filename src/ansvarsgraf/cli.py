@@ -297,8 +297,10 @@ def _load(args) -> int:
     from .remote_store import RemoteStoreError, SparqlEndpointStore
 
     # Everything is parsed and checked before anything is sent: a broken file stops the
-    # load with its file and line, and the server keeps the previous version of every graph.
-    loaded = load_data(args.paths or None)
+    # load with its file and line, data with SHACL violations is refused as by `serve` and
+    # `prepare` (serve --endpoint answers from what is published here), and the server keeps
+    # the previous version of every graph.
+    loaded = valid_data(args.paths or None, "inget har publicerats")
     if not (args.update_endpoint or args.graph_store):
         raise UserInputError("ange --update-endpoint eller --graph-store: dit publiceras graferna")
     store = SparqlEndpointStore(args.endpoint, args.update_endpoint, user=args.user, password=args.password,
