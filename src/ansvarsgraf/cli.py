@@ -182,7 +182,7 @@ def _change_commands(sub) -> None:
     p = sub.add_parser("raci", help="ansvarsmatris (RACI): uppgifter × aktörer för en kommun eller ett dokument")
     _endpoint_option(p)
     p.add_argument("--kommun", required=True, help="kommunens namn")
-    p.add_argument("--dokument", help="bara detta dokuments åtaganden (id, t.ex. timra-skip)")
+    p.add_argument("--dokument", help="bara detta dokuments åtaganden (dokumentets id, som i dess /id/-adress)")
     p.add_argument("--datum", help="datum matrisen gäller (standard: i dag)")
     p.add_argument("--format", choices=["csv", "xlsx", "html"], default="csv")
     p.add_argument("--output", "-o", type=Path, help="fil att skriva till (krävs för xlsx om standard ut är en terminal)")

@@ -1,6 +1,6 @@
 """Two municipalities' answers to one task, reduced to what differs.
 
-A trainer comparing Timrå and Perstorp wants the differences: who does it there, under which
+A trainer comparing two municipalities wants the differences: who does it there, under which
 document, with which deadline and escalation. What both share – the statute and its text, a
 duty the law gives both – is said once and folded. Built from two answer.answer_task results,
 so the comparison and the answer page are one truth; nothing is added the answers lack.

@@ -63,7 +63,7 @@ class Gap:
     evidence: list[Evidence] = field(default_factory=list)
     act: list[Ref] = field(default_factory=list)
     detail: str | None = None  # e.g. the kind of audit finding
-    # What and where in words, for a board reading the report ("Timrå kommun: avvikelser
+    # What and where in words, for a board reading the report ("<kommun>: avvikelser
     # enligt samverkansrutinen för skola och BUP rapporteras inte …"); `title` names the kind.
     heading: str = ""
     # What the data leaves open about the gap itself (a finding without `kommuner`, counted
@@ -190,7 +190,7 @@ def _clause(text: str, limit: int = 110) -> str:
     text = re.split(r";|\.(?:\s|$)", text, maxsplit=1)[0].strip()
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",") + " …"
-    return text  # its own capitals: "Region Skåne", "Perstorp" are names
+    return text  # its own capitals: a region's or a municipality's name stays as written
 
 
 def _task_words(task: str) -> str:
@@ -243,8 +243,8 @@ def with_headings(kommun: Ref, gaps: list[Gap]) -> list[Gap]:
         shared[gap.heading] += 1
     for gap in gaps:
         if shared[gap.heading] > 1:
-            # Named even when the text already mentions it: a finding about "Region Skåne och
-            # Trelleborgs kommun" is two gaps whose texts both name both.
+            # Named even when the text already mentions it: a finding about "<region> och
+            # <kommun>" is two gaps whose texts both name both.
             gap.heading += f" ({gap.focus.label})" if gap.focus.label not in gap.heading else f" (gäller {gap.focus.label})"
     return gaps
 

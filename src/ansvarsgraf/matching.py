@@ -267,7 +267,7 @@ class TaskMatcher:
 
 def without_words(keys: set[str], text: str, keep: frozenset[str] = frozenset()) -> set[str]:
     """The keys that remain when the words of text (e.g. a document's name) are taken out,
-    except those in keep: a document called "SKIP i Timrå" must not erase the task SKIP."""
+    except those in keep: a document named after a task (SKIP in "SKIP i <kommun>") must not erase that task."""
     removed = {word_key(w) for w in words(text)} - keep
     return {k for k in keys if not any(_same_family(k, r) for r in removed)}
 

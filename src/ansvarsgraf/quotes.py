@@ -72,7 +72,7 @@ class Section:
 class SourceText:
     """One shipped document, prepared for matching."""
 
-    document: str  # the SourceDocument id (compact), e.g. kalla-timra-2020
+    document: str  # the SourceDocument id (compact), as in data/audits/
     file: str  # kallor/003_….txt, as shown to people
     text: str  # page headers dropped, OCR word repairs applied
     line_starts: list[int]

@@ -163,7 +163,7 @@ def type_non_ascii_strings(query: str) -> str:
     """Write plain string literals with non-ASCII characters as "…"^^xsd:string.
 
     Virtuoso 7.2.5 double-encodes the UTF-8 of data values when CONCAT mixes them with such a
-    plain literal from the query ("Höör" comes back as "HÃ¶Ã¶r"; openlink/virtuoso-opensource
+    plain literal from the query ("ö" comes back as "Ã¶"; openlink/virtuoso-opensource
     #944); it handles the typed form right. In RDF 1.1 both forms are the same term, so the
     query means the same. GROUP_CONCAT's separator must stay a plain string.
     """

@@ -124,7 +124,7 @@ class Bearer:
     fulfilled_by: list[Ref]
     organisation_path: list[Ref]
     # Issue 16: the boards with budget responsibility for a unit (ag:budgetHolder), each
-    # with its support, e.g. Perstorp's mobile team.
+    # with its support, e.g. a mobile team's budget holders.
     budget: list[Support] = field(default_factory=list)
 
 

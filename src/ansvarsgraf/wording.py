@@ -133,7 +133,7 @@ def link_text(iri: str) -> str:
 
 @dataclass
 class Verdict:
-    lead: str              # "I Timrå kommun ska"
+    lead: str              # "I <kommun> ska"
     who: list[str]         # the bearers as the municipality names them
     rest: str              # "göra omedelbar skyddsbedömning"
     deadline: str | None   # "genast"
@@ -175,7 +175,7 @@ def task_phrase(part: str, task: str) -> str:
 
 def bearer_names(duty: DutyAnswer) -> list[str]:
     """The bearers as the municipality names them: the board that fills a statutory role
-    ("Socialnämnden i Timrå kommun"), else the actor itself."""
+    ("Socialnämnden i <kommun>"), else the actor itself."""
     names = []
     for b in duty.bearers:
         names += [r.label for r in b.fulfilled_by] or [b.actor.label]
@@ -200,7 +200,7 @@ def verdict(answer: Answer) -> Verdict | None:
     lead = f"{place} {duty.modality}" if duty.modality else place
     rest = task_phrase(duty.part, duty.task.label)
     if duty.modality == "får inte":
-        # "I Timrå får socialnämnden inte informera …": the negation after the subject.
+        # "I <kommun> får socialnämnden inte informera …": the negation after the subject.
         lead, rest = f"{place} får", f"inte {rest}"
     elif duty.modality == PRACTICE:
         # Described practice: what the audit saw done, never "ska".

@@ -87,7 +87,7 @@
   // The graph is drawn at up to 2 px per unit, at most 6000 px on its long side (a canvas
   // larger than that fails in some browsers). Heading and legend are drawn at a fixed 2 px per
   // unit, not at the graph's scale: a large neighbourhood shrinks the graph, never the title,
-  // municipality, date and legend (at the graph's scale they were 174 px tall for Timrå).
+  // municipality, date and legend (at the graph's scale they were 174 px tall for one municipality).
   var BAND_SCALE = 2;
 
   function png(cy, data) {
