@@ -31,6 +31,15 @@ SELECT DISTINCT ?nod WHERE {
 }"""
 
 
+def _also_selecting(name: str, variable: str) -> str:
+    """The named query with a bound parameter also selected, so that one query bound to a
+    list of values answers for each value (the rows say which)."""
+    text = query_text(name)
+    selecting = text.replace("SELECT DISTINCT ", f"SELECT DISTINCT ?{variable} ", 1)
+    assert selecting != text, name
+    return selecting
+
+
 def _municipalities(store):
     return sorted(catalog_for(store).by_iri)
 
@@ -42,8 +51,7 @@ def test_applicable_duties_agree_with_the_reference_query(store):
     # The reference query for every task at once: the same text, with the bound ?uppgift also
     # selected (one query per municipality and date instead of one per task as well: 2,000
     # queries took 105 s on Virtuoso, near the test limit under load).
-    reference = query_text("ansvar-for-uppgift").replace("SELECT DISTINCT ?atagande", "SELECT DISTINCT ?uppgift ?atagande", 1)
-    assert reference != query_text("ansvar-for-uppgift")
+    reference = _also_selecting("ansvar-for-uppgift", "uppgift")
     compared = nonempty = 0
     for place, kommun in enumerate(municipalities):
         for when, on_date in enumerate(DATES):
@@ -83,8 +91,7 @@ def test_roles_paths_and_relevance_agree_with_sparql(store):
             filled += bool(expected)
     assert filled
     actors = sorted({str(r["nod"]) for r in store.select(query_text("lista-aktorer"))})
-    paths = query_text("organisationsvag").replace("SELECT DISTINCT ?barn", "SELECT DISTINCT ?aktor ?barn", 1)
-    assert paths != query_text("organisationsvag")
+    paths = _also_selecting("organisationsvag", "aktor")
     rows = store.select(paths, {"aktor": [rdflib.URIRef(a) for a in actors]})
     walked = 0
     for actor in actors:
