@@ -291,3 +291,15 @@ def test_the_label_that_explains_most_of_the_question_is_the_match(embedded):
     found = catalog_for(embedded).matcher.match("kalla till SIP-möte")[0]
     assert (found.iri, found.matched, found.score) == (ID + "kalla-till-sip", "kalla till SIP-möte", 1.0)
     assert found.label == "Kalla till SIP"  # the task's own name is what the user is shown
+
+
+@pytest.mark.parametrize("word", ["skulle", "väldigt", "min", "hade", "både", "behöver"])
+def test_a_function_word_is_no_vocabulary_word(embedded, word):
+    """Lemmatised, "skulle" is skola (school), "väldigt" folds to våld (violence), "min" is
+    jag, "behöver" stems to behov, and "IKP:n" leaves the letter n: none of them says what a
+    question is about, and each would pull in tasks about schools, violence or needs. The
+    nouns themselves still count."""
+    matcher = catalog_for(embedded).matcher
+    assert matcher.question_keys(f"samverkan {word}") == matcher.question_keys("samverkan")
+    assert matcher.question_keys("IKP:n") == matcher.question_keys("IKP")
+    assert matcher.question_keys("skolan") and matcher.question_keys("behov") and matcher.question_keys("våld")

@@ -81,12 +81,19 @@ FOLD = str.maketrans("åäöéü", "aaoeu")
 @lru_cache(maxsize=20000)
 def word_key(word: str) -> str:
     """Lemma, then stem, then folded to a–z: people often type 'anmalan' for 'anmälan'."""
-    lemma = simplemma.lemmatize(word, lang="sv")
-    return _stemmer().stemWord(lemma.lower()).translate(FOLD)
+    return _stemmer().stemWord(_lemma(word)).translate(FOLD)
 
 
 def words(text: str) -> list[str]:
-    return [w for w in WORD.findall(text.lower()) if w not in stopwords()]
+    """The content words: not a stop word, nor an inflection of one ("min" is "jag", "hade"
+    is "ha"), nor a single letter ("IKP:n")."""
+    return [w for w in WORD.findall(text.lower())
+            if len(w) > 1 and w not in stopwords() and _lemma(w) not in stopwords()]
+
+
+@lru_cache(maxsize=20000)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="sv").lower()
 
 
 @lru_cache(maxsize=20000)
