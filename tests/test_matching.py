@@ -303,3 +303,16 @@ def test_a_function_word_is_no_vocabulary_word(embedded, word):
     assert matcher.question_keys(f"samverkan {word}") == matcher.question_keys("samverkan")
     assert matcher.question_keys("IKP:n") == matcher.question_keys("IKP")
     assert matcher.question_keys("skolan") and matcher.question_keys("behov") and matcher.question_keys("våld")
+
+
+def test_the_asking_sentence_outweighs_the_story(embedded):
+    """A story word that a label names in full ("samverkan fungerar inte", a deviation) must
+    not outrank what the last sentence asks for; nor may the story tie with it."""
+    matcher = catalog_for(embedded).matcher
+    question = "Samverkan fungerar inte. Vem ska ta initiativ till samverkan?"
+    assert matcher.asked_keys(question) == matcher.question_keys("Vem ska ta initiativ till samverkan?")
+    assert matcher.match(question)[0].iri == ID + "ta-initiativ-till-samverkan"
+    first, second = matcher.match("Eleven har en SIP. Vem följer upp placeringen?")[:2]
+    assert first.iri == ID + "folja-upp-placering" and first.score > second.score
+    assert matcher.asked_keys("Vem ska ta initiativ till samverkan?") == frozenset()  # one sentence: nothing to weigh
+    assert matcher.asked_keys("Eleven har blåmärken. Vad gör jag?") == frozenset()  # asks nothing named
