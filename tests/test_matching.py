@@ -316,3 +316,13 @@ def test_the_asking_sentence_outweighs_the_story(embedded):
     assert first.iri == ID + "folja-upp-placering" and first.score > second.score
     assert matcher.asked_keys("Vem ska ta initiativ till samverkan?") == frozenset()  # one sentence: nothing to weigh
     assert matcher.asked_keys("Eleven har blåmärken. Vad gör jag?") == frozenset()  # asks nothing named
+
+
+def test_a_verb_does_not_match_a_homonymous_label(embedded):
+    """"höra av sig" (get in touch) to social services is not the feedback to a reporter: the
+    label 'höra av sig till den som anmält' matched any question with both words. The feedback
+    question itself is still offered first."""
+    found = catalog_for(embedded).matcher.match("Kan jag höra av mig till soc innan jag anmäler?")
+    assert found[0].iri != ID + "aterkoppla-till-anmalare"
+    answer = answer_question(embedded, "Vem ger besked till den som anmält?", "Timrå", DATE)
+    assert (answer.tasks or answer.candidates)[0]["iri"] == ID + "aterkoppla-till-anmalare"
