@@ -62,7 +62,7 @@ def match_once(catalog, question: str):
     keys = catalog.matcher.question_keys(question)
     for document in named:
         keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
-    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels), focus=catalog.matcher.asked_keys(question))
+    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
     semantic = catalog.ranker.similarities(question) if catalog.ranker else None
     return decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
 

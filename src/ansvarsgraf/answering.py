@@ -67,7 +67,7 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     keys = catalog.matcher.question_keys(question)
     for document in named:
         keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
-    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels), focus=catalog.matcher.asked_keys(question))
+    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
     semantic = catalog.ranker.similarities(question) if catalog.ranker else None
     decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
     if decision.action == "utanför":

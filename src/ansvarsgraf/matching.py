@@ -12,9 +12,7 @@ Negations ("inte", "aldrig") are kept as words, so "samverkan fungerar inte" is 
 same job: 37 s to load and seconds per suggestion on this machine, so wordfreq it is.)
 
 A concept's score is the best, over its labels, of the share of the label's words (weighted
-by how rare they are across the vocabulary) that the question contains, times how much of the
-question the concept (and its broader concepts) explains; in a question of several sentences
-the asking one's words weigh more than the story's.
+by how rare they are across the vocabulary) that the question contains.
 """
 
 import math
@@ -42,14 +40,6 @@ LINKING_LETTERS = ("s", "")
 REAL_WORD_ZIPF = 1.0
 MIN_PART = 3  # shortest part of a compound
 FAMILY_CACHE = 50000
-# A question that first tells what happened and then asks ("Samverkan med BUP fungerar inte.
-# Vem ska styra den?") asks about the words of its asking sentence: they weigh this much more
-# than the story's, so a story word a label names in full does not outrank the thing asked.
-# Chosen on the tuning parts: top-1 rises from weight 1 to a plateau at 4-12; 6 is its middle
-# and what a 5-fold cross-validation over the tuning questions picked most often.
-FOCUS_WEIGHT = 6.0
-SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-ASKING = re.compile(r"\?|^\s*(vem|vems|vilken|vilket|vilka|vart|var|hur|till vem)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -91,19 +81,12 @@ FOLD = str.maketrans("åäöéü", "aaoeu")
 @lru_cache(maxsize=20000)
 def word_key(word: str) -> str:
     """Lemma, then stem, then folded to a–z: people often type 'anmalan' for 'anmälan'."""
-    return _stemmer().stemWord(_lemma(word)).translate(FOLD)
+    lemma = simplemma.lemmatize(word, lang="sv")
+    return _stemmer().stemWord(lemma.lower()).translate(FOLD)
 
 
 def words(text: str) -> list[str]:
-    """The content words: not a stop word, nor an inflection of one ("min" is "jag", "hade"
-    is "ha"), nor a single letter ("IKP:n")."""
-    return [w for w in WORD.findall(text.lower())
-            if len(w) > 1 and w not in stopwords() and _lemma(w) not in stopwords()]
-
-
-@lru_cache(maxsize=20000)
-def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="sv").lower()
+    return [w for w in WORD.findall(text.lower()) if w not in stopwords()]
 
 
 @lru_cache(maxsize=20000)
@@ -189,15 +172,6 @@ class TaskMatcher:
             keys.add(corrected or key)
         return keys
 
-    def asked_keys(self, question: str) -> frozenset[str]:
-        """The keys of the sentence that asks, when the question has several sentences (the
-        last one that ends with '?' or opens with a question word); empty when it is one."""
-        sentences = [m.group().strip() for m in SENTENCE.finditer(question) if m.group().strip()]
-        asking = [s for s in sentences if ASKING.search(s)]
-        if len(sentences) < 2 or not asking:
-            return frozenset()
-        return frozenset(self.question_keys(asking[-1]))
-
     def _weight(self, key: str) -> float:
         """A question word's weight: the rarest vocabulary key of its family (unknown: 1)."""
         family = self.family(key)
@@ -242,15 +216,12 @@ class TaskMatcher:
         may be explained by the task's broader tasks, so "orosanmälan för barn som far
         illa" reaches the specific task, with the general one as its context.
         """
-        return self.match_keys(self.question_keys(question), limit, self.asked_keys(question))
+        return self.match_keys(self.question_keys(question), limit)
 
-    def match_keys(self, q: set[str], limit: int = 5, focus: frozenset[str] = frozenset()) -> list[TaskMatch]:
-        """Rank tasks for a question's keys; keys in focus (those of its asking sentence)
-        weigh FOCUS_WEIGHT times more in how much of the question a task explains."""
+    def match_keys(self, q: set[str], limit: int = 5) -> list[TaskMatch]:
         if not q:
             return []
-        asked = {k: self._weight(k) * (FOCUS_WEIGHT if k in focus else 1.0) for k in q}
-        question_weight = sum(asked.values())
+        question_weight = sum(self._weight(k) for k in q)
         # Which question keys each vocabulary key explains, and the labels worth scoring.
         explains: dict[str, set[str]] = defaultdict(set)
         for qk in q:
@@ -278,7 +249,7 @@ class TaskMatcher:
             context = set(explained)
             for ancestor in self._context_of[task.iri]:
                 context |= explained_by.get(ancestor, set())
-            share = sum(asked[k] for k in context) / question_weight
+            share = sum(self._weight(k) for k in context) / question_weight
             results.append(TaskMatch(task.iri, task.pref_label, round(coverage * (0.4 + 0.6 * share), 3), label, round(coverage, 3)))
         return sorted(results, key=lambda m: (-m.score, m.label))[:limit]
 
