@@ -8,6 +8,12 @@ planned; their check is true when the graph does not say more than the source. A
 carry `finns`, an ASK true when the thing it is about is in the graph at all, so the score can
 tell a trap the graph passes from one it passes only because the thing is not modelled.
 
+A fact may carry `motprov` (counter-tests): SPARQL updates that make the graph deliberately
+wrong about the fact (a wrong month, a party as the source's word instead of a conclusion);
+the check must turn false on each. They show that a check rewritten to read a form of the
+ontology (a date's precision property, support per statement) did not become one that passes
+on wrong data. What was decided per fact, and why, is in fidelity/BESLUT.md.
+
 The quotes, the counts and the queries are asserted. The score (how many facts the graph
 holds) is a measurement, printed and compared with the recorded baseline in baslinje.yaml;
 only a fall below the baseline in some source fails the test (a regression). To record a new
@@ -189,6 +195,39 @@ def test_every_check_is_a_sparql_ask(fact_set):
             if query.algebra.name != "AskQuery":
                 problems.append(f"{fact.where}: {key} ska vara en ASK-fråga, inte {query.algebra.name}")
     assert not problems, "\n".join(problems)
+
+
+COUNTER_TESTS = [pytest.param(fact, test, id=f"{fact.data['id']}-{number}")
+                 for fact_set in SETS for fact in fact_set.facts
+                 for number, test in enumerate(fact.data.get("motprov") or [], start=1)]
+
+
+@pytest.fixture(scope="module")
+def graph_triples(loaded) -> bytes:
+    """The whole graph (data and ontology) as N-Triples, serialised once, so that every
+    counter-test changes a fresh copy of it."""
+    return b"".join(g.serialize(format="nt", encoding="utf-8") for g in [*loaded.files.values(), loaded.ontology])
+
+
+@pytest.mark.parametrize(("fact", "counter"), COUNTER_TESTS)
+def test_a_check_fails_on_a_graph_made_wrong_about_its_fact(fact, counter, graph_triples):
+    """Each counter-test changes the graph so that it says something else than the source
+    (given in `varför`); the fact's check must not hold on that graph. Where the check does not
+    hold on the real graph either, the counter-test proves nothing and is skipped (the score
+    shows the fact as not held)."""
+    import pyoxigraph as ox
+
+    assert str(counter.get("varför") or "").strip(), f"{fact.where}: motprov utan varför"
+    raw = ox.Store()
+    raw.bulk_load(graph_triples, format=ox.RdfFormat.N_TRIPLES)
+    store = OxigraphStore(raw)
+    if not bool(store.raw_query(fact.data["kontroll"])):
+        pytest.skip(f"{fact.where}: kontrollen håller inte på den riktiga grafen, så motprovet visar inget")
+    before = set(raw)
+    raw.update(counter["ändring"])
+    assert set(raw) != before, f"{fact.where}: motprovet ({counter['varför']}) ändrade ingenting i grafen"
+    assert not bool(store.raw_query(fact.data["kontroll"])), (
+        f"{fact.where}: kontrollen håller fortfarande när grafen är fel ({counter['varför']})")
 
 
 @dataclass
