@@ -1,6 +1,7 @@
 """Broken data files give located errors and load nothing; good files load completely."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,24 @@ def test_non_utf8_file_is_refused(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("- id: ett-forum\n  typ: Forum\n  namn: Förum\n".encode("latin-1"))
     assert "UTF-8" in only_error(path).message
+
+
+def test_libyaml_and_pure_python_composers_read_every_file_alike(monkeypatch):
+    """Files are composed by libyaml for speed; the graph, the lines and the errors must be what
+    the pure-Python composer (whose error marks the messages are written for) gives."""
+    import yaml
+    from rdflib.compare import to_isomorphic
+
+    from ansvarsgraf.yaml_source import read_yaml_file
+
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML without libyaml: only the pure-Python composer is used")
+    files = sorted(DATA_DIR.rglob("*.yaml")) + sorted((Path(__file__).parent / "data").rglob("*.yaml"))
+    fast = {f: read_yaml_file(f, f.name) for f in files}
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    for f in files:
+        slow = read_yaml_file(f, f.name)
+        assert [str(e) for e in fast[f].errors] == [str(e) for e in slow.errors], f
+        assert fast[f].sourcemap == slow.sourcemap, f
+        assert to_isomorphic(fast[f].graph) == to_isomorphic(slow.graph), f
+    assert any(r.errors for r in fast.values())  # the broken fixtures are among them
