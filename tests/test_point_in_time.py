@@ -34,10 +34,15 @@ def _direction_of_links(page: str) -> dict[str, str]:
     return {link: word for word, link in re.findall(r"<li>(Tidigare|Senare): <a href=\"([^\"]+)\"", page)}
 
 
-def test_every_provision_page_lists_its_predecessors_as_earlier(store, client):
+def test_every_provision_page_lists_its_predecessors_as_earlier(store, client, request):
     pairs = [(str(r["ny"]), str(r["gammal"])) for r in store.select(SUCCESSIONS)]
-    successors = [p for p in pairs if "#" in p[0] and "#" in p[1]]  # sections, not whole acts
+    successors = sorted(p for p in pairs if "#" in p[0] and "#" in p[1])  # sections, not whole acts
     assert len(successors) > 100  # the SoL comparison table alone has some 270 rows
+    if request.node.callspec.params["store"] != "inbyggd":
+        # Every page on the embedded store; what a server can change is how the dates come
+        # back (the bug was a date literal compared with a string), which every tenth page
+        # shows as well as every page does, at a tenth of the CI time.
+        successors = successors[::10]
     pages: dict[str, dict[str, str]] = {}
     for new, old in successors:
         for page, other, word in ((new, old, "Tidigare"), (old, new, "Senare")):
@@ -253,7 +258,7 @@ def _nodes_of(report):
     return {report_node for gap in report.gaps for report_node in [gap.focus.iri, *(e.node.iri for e in gap.evidence)]}
 
 
-def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts):
+def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts, request):
     """Timrå's report for 2019-06-01 must not list the 2020 audit's recommendations as
     unanswered; the report for 2021-06-01 must (so the date is what keeps them out)."""
     # Cached per data version: Timrå's report for 2019-06-01 serves both checks.
@@ -275,7 +280,13 @@ def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts):
         literal = rdflib.Literal(day.isoformat(), datatype=rdflib.XSD.date)
         rows = store.select(rule, {"kommun": rdflib.URIRef(ID + "timra-kommun"), "datum": literal})
         assert any(dates.written(str(r["bevis"])) == dates.written(audit) for r in rows) == expected, day
-    for kommun in sorted(catalog_for(store).by_iri):
+    # Every municipality on the embedded store. On a server the date filter is what is at
+    # stake, and Timrå's two reports above test it; its reports for the source municipalities
+    # are held equal to the embedded store's in test_stores. So there every eighth suffices.
+    municipalities = sorted(catalog_for(store).by_iri)
+    if request.node.callspec.params["store"] != "inbyggd":
+        municipalities = municipalities[::8]
+    for kommun in municipalities:
         for day in (dt.date(2019, 6, 1), dt.date(2021, 1, 1)):
             report = analyse(store, kommun, day)
             for node in _nodes_of(report):
