@@ -184,6 +184,13 @@ def test_expected_tasks_exist_in_graph(embedded):
     assert not unknown, f"väntade uppgifter som saknas i grafen: {dict(unknown)}"
 
 
+def test_a_question_without_municipality_is_asked_where_its_text_says(embedded):
+    place = municipality_of(embedded, {"fråga": "vem tar emot orosanmalan i hoor", "väntat": []})
+    assert catalog_for(embedded).municipality(place).label == "Höörs kommun"
+    assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "väntat": []}) == DEFAULT_PLACE
+    assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "kommun": "Leksand"}) == "Leksand"
+
+
 @pytest.mark.parametrize("part", PARTS)
 def test_matching_is_no_worse_than_baseline(part, results, figures):
     figures(report(part, results[part]))
