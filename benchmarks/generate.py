@@ -28,10 +28,10 @@ DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-# Routines per municipality and duties per routine, by size (≈ triples with the law).
-SIZES = {"small": (3, 8), "medium": (20, 19), "large": (100, 19)}
+# Routines per municipality, duties per routine and municipalities, by size. "mini" (one
+# municipality per region) is only for the suite's smoke run: the figures come from the others.
+SIZES = {"mini": (1, 4, 21), "small": (3, 8, 290), "medium": (20, 19, 290), "large": (100, 19, 290)}
 REGIONS = 21
-MUNICIPALITIES = 290
 
 # Ids that exist in the bundled data (tasks, roles, provisions) — the generator only
 # points at them; it never redefines them.
@@ -86,13 +86,14 @@ class Writer:
 
 
 def generate(size: str, out: Path, seed: int = 2026) -> int:
-    routines, duties_per_routine = SIZES[size]
+    routines, duties_per_routine, municipalities_in_all = SIZES[size]
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.ttl"):
         old.unlink()
     total = 0
-    per_region = [MUNICIPALITIES // REGIONS + (1 if r < MUNICIPALITIES % REGIONS else 0) for r in range(REGIONS)]
+    per_region = [municipalities_in_all // REGIONS + (1 if r < municipalities_in_all % REGIONS else 0)
+                  for r in range(REGIONS)]
     number = 0
     for r in range(REGIONS):
         w = Writer(out / f"region-{r + 1:02d}.ttl")

@@ -70,7 +70,7 @@ from ansvarsgraf.validation import run_validation, validate  # noqa: E402
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from generate import TASKS, generate  # noqa: E402
+from generate import SIZES, TASKS, generate  # noqa: E402
 
 ID = "https://w3id.org/ansvarsgraf/id/"
 DATE = dt.date(2026, 3, 1)  # the prepared date: `prepare` builds its answers
@@ -300,7 +300,7 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, ref
     figures["rss_mb"] = round(rss_mb())
     _, figures["catalog_s"] = timed(lambda: catalog_for(store))
 
-    municipalities = 290
+    municipalities = SIZES[size][2]
     times = ask_in_process(store, _pairs(requests, municipalities))
     figures["ask_in_process_ms"] = {"p50": round(percentile(times, 0.5), 1), "p95": round(percentile(times, 0.95), 1)}
 
@@ -432,7 +432,7 @@ def sparql_isolation(rounds: int, seconds: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", action="append", choices=["small", "medium", "large"])
+    parser.add_argument("--size", action="append", choices=list(SIZES))
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--validation-limit", type=float, default=600, help="s; 0 hoppar över full validering")
     parser.add_argument("--reference-limit", type=float, default=0,
