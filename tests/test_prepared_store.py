@@ -167,7 +167,8 @@ ENGLISH = ("Internal Server Error", "Traceback", "IO error", "Corruption", "No s
 def test_store_files_removed_under_a_running_server(prepared_with_answers, tmp_path, loaded, monkeypatch):
     """The answers file removed: answers are built, the same. The data files removed: what
     needs them gets a Swedish 503 with Retry-After within seconds (never a 500, never "too
-    slow"), what comes from caches says it may be stale. Both put back: served as before."""
+    slow"), what comes from caches says it may be stale. Both put back: served as before.
+    A data file cut short: 503 again, until it is whole."""
     from ansvarsgraf.answer import answer_task
     from ansvarsgraf.store import OxigraphStore
 
@@ -220,8 +221,18 @@ def test_store_files_removed_under_a_running_server(prepared_with_answers, tmp_p
             status, headers, body = _get(base, path)
             assert status == 200 and "Warning" not in headers, (path, status, body[:200])
         assert [answer(task)[1:] for task in tasks] == [(200, expected[task]) for task in tasks]
+
+        # 4. A data file damaged in place (cut short, as a full disk leaves it), then mended.
+        table = max(copy.glob("*.sst"), key=lambda path: path.stat().st_size)
+        whole = table.read_bytes()
+        table.write_bytes(whole[:len(whole) // 2])
+        _until(lambda: log.read_text(encoding="utf-8").count("Lagrets filer har ändrats under servern") == 2, "skadan ses")
+        status, headers, body = _get(base, NEEDS_THE_STORE[-1])
+        assert status == 503 and "Lagret på disk går inte att läsa" in body and headers["Retry-After"].isdigit(), body[:200]
+        table.write_bytes(whole)
+        _until(lambda: _get(base, NEEDS_THE_STORE[-1])[0] == 200, "lagret läses igen när filen är hel")
     text = log.read_text(encoding="utf-8")
-    assert "Lagrets filer har ändrats under servern" in text and "går att läsa igen" in text
+    assert text.count("går att läsa igen") == 2
     assert "Traceback" not in text and " 500 " not in text
 
 
