@@ -41,7 +41,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
-from .embedded_store import OxigraphStore, _readable, _to_rdflib
+from .embedded_store import OxigraphStore, _to_rdflib
 from .errors import StoreUnavailable
 from .graph_store import in_canonical_order
 from .privacy import PersonalDataError, contains_identity_number
@@ -226,12 +226,10 @@ def _work(job, args, sender) -> None:
         _isolate_from_network()
         _yield_to_the_server()
         sys.setrecursionlimit(20_000)  # rdflib's parser recurses once per triple pattern; the time limit bounds it
-        with _readable():  # a store on disk whose files went away: 503, not the query's fault
-            result = job(*args)
-        sender.send(("ok", result))
+        sender.send(("ok", job(*args)))
     except SparqlRefused as exc:
         sender.send(("refused", (exc.status, exc.message, exc.headers)))
-    except StoreUnavailable as exc:
+    except StoreUnavailable as exc:  # a prepared store whose files went away (prepared.py): not the query's fault
         sender.send(("refused", (503, exc.message, {"Retry-After": str(max(1, round(exc.retry_after_s)))})))
     except Exception as exc:  # the engine's own words may quote a remote body or URL: never pass them on
         sender.send(("refused", _engine_error(exc)))
