@@ -446,7 +446,8 @@ def _serve(args) -> int:
             prepare_store(args.store)
         else:
             open_prepared_store(args.store)  # say what is wrong now, not once per worker
-        os.environ[PREPARED_STORE_ENV] = str(args.store.resolve())
+        # The link, not the version it points to now: the workers follow a new `prepare`.
+        os.environ[PREPARED_STORE_ENV] = os.path.abspath(args.store)
     try:
         uvicorn.run("ansvarsgraf.web.app:app_from_environment", factory=True, workers=args.workers, **options)
     finally:

@@ -81,7 +81,9 @@ class PrecomputedAnswers:
     """The answers of one prepared store, read-only; safe to share between threads.
 
     If the file disappears or breaks under a running server, an answer that cannot be read
-    is built on request instead (duties gives None), and the log says so once."""
+    is built on request instead (duties gives None), and the log says so once; the store's
+    check (prepared.PreparedStore.check_now) then stops using it, and opens it again when
+    it is back as `prepare` wrote it."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -123,8 +125,8 @@ class PrecomputedAnswers:
         except sqlite3.Error as exc:
             if not self._failed:
                 self._failed = True
-                log.warning("%s går inte längre att läsa (%s); svaren byggs vid behov tills `ansvarsgraf prepare` "
-                            "körts och serve startats om.", self.path, exc)
+                log.warning("%s går inte längre att läsa (%s); svaren byggs vid behov tills filen är tillbaka "
+                            "eller `ansvarsgraf prepare` har körts.", self.path, exc)
             return None
         if row is None:
             return None

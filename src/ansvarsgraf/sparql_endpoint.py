@@ -229,6 +229,8 @@ def _work(job, args, sender) -> None:
         sender.send(("ok", job(*args)))
     except SparqlRefused as exc:
         sender.send(("refused", (exc.status, exc.message, exc.headers)))
+    except StoreUnavailable as exc:  # a prepared store whose files went away (prepared.py): not the query's fault
+        sender.send(("refused", (503, exc.message, {"Retry-After": str(max(1, round(exc.retry_after_s)))})))
     except Exception as exc:  # the engine's own words may quote a remote body or URL: never pass them on
         sender.send(("refused", _engine_error(exc)))
     finally:
