@@ -113,8 +113,6 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
     answer.later_duties = known_later if after else []
     builder = DutyBuilder(store, catalog, kommun, on_date)
-    if known_later and not duties and not fallback:
-        fallback = tuple(builder.fallback(task_iri))
     answer.notes = lapsed_documents(catalog, task_iri, kommun, on_date) + [_known_later_note(d) for d in known_later]
     # What audits state about the task here, also when no actor is modelled for it, and the
     # forums that handle it (they carry no duty, so they are never among the duties).
@@ -221,7 +219,9 @@ def duties_for_tasks(store: GraphStore, task_iris: list[str], municipality_iri: 
     answers = {}
     for task, iris in by_task.items():
         duties = tuple(built[i] for i in iris if i in built)
-        answers[task] = (duties, () if duties else tuple(builder.fallback(task)))
+        # The statutory starting point when no duty is an answer for the date (also when every
+        # one is known only from later sources: answer_task leaves those out).
+        answers[task] = (duties, () if any(not d.known_first for d in duties) else tuple(builder.fallback(task)))
     return answers
 
 
