@@ -44,8 +44,27 @@ PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?status ?namn WHERE { ?status skos:inScheme ag:InstrumentStatus ; skos:prefLabel ?namn . FILTER(LANG(?namn) = "sv") }"""
 
+# Every supported statement with what dates it (docs/provenans.md, "Känt från"): the section
+# it quotes (dated by its document), the named source's own date and the day it was read, the
+# statute, and the observation.
+STATEMENTS = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT ?st ?s ?p ?o ?slag ?fran ?last ?utgiven ?lagrum ?obs WHERE {
+  ?st a ag:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; ag:supportKind ?slag .
+  OPTIONAL { ?st prov:wasDerivedFrom ?fran }
+  OPTIONAL { ?st ag:accessedOn ?last }
+  OPTIONAL { ?st prov:wasDerivedFrom/(dcterms:issued|ag:issuedMonth|ag:issuedYear) ?utgiven }
+  OPTIONAL { ?st ag:statute ?lagrum }
+  OPTIONAL { ?st ag:observedOn|ag:observedOnMonth|ag:observedOnYear ?obs }
+}"""
+
 AG = "https://w3id.org/ansvarsgraf/def#"
 DCT = "http://purl.org/dc/terms/"
+# The last day of a duty: its support is left out altogether while that day is after the date.
+LAST_DAY = {AG + "validUntil", AG + "validUntilMonth", AG + "validUntilYear"}
 
 
 class GraphDates:
@@ -63,6 +82,13 @@ class GraphDates:
             start = str(row["fran"]) if row["fran"] is not None else None
             self.statuses.setdefault(str(row["dokument"]), []).append((start, str(row["status"])))
         self.status_names = {str(r["status"]): str(r["namn"]) for r in store.select(STATUS_NAMES)}
+        # (subject, predicate, object) → {statement: (kind, [its dates], its statute)}
+        self.statements: dict[tuple[str, str, str], dict[str, tuple[str, list, str | None]]] = {}
+        for row in store.select(STATEMENTS):
+            key = (str(row["s"]), str(row["p"]), str(row["o"]))
+            kind, sources, statute = self.statements.setdefault(key, {}).setdefault(
+                str(row["st"]), (str(row["slag"]).rsplit("#", 1)[-1], [], None))
+            self.statements[key][str(row["st"])] = (kind, sources + [row], str(row["lagrum"]) if row["lagrum"] else statute)
 
     def one(self, node, prop):
         found = self.values.get(node, {}).get(prop)
@@ -80,6 +106,54 @@ class GraphDates:
         for parent in self.link(node, DCT + "isPartOf") + self.link(node, AG + "foundIn"):
             return self.written(parent)
         return None
+
+    def statement_known(self, kind: str, rows: list, statute: str | None) -> dt.date | None:
+        """From when a supported statement was known: its statute's start; a named source's own
+        date, else the day it was read; the document its quoted section is part of (its date,
+        else its start); never before its observation. None: no date of its own (a conclusion)."""
+        if kind == "statute":
+            return self.start(statute) if statute else None
+        known = []
+        for row in rows:
+            if kind == "namedSource":
+                day = row["utgiven"] or row["last"]
+                known.append(first_day(str(day)) if day else None)
+            elif row["fran"] is not None:
+                known.append(self.written(str(row["fran"])) or self.adopted(str(row["fran"])))
+        dated = [d for d in known if d is not None]
+        first = min(dated) if dated else None
+        observed = [first_day(str(r["obs"])) for r in rows if r["obs"] is not None]
+        return max([first, *observed], key=lambda d: d or dt.date.min) if (first or observed) else None
+
+    def adopted(self, node) -> dt.date | None:
+        """An agreement's or routine's first day as a source: the earlier of signed and valid
+        from (its own, or its document's for a section)."""
+        days = [dt.date.fromisoformat(self.one(node, p)) for p in (AG + "validFrom", DCT + "dateAccepted") if self.one(node, p)]
+        if days:
+            return min(days)
+        for parent in self.link(node, DCT + "isPartOf"):
+            return self.adopted(parent)
+        return None
+
+    def support_known(self, subject: str, support) -> dt.date | None:
+        """From when a shown support was known, by the statements it may stand for: a statute
+        by the section shown (the one in force on the date), other kinds by the earliest of the
+        statements on the same subject, property and value."""
+        if support.kind == "lag":
+            return self.start(support.statute.iri) if support.statute else None
+        kind = {"källa": "source", "annan_källa": "namedSource", "slutsats": "conclusion"}[support.kind]
+        found = [self.statement_known(k, rows, statute)
+                 for k, rows, statute in self.statements.get((subject, support.property, support.object), {}).values() if k == kind]
+        if not found:
+            raise AssertionError(f"stödet {support.text!r} för {subject} finns inte bland påståendena i datan")
+        return None if None in found else min(found)
+
+    def later_statements(self, subject: str, day: dt.date) -> set[tuple[str, str]]:
+        """(property, value) of the statements about the subject known only after the day (all
+        but statutes, which answer by the section in force, and support for the last day)."""
+        return {(p, o) for (s, p, o), statements in self.statements.items() if s == subject and p not in LAST_DAY
+                for kind, rows, statute in statements.values()
+                if kind != "statute" and (self.statement_known(kind, rows, statute) or dt.date.min) > day}
 
     def start(self, node) -> dt.date | None:
         """The first day something applies: its validity, signature or year; for a section of
@@ -179,9 +253,14 @@ def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: 
         for support in duty.support:
             # The duty's last day, when after the date, was not known then (the support line
             # "gäller till och med 2026-01-14" of SoL 19 kap. 6 §'s old wording in 2019).
-            if support.property in (AG + "validUntil", AG + "validUntilMonth", AG + "validUntilYear") \
-                    and first_day(support.object) > day:
+            if support.property in LAST_DAY and first_day(support.object) > day:
                 found.append(f"stöd för slutdatum {support.object} för {duty.iri} i svaret för {day}")
+        found += support_problems(duty.iri, duty.support, duty.later_support, dates, day, after)
+        for bearer in duty.bearers:
+            # (a budget known only later is among the duty's later support, checked there)
+            found += support_problems(bearer.actor.iri, bearer.budget, [], dates, day, after, every_property=False)
+        if duty.known_first:
+            found.append(f"{duty.iri} är känt först senare ({duty.known_first}) men står bland svarets åtaganden {day}")
         for warning in duty.warnings:
             if warning.source is not None:
                 later("varning ur", warning.source.iri, dates.written(warning.source.iri))
@@ -197,7 +276,22 @@ def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: 
     for finding in answer.findings:
         if finding.report_date:
             later("iakttagelse ur", finding.report.iri if finding.report else finding.text, first_day(finding.report_date))
+    for duty in answer.later_duties:
+        # Known only from later sources: shown only when asked for, and then truly nothing known on the day.
+        if not after:
+            found.append(f"{duty.iri} visas efter datumet utan att det efterfrågats")
+        known = [s for s in duty.support if dates.support_known(duty.iri, s) is not None]
+        if not duty.known_first or known or not duty.later_support:
+            found.append(f"{duty.iri} sägs känt först senare, men stöd känt {day}: {[s.text for s in known]}")
+        found += support_problems(duty.iri, duty.support, duty.later_support, dates, day, after)
+    noted = {n.source.iri for n in answer.notes if n.kind == "känt_senare"}
+    if after and noted != {d.iri for d in answer.later_duties}:
+        found.append(f"anteckningar om det som är känt senare ({sorted(noted)}) och åtagandena efter datumet skiljer sig")
     for forum in answer.forums:
+        # A forum shows what it handles of the asked tasks only.
+        handled = {t.iri for t in forum.tasks}
+        found += support_problems(forum.iri, forum.support, forum.later_support, dates, day, after, every_property=False,
+                                  shown=lambda p, o: p != AG + "addresses" or o in handled)
         if forum.observed:
             later("forum iakttaget", forum.iri, first_day(forum.observed))
         for warning in forum.warnings:
@@ -212,6 +306,33 @@ def problems_in(answer, dates: GraphDates, bearers: dict[str, set[str]], after: 
             found.append(f"{document} sägs sakna giltig version {day}, men gäller {dates.start(document)}–{dates.end(document)}")
     for p in answer.fallback:
         provision(p, "utgångspunkt")
+    return found
+
+
+def support_problems(subject: str, support, later_support, dates: GraphDates, day: dt.date, after: bool,
+                     every_property: bool = True, shown=lambda p, o: True) -> list[str]:
+    """Support in the answer for the day that was known only after it; support in the
+    "after the date" part that was known on it, or that is there unasked; and, when asked,
+    later support about the subject that is in neither (a duty shows every property's
+    support; a forum or a bearer's budget only some, so there only those shown are checked)."""
+    found = []
+    for s in support:
+        known = dates.support_known(subject, s)
+        if known is not None and known > day:
+            found.append(f"stöd känt först {known} för {subject} i svaret för {day}: {s.text}")
+    if later_support and not after:
+        found.append(f"stöd efter datumet för {subject} utan att det efterfrågats")
+    for s in later_support:
+        known = dates.support_known(subject, s)
+        if known is None or known <= day:
+            found.append(f"stöd känt {known} för {subject} visas som känt efter {day}: {s.text}")
+    if after:
+        missing = {m for m in dates.later_statements(subject, day) - {(s.property, s.object) for s in [*support, *later_support]}
+                   if shown(*m)}
+        if not every_property:
+            missing = {m for m in missing if m[0] in {s.property for s in [*support, *later_support]}}
+        if missing:
+            found.append(f"stöd känt efter {day} för {subject} saknas i delen efter datumet: {sorted(missing)}")
     return found
 
 

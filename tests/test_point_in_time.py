@@ -499,7 +499,9 @@ def test_a_document_is_used_only_within_the_dates_the_data_gives(store, document
     assert rows, document
     for day, expected in ((absent, False), (present, True)):
         on = dt.date.fromisoformat(day)
-        found = {d.iri for r in rows for d in answer_task(store, str(r["task"]), ID + kommun, on).duties}
+        answers = [answer_task(store, str(r["task"]), ID + kommun, on) for r in rows]
+        # A duty known only from a source written later is in force too: the answer names it in a note.
+        found = {d.iri for a in answers for d in a.duties} | {n.source.iri for a in answers for n in a.notes if n.kind == "känt_senare"}
         due = {str(r["atagande"]) for r in rows if r["iakttagen"] is None or first_day(str(r["iakttagen"])) <= on}
         every = {str(r["atagande"]) for r in rows}
         if expected:
@@ -632,3 +634,90 @@ def test_the_reference_query_agrees_on_the_versioned_fixture(versioned):
         expected = {str(r["atagande"]) for r in versioned.select(query_text("ansvar-for-uppgift"), {
             "uppgift": rdflib.URIRef(ID + "kalla-till-sip"), "kommun": rdflib.URIRef(ID + "fx-versionby-kommun"), "datum": literal})}
         assert set(applicable_duties(versioned, ID + "kalla-till-sip", ID + "fx-versionby-kommun", day)) == expected, day
+
+
+# ---------------------------------------------------------------------------------------
+# Support known after the date (docs/provenans.md, "Känt från"): tests/data/point-in-time/stod-senare.yaml
+# ---------------------------------------------------------------------------------------
+
+STODBY, STODBY_DUTY, STODBY_ROUTINE = ID + "fx-stodby-kommun", ID + "fx-stodby-kalla-sip", ID + "fx-stodby-rutin"
+WEB_PAGE = "Stödby kommuns webbsida om SIP (påhittad)"
+
+
+def _stodby(store, day, after=False):
+    return answer_task(store, ID + "kalla-till-sip", STODBY, dt.date.fromisoformat(day), after=after)
+
+
+def test_a_duty_known_only_from_a_later_source_is_no_answer_for_the_date(versioned):
+    """The routine applies from 2020, but before 2021-03 nothing about its duty had been
+    written (a web page of 2021-03, an audit of 2024-05-02): the answer says "Känt först ur
+    …" and shows the duty only among what is known after the date."""
+    plain = _stodby(versioned, "2021-02-28")
+    assert STODBY_DUTY not in {d.iri for d in plain.duties} and not plain.later_duties
+    (note,) = [n for n in plain.notes if n.kind == "känt_senare"]
+    assert note.source.iri == STODBY_DUTY and note.text.startswith(f"Känt först ur {WEB_PAGE} (2021-03): Socialnämnden i Stödby")
+    asked = _stodby(versioned, "2021-02-28", after=True)
+    assert STODBY_DUTY not in {d.iri for d in asked.duties}
+    (later,) = asked.later_duties
+    assert later.iri == STODBY_DUTY and not [s for s in later.support if s.known_from]
+    assert sorted({s.known_from for s in later.later_support}) == ["2021-03", "2024-05-02"]
+    # From 2021-03 the web page is known: the duty is an answer resting on it alone; the
+    # audit's words are known only after the date, and shown only when asked for.
+    march = _stodby(versioned, "2021-03-01")
+    (duty,) = [d for d in march.duties if d.iri == STODBY_DUTY]
+    assert [(s.field, s.kind, s.known_from) for s in duty.support] == [("villkor", "annan_källa", "2021-03")]
+    assert not duty.later_support and not [n for n in march.notes if n.kind == "känt_senare"]
+    (asked_duty,) = [d for d in _stodby(versioned, "2021-03-01", after=True).duties if d.iri == STODBY_DUTY]
+    assert {(s.kind, s.known_from) for s in asked_duty.later_support} == {("källa", "2024-05-02")}
+    assert len(asked_duty.later_support) == 4  # bärare, del, modalitet, uppgift
+    # From the audit's day everything is known, asked for or not.
+    for after in (False, True):
+        (known,) = [d for d in _stodby(versioned, "2024-05-02", after).duties if d.iri == STODBY_DUTY]
+        assert len(known.support) == 5 and not known.later_support
+
+
+def test_every_face_agrees_on_a_duty_known_only_later(versioned):
+    """The page, the API's JSON, the CLI text, the explore view and the RACI export all leave
+    the duty out of the answer for 2021-02-28 and say it is known first from a later source."""
+    from ansvarsgraf.cli_text import render_text
+    from ansvarsgraf.graph_view import chain
+    from ansvarsgraf.raci import matrix
+
+    client = TestClient(create_app(versioned))
+    params = {"uppgift": "kalla-till-sip", "kommun": "fx-stodby-kommun", "datum": "2021-02-28"}
+    plain = client.get("/api/answer", params=params).json()
+    assert STODBY_DUTY not in {d["iri"] for d in plain["duties"]} and plain["later_duties"] == []
+    assert any(n["kind"] == "känt_senare" and n["source"]["iri"] == STODBY_DUTY for n in plain["notes"])
+    asked = client.get("/api/answer", params={**params, "efter": "1"}).json()
+    assert [d["iri"] for d in asked["later_duties"]] == [STODBY_DUTY]
+    page = client.get("/svar", params=params).text
+    assert f"Känt först ur {WEB_PAGE} (2021-03)" in html.unescape(page)
+    assert "Känt ur källor skrivna efter datumet" not in page and "Socialnämnden i Stödby kallar" not in page
+    toggled = html.unescape(client.get("/svar", params={**params, "efter": "1"}).text)
+    assert "Känt ur källor skrivna efter datumet" in toggled and "(känt från 2024-05-02" in toggled
+    answer = _stodby(versioned, "2021-02-28")
+    text = render_text(answer)
+    assert f"Känt först ur {WEB_PAGE} (2021-03)" in text and "Känt ur källor skrivna efter datumet" not in text
+    assert "Känt ur källor skrivna efter datumet" in render_text(_stodby(versioned, "2021-02-28", after=True))
+    assert STODBY_DUTY not in chain(answer).nodes and STODBY_DUTY in chain(_stodby(versioned, "2024-05-02")).nodes
+    bearer = ID + "fx-stodby-socialnamnden"
+    assert bearer not in {a.iri for a in matrix(versioned, STODBY, dt.date(2021, 2, 28), STODBY_ROUTINE).actors}
+    assert bearer in {a.iri for a in matrix(versioned, STODBY, dt.date(2021, 3, 1), STODBY_ROUTINE).actors}
+
+
+def test_a_statutory_field_rests_on_the_statute_in_force(store):
+    """SoL 19 kap. 6 §'s one-week rule from 2026-01-15: its start is said by the section's
+    wording in the graph (support of kind lag, known from the section's start), not only by
+    the project's law notes, read 2026-12-04: on 2026-01-15 the answer rests on the law, and
+    the note is known only after the date."""
+    duty_iri = ID + "lag-sol-19-6-aterkoppling-inom-en-vecka"
+
+    def start_support(day, after=False):
+        answer = answer_task(store, ID + "aterkoppla-till-anmalare", ID + "perstorp-kommun", dt.date.fromisoformat(day), after=after)
+        (duty,) = [d for d in answer.duties if d.iri == duty_iri]
+        return ([(s.kind, s.statute.label if s.statute else s.known_from) for s in duty.support if s.property == AG + "validFrom"],
+                [(s.kind, s.known_from) for s in duty.later_support if s.property == AG + "validFrom"])
+
+    assert start_support("2026-01-15") == ([("lag", "SoL (2025:400) 19 kap. 6 §")], [])
+    assert start_support("2026-01-15", after=True) == ([("lag", "SoL (2025:400) 19 kap. 6 §")], [("annan_källa", "2026-12-04")])
+    assert start_support("2026-12-04") == ([("lag", "SoL (2025:400) 19 kap. 6 §"), ("annan_källa", "2026-12-04")], [])

@@ -106,13 +106,20 @@ def answer_task(store: GraphStore, task_iri: str, municipality_iri: str, on_date
         duties = tuple(_without_later(d) for d in duties)
     # Duties of a document the question names come first, then by modality and locality.
     duties = sorted(duties, key=lambda d: (d.instrument is None or d.instrument.iri not in prefer_instruments, duty_order(d)))
+    # A duty nothing of which was known on the date (every support from a later source) is no
+    # answer for the date: said in a note, and shown only in the "after the date" part.
+    known_later = [d for d in duties if d.known_first]
+    duties = [d for d in duties if not d.known_first]
     answer = Answer(None, kommun, on_date.isoformat(), "besvarad" if duties else "ingen_ansvarig", tasks, duties)
-    answer.notes = lapsed_documents(catalog, task_iri, kommun, on_date)
+    answer.later_duties = known_later if after else []
+    builder = DutyBuilder(store, catalog, kommun, on_date)
+    answer.notes = lapsed_documents(catalog, task_iri, kommun, on_date) + [_known_later_note(d) for d in known_later]
     # What audits state about the task here, also when no actor is modelled for it, and the
     # forums that handle it (they carry no duty, so they are never among the duties).
-    builder = DutyBuilder(store, catalog, kommun, on_date)
     answer.findings = builder.task_findings(catalog.with_narrower(task_iri))
     answer.forums = task_forums(builder, catalog.with_narrower(task_iri))
+    if not after:
+        answer.forums = [_without_later(f) for f in answer.forums]
     if not duties:
         answer.fallback = list(fallback)
         names = ", ".join(p.label for p in answer.fallback) or "ingen bestämmelse angiven"
@@ -161,10 +168,21 @@ def lapsed_documents(catalog: Catalog, task_iri: str, kommun: Ref, on_date: dt.d
 
 
 def _without_later(item):
-    """A duty or card without the successors after its date (a copy; cached ones are shared)."""
-    if not any(b.later for b in item.legal_basis):
-        return item
-    return replace(item, legal_basis=[replace(b, later=None) for b in item.legal_basis])
+    """A duty, card or forum without what came after its date: the successors of its law and
+    the support known only from later sources (a copy; cached ones are shared)."""
+    changes = {}
+    if any(b.later for b in getattr(item, "legal_basis", ())):
+        changes["legal_basis"] = [replace(b, later=None) for b in item.legal_basis]
+    if item.later_support:
+        changes["later_support"] = []
+    return replace(item, **changes) if changes else item
+
+
+def _known_later_note(duty) -> Warning:
+    """The note in place of a duty known only from a later source: what, and from when."""
+    who = ", ".join(b.actor.label for b in duty.bearers) or "okänd bärare"
+    return Warning("känt_senare", f"{duty.known_first}: {who} – {duty.task.label} ({duty.modality}). "
+                                  "Visas bland det som är känt efter datumet.", Ref(duty.iri, duty.task.label))
 
 
 def _duties_on(store: GraphStore, task_iri: str, municipality_iri: str, on_date: dt.date
@@ -201,7 +219,9 @@ def duties_for_tasks(store: GraphStore, task_iris: list[str], municipality_iri: 
     answers = {}
     for task, iris in by_task.items():
         duties = tuple(built[i] for i in iris if i in built)
-        answers[task] = (duties, () if duties else tuple(builder.fallback(task)))
+        # The statutory starting point when no duty is an answer for the date (also when every
+        # one is known only from later sources: answer_task leaves those out).
+        answers[task] = (duties, () if any(not d.known_first for d in duties) else tuple(builder.fallback(task)))
     return answers
 
 

@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--datum", help="datum svaret gäller (standard: i dag)")
     p.add_argument("--json", action="store_true", help="skriv svaret som JSON")
     p.add_argument("--efter", action="store_true",
-                   help="ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter")
+                   help="ta med ändringar efter datumet (en senare paragraf, stöd och åtaganden kända ur källor skrivna efter datumet) som separata, daterade uppgifter")
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("gaps", help="ansvarsluckor per kommun: oklart, saknat, inaktuellt ansvar")

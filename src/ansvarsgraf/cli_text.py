@@ -20,6 +20,7 @@ def render_instruments(cards: list[InstrumentCard]) -> list[str]:
             lines.append(f"   Källa: {source.label}")
         for warning in card.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.extend(_later_support_lines(card.later_support, "   "))
         lines.append("")
     return lines
 
@@ -51,7 +52,8 @@ def render_text(answer: Answer) -> str:
         lines.append(answer.message)
         for p in answer.fallback:
             lines.append(f"  Lagrum: {p.label} <{p.url}>" + (f" – {p.summary}" if p.summary else ""))
-        return "\n".join(lines + _finding_lines(answer) + _forum_lines(answer))
+        return "\n".join(lines + _note_lines(answer) + _finding_lines(answer) + _forum_lines(answer)
+                         + _later_duty_lines(answer))
     for number, duty in enumerate(answer.duties, start=1):
         lines.append(f"{number}. " + " och ".join(_bearer_text(b) for b in duty.bearers))
         lines.append(f"   {modality_words(duty.modality, duty.observed)} · {duty.part} · {duty.task.label}")
@@ -82,8 +84,34 @@ def render_text(answer: Answer) -> str:
             lines.append(f"   Stöd för {support.field} ({readable(support.value)}): {_support_words(support)}")
         for warning in duty.warnings:
             lines.append(f"   ⚠ {warning.text}" + (f" [{warning.source.label}]" if warning.source else ""))
+        lines.extend(_later_support_lines(duty.later_support, "   "))
         lines.append("")
-    return "\n".join(lines + _finding_lines(answer) + _forum_lines(answer)).rstrip()
+    return "\n".join(lines + _note_lines(answer) + _finding_lines(answer) + _forum_lines(answer)
+                     + _later_duty_lines(answer)).rstrip()
+
+
+def _later_support_lines(supports, indent: str) -> list[str]:
+    """Support known only from sources written after the date, apart and dated (asked for with --efter)."""
+    if not supports:
+        return []
+    return [f"{indent}Känt ur källor skrivna efter datumet:"] + [
+        f"{indent}  Stöd för {s.field} ({readable(s.value)}): {_support_words(s)} (känt från {s.known_from})" for s in supports]
+
+
+def _note_lines(answer: Answer) -> list[str]:
+    return [f"⚠ {note.text}" for note in answer.notes]
+
+
+def _later_duty_lines(answer: Answer) -> list[str]:
+    """Duties known only from sources written after the date: not part of the answer for it."""
+    if not answer.later_duties:
+        return []
+    lines = ["", f"Känt ur källor skrivna efter datumet (ingår inte i svaret för {answer.date}):"]
+    for duty in answer.later_duties:
+        lines.append(f"  – {duty.known_first}: " + " och ".join(_bearer_text(b) for b in duty.bearers)
+                     + f" · {duty.modality} · {duty.task.label}")
+        lines.extend(_later_support_lines(duty.later_support, "    "))
+    return lines
 
 
 def _support_words(support) -> str:
@@ -121,6 +149,7 @@ def _forum_lines(answer: Answer) -> list[str]:
                       ("Möts", forum.meeting_frequency)) if value)
         lines.extend(f"    Stöd för {s.field} ({s.value}): {s.text}" for s in forum.support)
         lines.extend(f"    ⚠ {w.text}" for w in forum.warnings)
+        lines.extend(_later_support_lines(forum.later_support, "    "))
         if forum.data_warning:
             lines.append(f"    Datavarning: {forum.data_warning}")
     return lines

@@ -106,6 +106,9 @@ class DutyBuilder(LawReader):
             warnings.extend(self.observation_warnings(observed))
         if unknown and not sources:
             warnings.append(Warning("källa_senare", f"Källorna till åtagandet skrevs efter {self.on_date.isoformat()} och visas inte för det datumet."))
+        support, later_support = self.split_by_date(s for s in self.support(iri) if not self._later_end(s))
+        later_support += [s for b in bearers if b.all(AG.budgetHolder)
+                          for s in self.split_by_date(self.support(b.iri))[1] if s.property == str(AG.budgetHolder)]
         return DutyAnswer(
             iri=iri,
             task=duty.ref(AG.task),
@@ -125,8 +128,10 @@ class DutyBuilder(LawReader):
             forum=duty.ref(AG.forum),
             escalation=self.escalation(instrument) if instrument else [],
             warnings=warnings,
-            support=[s for s in self.support(iri) if not self._later_end(s)],
+            support=support,
             observed=observed,
+            later_support=later_support,
+            known_first=known_first(support, sources, later_support),
         )
 
     def _later_end(self, support: Support) -> bool:
@@ -136,6 +141,18 @@ class DutyBuilder(LawReader):
         return support.property in LATER_END and (period_start(support.object) or dt.date.min) > self.on_date
 
     # --- support and observation (issue 16) ----------------------------------------
+
+    def known_on_date(self, support: Support) -> bool:
+        """Whether the support was known on the date: its source written (a statute in force)
+        on or before it, by stod.rq's ?kand; a conclusion quoting nothing has no date of its own."""
+        return support.known_from is None or (period_start(support.known_from) or dt.date.min) <= self.on_date
+
+    def split_by_date(self, supports) -> tuple[list[Support], list[Support]]:
+        """(the supports known on the date, those known only from sources written after it)."""
+        known, later = [], []
+        for s in supports:
+            (known if self.known_on_date(s) else later).append(s)
+        return known, later
 
     def prefetch_support(self, iris) -> None:
         """The support of many nodes in one query (a gap report's evidence)."""
@@ -160,10 +177,13 @@ class DutyBuilder(LawReader):
         if law.iri == support.statute.iri:
             return support
         value = law.label if support.value == support.statute.label else support.value
+        # The section in force on the date is known from its own start (its act's when it has none).
+        known = law.valid_from or support.known_from
         # The supported value itself may be the later section (a legal basis): name the one in
         # force on the date there too, so no later law leaks into the answer for that date.
         target = law.iri if support.object == support.statute.iri else support.object
-        return replace(support, statute=Ref(law.iri, law.label), value=value, object=target, text=f"Lagen säger: {law.label}")
+        return replace(support, statute=Ref(law.iri, law.label), value=value, object=target, text=f"Lagen säger: {law.label}",
+                       known_from=known, known_through=law.label)
 
     def source_says(self, node: str, prop, value: str) -> bool:
         """Whether a source section says this value in its own words (support of kind
@@ -203,7 +223,9 @@ class DutyBuilder(LawReader):
 
     def bearer(self, node: Node) -> Bearer:
         fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
-        budget = [s for s in self.support(node.iri) if s.property == str(AG.budgetHolder)] if node.all(AG.budgetHolder) else []
+        # Only what was known on the date; the rest is the duty's later support (build).
+        budget = [s for s in self.split_by_date(self.support(node.iri))[0]
+                  if s.property == str(AG.budgetHolder)] if node.all(AG.budgetHolder) else []
         return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri), budget)
 
     def fulfilled_by(self, role: Node) -> list[Ref]:
@@ -377,10 +399,11 @@ class DutyBuilder(LawReader):
                 legal_basis=self.legal_bases(node.all(AG.legalBasis)),
                 sources=self.sources(node), escalation=self.escalation(node),
                 warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri]),
-                support=[s for s in self.support(node.iri) if s.property in CARD_FIELDS
-                         and (status is not None or s.property != str(AG.status))]
-                + ([s for s in self.support(status_node) if s.property == str(AG.status)]
-                   if status is not None and status_node not in (None, node.iri) else [])))
+                **dict(zip(("support", "later_support"), self.split_by_date(
+                    [s for s in self.support(node.iri) if s.property in CARD_FIELDS
+                     and (status is not None or s.property != str(AG.status))]
+                    + ([s for s in self.support(status_node) if s.property == str(AG.status)]
+                       if status is not None and status_node not in (None, node.iri) else []))))))
         return cards
 
     def escalation(self, instrument: Node) -> list[str]:
@@ -445,6 +468,15 @@ def interval_text(duration: str) -> str:
 LATER_END = {str(AG.validUntil), str(AG.validUntilMonth), str(AG.validUntilYear)}
 
 
+def known_first(support: list[Support], sources: list, later_support: list[Support]) -> str | None:
+    """"Känt först ur <källa> (<datum>)" when nothing a duty rests on was known on the date:
+    no dated support and no source then, only support from sources written after it."""
+    if not later_support or sources or any(s.known_from for s in support):
+        return None
+    first = min(later_support, key=lambda s: (period_start(s.known_from), s.known_through or ""))
+    return f"Känt först ur {first.known_through or first.text} ({first.known_from})"
+
+
 def read_support(rows) -> list[Support]:
     """The supports in stod.rq's rows, one per statement, worded for a reader: the one
     reader of support for answers, document cards, findings and /id pages."""
@@ -452,7 +484,13 @@ def read_support(rows) -> list[Support]:
     for row in rows:
         key = str(row["pastaende"])
         if key in found:
-            continue  # a second section or statute of the same statement adds nothing new to show
+            # A second section or statute of the same statement adds nothing new to show; the
+            # statement is known from the earliest of its sources.
+            known = _text(row["kand"])
+            earlier = found[key].known_from
+            if known is not None and (earlier is None or period_start(known) < period_start(earlier)):
+                found[key] = replace(found[key], known_from=known, known_through=_text(row["kandur"]))
+            continue
         kind = SUPPORT_KINDS.get(str(row["slag"]).rsplit("#", 1)[-1], "slutsats")
         value = str(row["vardenamn"] or _local(row["varde"]).rsplit("#", 1)[-1])
         section = None
@@ -465,7 +503,8 @@ def read_support(rows) -> list[Support]:
             field=str(row["falt"] or _local(row["egenskap"]).rsplit("#", 1)[-1]), value=value, kind=kind,
             text=_support_text(kind, value, quote, section, statute, reason, row), quote=quote, section=section,
             statute=statute, reason=reason, observed=_text(row["observerad"]),
-            property=str(row["egenskap"]), object=str(row["varde"]))
+            property=str(row["egenskap"]), object=str(row["varde"]),
+            known_from=_text(row["kand"]), known_through=_text(row["kandur"]) if row["kand"] is not None else None)
     return list(found.values())
 
 

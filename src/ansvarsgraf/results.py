@@ -73,6 +73,12 @@ class Support:
     observed: str | None = None  # when the source observed it (YYYY, YYYY-MM or YYYY-MM-DD)
     property: str | None = None  # the property's and the value's IRIs (or the literal), to place it
     object: str | None = None
+    # From when the support was known (YYYY, YYYY-MM or YYYY-MM-DD; stod.rq ?kand): the
+    # document's date, the statute's start, the named source's date written or read; None for
+    # a conclusion that quotes nothing. An answer for an earlier date leaves it out of
+    # `support` and, when later changes are asked for, shows it in `later_support`.
+    known_from: str | None = None
+    known_through: str | None = None  # what it is known from, by name ("Granskning … (Leksand)")
 
 
 @dataclass
@@ -110,6 +116,7 @@ class ForumAnswer:
     observed: str | None = None  # when an audit observed it (YYYY, YYYY-MM or YYYY-MM-DD)
     support: list[Support] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
+    later_support: list[Support] = field(default_factory=list)  # known after the date, as DutyAnswer's
     # It belongs to the municipality only through the source that describes it (no document,
     # convenor, chair or participant is modelled): said, so no one reads more into it.
     data_warning: str | None = None
@@ -152,6 +159,13 @@ class DutyAnswer:
     # own `observerad`, else its document's): "enligt granskningen 2020-10-13".
     support: list[Support] = field(default_factory=list)
     observed: str | None = None
+    # Issue 14: support known only from sources written after the date: in the answer's
+    # "after the date" part (answer_task(after=True), ?efter=1), else empty.
+    later_support: list[Support] = field(default_factory=list)
+    # Nothing the duty rests on was known on the date (every support and source is later):
+    # "Känt först ur <källa> (<datum>)". Such a duty is no plain answer for the date
+    # (Answer.later_duties).
+    known_first: str | None = None
 
 
 @dataclass
@@ -174,6 +188,7 @@ class InstrumentCard:
     escalation: list[str]
     warnings: list[Warning]
     support: list[Support] = field(default_factory=list)  # issue 16: parties, dates, status, legal basis
+    later_support: list[Support] = field(default_factory=list)  # known after the date, as DutyAnswer's
 
 
 Duties = tuple[tuple[DutyAnswer, ...], tuple[Provision, ...]]  # the duties, or the statutory fallback
@@ -198,6 +213,9 @@ class Answer:
     findings: list[TaskFinding] = field(default_factory=list)
     # Forums that handle the task in the municipality on the date: no duty, no bearer.
     forums: list[ForumAnswer] = field(default_factory=list)
+    # Duties that apply on the date but are known only from sources written after it: never
+    # among `duties`; a note says so, and they are here only when later changes are asked for.
+    later_duties: list[DutyAnswer] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)

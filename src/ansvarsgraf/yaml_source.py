@@ -45,7 +45,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 SUPPORT_KEY = "stöd"
 # The keys of one support entry in a `stöd:` block, and of a named source in it.
 SUPPORT_KEYS = ("värde", "källa", "citat", "lagrum", "annan_källa", "slutsats", "observerad")
-NAMED_SOURCE_KEYS = ("titel", "url", "referens", "läst")
+NAMED_SOURCE_KEYS = ("titel", "url", "referens", "läst", "utgiven")
 # `status:` as a dated history: a list of entries with these keys (docs/for-jurister.md).
 STATUS_KEY = "status"
 HISTORY_KEYS = ("värde", "från", "stöd", *SUPPORT_KEYS[1:])
@@ -579,9 +579,10 @@ class _Reader:
         return (term.predicate, {"@value": value, "@type": term.datatype}) if value is not None else None
 
     def named_source(self, node: yaml.Node, st_iri: str, body: dict) -> dict | None:
-        """`annan_källa: {titel, url, referens, läst}`: a prov:Entity of its own, read on `läst`."""
+        """`annan_källa: {titel, url, referens, läst, utgiven}`: a prov:Entity of its own, read on `läst`,
+        written on `utgiven` when the source states it."""
         if not isinstance(node, yaml.MappingNode):
-            self.error(node, "'annan_källa' ska vara {titel: …, url: … eller referens: …, läst: ÅÅÅÅ-MM-DD}")
+            self.error(node, "'annan_källa' ska vara {titel: …, url: … eller referens: …, läst: ÅÅÅÅ-MM-DD, och utgiven: när källan anger det}")
             return None
         source: dict = {"@id": st_iri + "--annan-kalla", "@type": AG + "NamedSource"}
         for k, v in node.value:
@@ -593,6 +594,14 @@ class _Reader:
                 if read is None:
                     return None
                 body[read[0]] = read[1]
+                continue
+            if k.value == "utgiven":
+                # When the source says it was written or published (a day, month or year as it
+                # gives it): the source's own date, on the source; `läst` is the reader's.
+                issued = self.date_object("utgiven", v)
+                if issued is None:
+                    return None
+                source[issued[0]] = issued[1]
                 continue
             text = self.scalar(v, k.value)
             if text is None:

@@ -20,7 +20,7 @@ class AskRequest(BaseModel):
     kommun: str = Field(min_length=1, max_length=100, description="Kommunens namn, som i /api/kommuner.")
     datum: str | None = Field(default=None, min_length=1, max_length=20, json_schema_extra={"format": "date"},
                               description="ÅÅÅÅ-MM-DD; standard i dag.")
-    efter: bool = Field(default=False, description="Ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter.")
+    efter: bool = Field(default=False, description="Ta med ändringar efter datumet (en senare paragraf, stöd och åtaganden kända ur källor skrivna efter datumet) som separata, daterade uppgifter.")
 
 
 def _answer_json(result) -> Response:
@@ -51,7 +51,7 @@ def ask(body: AskRequest, request: Request):
 @router.get("/answer", summary="Svar för en redan tolkad uppgift", responses=documented(400, 404))
 def answer(request: Request, uppgift: str = Query(..., min_length=1, max_length=300),
            kommun: str = Query(..., min_length=1, max_length=100), datum: str | None = Query(None, **DATUM),
-           efter: bool = Query(False, description="Ta med ändringar efter datumet (en senare paragraf) som separata, daterade uppgifter")):
+           efter: bool = Query(False, description="Ta med ändringar efter datumet (en senare paragraf, stöd och åtaganden kända ur källor skrivna efter datumet) som separata, daterade uppgifter")):
     try:
         cat = catalog(request)
         task = task_iri(cat, uppgift)
