@@ -106,3 +106,25 @@ def test_a_construct_is_bound_in_its_pattern_not_its_template(query):
 def test_a_query_without_a_group_is_refused_in_words():
     with pytest.raises(ValueError, match="saknar WHERE"):
         bind("DESCRIBE <https://example.org/a>", {"sak": EX.b})
+
+
+def test_a_warning_shapes_targets_land_in_its_where_group(monkeypatch):
+    """shape_queries puts a shape's targets into its SELECT the same way: a header comment
+    that reads "WHERE {" takes nothing."""
+    from ansvarsgraf import shape_queries
+
+    shapes = rdflib.Graph().parse(data='''
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:ex:Namnform> a sh:NodeShape ; sh:severity sh:Warning ; sh:targetSubjectsOf <https://example.org/namn> ;
+            sh:sparql [ sh:message "namn {?namn}"@sv ; sh:select """# Varnar för … WHERE { … } i en kommentar
+                SELECT $this ?namn WHERE { $this <https://example.org/namn> ?namn FILTER(?namn != "b") }""" ] .
+    ''', format="turtle")
+    monkeypatch.setattr(shape_queries, "load_shapes", lambda: shapes)
+    shape_queries.warning_shapes.cache_clear()
+    try:
+        (shape,) = shape_queries.warning_shapes()
+        assert "# Varnar för … WHERE { … } i en kommentar" in shape.query.splitlines()
+        rows = _store().select(shape.query)
+    finally:
+        shape_queries.warning_shapes.cache_clear()
+    assert sorted(str(r["namn"]) for r in rows) == ["a", "c"]
