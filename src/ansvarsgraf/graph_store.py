@@ -69,6 +69,7 @@ def parse_query(text: str):
         return parseQuery(text)
 
 
+@functools.lru_cache(maxsize=64)  # a query is bound and then ordered: read once for both
 def where_group(query: str) -> tuple[int, int]:
     """Where the query's own WHERE group is: query[start:end] is `{ … }`, braces included.
 
@@ -177,6 +178,8 @@ def in_canonical_order(query: str, names: list[str], rows: list[Row]) -> list[Ro
     leaves them open or has none: SPARQL does not fix that order and servers differ in it,
     and Virtuoso 7.2.5 orders long strings by their first 20 or so characters only (see
     docs/drift.md). Sorting here gives the same answer, in the same order, from every store."""
+    if len(rows) < 2:
+        return rows  # in every order already (and the query's ORDER BY need not be read)
     keys = _order_keys(query)
     if keys is None:
         return rows
