@@ -61,3 +61,29 @@ def test_a_sub_selects_order_by_does_not_order_the_answer():
 def test_an_order_by_an_expression_keeps_the_servers_order():
     query = f"SELECT ?sak ?namn WHERE {{ {PATTERN} }} ORDER BY STRLEN(STR(?sak)) ?namn"
     assert _ordered(query) == ["d", "c", "b", "a"]
+
+
+def test_reading_the_order_by_leaves_no_query_result_to_another_thread(monkeypatch):
+    """The catalog queries the embedded store from worker threads. Reading an ORDER BY with
+    rdflib may leave the caller's frames in reference cycles; a pyoxigraph result held there
+    and freed by another thread's garbage collection fails ("unsendable")."""
+    import gc
+    import sys
+    import threading
+    import uuid
+
+    from ansvarsgraf.embedded_store import OxigraphStore
+
+    store = ox.Store()
+    for sak in (EX.a, EX.b):  # two rows: one needs no order
+        store.add(ox.Quad(ox.NamedNode(sak), ox.NamedNode(EX.namn), ox.Literal(sak[-1])))
+    embedded = OxigraphStore(store)
+    failed = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: failed.append(str(unraisable.exc_value)))
+    for _ in range(3):  # texts not read before (no cached keys)
+        query = f"SELECT ?sak ?namn WHERE {{ {PATTERN} }} ORDER BY ?namn # {uuid.uuid4()}"
+        worker = threading.Thread(target=embedded.select, args=(query,))
+        worker.start()
+        worker.join()
+    gc.collect()
+    assert failed == []
