@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
+from rdflib.namespace import SH
 
 from ansvarsgraf import fast_shacl
 from ansvarsgraf.dataset import LoadedData, load_ontology
@@ -183,6 +184,29 @@ def test_a_clause_named_in_a_comment_or_a_string_is_no_clause():
     assert constraint.variables == ("this", "o")
     graph = fast_shacl.data_graph([data])
     fast = fast_shacl.validate_data(graph, plan)
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+    assert result_rows(fast) == result_rows(fast_shacl.results_from_report(report))
+    assert [str(r.focus) for r in fast] == ["urn:ex:a"]
+
+
+@pytest.mark.parametrize("select", [
+    'SELECT $this ?o WHERE { $this <urn:ex:p> ?o . FILTER(?o = "$this") }',
+    '# $this { ?this\nselect $this ?o { ?this <urn:ex:p> ?o . FILTER(?o IN ("$this", "{$this}")) }',
+    'SELECT ?this ?o WHERE { $this <urn:ex:p> ?o . FILTER(STR(?o) = """$this""") }',
+])
+def test_this_written_in_a_string_or_a_comment_stays_as_written(select):
+    """$this and ?this are one variable; a string saying "$this" is a string (as pySHACL reads
+    it), and the targets go into the WHERE group however it is written."""
+    shapes = rdflib.Graph()
+    constraint = rdflib.BNode()
+    shapes.add((rdflib.URIRef("urn:ex:S"), rdflib.RDF.type, SH.NodeShape))
+    shapes.add((rdflib.URIRef("urn:ex:S"), SH.targetSubjectsOf, rdflib.URIRef("urn:ex:p")))
+    shapes.add((rdflib.URIRef("urn:ex:S"), SH.message, rdflib.Literal("fel {?o}")))
+    shapes.add((rdflib.URIRef("urn:ex:S"), SH.sparql, constraint))
+    shapes.add((constraint, SH.select, rdflib.Literal(select)))
+    data = rdflib.Graph().parse(data='<urn:ex:a> <urn:ex:p> "$this" . <urn:ex:b> <urn:ex:p> "?this" . <urn:ex:c> <urn:ex:p> "x" .',
+                                format="turtle")
+    fast = fast_shacl.validate_data(fast_shacl.data_graph([data]), fast_shacl.compile_plan(shapes))
     _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
     assert result_rows(fast) == result_rows(fast_shacl.results_from_report(report))
     assert [str(r.focus) for r in fast] == ["urn:ex:a"]

@@ -35,11 +35,18 @@ class OxigraphStore:
         return cls(store)
 
     def select(self, query: str, bindings=None) -> list[Row]:
-        with _readable():
-            solutions = self._store.query(bind(query, bindings), use_default_graph_as_union=True)
-            names = [v.value for v in solutions.variables]
-            rows = [{n: _to_rdflib(s[n]) for n in names} for s in solutions]
+        names, rows = self._rows(bind(query, bindings))
         return in_canonical_order(query, names, rows)
+
+    def _rows(self, query: str) -> tuple[list[str], list[Row]]:
+        # pyoxigraph's result lives in this frame only, which ends before the rows are put
+        # in order: reading the ORDER BY (rdflib) can leave frames of the caller's in
+        # reference cycles, and a result freed with them by another thread's garbage
+        # collection fails there ("unsendable, but is being dropped on another thread").
+        with _readable():
+            solutions = self._store.query(query, use_default_graph_as_union=True)
+            names = [v.value for v in solutions.variables]
+            return names, [{n: _to_rdflib(s[n]) for n in names} for s in solutions]
 
     def ask(self, query: str, bindings=None) -> bool:
         with _readable():

@@ -30,10 +30,9 @@ import pyoxigraph as ox
 import rdflib
 from pyparsing import ParseException
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .graph_store import code_only
+from .graph_store import insert_after_where, parse_query
 from .queries import parse_tree
 
 ENGINE_NAME = "pyshacl-turbo (kärnregler) + pyoxigraph (SPARQL-regler)"
@@ -112,7 +111,6 @@ _TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjects
 # What a shape may say besides constraints (targets, metadata, severity, messages).
 _NOT_CONSTRAINTS = _TARGETS | {RDF.type, RDFS.label, RDFS.comment, SH.severity, SH.message, SH.deactivated,
                                SH.name, SH.description, SH.order, SH.group}
-_THIS = re.compile(r"[\$\?]this\b")
 
 
 def compile_plan(shapes: rdflib.Graph) -> Plan:
@@ -161,7 +159,7 @@ def _compile_constraint(shapes: rdflib.Graph, shape, node) -> SparqlConstraint:
         raise UnsupportedShapes(f"{name}: en SPARQL-regel ska ha exakt en sh:select")
     select = str(selects[0])
     try:
-        parsed = parseQuery(select)
+        parsed = parse_query(select)
     except ParseException as exc:
         raise UnsupportedShapes(f"{name}: SPARQL-regeln går inte att tolka (rad {exc.lineno}): {exc.msg}") from exc
     nodes = list(parse_tree(parsed))
@@ -179,14 +177,12 @@ def _compile_constraint(shapes: rdflib.Graph, shape, node) -> SparqlConstraint:
         # pySHACL drops rows where none of this/path/value is bound, and treats projected
         # expressions as plain variables; insist on the plain, common form.
         raise UnsupportedShapes(f"{name}: SELECT ska välja $this och bara variabler")
-    select = _THIS.sub("?this", select)
-    # The first { outside comments and strings opens the WHERE group (the projection holds
-    # plain variables only, checked above).
-    start = code_only(select).index("{")
+    # $this needs no rewriting: in SPARQL $this and ?this are one variable, which the
+    # targets below bind (pySHACL binds it too, and leaves strings saying "$this" alone).
     targets = _target_pattern(shapes, shape)
     if targets is None:
         raise UnsupportedShapes(f"{name}: formen har ett mål som inte stöds")
-    query = select[: start + 1] + "\n" + targets + "\n" + select[start + 1:]
+    query = insert_after_where(select, [targets])
     prefixes = _prefixes(shapes, node) | _target_prefixes(shapes, shape)
     header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
     severity = shapes.value(shape, SH.severity) or SH.Violation
@@ -211,7 +207,7 @@ def _target_pattern(shapes: rdflib.Graph, shape) -> str | None:
         kinds = set(shapes.objects(target, RDF.type))
         if select is None or (kinds and kinds != {SH.SPARQLTarget}):
             return None  # parameterised SPARQL target types are not supported here
-        alternatives.append("{ " + _THIS.sub("?this", str(select)) + " }")
+        alternatives.append("{ " + str(select) + " }")  # its $this is ?this
     if not alternatives:
         return "FILTER(false)"  # no targets: SHACL validates nothing
     union = " UNION ".join("{ " + a + " }" for a in alternatives)

@@ -5,20 +5,25 @@ The embedded store is pyoxigraph (embedded_store.py; measured 20–300× faster 
 in-memory graph on our queries, see ../shared/TOOLING-NOTES.md and benchmarks/); a remote
 store speaks the SPARQL 1.1 protocol to any server (remote_store.py).
 
-Parameters are bound by injecting a VALUES block after the query's first `WHERE {`, built
+Parameters are bound by injecting a VALUES block first in the query's WHERE group, built
 from rdflib terms (which escape literals and IRIs), so the same query text runs on every
 engine and no user text is ever pasted into a query (a SPARQL server gets them in a form it
 evaluates right, see remote_store.bind_for_server).
 
-Rows come back in the same order from every store (in_canonical_order).
+Rows come back in the same order from every store (in_canonical_order), the order the query's
+ORDER BY gives as rdflib's SPARQL parser reads it.
 """
 
 import functools
 import re
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Protocol
 
 import rdflib
+from pyparsing import ParseException
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 Row = dict[str, Node | None]
@@ -41,36 +46,115 @@ class GraphStore(Protocol):
         ...
 
 
-WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
 # A query's IRIs, comments and string literals (a '#' in an IRI or a quote in a comment is
 # neither a comment nor a string).
 SPARQL_TOKENS = re.compile(r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<comment>\#[^\n]*)|(?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
-_ORDER_BY = re.compile(r"\bORDER\s+BY\b(.*?)(?:\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)", re.IGNORECASE | re.DOTALL)
-_ORDER_KEY = re.compile(r"\s*(?:(ASC|DESC)\s*\(\s*\?(\w+)\s*\)|\?(\w+))", re.IGNORECASE)
+# What is left of a query once its IRIs, comments and strings are blanked: braces,
+# parentheses, and words (keywords, variables, prefixed names) between them.
+_STRUCTURE = re.compile(r"[{}()]|[?$]?[\w:.\-]+")
+_QUERY_FORMS = {"select", "construct", "describe", "ask"}
 _NUMERIC = {str(rdflib.XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                           "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
                                           "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
 
+# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
+# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests). Every parse
+# in the package takes this lock (a forked child takes a fresh one, sparql_endpoint._work).
+PARSER_LOCK = threading.Lock()
+
+
+def parse_query(text: str):
+    """rdflib's parse of a SPARQL query (ParseException when it is not one)."""
+    with PARSER_LOCK:
+        return parseQuery(text)
+
+
+@functools.lru_cache(maxsize=64)  # a query is bound and then ordered: read once for both
+def where_group(query: str) -> tuple[int, int]:
+    """Where the query's own WHERE group is: query[start:end] is `{ … }`, braces included.
+
+    Bindings and the SHACL targets are put into this group as text, because nothing else
+    can carry them to every engine: rdflib's parse tree keeps no positions, and neither
+    rdflib nor pyoxigraph writes a query back as text that every server reads the same way.
+    So the group is found by SPARQL's own terminals: IRIs, comments and strings are skipped
+    whole, the query form is a whole word (not `ex:ask` or `?select`), and braces and
+    parentheses are counted. A "WHERE {" in a comment or a string, a brace in a string, an
+    EXISTS { … } in the projection, CONSTRUCT's template, a sub-SELECT and a group written
+    without its optional WHERE all land right (tests/test_query_binding.py)."""
+    code = blanked(query, "iri", "comment", "string")
+    form, template, parens, position = None, False, 0, 0
+    while (token := _STRUCTURE.search(code, position)) is not None:
+        word, position = token.group(), token.end()
+        if form is None:
+            if word.lower() in _QUERY_FORMS:
+                form = word.lower()
+                template = form == "construct"  # CONSTRUCT { template } WHERE { … }, or CONSTRUCT WHERE { … }
+            continue
+        if word in ("(", ")"):
+            parens += 1 if word == "(" else -1
+        elif parens == 0 and word.lower() == "where":
+            template = False
+        elif parens == 0 and word == "{":
+            end = _group_end(code, token.start())
+            if not template:
+                return token.start(), end
+            template, position = False, end
+    raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
+
+
+def _group_end(code: str, start: int) -> int:
+    depth = 0
+    for brace in re.finditer(r"[{}]", code[start:]):
+        depth += 1 if brace.group() == "{" else -1
+        if depth == 0:
+            return start + brace.end()
+    raise ValueError("frågans klamrar { … } går inte jämnt ut")
+
+
+def blanked(query: str, *kinds: str) -> str:
+    """The query with the given kinds of SPARQL_TOKENS (iri, comment, string) as spaces,
+    every other character where it was."""
+    return SPARQL_TOKENS.sub(lambda m: " " * len(m.group(0)) if m.lastgroup in kinds else m.group(0), query)
+
 
 @functools.lru_cache(maxsize=256)
 def _order_keys(query: str) -> tuple[tuple[str, bool], ...] | None:
-    """The (variable, descending) keys of the query's last ORDER BY, () without one, or None
-    when it orders by something other than plain variables (then the server's order stands)."""
-    code = SPARQL_TOKENS.sub(lambda m: " " if m.group("iri") is None else m.group(0), query)
-    clauses = _ORDER_BY.findall(code)
-    if not clauses:
+    """The (variable, descending) keys of the query's ORDER BY, () without one, or None when it
+    orders by something other than plain variables (then the server's order stands).
+
+    Only the query's solution modifiers, the text after its WHERE group, are parsed (after
+    an empty `SELECT * {}`): rdflib takes from milliseconds to seconds for a whole query, for
+    this part well under one. A sub-SELECT's ORDER BY is inside the group and orders nothing
+    outside it."""
+    try:
+        _start, end = where_group(query)
+        if "order" not in query[end:].lower():
+            return ()  # no ORDER BY can be there: nothing to parse
+        parsed = parse_query("SELECT * {}" + query[end:])
+    except (ValueError, ParseException, RecursionError):
+        return None  # not a query this could read; the server's order stands
+    modifiers = parsed[1]
+    if "orderby" not in modifiers:
         return ()
-    clause, keys, position = clauses[-1].strip(), [], 0
-    while position < len(clause):
-        match = _ORDER_KEY.match(clause, position)
-        if not match:
+    keys = []
+    for condition in modifiers["orderby"]["condition"]:
+        expression = _bare(condition["expr"])
+        if not isinstance(expression, rdflib.Variable):
             return None
-        keys.append((match.group(2) or match.group(3), (match.group(1) or "").upper() == "DESC"))
-        position = match.end()
-        while position < len(clause) and clause[position].isspace():
-            position += 1
+        keys.append((str(expression), "order" in condition and condition["order"] == "DESC"))
     return tuple(keys)
+
+
+# rdflib's parse wraps a lone operand in one node per level of the expression grammar.
+_EXPRESSION_LEVELS = {"ConditionalOrExpression", "ConditionalAndExpression", "RelationalExpression",
+                      "AdditiveExpression", "MultiplicativeExpression"}
+
+
+def _bare(expression):
+    """The expression without the grammar's wrappers around a lone operand: `(?x)` is ?x."""
+    while isinstance(expression, CompValue) and expression.name in _EXPRESSION_LEVELS and list(expression) == ["expr"]:
+        expression = expression["expr"]
+    return expression
 
 
 def _term_key(term: Node | None) -> tuple:
@@ -94,6 +178,8 @@ def in_canonical_order(query: str, names: list[str], rows: list[Row]) -> list[Ro
     leaves them open or has none: SPARQL does not fix that order and servers differ in it,
     and Virtuoso 7.2.5 orders long strings by their first 20 or so characters only (see
     docs/drift.md). Sorting here gives the same answer, in the same order, from every store."""
+    if len(rows) < 2:
+        return rows  # in every order already (and the query's ORDER BY need not be read)
     keys = _order_keys(query)
     if keys is None:
         return rows
@@ -137,17 +223,10 @@ def values_block(names: tuple[str, ...], rows: list[tuple[Node, ...]]) -> str:
 
 
 def insert_after_where(query: str, lines: list[str]) -> str:
-    """Put the lines first in the query's first WHERE group: the first WHERE { of the query
-    itself, not one in a comment or a string (a header comment may well say "WHERE {")."""
-    match = WHERE_OPEN.search(code_only(query))
-    if not match:
-        raise ValueError("frågan saknar WHERE { … } och kan inte bindas")
-    return query[: match.end()] + "\n  " + "\n  ".join(lines) + "\n" + query[match.end():]
-
-
-def code_only(query: str) -> str:
-    """The query with its comments and strings blanked out, every character where it was."""
-    return SPARQL_TOKENS.sub(lambda m: m.group(0) if m.group("iri") is not None else " " * len(m.group(0)), query)
+    """Put the lines first in the query's WHERE group (where_group): never in a comment or a
+    string that reads "WHERE {", a sub-SELECT or a CONSTRUCT template."""
+    start = where_group(query)[0] + 1
+    return query[:start] + "\n  " + "\n  ".join(lines) + "\n" + query[start:]
 
 
 def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:

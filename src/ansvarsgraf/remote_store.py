@@ -39,7 +39,8 @@ from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperE
 from .errors import StoreUnavailable
 from .store_guard import StoreGuard
 
-from .graph_store import SPARQL_TOKENS, Row, checked_bindings, in_canonical_order, insert_after_where, values_block
+from .graph_store import (SPARQL_TOKENS, Row, blanked, checked_bindings, in_canonical_order, insert_after_where,
+                          values_block)
 
 MAX_UPDATE_TRIPLES = 50_000  # per request; a larger graph is sent as DROP + several INSERTs
 GSP_CHUNK_TRIPLES = 2_500  # per Graph Store request; a larger graph is sent as PUT + POSTs
@@ -165,19 +166,48 @@ def type_non_ascii_strings(query: str) -> str:
     Virtuoso 7.2.5 double-encodes the UTF-8 of data values when CONCAT mixes them with such a
     plain literal from the query ("ö" comes back as "Ã¶"; openlink/virtuoso-opensource
     #944); it handles the typed form right. In RDF 1.1 both forms are the same term, so the
-    query means the same. GROUP_CONCAT's separator must stay a plain string.
+    query means the same. GROUP_CONCAT's separator must stay a plain string, and a literal
+    with a language tag or a datatype (SPARQL allows space or a comment before `@` and `^^`)
+    is not plain.
+
+    A rewrite of the text, since the text is what the server gets: rdflib's parse tree has no
+    positions, and parsing every query sent (they carry their bound values) would take up to
+    seconds each. SPARQL_TOKENS finds the strings as SPARQL's grammar does (not in comments
+    or IRIs); what is next to them is read with the comments blanked out.
     """
+    code = blanked(query, "comment")
     out, last = [], 0
     for token in SPARQL_TOKENS.finditer(query):
         text = token.group("string")
         if text is None or text.isascii():
             continue
-        after = query[token.end():token.end() + 2]
-        if after.startswith("@") or after == "^^" or re.search(r"SEPARATOR\s*=\s*$", query[:token.start()], re.IGNORECASE):
+        after = _NEXT_CODE.match(code, token.end())
+        if after.group(1) or _is_separator(code, token.start()):
             continue
         out.append(query[last:token.end()] + _XSD_STRING)
         last = token.end()
     return "".join(out) + query[last:]
+
+
+_NEXT_CODE = re.compile(r"\s*(@|\^\^)?")
+
+
+def _is_separator(code: str, start: int) -> bool:
+    """Whether the string at `start` is written `SEPARATOR = "…"` (any case, any space),
+    the keyword, not a variable or a prefixed name ending so."""
+    end = _back_over_space(code, start)
+    if not code[:end].endswith("="):
+        return False
+    end = _back_over_space(code, end - 1)
+    keyword = len("separator")
+    preceding = code[end - keyword - 1] if end > keyword else ""
+    return code[end - keyword:end].lower() == "separator" and not (preceding.isalnum() or preceding in "_:?$-.")
+
+
+def _back_over_space(code: str, end: int) -> int:
+    while end and code[end - 1].isspace():
+        end -= 1
+    return end
 
 
 class SparqlEndpointStore:
@@ -317,9 +347,14 @@ class SparqlEndpointStore:
     def select(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None, dataset: bool = True) -> list[Row]:
         """Rows over the current version's graphs (dataset=False: over the server's whole
         default graph, as publishing needs to see every graph)."""
+        return self.select_with_variables(query, bindings, dataset)[1]
+
+    def select_with_variables(self, query: str, bindings: dict[str, Node | Iterable[Node]] | None = None,
+                              dataset: bool = True) -> tuple[list[str], list[Row]]:
+        """The variables the server says the query selects (also when no row comes back), and the rows."""
         result = self._json(self._prepare(query, bindings), dataset)
         names = result["head"]["vars"]
-        return in_canonical_order(query, names, [{n: _term(b.get(n)) for n in names} for b in result["results"]["bindings"]])
+        return names, in_canonical_order(query, names, [{n: _term(b.get(n)) for n in names} for b in result["results"]["bindings"]])
 
     def ask(self, query: str, bindings=None) -> bool:
         result = self._json(self._prepare(query, bindings))

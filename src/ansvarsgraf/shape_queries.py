@@ -14,7 +14,7 @@ from typing import NamedTuple
 import rdflib
 from rdflib.namespace import SH
 
-from .graph_store import GraphStore
+from .graph_store import GraphStore, insert_after_where
 from .paths import ONTOLOGY_FILES
 from .validation import load_shapes
 
@@ -58,8 +58,9 @@ def warning_shapes() -> tuple[WarningShape, ...]:
             # 7.2.5 loses inside a NOT EXISTS (docs/drift.md). The text stays one per shape.
             for name in set(DATE_AGAIN.findall(select)):
                 select = re.sub(rf"\?{name}\b", "?today", DATE_AGAIN.sub("", select))
-            # Run without SHACL's focus nodes, the shape's targets must become a pattern.
-            select = re.sub(r"WHERE\s*\{", lambda m: m.group(0) + "\n" + targets, select, count=1)
+            # Run without SHACL's focus nodes, the shape's targets must become a pattern, in
+            # the query's own WHERE group (not a "WHERE {" in a comment or string).
+            select = insert_after_where(select, [targets])
             message = next((str(m) for m in shapes.objects(constraint, SH.message) if m.language == "sv"), "")
             label = next((str(m) for m in shapes.objects(shape, rdflib.RDFS.label) if m.language == "sv"), str(shape))
             found.append(WarningShape(str(shape).rsplit("#", 1)[-1], label, message, prefixes + "\n" + select))

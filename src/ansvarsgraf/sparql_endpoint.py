@@ -37,13 +37,14 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 from pyparsing import ParseException, ParseResults
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
 from .embedded_store import OxigraphStore, _to_rdflib
 from .errors import StoreUnavailable
-from .graph_store import in_canonical_order
+from . import graph_store
+from .graph_store import in_canonical_order, parse_query
 from .privacy import PersonalDataError, contains_identity_number
 from .remote_store import RemoteStoreError, SparqlEndpointStore
 
@@ -120,11 +121,6 @@ def unescape_codepoints(text: str) -> str:
     return unescaped
 
 
-# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
-# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests).
-_PARSER = threading.Lock()
-
-
 def check_query(text: str) -> str:
     """Return the query form (SelectQuery, AskQuery, ConstructQuery, DescribeQuery) of text,
     which must already be unescaped (unescape_codepoints), or refuse."""
@@ -133,11 +129,10 @@ def check_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlRefused(413, f"Frågan är för lång ({len(text)} tecken); högst {MAX_QUERY_CHARS} tecken.")
     try:
-        with _PARSER:
-            parsed = parseQuery(text)
+        parsed = parse_query(text)
     except ParseException as exc:
         try:
-            with _PARSER:
+            with graph_store.PARSER_LOCK:
                 parseUpdate(text)
         except (ParseException, RecursionError):
             raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}).") from None
@@ -218,10 +213,9 @@ def _in_child(job, args, timeout_s: float):
 
 
 def _work(job, args, sender) -> None:
-    global _PARSER
     # A fork copies the lock as it was: held by another thread of the server, it would never
     # be released here. The child has only this thread, so it takes a fresh one.
-    _PARSER = threading.Lock()
+    graph_store.PARSER_LOCK = threading.Lock()
     try:
         _isolate_from_network()
         _yield_to_the_server()
@@ -352,7 +346,7 @@ def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_row
             if len(graph) > max_rows:
                 raise _too_many(max_rows)
             return _serialize_graph(graph, fmt)
-        rows = limited.select(text)
+        variables, rows = limited.select_with_variables(text)
     except (RemoteStoreError, StoreUnavailable) as exc:
         if _timed_out(exc):  # the user's own query ran out of time: say so, as the embedded store does
             raise SparqlRefused(503, f"Frågan tog längre tid än {timeout_s:g} sekunder och avbröts.") from None
@@ -362,7 +356,6 @@ def _run_remote(store, text: str, form: str, fmt: str, timeout_s: float, max_row
         raise SparqlRefused(502, "Den bakomliggande SPARQL-servern kunde inte besvara frågan.") from None
     if len(rows) > max_rows:
         raise _too_many(max_rows)
-    variables = list(rows[0]) if rows else _select_variables(text)
     return _serialize_rows(variables, rows, fmt)
 
 
@@ -373,11 +366,6 @@ def _timed_out(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
-
-
-def _select_variables(text: str) -> list[str]:
-    head = text.split("WHERE", 1)[0] if "WHERE" in text else text.split("{", 1)[0]
-    return list(dict.fromkeys(re.findall(r"\?(\w+)", head)))
 
 
 def _too_many(max_rows: int) -> SparqlRefused:
