@@ -11,6 +11,12 @@ def routes_of_the_app(store):
     from ansvarsgraf.web.app import create_app
     from ansvarsgraf.web.middleware import all_routes
 
+    if store is None:  # the route table does not depend on the data: an empty store will do
+        import pyoxigraph
+
+        from ansvarsgraf.embedded_store import OxigraphStore
+
+        store = OxigraphStore(pyoxigraph.Store())
     out = []
     for route in all_routes(create_app(store)):
         if isinstance(route, Mount):

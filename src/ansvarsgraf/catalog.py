@@ -154,7 +154,7 @@ def catalog_for(store: GraphStore) -> Catalog:
     # document's labels; the rest of the catalog does not. Built in the background, so a
     # server answers resolved tasks and pages as soon as it starts; a question waits for it.
     # (Over a SPARQL server, from the version the rest of the catalog was read from.)
-    build = getattr(store, "in_this_version", lambda function: function)(_build_matchers)
+    build = store.in_this_version(_build_matchers)
     matchers = _MATCHER_BUILDER.submit(build, store, tasks)
     municipalities: dict[str, Ref] = {}
     for row in store.select(query_text("kommuner")):

@@ -25,6 +25,20 @@ class OxigraphStore:
     def data_version(self) -> str:
         return ""  # the data behind an embedded store does not change while it is served
 
+    # Nothing to pin, check or fall back from: the data in memory neither changes nor fails
+    # (a prepared store on disk, prepared.PreparedStore, overrides these).
+    degraded = False
+
+    @contextmanager
+    def reading(self, budget: bool = False):
+        yield
+
+    def in_this_version(self, function):
+        return function
+
+    def watch(self, interval_s=None, warm_up=None) -> None:
+        return None
+
     @classmethod
     def from_loaded(cls, loaded: LoadedData, path: Path | None = None) -> "OxigraphStore":
         store = ox.Store(str(path)) if path else ox.Store()

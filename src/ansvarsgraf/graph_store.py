@@ -18,7 +18,7 @@ import functools
 import re
 import threading
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Protocol
+from typing import Callable, ContextManager, Iterable, Protocol
 
 import rdflib
 from pyparsing import ParseException
@@ -43,6 +43,26 @@ class GraphStore(Protocol):
     def data_version(self) -> str:
         """Which version of the data the store holds: an embedded store never changes while
         it is served; a SPARQL server changes when `ansvarsgraf load` publishes."""
+        ...
+
+    # What a store that can change or fail under a running server (a SPARQL server, a
+    # prepared store on disk) does about it; the in-memory embedded store does nothing.
+    @property
+    def degraded(self) -> bool:
+        """True while the data cannot be read: what is served comes from caches."""
+        ...
+
+    def reading(self, budget: bool = False) -> ContextManager[None]:
+        """Every query inside reads one data version (with budget: within the request's time
+        budget for the store)."""
+        ...
+
+    def in_this_version(self, function: Callable) -> Callable:
+        """`function`, to run in another thread, reading the version read now."""
+        ...
+
+    def watch(self, interval_s: float | None = None, warm_up: Callable[[], object] | None = None) -> None:
+        """Check the store for changes in the background from now on."""
         ...
 
 
@@ -251,10 +271,7 @@ def per_data_version(maxsize: int):
 
         @functools.wraps(function)
         def cached(store, *args):
-            reading = getattr(store, "reading", None)  # a SPARQL server may switch versions meanwhile
-            if reading is None:
-                return keyed(store, store.data_version(), *args)
-            with reading():  # the version it is cached under is the version all its queries read
+            with store.reading():  # the version it is cached under is the version all its queries read
                 return keyed(store, store.data_version(), *args)
 
         cached.cache_clear = keyed.cache_clear

@@ -275,6 +275,10 @@ class SparqlEndpointStore:
                 return function(*args, **kwargs)
         return run
 
+    def watch(self, interval_s: float | None = None, warm_up=None) -> None:
+        """Nothing to watch: a server's new data is found by each request's data version."""
+        return None
+
     def _reading(self) -> _Reading | None:
         reading = _READING.get()
         return reading if reading is not None and reading.store is self else None

@@ -43,9 +43,8 @@ def create_app(store: GraphStore) -> FastAPI:
         responses=documented(422, 502, 503),
     )
     app.state.store = store
-    watch = getattr(store, "watch", None)  # a prepared store is checked again when its files change
-    if watch is not None:
-        watch(warm_up=lambda: keep_out_of_garbage_collection(catalog_for(store)))
+    # A prepared store is checked again when its files change (the others do nothing here).
+    store.watch(warm_up=lambda: keep_out_of_garbage_collection(catalog_for(store)))
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     static = FingerprintedStaticFiles(HERE / "static")
     app.state.templates.env.globals["static"] = static.url

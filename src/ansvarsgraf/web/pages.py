@@ -48,7 +48,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> HTM
     fragment = request.headers.get("x-fragment") == "1"
     # While the store is down, what a page shows comes from caches: say so on the page, not
     # only in the Warning header (web/unavailable.py), which no one reading the page sees.
-    context.setdefault("stale", bool(getattr(request.app.state.store, "degraded", False)))
+    context.setdefault("stale", bool(request.app.state.store.degraded))
     response = request.app.state.templates.TemplateResponse(
         request, template, {"kommuner": kommuner, "tasks": sorted(cat.task_labels.values()), "fragment": fragment,
                             "href": href, "slug": slug, "link_text": wording.link_text, **WORDING, **context}, status_code=status)

@@ -51,13 +51,12 @@ class StaleNotice:
         store = scope["app"].state.store if "app" in scope else None
 
         async def send_with_notice(message):
-            if message["type"] == "http.response.start" and message["status"] < 300 and getattr(store, "degraded", False):
+            if message["type"] == "http.response.start" and message["status"] < 300 and store is not None and store.degraded:
                 message["headers"] = [*message.get("headers", []), (b"warning", STALE_WARNING.encode("latin-1"))]
             await send(message)
 
-        reading = getattr(store, "reading", None)
-        if reading is None:
+        if store is None:
             return await self.app(scope, receive, send_with_notice)
         # The context variable it sets reaches the worker thread that runs the route.
-        with reading(budget=True):
+        with store.reading(budget=True):
             await self.app(scope, receive, send_with_notice)
