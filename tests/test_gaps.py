@@ -296,7 +296,9 @@ def test_a_recommendation_of_a_shared_report_belongs_to_its_own_municipality(sha
 def support_report():
     fixture = Path(__file__).parent / "data" / "luckor-stod" / "hanvisningar.yaml"
     store = OxigraphStore.from_loaded(load_data(paths=[fixture], base_paths=[DATA_DIR]))
-    return analyse(store, ID + "fx-st-kommun", DATE)
+    # After the day its web page was read (2026-11-20): a report for an earlier day holds only
+    # support written by then (issue 14), and this fixture is about how each kind is shown.
+    return analyse(store, ID + "fx-st-kommun", dt.date(2026, 12, 10))
 
 
 def _repealed(report, focus):

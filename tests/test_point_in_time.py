@@ -292,6 +292,10 @@ def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts, r
             for node in _nodes_of(report):
                 written = dates.written(node)
                 assert written is None or written <= day, (kommun, day, node, written)
+            for evidence in (e for gap in report.gaps for e in gap.evidence):  # its support too
+                for support in evidence.support:
+                    known = dates.support_known(evidence.node.iri, support)
+                    assert known is None or known <= day, (kommun, day, evidence.node.iri, support.text, known)
 
 
 # ---------------------------------------------------------------------------------------
@@ -721,3 +725,35 @@ def test_a_statutory_field_rests_on_the_statute_in_force(store):
     assert start_support("2026-01-15") == ([("lag", "SoL (2025:400) 19 kap. 6 §")], [])
     assert start_support("2026-01-15", after=True) == ([("lag", "SoL (2025:400) 19 kap. 6 §")], [("annan_källa", "2026-12-04")])
     assert start_support("2026-12-04") == ([("lag", "SoL (2025:400) 19 kap. 6 §"), ("annan_källa", "2026-12-04")], [])
+
+
+def test_a_page_as_of_a_day_shows_only_support_written_by_then(store, client, graph_facts):
+    """/id/…?datum=D: a value's support from a source written after D is not on the page
+    (Leksand's 2020 reglemente rests on the 2023 audit); the page without a date shows it."""
+    dates, _ = graph_facts
+    rows = store.select(LATER_SUPPORTED)
+    assert rows, "no node in the data rests on a source written after the node's own start"
+    for row in rows[:3]:
+        node, quote = str(row["nod"]), str(row["citat"])
+        known = dates.written(str(row["dokument"]))
+        before = client.get(href(node), params={"datum": (known - dt.timedelta(days=1)).isoformat()})
+        on = client.get(href(node), params={"datum": known.isoformat()})
+        assert before.status_code == on.status_code == 200, node
+        words = html.escape(quote[:40], quote=False)
+        assert words not in before.text and words in on.text, (node, known, quote[:40])
+
+
+# Nodes (documents, duties) with a quoted statement from an audit written after the start of
+# the node or its document, e.g. a 2018 reglemente known from the 2022 audit (by the graph's
+# own dates, not the engine's).
+LATER_SUPPORTED = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
+SELECT DISTINCT ?nod ?citat ?dokument WHERE {
+  ?nod ag:statement ?p . ?p ag:supportKind ag:source ; ag:quote ?citat ; prov:wasDerivedFrom ?avsnitt .
+  ?avsnitt a ag:SourceSection ; dcterms:isPartOf ?dokument . ?dokument a ag:AuditReport ; dcterms:date ?skriven .
+  ?nod ag:establishedBy?/(dcterms:dateAccepted|ag:validFrom) ?start .
+  FILTER(?skriven > ?start && STRLEN(?citat) > 40)
+} ORDER BY ?nod ?citat"""

@@ -143,9 +143,7 @@ class DutyBuilder(LawReader):
     # --- support and observation (issue 16) ----------------------------------------
 
     def known_on_date(self, support: Support) -> bool:
-        """Whether the support was known on the date: its source written (a statute in force)
-        on or before it, by stod.rq's ?kand; a conclusion quoting nothing has no date of its own."""
-        return support.known_from is None or (period_start(support.known_from) or dt.date.min) <= self.on_date
+        return known_on(support, self.on_date)
 
     def split_by_date(self, supports) -> tuple[list[Support], list[Support]]:
         """(the supports known on the date, those known only from sources written after it)."""
@@ -466,6 +464,12 @@ def interval_text(duration: str) -> str:
 
 # A duty's own last day, at each precision (docs/model.md, "Datum med precision").
 LATER_END = {str(AG.validUntil), str(AG.validUntilMonth), str(AG.validUntilYear)}
+
+
+def known_on(support: Support, on_date: dt.date) -> bool:
+    """Whether the support was known on the date: its source written (a statute in force)
+    on or before it, by stod.rq's ?kand; a conclusion quoting nothing has no date of its own."""
+    return support.known_from is None or (period_start(support.known_from) or dt.date.min) <= on_date
 
 
 def known_first(support: list[Support], sources: list, later_support: list[Support]) -> str | None:

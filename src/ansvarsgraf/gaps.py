@@ -175,11 +175,13 @@ def analyse(store: GraphStore, municipality_iri: str, on_date: dt.date) -> GapRe
 
 
 def with_support(reader: DutyBuilder, gaps: list[Gap]) -> None:
-    """Each piece of evidence with the support of its statements, read in one query."""
+    """Each piece of evidence with the support of its statements known on the report's date
+    (issue 14: support from a source written later is no evidence on that date), read in one
+    query."""
     evidence = [e for g in gaps for e in g.evidence]
     reader.prefetch_support(sorted({e.node.iri for e in evidence}))
     for item in evidence:
-        item.support = reader.support(item.node.iri)
+        item.support = reader.split_by_date(reader.support(item.node.iri))[0]
 
 
 # --- headings: what and where, from the gap's own data ----------------------------------

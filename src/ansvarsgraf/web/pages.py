@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from ..answering import answer_question, answer_task
 from ..dates import as_date, period_start, valid_between
-from ..duties import read_support
+from ..duties import known_on, read_support
 from ..errors import StoreUnavailable
 from ..gaps import analyse_cached, render_csv, touched_by
 from ..graph_view import property_names
@@ -215,6 +215,8 @@ def resource_page(request: Request, iri: str, on_date: dt.date | None = None) ->
     label = None
     types = [str(r["varde"]) for r in rows if str(r["egenskap"]) == RDF_TYPE]
     supports = _supports(store, [iri])[iri]
+    if on_date is not None:  # as of a day: only support whose source was written by then (issue 14)
+        supports = [s for s in supports if known_on(s, on_date)]
     shown = set() if LAW_KINDS & set(types) else {str(r["egenskap"]) for r in store.select(query_text("visas-med-stod"))}
     hidden = _statuses_not_on(catalog(request), iri, on_date) if on_date is not None else set()
     for row in rows:
