@@ -157,6 +157,12 @@ def test_a_changed_quote_in_a_support_block_is_an_error_at_its_line(tmp_path):
     ("stöd:\n  namn: {sida: 3, slutsats: x}", 6, "okänd nyckel 'sida'"),
     ("stöd:\n  namn: {annan_källa: {titel: x, adress: y}}", 6, "okänd nyckel 'adress'"),
     ("stöd: ja", 5, "'stöd' ska vara"),
+    # when a named source was read is a day: a year or a month is no reading date
+    ("stöd:\n  namn: {annan_källa: {titel: x, url: 'https://www.timra.se/', läst: 2026}}", 6,
+     "'läst' ska vara ett fullständigt datum ÅÅÅÅ-MM-DD, inte '2026'"),
+    # a date in a support entry is one value: a list is a located error, not a crash
+    ("stöd:\n  namn: {källa: kalla-timra-2020-s3.2, citat: x, observerad: [2020]}", 6,
+     "'observerad' ska ha ett enkelt värde"),
 ])
 def test_mistakes_in_a_support_block_are_located(tmp_path, block, line, expected):
     body = "\n".join("  " + row for row in block.splitlines())
@@ -193,3 +199,39 @@ def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
           giltig_från: 2021-03-01
         """)
     assert any(e.line == 5 and "en gång" in e.message for e in errors(path))
+
+
+def test_a_date_written_under_its_precision_key_loads_as_that_precision(tmp_path):
+    """`giltig_från_år:` and `giltig_till_månad:` are keys of their own (files written before
+    a date key took every precision use them): they load without an error, at their precision."""
+    path = write(tmp_path, "datum.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          giltig_från_år: 2021
+          giltig_till_månad: "2023-01"
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    node = ID["en-overenskommelse"]
+    assert result.graph.value(node, AG.validFromYear) == rdflib.Literal("2021", datatype=XSD.gYear)
+    assert result.graph.value(node, AG.validUntilMonth) == rdflib.Literal("2023-01", datatype=XSD.gYearMonth)
+
+
+@pytest.mark.parametrize("observed,predicate,datatype", [
+    ("2020-10-13", "observedOn", XSD.date),
+    ('"2020-10"', "observedOnMonth", XSD.gYearMonth),
+    ("2020", "observedOnYear", XSD.gYear),
+])
+def test_when_a_support_was_observed_is_kept_at_its_precision(tmp_path, observed, predicate, datatype):
+    path = write(tmp_path, "observerad.yaml", f"""
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          stöd:
+            namn: {{källa: kalla-timra-2020-s3.2, citat: "Ett forum", observerad: {observed}}}
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    (st,) = statements(result.graph, ID["ett-forum"], rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))
+    assert result.graph.value(st, AG[predicate]) == rdflib.Literal(observed.strip('"'), datatype=datatype)
