@@ -173,21 +173,25 @@ def test_mistakes_in_a_support_block_are_located(tmp_path, block, line, expected
     assert any(e.line == line and expected in e.message for e in found), found
 
 
-@pytest.mark.parametrize("value,predicate,datatype", [
-    ("2021", "validFromYear", XSD.gYear),
-    ('"2021-10"', "validFromMonth", XSD.gYearMonth),
-    ("2021-10", "validFromMonth", XSD.gYearMonth),
-    ("2021-10-13", "validFrom", XSD.date),
+@pytest.mark.parametrize("key,value,predicate,datatype", [
+    ("giltig_från", "2021", "validFromYear", XSD.gYear),
+    ("giltig_från", '"2021-10"', "validFromMonth", XSD.gYearMonth),
+    ("giltig_från", "2021-10", "validFromMonth", XSD.gYearMonth),
+    ("giltig_från", "2021-10-13", "validFrom", XSD.date),
+    # a precision's own key (files written before a date key took every precision)
+    ("giltig_från_år", "2021", "validFromYear", XSD.gYear),
+    ("giltig_till_månad", '"2023-01"', "validUntilMonth", XSD.gYearMonth),
 ])
-def test_every_precision_of_a_date_is_accepted(tmp_path, value, predicate, datatype):
+def test_every_precision_of_a_date_is_accepted(tmp_path, key, value, predicate, datatype):
     path = write(tmp_path, "datum.yaml", f"""
         - id: en-overenskommelse
           typ: Överenskommelse
           namn: En överenskommelse
-          giltig_från: {value}
+          {key}: {value}
         """)
-    g = read_yaml_file(path, path.name).graph
-    assert g.value(ID["en-overenskommelse"], AG[predicate]) == rdflib.Literal(value.strip('"'), datatype=datatype)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    assert result.graph.value(ID["en-overenskommelse"], AG[predicate]) == rdflib.Literal(value.strip('"'), datatype=datatype)
 
 
 def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
@@ -199,23 +203,6 @@ def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
           giltig_från: 2021-03-01
         """)
     assert any(e.line == 5 and "en gång" in e.message for e in errors(path))
-
-
-def test_a_date_written_under_its_precision_key_loads_as_that_precision(tmp_path):
-    """`giltig_från_år:` and `giltig_till_månad:` are keys of their own (files written before
-    a date key took every precision use them): they load without an error, at their precision."""
-    path = write(tmp_path, "datum.yaml", """
-        - id: en-overenskommelse
-          typ: Överenskommelse
-          namn: En överenskommelse
-          giltig_från_år: 2021
-          giltig_till_månad: "2023-01"
-        """)
-    result = read_yaml_file(path, path.name)
-    assert result.errors == []
-    node = ID["en-overenskommelse"]
-    assert result.graph.value(node, AG.validFromYear) == rdflib.Literal("2021", datatype=XSD.gYear)
-    assert result.graph.value(node, AG.validUntilMonth) == rdflib.Literal("2023-01", datatype=XSD.gYearMonth)
 
 
 @pytest.mark.parametrize("observed,predicate,datatype", [
