@@ -160,6 +160,8 @@ def test_a_changed_quote_in_a_support_block_is_an_error_at_its_line(tmp_path):
     # when a named source was read is a day: a year or a month is no reading date
     ("stöd:\n  namn: {annan_källa: {titel: x, url: 'https://www.timra.se/', läst: 2026}}", 6,
      "'läst' ska vara ett fullständigt datum ÅÅÅÅ-MM-DD, inte '2026'"),
+    # one support quotes one passage: several are several supports, written as a list
+    ("stöd:\n  namn: {källa: kalla-timra-2020-s3.2, citat: [x, y]}", 6, "'citat' ska ha ett enkelt värde"),
     # a date in a support entry is one value: a list is a located error, not a crash
     ("stöd:\n  namn: {källa: kalla-timra-2020-s3.2, citat: x, observerad: [2020]}", 6,
      "'observerad' ska ha ett enkelt värde"),
@@ -222,3 +224,23 @@ def test_when_a_support_was_observed_is_kept_at_its_precision(tmp_path, observed
     assert result.errors == []
     (st,) = statements(result.graph, ID["ett-forum"], rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))
     assert result.graph.value(st, AG[predicate]) == rdflib.Literal(observed.strip('"'), datatype=datatype)
+
+
+def test_a_support_may_cite_several_sections_and_statutes(tmp_path):
+    path = write(tmp_path, "flera.yaml", """
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          stöd:
+            namn:
+              - lagrum: [sfs:2001:453#K5P1a, sfs:2001:453#K5P1b]
+              - källa: [kalla-timra-2020-s3.2, kalla-timra-2020-s3.3]
+                citat: "Ett forum"
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    g = result.graph
+    by_kind = {g.value(st, AG.supportKind): st for st in statements(g, ID["ett-forum"], rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
+    assert set(g.objects(by_kind[AG.statute], AG.statute)) == {
+        rdflib.URIRef("https://lagen.nu/2001:453#K5P1a"), rdflib.URIRef("https://lagen.nu/2001:453#K5P1b")}
+    assert set(g.objects(by_kind[AG.source], PROV.wasDerivedFrom)) == {ID["kalla-timra-2020-s3.2"], ID["kalla-timra-2020-s3.3"]}
