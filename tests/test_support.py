@@ -196,12 +196,13 @@ def test_every_precision_of_a_date_is_accepted(tmp_path, key, value, predicate, 
     assert result.graph.value(ID["en-overenskommelse"], AG[predicate]) == rdflib.Literal(value.strip('"'), datatype=datatype)
 
 
-def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
-    path = write(tmp_path, "datum.yaml", """
+@pytest.mark.parametrize("first", ["giltig_från_år: 2021", 'giltig_från_månad: "2021-03"'])
+def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path, first):
+    path = write(tmp_path, "datum.yaml", f"""
         - id: en-overenskommelse
           typ: Överenskommelse
           namn: En överenskommelse
-          giltig_från_år: 2021
+          {first}
           giltig_från: 2021-03-01
         """)
     assert any(e.line == 5 and "en gång" in e.message for e in errors(path))
