@@ -157,6 +157,14 @@ def test_a_changed_quote_in_a_support_block_is_an_error_at_its_line(tmp_path):
     ("stöd:\n  namn: {sida: 3, slutsats: x}", 6, "okänd nyckel 'sida'"),
     ("stöd:\n  namn: {annan_källa: {titel: x, adress: y}}", 6, "okänd nyckel 'adress'"),
     ("stöd: ja", 5, "'stöd' ska vara"),
+    # when a named source was read is a day: a year or a month is no reading date
+    ("stöd:\n  namn: {annan_källa: {titel: x, url: 'https://www.timra.se/', läst: 2026}}", 6,
+     "'läst' ska vara ett fullständigt datum ÅÅÅÅ-MM-DD, inte '2026'"),
+    # one support quotes one passage: several are several supports, written as a list
+    ("stöd:\n  namn: {källa: kalla-timra-2020-s3.2, citat: [x, y]}", 6, "'citat' ska ha ett enkelt värde"),
+    # a date in a support entry is one value: a list is a located error, not a crash
+    ("stöd:\n  namn: {källa: kalla-timra-2020-s3.2, citat: x, observerad: [2020]}", 6,
+     "'observerad' ska ha ett enkelt värde"),
 ])
 def test_mistakes_in_a_support_block_are_located(tmp_path, block, line, expected):
     body = "\n".join("  " + row for row in block.splitlines())
@@ -167,29 +175,73 @@ def test_mistakes_in_a_support_block_are_located(tmp_path, block, line, expected
     assert any(e.line == line and expected in e.message for e in found), found
 
 
-@pytest.mark.parametrize("value,predicate,datatype", [
-    ("2021", "validFromYear", XSD.gYear),
-    ('"2021-10"', "validFromMonth", XSD.gYearMonth),
-    ("2021-10", "validFromMonth", XSD.gYearMonth),
-    ("2021-10-13", "validFrom", XSD.date),
+@pytest.mark.parametrize("key,value,predicate,datatype", [
+    ("giltig_från", "2021", "validFromYear", XSD.gYear),
+    ("giltig_från", '"2021-10"', "validFromMonth", XSD.gYearMonth),
+    ("giltig_från", "2021-10", "validFromMonth", XSD.gYearMonth),
+    ("giltig_från", "2021-10-13", "validFrom", XSD.date),
+    # a precision's own key (files written before a date key took every precision)
+    ("giltig_från_år", "2021", "validFromYear", XSD.gYear),
+    ("giltig_till_månad", '"2023-01"', "validUntilMonth", XSD.gYearMonth),
 ])
-def test_every_precision_of_a_date_is_accepted(tmp_path, value, predicate, datatype):
+def test_every_precision_of_a_date_is_accepted(tmp_path, key, value, predicate, datatype):
     path = write(tmp_path, "datum.yaml", f"""
         - id: en-overenskommelse
           typ: Överenskommelse
           namn: En överenskommelse
-          giltig_från: {value}
+          {key}: {value}
         """)
-    g = read_yaml_file(path, path.name).graph
-    assert g.value(ID["en-overenskommelse"], AG[predicate]) == rdflib.Literal(value.strip('"'), datatype=datatype)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    assert result.graph.value(ID["en-overenskommelse"], AG[predicate]) == rdflib.Literal(value.strip('"'), datatype=datatype)
 
 
-def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path):
-    path = write(tmp_path, "datum.yaml", """
+@pytest.mark.parametrize("first", ["giltig_från_år: 2021", 'giltig_från_månad: "2021-03"'])
+def test_a_date_written_twice_in_two_precisions_is_refused(tmp_path, first):
+    path = write(tmp_path, "datum.yaml", f"""
         - id: en-overenskommelse
           typ: Överenskommelse
           namn: En överenskommelse
-          giltig_från_år: 2021
+          {first}
           giltig_från: 2021-03-01
         """)
     assert any(e.line == 5 and "en gång" in e.message for e in errors(path))
+
+
+@pytest.mark.parametrize("observed,predicate,datatype", [
+    ("2020-10-13", "observedOn", XSD.date),
+    ('"2020-10"', "observedOnMonth", XSD.gYearMonth),
+    ("2020", "observedOnYear", XSD.gYear),
+])
+def test_when_a_support_was_observed_is_kept_at_its_precision(tmp_path, observed, predicate, datatype):
+    path = write(tmp_path, "observerad.yaml", f"""
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          stöd:
+            namn: {{källa: kalla-timra-2020-s3.2, citat: "Ett forum", observerad: {observed}}}
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    (st,) = statements(result.graph, ID["ett-forum"], rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))
+    assert result.graph.value(st, AG[predicate]) == rdflib.Literal(observed.strip('"'), datatype=datatype)
+
+
+def test_a_support_may_cite_several_sections_and_statutes(tmp_path):
+    path = write(tmp_path, "flera.yaml", """
+        - id: ett-forum
+          typ: Forum
+          namn: Ett forum
+          stöd:
+            namn:
+              - lagrum: [sfs:2001:453#K5P1a, sfs:2001:453#K5P1b]
+              - källa: [kalla-timra-2020-s3.2, kalla-timra-2020-s3.3]
+                citat: "Ett forum"
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    g = result.graph
+    by_kind = {g.value(st, AG.supportKind): st for st in statements(g, ID["ett-forum"], rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
+    assert set(g.objects(by_kind[AG.statute], AG.statute)) == {
+        rdflib.URIRef("https://lagen.nu/2001:453#K5P1a"), rdflib.URIRef("https://lagen.nu/2001:453#K5P1b")}
+    assert set(g.objects(by_kind[AG.source], PROV.wasDerivedFrom)) == {ID["kalla-timra-2020-s3.2"], ID["kalla-timra-2020-s3.3"]}
