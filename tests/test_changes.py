@@ -66,18 +66,35 @@ def test_feedback_deadline_from_2026_01_15_under_the_amendment_of_19_kap_6(store
 REVISED = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX ag: <https://w3id.org/ansvarsgraf/def#>
-SELECT ?dokument ?reviderad WHERE { ?dokument ag:revisionInterval "P1Y"^^<http://www.w3.org/2001/XMLSchema#duration> ; dcterms:modified ?reviderad }"""
+SELECT ?dokument ?reviderad WHERE { ?dokument ag:revisionInterval "P1Y"^^<http://www.w3.org/2001/XMLSchema#duration> ;
+                                     dcterms:modified|ag:modifiedMonth ?reviderad }"""
+
+
+def _last_day(value: str) -> dt.date:
+    """The last day a revision date of day or month precision can mean ("2022-06" → 2022-06-30)."""
+    if len(value) == 10:
+        return D.fromisoformat(value)
+    year, month = map(int, value.split("-"))
+    return D(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _shown_in_an_answer(store, document: str, kommun: str, day: dt.date) -> bool:
+    from ansvarsgraf.answering import duties_for_tasks
+
+    by_task = duties_for_tasks(store, sorted(catalog_for(store).task_labels), kommun, day)
+    return any(d.instrument is not None and d.instrument.iri == document and not d.known_first
+               for duties, _ in by_task.values() for d in duties)
 
 
 def test_a_revision_falling_due_is_a_cause(store):
     catalog = catalog_for(store)
     checked = 0
     for row in store.select(REVISED):
-        document, revised = str(row["dokument"]), D.fromisoformat(str(row["reviderad"]))
+        document, revised = str(row["dokument"]), _last_day(str(row["reviderad"]))
         overdue = revised.replace(year=revised.year + 1) + dt.timedelta(days=1)  # yearly, warned the day after
         where = [m for m in sorted(catalog.by_iri) if catalog.organisations.applies(document, m, overdue)]
-        if not where:
-            continue
+        if not where or not _shown_in_an_answer(store, document, where[0], overdue):
+            continue  # e.g. duties known only from a source written later (issue 14): no answer shows them
         report = change_report(store, overdue - dt.timedelta(days=1), overdue, where[:1], with_gaps=False)
         groups = [g for g in report.groups if any(c.node.iri == document for c in g.cause.citations)]
         assert groups and groups[0].cause.day == overdue.isoformat(), document
