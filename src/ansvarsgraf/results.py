@@ -78,7 +78,7 @@ class Support:
     # a conclusion that quotes nothing. An answer for an earlier date leaves it out of
     # `support` and, when later changes are asked for, shows it in `later_support`.
     known_from: str | None = None
-    known_through: str | None = None  # what it is known from, by name ("Granskning … (Leksand)")
+    known_through: str | None = None  # what it is known from, by name (an audit's or a web page's title)
 
 
 @dataclass

@@ -589,19 +589,13 @@ class _Reader:
             if k.value not in NAMED_SOURCE_KEYS:
                 self.error(k, f"okänd nyckel '{k.value}' i 'annan_källa'{self.suggest(k.value, NAMED_SOURCE_KEYS)}")
                 return None
-            if k.value == "läst":
-                read = self.date_object("läst", v)
-                if read is None:
+            if k.value in ("läst", "utgiven"):
+                # `läst` is the reader's day, on the statement; `utgiven` is when the source says
+                # it was written or published (a day, month or year as it gives it), on the source.
+                dated = self.date_object(k.value, v)
+                if dated is None:
                     return None
-                body[read[0]] = read[1]
-                continue
-            if k.value == "utgiven":
-                # When the source says it was written or published (a day, month or year as it
-                # gives it): the source's own date, on the source; `läst` is the reader's.
-                issued = self.date_object("utgiven", v)
-                if issued is None:
-                    return None
-                source[issued[0]] = issued[1]
+                (body if k.value == "läst" else source)[dated[0]] = dated[1]
                 continue
             text = self.scalar(v, k.value)
             if text is None:
