@@ -142,15 +142,17 @@ class DutyBuilder(LawReader):
 
     # --- support and observation (issue 16) ----------------------------------------
 
-    def known_on_date(self, support: Support) -> bool:
-        return known_on(support, self.on_date)
-
     def split_by_date(self, supports) -> tuple[list[Support], list[Support]]:
         """(the supports known on the date, those known only from sources written after it)."""
         known, later = [], []
         for s in supports:
-            (known if self.known_on_date(s) else later).append(s)
+            (known if known_on(s, self.on_date) else later).append(s)
         return known, later
+
+    def support_fields(self, supports) -> dict[str, list[Support]]:
+        """`support` and `later_support` of a result (card, forum), split by the date."""
+        known, later = self.split_by_date(supports)
+        return {"support": known, "later_support": later}
 
     def prefetch_support(self, iris) -> None:
         """The support of many nodes in one query (a gap report's evidence)."""
@@ -397,11 +399,11 @@ class DutyBuilder(LawReader):
                 legal_basis=self.legal_bases(node.all(AG.legalBasis)),
                 sources=self.sources(node), escalation=self.escalation(node),
                 warnings=in_force + self.instrument_warnings(node) + self.finding_warnings([node.iri]),
-                **dict(zip(("support", "later_support"), self.split_by_date(
+                **self.support_fields(
                     [s for s in self.support(node.iri) if s.property in CARD_FIELDS
                      and (status is not None or s.property != str(AG.status))]
                     + ([s for s in self.support(status_node) if s.property == str(AG.status)]
-                       if status is not None and status_node not in (None, node.iri) else []))))))
+                       if status is not None and status_node not in (None, node.iri) else []))))
         return cards
 
     def escalation(self, instrument: Node) -> list[str]:

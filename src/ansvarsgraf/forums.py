@@ -82,9 +82,9 @@ def task_forums(builder: DutyBuilder, tasks: list[str]) -> list[ForumAnswer]:
             tasks=task_refs, instrument=node.ref(AG.establishedBy),
             convenors=refs(AG.convenor), chairs=refs(AG.chair), participants=refs(AG.hasParticipant),
             purpose=node.text(AG.purpose), meeting_frequency=node.text(AG.meetingFrequency), observed=observed,
-            **dict(zip(("support", "later_support"), builder.split_by_date(
+            **builder.support_fields(
                 s for s in builder.support(node.iri) if s.property in SHOWN
-                and (s.property != str(AG.addresses) or s.object in handled)))),
+                and (s.property != str(AG.addresses) or s.object in handled)),
             warnings=(builder.observation_warnings(observed) if observed else []) + builder.finding_warnings([node.iri]),
             data_warning=ONLY_BY_SOURCE if by_source else None))
     return sorted(answers, key=lambda f: (f.label, f.iri))
