@@ -89,7 +89,7 @@ def parse_query(text: str):
         return parseQuery(text)
 
 
-@functools.lru_cache(maxsize=64)  # a query is bound and then ordered: read once for both
+@functools.lru_cache(maxsize=256)  # a query is bound and then ordered: read once for both (as many texts as order keys keeps; queries/ alone holds 59, the shapes and gap rules more)
 def where_group(query: str) -> tuple[int, int]:
     """Where the query's own WHERE group is: query[start:end] is `{ … }`, braces included.
 
