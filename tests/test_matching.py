@@ -224,6 +224,18 @@ def test_a_narrower_task_almost_as_close_as_its_broader_one_is_what_is_asked():
     assert decide(far_behind, {}, _semantic(similarity, 0.5), related, narrower=under).ranked[0].iri == ID + "sip"
 
 
+def test_the_follow_up_asked_about_is_answered_not_the_placement_in_the_background(embedded):
+    # Answered as "placering" before the narrower task counted as what is asked (2026-12-05).
+    answer = answer_question(embedded, "vem kollar att HVB-placeringen fungerar?", "Timrå", dt.date(2026, 12, 1))
+    assert answer.tasks and answer.tasks[0]["iri"] == ID + "folja-upp-placering"
+
+
+def test_a_question_asked_like_uncovered_examples_is_not_modelled(embedded):
+    # Statistics are not in the graph; answered as "anmäla oro" before the labelled examples.
+    answer = answer_question(embedded, "Hur många orosanmälningar gjorde skolan i fjol?", "Timrå", dt.date(2026, 12, 1))
+    assert answer.status == "okand_fraga"
+
+
 class _WordModel:
     """Each text a vector of its words (bag of words, normalised): texts sharing words are close."""
 

@@ -114,11 +114,22 @@ class SemanticRanker:
         # An example for several tasks counts for each; one for a task not in the graph, for none.
         example_rows = [(e.text, index[t]) for e in examples for t in e.tasks if t in index]
         example_rows += [(e.text, outside_row) for e in examples if not e.tasks]
+        example_rows.sort(key=lambda row: row[1])  # grouped by owner, as the task texts are
         self._model = _model()
         self._texts = [text for text, _ in rows + example_rows]
         self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
         self._own = np.array([True] * len(rows) + [False] * len(example_rows))
         self._vectors = _cached_vectors(self._model, self._texts, cache_dir)
+        # A question that is one of the texts (an example asked again) needs no embedding.
+        self.known = dict(zip(self._texts, self._vectors))
+        self._group()
+
+    def _group(self):
+        import numpy as np
+
+        self._own_count = int(self._own.sum())
+        self._starts = [np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+                        for owner in (self._owner[:self._own_count], self._owner[self._own_count:])]
 
     def without(self, texts: set[str]) -> "SemanticRanker":
         """This ranker with none of these texts (e.g. the questions of a held-back fold, wherever
@@ -128,9 +139,10 @@ class SemanticRanker:
 
         keep = np.array([" ".join(text.split()) not in texts for text in self._texts], dtype=bool)
         copy = object.__new__(SemanticRanker)
-        copy.tasks, copy._model = self.tasks, self._model
+        copy.tasks, copy._model, copy.known = self.tasks, self._model, self.known
         copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
         copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
+        copy._group()
         return copy
 
     def similarities(self, question: str) -> Semantic:
@@ -138,20 +150,32 @@ class SemanticRanker:
         (-1 when it has none), and the same for what the graph does not cover."""
         import numpy as np
 
-        sims = self._vectors @ _embed(self._model, question.strip())
+        text = question.strip()
+        vector = self.known.get(text)
+        sims = self._vectors @ (vector if vector is not None else _embed(self._model, text))
+        own, examples = sims[:self._own_count], sims[self._own_count:]
+        owners = self._owner[:self._own_count], self._owner[self._own_count:]
         best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owner[self._own], sims[self._own])
+        _group_max(best, own, owners[0], self._starts[0])
         with_examples = best.copy()
-        example_sims, example_owner = sims[~self._own], self._owner[~self._own]
-        np.maximum.at(with_examples, example_owner, example_sims)
+        _group_max(with_examples, examples, owners[1], self._starts[1])
         votes = np.zeros(len(self.tasks) + 1)
-        if len(example_sims):
-            nearest = np.argsort(-example_sims, kind="stable")[:NEIGHBOURS]
-            weight = np.exp((example_sims[nearest] - example_sims[nearest[0]]) / VOTE_SPREAD)
-            np.add.at(votes, example_owner[nearest], weight / weight.sum())
+        if len(examples):
+            nearest = np.argpartition(-examples, min(NEIGHBOURS, len(examples)) - 1)[:NEIGHBOURS]
+            weight = np.exp((examples[nearest] - examples[nearest].max()) / VOTE_SPREAD)
+            np.add.at(votes, owners[1][nearest], weight / weight.sum())
         return Semantic({t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1]),
                         {t.iri: float(s) for t, s in zip(self.tasks, with_examples)}, float(with_examples[-1]),
                         {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]))
+
+
+def _group_max(into, sims, owner, starts) -> None:
+    """into[o] = max(into[o], the highest of sims owned by o), for sims grouped by owner."""
+    import numpy as np
+
+    if len(starts):
+        groups = owner[starts]
+        into[groups] = np.maximum(into[groups], np.maximum.reduceat(sims, starts))
 
 
 @lru_cache(maxsize=4096)
