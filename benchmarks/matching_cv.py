@@ -41,6 +41,10 @@ from test_matching_eval import (FOLDS, PARTS, example_texts, fold_of, metrics, m
 
 WRITERS = {"justering": "A", "justering-b": "A", "justering-c": "C", "provning": "B"}
 PENALTY = 2
+# The rule before example questions (matchning5: 15 / 0.1 / 0.1 / -0.02, no vote, no preference
+# for the narrower task), for comparison.
+BEFORE = Rule(semantic_weight=15.0, example_weight=0.0, answer_margin=0.1, ask_floor=0.1, outside_lead=-0.02,
+              vote_weight=0.0, vote_outside=1.01, narrower_margin=-1.0)
 GRID = {
     "semantic_weight": (10.0, 15.0),
     "example_weight": (0.0, 10.0),
@@ -155,11 +159,9 @@ def main() -> None:
             print(line(f"skribent {w} ({', '.join(p for p in PARTS if WRITERS[p] == w)})",
                        [by_writer[q] for q in questions if q.writer == w]))
 
-    print(f"\nutan exempelfrågor (regeln {RULE.semantic_weight:g}/0/{RULE.answer_margin:g}/{RULE.ask_floor:g}/{RULE.outside_lead:g}, "
-          f"tillbakahållna frågor borttagna ur uppgifternas texter):")
+    print(f"\nföre: utan exempelfrågor, {BEFORE} (frågorna borttagna ur uppgifternas egna texter):")
     for part in PARTS:
-        print(line(part, judged(catalog, [q for q in questions if q.part == part], "utan exempel",
-                                Rule(RULE.semantic_weight, 0.0, RULE.answer_margin, RULE.ask_floor, RULE.outside_lead))))
+        print(line(part, judged(catalog, [q for q in questions if q.part == part], "utan exempel", BEFORE)))
     print(f"\nmed exempelfrågor, regeln i reranking.py: {RULE}")
     cv(lambda f: RULE, lambda w: RULE)
     if not args.valj:
