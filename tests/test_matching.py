@@ -222,6 +222,10 @@ def test_a_narrower_task_almost_as_close_as_its_broader_one_is_what_is_asked():
     assert decision.action == "svara" and decision.ranked[0].iri == ID + "folja-upp-sip"
     far_behind = [_match("sip", 0.9), _match("folja-upp-sip", 0.3), _match("annat", 0.1)]
     assert decide(far_behind, {}, _semantic(similarity, 0.5), related, narrower=under).ranked[0].iri == ID + "sip"
+    # The broader task's confidence says the question is in the graph's domain, not the narrower's.
+    weak = [_match("sip", 0.2), _match("folja-upp-sip", 0.05)]
+    decision = decide(weak, {}, _semantic(similarity, 0.5), related, narrower=under)
+    assert decision.action != "utanför" and decision.ranked[0].iri == ID + "folja-upp-sip"
 
 
 def test_the_follow_up_asked_about_is_answered_not_the_placement_in_the_background(embedded):

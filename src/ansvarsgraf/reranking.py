@@ -312,7 +312,7 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
         order = _narrowest_first(order, confidence, narrower, rule.narrower_margin)
     ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels) for iri in order]
     top = order[0]
-    if confidence[top] < rule.ask_floor:
+    if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
         return Decision("utanför", [])
     rival = next((iri for iri in order[1:] if not related(top, iri)), None)
     if rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
