@@ -120,8 +120,9 @@ class SemanticRanker:
         self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
         self._own = np.array([True] * len(rows) + [False] * len(example_rows))
         self._vectors = _cached_vectors(self._model, self._texts, cache_dir)
-        # A question that is one of the texts (an example asked again) needs no embedding.
-        self.known = dict(zip(self._texts, self._vectors))
+        # A question that is one of the texts (an example asked again) needs no embedding. Rows
+        # of a copy: a product with a view into the matrix itself takes numpy's slow path (7 ms).
+        self.known = dict(zip(self._texts, self._vectors.copy()))
         self._group()
 
     def _group(self):
