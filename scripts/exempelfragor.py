@@ -1,0 +1,61 @@
+"""Write data/vocab/exempelfragor.txt: the labelled questions of the tuning parts of
+tests/data/utvardering/ as example questions for the semantic re-ranker (issue 17).
+
+The questions were written blind, from the sources, by three writers; they are data about how
+staff ask, like the vocabulary. Only tuning parts are copied (TUNING below): a held-out part is
+never an example. Figures on a part whose questions are examples are measured by
+cross-validation (tests/test_matching_eval.py, benchmarks/matching_cv.py), never in sample.
+
+    python scripts/exempelfragor.py           # writes the file
+    python scripts/exempelfragor.py --check   # exit 1 if the file is not what the parts give
+"""
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTS_DIR = ROOT / "tests" / "data" / "utvardering"
+TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
+# Tuning parts and who wrote them. `provning` was released for tuning on 2026-12-05 (after three
+# measurements), when a new blind held-out set was commissioned.
+TUNING = {
+    "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
+    "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
+    "justering-c": "skribent C (blindskriven 2026-12-05)",
+    "provning": "skribent B (blindskriven 2026-12-05, prövningsdel t.o.m. 2026-12-05)",
+}
+OUTSIDE = "utanför"
+HEADER = """\
+# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av tre frågeskrivare
+# (issue 17). Den semantiska omrankningen (src/ansvarsgraf/reranking.py) jämför en fråga med
+# dessa som med uppgifternas egna texter; `utanför` är en fråga grafen inte täcker.
+# Format: uppgifts-id (flera åtskilda med mellanslag, vart och ett godtas) TAB fråga.
+# GENERERAD av scripts/exempelfragor.py ur tests/data/utvardering/ – redigera inte för hand.
+"""
+
+
+def lines() -> list[str]:
+    out = [HEADER]
+    seen: set[str] = set()
+    for part, writer in TUNING.items():
+        out.append(f"\n# källa: tests/data/utvardering/fragor-{part}.yaml, {writer}\n")
+        for q in yaml.safe_load((PARTS_DIR / f"fragor-{part}.yaml").read_text(encoding="utf-8")):
+            text = " ".join(q["fråga"].split())  # one line, whatever the YAML folded
+            if text in seen:
+                continue  # the same question in two parts: one example
+            seen.add(text)
+            out.append(f"{' '.join(q['väntat']) or OUTSIDE}\t{text}\n")
+    return out
+
+
+def main() -> None:
+    text = "".join(lines())
+    if sys.argv[1:] == ["--check"]:
+        sys.exit(0 if TARGET.read_text(encoding="utf-8") == text else "exempelfragor.txt är inte aktuell")
+    TARGET.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
