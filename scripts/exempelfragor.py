@@ -18,13 +18,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PARTS_DIR = ROOT / "tests" / "data" / "utvardering"
 TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
-# Tuning parts and who wrote them. `provning` was released for tuning on 2026-12-05 (after three
-# measurements), when a new blind held-out set was commissioned.
+# Tuning parts and who wrote them. `justering-d` (writer B) was the held-out part `provning` until
+# it was released for tuning on 2026-12-05 (after three measurements), when a new blind held-out
+# set, `provning-2` (writer D), was written; a held-out part is never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
     "justering-c": "skribent C (blindskriven 2026-12-05)",
-    "provning": "skribent B (blindskriven 2026-12-05, prövningsdel t.o.m. 2026-12-05)",
+    "justering-d": "skribent B (blindskriven 2026-12-05, prövningsdel t.o.m. 2026-12-05)",
 }
 OUTSIDE = "utanför"
 HEADER = """\

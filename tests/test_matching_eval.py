@@ -1,10 +1,12 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
 from how staff ask, by someone who had not seen the matcher or its vocabulary. Three tuning
 parts: `justering` and `justering-b` (the first set, split once by scripts/split_fragor.py; its
-held-out half was released for tuning on 2026-12-05) and `justering-c` (a third set, written
-blind on 2026-12-05 like the held-out part and measured once before any tuning on it); and a
-frozen held-out part, `provning`: a second set written blind on 2026-12-05 from the sources, the
-glossary and the task list only.
+held-out half was released for tuning on 2026-12-05), `justering-c` (a third set, written
+blind on 2026-12-05 and measured once before any tuning on it) and `justering-d` (the second
+set, the held-out part until 2026-12-05, released after three measurements); and a frozen
+held-out part, `provning-2`: a fourth set written blind on 2026-12-05 from the sources, the
+glossary, the law notes and the task list only, frozen (provning-2.sha256) before any matcher
+was measured on it and never an example question.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
@@ -42,7 +44,10 @@ from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
-PARTS = ("justering", "justering-b", "justering-c", "provning")
+PARTS = ("justering", "justering-b", "justering-c", "justering-d", "provning-2")
+HELD_OUT = "provning-2"
+# The parts one may tune on (benchmarks/matching_cv.py reads only these).
+TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
 ID_BASE = "https://w3id.org/ansvarsgraf/id/"
 TASKS_QUERY = "PREFIX ag: <https://w3id.org/ansvarsgraf/def#> SELECT ?t WHERE { ?t a ag:Task }"
@@ -218,9 +223,9 @@ def results(embedded):
 
 
 def test_held_out_part_is_frozen():
-    recorded = (DIR / "provning.sha256").read_text(encoding="utf-8").split()[0]
-    actual = hashlib.sha256((DIR / "fragor-provning.yaml").read_bytes()).hexdigest()
-    assert actual == recorded, "fragor-provning.yaml har ändrats; prövningsdelen är fryst"
+    recorded = (DIR / f"{HELD_OUT}.sha256").read_text(encoding="utf-8").split()[0]
+    actual = hashlib.sha256((DIR / f"fragor-{HELD_OUT}.yaml").read_bytes()).hexdigest()
+    assert actual == recorded, f"fragor-{HELD_OUT}.yaml har ändrats; prövningsdelen är fryst"
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -254,6 +259,13 @@ def test_the_example_questions_are_the_tuning_parts_questions():
     script = Path(__file__).parents[1] / "scripts" / "exempelfragor.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_no_held_out_question_is_an_example():
+    """The held-out part measures only if none of its questions is an example the ranker knows."""
+    examples = example_texts()
+    leaked = [q for q in read_part(HELD_OUT) if normalized(q["fråga"]) in examples]
+    assert not leaked, f"{len(leaked)} frågor ur prövningsdelen finns bland exempelfrågorna"
 
 
 def test_a_held_back_fold_is_not_among_the_examples(embedded):
