@@ -6,7 +6,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.web.app import create_app
 
 ID = "https://w3id.org/ansvarsgraf/id/"

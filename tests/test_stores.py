@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_question
+from ansvarsgraf.answering import answer_question
 from ansvarsgraf.cli import main
 from ansvarsgraf.dataset import graph_name
 from ansvarsgraf.gaps import analyse
