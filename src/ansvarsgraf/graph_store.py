@@ -16,15 +16,15 @@ ORDER BY gives as rdflib's SPARQL parser reads it.
 
 import functools
 import re
-import threading
 from decimal import Decimal, InvalidOperation
 from typing import Callable, ContextManager, Iterable, Protocol
 
 import rdflib
 from pyparsing import ParseException
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
+
+from .sparql_syntax import parse_query
 
 Row = dict[str, Node | None]
 
@@ -76,18 +76,6 @@ _QUERY_FORMS = {"select", "construct", "describe", "ask"}
 _NUMERIC = {str(rdflib.XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                           "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
                                           "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
-
-# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
-# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests). Every parse
-# in the package takes this lock (a forked child takes a fresh one, sparql_endpoint._work).
-PARSER_LOCK = threading.Lock()
-
-
-def parse_query(text: str):
-    """rdflib's parse of a SPARQL query (ParseException when it is not one)."""
-    with PARSER_LOCK:
-        return parseQuery(text)
-
 
 @functools.lru_cache(maxsize=256)  # a query is bound and then ordered: read once for both (as many texts as order keys keeps; queries/ alone holds 59, the shapes and gap rules more)
 def where_group(query: str) -> tuple[int, int]:
