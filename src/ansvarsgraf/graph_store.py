@@ -69,6 +69,10 @@ class GraphStore(Protocol):
 # A query's IRIs, comments and string literals (a '#' in an IRI or a quote in a comment is
 # neither a comment nor a string).
 SPARQL_TOKENS = re.compile(r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<comment>\#[^\n]*)|(?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+# SPARQL's terminals, for the few rewrites a store needs (shape_queries, gaps): IRIs,
+# comments and strings whole, then variables (?x and $x), words (keywords, prefixed names,
+# numbers) and single characters. A "?x" or "WHERE" in a comment or a string is no token.
+_TERMINALS = re.compile(SPARQL_TOKENS.pattern + r"|(?P<variable>[?$]\w+)|(?P<word>[\w:\-]+(?:\.[\w:\-]+)*)|(?P<mark>\S)")
 # What is left of a query once its IRIs, comments and strings are blanked: braces,
 # parentheses, and words (keywords, variables, prefixed names) between them.
 _STRUCTURE = re.compile(r"[{}()]|[?$]?[\w:.\-]+")
@@ -117,6 +121,12 @@ def _group_end(code: str, start: int) -> int:
         if depth == 0:
             return start + brace.end()
     raise ValueError("frågans klamrar { … } går inte jämnt ut")
+
+
+def terminals(query: str) -> list[re.Match]:
+    """The query's terminals in order (match.lastgroup: iri, comment, string, variable, word
+    or mark), each with its position in the text."""
+    return list(_TERMINALS.finditer(query))
 
 
 def blanked(query: str, *kinds: str) -> str:

@@ -38,9 +38,13 @@ def algebra(text: str, base: str | None = None, namespaces: dict | None = None):
 
 def parse_tree(node):
     """Every node of rdflib's parse tree or algebra (CompValues hold their parts by name,
-    lists in order)."""
+    lists in order). The algebra keeps an EXISTS's translated pattern as an attribute of
+    its node, beside the parsed one under the same name: both are walked."""
     yield node
-    children = node.values() if isinstance(node, CompValue) else node if isinstance(node, (list, ParseResults)) else ()
+    if isinstance(node, CompValue):
+        children = [*node.values(), *(v for v in vars(node).values() if isinstance(v, CompValue))]
+    else:
+        children = node if isinstance(node, (list, ParseResults)) else ()
     for child in children:
         yield from parse_tree(child)
 
