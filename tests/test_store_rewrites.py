@@ -3,6 +3,9 @@ comment or a string that reads like the thing rewritten is left alone, another s
 the same SPARQL is found, and every shape and rule in the repository comes out the same as
 rdflib's parser reads it (the algebra, not the text, is compared)."""
 
+import datetime as dt
+import re
+
 import pytest
 import rdflib
 
@@ -85,3 +88,54 @@ def test_a_comment_or_a_string_that_reads_like_a_date_triple_is_left_alone():
 def test_another_use_of_the_validation_node_is_refused(use):
     with pytest.raises(ValueError, match="egen trippel"):
         rewritten(f"SELECT $this WHERE {{ {use} $this ag:p ?d }}")
+
+
+# --- gap rules: the marked tree walks and `# som valfri` (gaps.specialise) ---------------
+
+class Sets:
+    """An organisation index with one member for every set a marker may name."""
+    def __getattr__(self, name):
+        return lambda *args: ["urn:member"]
+
+
+def specialised(body: str) -> str:
+    from ansvarsgraf.gaps import specialise
+
+    return specialise(f"PREFIX ag: <{AG}>\nSELECT * WHERE {{\n{body}}}", Sets(), "urn:kommun", dt.date(2026, 3, 1))
+
+
+def test_a_marker_in_any_spacing_or_case_is_applied():
+    """The former line patterns skipped `#ersätts:` without its space (the rule then ran its
+    slow tree walk unnoticed) and refused `filter not exists{` in lower case."""
+    text = specialised("  #Ersätts :  organisationer-i-kommunen   $x\n  ?x ag:in* ?kommun .\n"
+                       "  #  som valfri: ?y\n  filter not exists{ ?y ag:of ?x } ?x a ag:Board .\n")
+    assert "VALUES (?x ?kommun) { (<urn:member> <urn:kommun>) }" in text and "ag:in*" not in text
+    assert "OPTIONAL { ?y ag:of ?x }\n  FILTER(!BOUND(?y)) ?x a ag:Board ." in text
+    names(text)  # still SPARQL
+
+
+def test_a_marker_or_a_brace_inside_a_string_or_a_comment_counts_for_nothing():
+    """The former patterns read a line of a long string as a marker or as `# slut`, and took
+    ?y named only in a comment as bound by the block."""
+    body = ('  ?x ag:note """\n  # ersätts: organisationer-i-kommunen ?x\n  ?x ag:in* ?kommun .\n""" .\n'
+            '  # ersätts till slut: dokument-i-kraft-i-kommunen ?d\n  ?d ag:note "}" ; ag:text """\n  # slut\n""" .\n'
+            '  ?d ag:party ?kommun .\n  # slut\n')
+    text = specialised(body)
+    assert '"""\n  # ersätts: organisationer-i-kommunen ?x\n  ?x ag:in* ?kommun .\n"""' in text
+    assert "VALUES (?d ?kommun)" in text and "ag:party" not in text and "ag:text" not in text
+    with pytest.raises(ValueError, match=re.escape("binder inte ?y")):
+        specialised("  # som valfri: ?y\n  FILTER EXISTS { ?x ag:of ?z # ?y\n  }\n")
+
+
+@pytest.mark.parametrize("body, says", [
+    ("  # ersätts: organisationer-i-kommunen ?x\n  { ?x ag:in ?kommun } UNION {\n  ?x ag:at ?kommun }\n", "inte helt"),
+    ("  # ersätts: organisationer-i-kommunen ?x\n\n  ?x ag:in* ?kommun .\n", "direkt ovanför"),
+    ("  # ersätts: organisationer-i-kommunen ?x\n  ?y ag:in* ?kommun .\n", "binder inte ?x"),
+    ("  # ersätts: organisationer ?x\n  ?x ag:in* ?kommun .\n", "okänd ersättning"),
+    ("  # ersätts till slut: dokument-i-kraft-i-kommunen ?d\n  ?d ag:party ?kommun .\n", "saknar '# slut'"),
+    ("  ?d ag:party ?kommun .\n  # slut\n", "står utan"),
+    ("  # ersätts organisationer-i-kommunen ?x\n  ?x ag:in* ?kommun .\n", "liknar en markering"),
+])
+def test_a_marker_that_cannot_be_applied_is_refused(body, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        specialised(body)
