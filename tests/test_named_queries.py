@@ -1,14 +1,15 @@
-"""Every named query (queries/*.rq) and gap rule (queries/luckor/*.rq) is SPARQL that rdflib's
-parser reads, uses each variable its '# Bind:' line declares, and asks only this graph."""
+"""Every named query (queries/*.rq), gap rule (queries/luckor/*.rq) and query about the store
+itself (queries/lager/*.rq) is SPARQL that rdflib's parser reads, uses each variable its '# Bind:' line declares, and asks only this graph."""
 
 import pytest
 
 from ansvarsgraf.gaps import RULES_DIR
+from ansvarsgraf.paths import QUERIES_DIR
 from ansvarsgraf.queries import NamedQuery, all_queries
 
 
 def test_every_named_query_and_rule_is_sound():
-    queries = [*all_queries().values(), *all_queries(RULES_DIR).values()]
+    queries = [*all_queries().values(), *all_queries(RULES_DIR).values(), *all_queries(QUERIES_DIR / "lager").values()]
     assert len(queries) > 50
     assert [p for q in queries for p in q.problems()] == []
     assert sum(q.needs_bindings for q in queries) >= 15  # the checks above did see declarations

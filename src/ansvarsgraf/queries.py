@@ -74,6 +74,13 @@ def all_queries(folder: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {p.stem: _parse(p) for p in sorted(folder.glob("*.rq"))}
 
 
+@lru_cache(maxsize=None)
+def store_query(name: str) -> str:
+    """A query about the store itself rather than the graph's content (queries/lager/):
+    not a named query, so not offered on /fragor or /api/fragor."""
+    return (QUERIES_DIR / "lager" / f"{name}.rq").read_text(encoding="utf-8")
+
+
 def query_text(name: str) -> str:
     try:
         return all_queries()[name].text
