@@ -356,7 +356,7 @@ def test_every_warning_shape_is_either_about_the_data_or_a_gap_kind_with_a_headi
     ag:GapKind; otherwise it would reach the report without wording, or be lost."""
     from rdflib.namespace import SH
 
-    from ansvarsgraf.gaps import ABOUT_THE_DATA
+    from ansvarsgraf.shape_queries import ABOUT_THE_DATA
     from ansvarsgraf.validation import load_shapes
     from ansvarsgraf.vocabulary import GAP_HEADINGS
 

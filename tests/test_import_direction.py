@@ -3,6 +3,7 @@ lower ones, read from the source with ast (imports inside functions count too), 
 modules import each other, however indirectly. So the core never imports web or cli."""
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -111,3 +112,20 @@ def test_an_import_of_a_facade_is_found(tmp_path):
         assert RETIRED & old_imports(script), line
     script.write_text("from ansvarsgraf.answering import answer_task\nimport ansvarsgraf.storeroom\n", encoding="utf-8")
     assert RETIRED & old_imports(script) == set()
+
+
+def documented_modules(text: str) -> set[str]:
+    """The modules docs/arkitektur.md's module table names (`web/app`, or several in a row)."""
+    table = text[text.index("## Moduler"):]
+    return {name for row in re.findall(r"^\| (`[^|]+`) \|", table, re.MULTILINE) for name in re.findall(r"`([^`]+)`", row)}
+
+
+def package_modules(package: Path = PACKAGE) -> set[str]:
+    return {str(p.relative_to(package).with_suffix("")) for p in package.rglob("*.py") if p.stem != "__init__"}
+
+
+def test_the_module_table_names_every_module_and_only_those():
+    """docs/arkitektur.md has one line for each module that exists, for the next engineer."""
+    documented = documented_modules((ROOT / "docs" / "arkitektur.md").read_text(encoding="utf-8"))
+    assert sorted(package_modules() - documented) == []
+    assert sorted(documented - package_modules()) == []

@@ -31,7 +31,7 @@ from .results import Ref, Support
 from .paths import QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version, terminals
-from .shape_queries import ABOUT_THE_DATA, warning_shapes  # noqa: F401 (ABOUT_THE_DATA: the old name)
+from .shape_queries import warning_shapes
 from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
