@@ -311,7 +311,7 @@ def for_store(store, text: str, index, municipality: str, on_date: dt.date | Non
 
 
 def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
-    text = _exists_as_optional(text)
+    text, marked = _marked(text)
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
         "organisationer-i-kommunen": index.below,
@@ -320,8 +320,26 @@ def specialise(text: str, index, municipality: str, on_date: dt.date | None = No
         # from/until with their precision, a later version begun, under drafting.
         "dokument-i-kraft-i-kommunen": lambda m: _dated(index.documents_in_force, m, on_date),
     }
+    here = rdflib.URIRef(municipality).n3()
+    edits = []
+    for start, end, lead, kind, variable in marked:
+        # The table binds ?kommun too, exactly as the replaced pattern does.
+        rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
+        edits.append((start, end, f"{lead}VALUES (?{variable} ?kommun) {{ {rows} }}"))
+    return _edited(text, edits)
+
+
+SETS = ("dokument-med-kommunen-som-part", "organisationer-i-kommunen", "delar-av-kommunen", "dokument-i-kraft-i-kommunen")
+
+
+@lru_cache(maxsize=64)
+def _marked(text: str) -> tuple[str, tuple[tuple[int, int, str, str, str], ...]]:
+    """The rule with its `# som valfri` blocks as OPTIONALs, and where each marked pattern
+    is: (start, end, what precedes the table, set, variable). Read once per rule text; only
+    the sets differ between municipalities and dates."""
+    text = _exists_as_optional(text)
     tokens = terminals(text)
-    edits, done = [], 0
+    marked, done = [], 0
     for n, token in enumerate(tokens):
         if token.start() < done or token.lastgroup != "comment":
             continue
@@ -332,29 +350,25 @@ def specialise(text: str, index, municipality: str, on_date: dt.date | None = No
             _refuse_a_near_marker(token.group())
             continue
         block, kind, variable = marker.groups()
-        if kind not in sets:
-            raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(sets)}")
-        # The table binds ?kommun too, exactly as the replaced pattern does.
-        here = rdflib.URIRef(municipality).n3()
-        rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
-        table = f"{_indent(text, token.start())}VALUES (?{variable} ?kommun) {{ {rows} }}"
+        if kind not in SETS:
+            raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(SETS)}")
+        indent = _indent(text, token.start())
         if block:
             end = next((t for t in tokens[n + 1:] if t.lastgroup == "comment" and BLOCK_END.match(t.group())), None)
             if end is None:
                 raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
             replaced = [t for t in tokens[n + 1:] if t.end() <= end.start()]
-            start, done = token.end(), end.end()  # the marker stays; the block through '# slut' goes
-            table = "\n" + table
+            start, done, lead = token.end(), end.end(), "\n" + indent  # the marker stays; the block through '# slut' goes
         else:
             first = next((t for t in tokens[n + 1:] if t.lastgroup != "comment"), None)
             if first is None or text.count("\n", token.end(), first.start()) != 1:
                 raise ValueError(f"'# ersätts: {kind} ?{variable}' står inte direkt ovanför ett mönster")
             line_end = _line_end(text, first.start())
             replaced = [t for t in tokens[n + 1:] if t.start() < line_end]
-            start, done = _line_start(text, first.start()), max(line_end, replaced[-1].end())
+            start, done, lead = _line_start(text, first.start()), max(line_end, replaced[-1].end()), indent
         _check_whole(replaced, variable, f"'# ersätts{block or ''}: {kind} ?{variable}'")
-        edits.append((start, done, table))
-    return _edited(text, edits)
+        marked.append((start, done, lead, kind, variable))
+    return text, tuple(marked)
 
 
 def _exists_as_optional(text: str) -> str:
