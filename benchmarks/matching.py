@@ -33,12 +33,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from ansvarsgraf.answer import answer_question, catalog_for  # noqa: E402
+from ansvarsgraf.answering import answer_question  # noqa: E402
+from ansvarsgraf.catalog import catalog_for  # noqa: E402
 from ansvarsgraf.dataset import load_data  # noqa: E402
 from ansvarsgraf.matching import without_words  # noqa: E402
 from ansvarsgraf import reranking  # noqa: E402
 from ansvarsgraf.reranking import decide  # noqa: E402
-from ansvarsgraf.store import OxigraphStore  # noqa: E402
+from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 
 QUESTION_FILES = (ROOT / "tests/data/utvardering/fragor-justering.yaml", ROOT / "tests/data/fragor.yaml")
 DATE = dt.date(2026, 12, 1)

@@ -35,7 +35,7 @@ from ansvarsgraf.dataset import load_data  # noqa: E402
 from ansvarsgraf.matching import without_words  # noqa: E402
 from ansvarsgraf.reranking import RULE, Rule, decide  # noqa: E402
 from ansvarsgraf.results import UnknownMunicipalityError  # noqa: E402
-from ansvarsgraf.store import OxigraphStore  # noqa: E402
+from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 from test_matching_eval import (FOLDS, TUNING_PARTS as PARTS, example_texts, fold_of, metrics, municipality_of,  # noqa: E402
                                 normalized, read_part, task_id)
 

@@ -81,7 +81,7 @@ def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
         preload = copy / "mutation-preload.txt"
         # Also the package as the tests import it (1-3 s per mutant on a loaded machine): the
         # mutated functions choose their mutant when called, not when imported.
-        preload.write_text("mutation_preload\nansvarsgraf.answer\nansvarsgraf.store\nansvarsgraf.web.app\n",
+        preload.write_text("mutation_preload\nansvarsgraf.answering\nansvarsgraf.configured_store\nansvarsgraf.web.app\n",
                            encoding="utf-8")
         settings |= {"forkserver_warmup": "import", "preload_modules_file": str(preload)}
     # [tool.mutmut] is the last table in pyproject.toml; the copy gets it with the additions.

@@ -61,11 +61,12 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from ansvarsgraf import precomputed  # noqa: E402
-from ansvarsgraf.answer import _built_duties, answer_task, catalog_for  # noqa: E402
+from ansvarsgraf.answering import _built_duties, answer_task  # noqa: E402
+from ansvarsgraf.catalog import catalog_for  # noqa: E402
 from ansvarsgraf.dataset import DATA_DIR, load_data  # noqa: E402
 from ansvarsgraf.gaps import analyse  # noqa: E402
 from ansvarsgraf.paths import display_path  # noqa: E402
-from ansvarsgraf.store import OxigraphStore  # noqa: E402
+from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 from ansvarsgraf.validation import run_validation, validate  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -200,7 +200,7 @@ def crash_cases() -> list[tuple[str, str]]:
     """Last, as the server may not survive the second: duties per actor bound with VALUES,
     the current gaps.DUTIES_PER_ACTOR first, then the form until 2026-12-05."""
     from ansvarsgraf.gaps import DUTIES_PER_ACTOR
-    from ansvarsgraf.store import bind
+    from ansvarsgraf.graph_store import bind
 
     values = {"kommun": rdflib.URIRef(ID + "hoor-kommun"), "datum": rdflib.Literal("2026-03-01", datatype=rdflib.XSD.date)}
     return [("two one-row VALUES and a sub-SELECT DISTINCT over UNIONs of paths (gaps.DUTIES_PER_ACTOR)",
@@ -266,7 +266,7 @@ def compare(title: str, query: str, run_locally, url: str, from_graph: str | Non
 
 def main() -> int:
     from ansvarsgraf.dataset import load_data
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.embedded_store import OxigraphStore
     from sparql_servers import load_into
 
     small = ox.Store()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansvarsgraf.dataset import load_data
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.validation import validate
 
 

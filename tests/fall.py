@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from ansvarsgraf.answer import answer_question, answer_task, catalog_for
+from ansvarsgraf.answering import answer_question, answer_task
+from ansvarsgraf.catalog import catalog_for
 
 FOLDER = Path(__file__).parent / "data" / "fall"
 ID = "https://w3id.org/ansvarsgraf/id/"

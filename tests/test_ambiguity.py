@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_question
+from ansvarsgraf.answering import answer_question
 
 ID = "https://w3id.org/ansvarsgraf/id/"
 SPRING_2026 = dt.date(2026, 3, 1)

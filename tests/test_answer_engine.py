@@ -10,8 +10,9 @@ import json
 
 import rdflib
 
-from ansvarsgraf.answer import (DescribedNodes, _DutyBuilder, answer_task, applicable_duties, applicable_duties_by_task,
-                               catalog_for)
+from ansvarsgraf.answering import answer_task, applicable_duties, applicable_duties_by_task
+from ansvarsgraf.catalog import DescribedNodes, catalog_for
+from ansvarsgraf.duties import DutyBuilder
 from ansvarsgraf.queries import query_text
 from counting_store import CountingStore
 
@@ -123,7 +124,7 @@ def test_an_answer_takes_a_bounded_number_of_queries(store, embedded):
     counting = CountingStore(store)
     kommun = catalog.by_iri[widest[1]]
     fresh = dataclasses.replace(catalog, described=DescribedNodes())  # nothing read yet
-    builder = _DutyBuilder(counting, fresh, kommun, DATES[-1])
+    builder = DutyBuilder(counting, fresh, kommun, DATES[-1])
     rebuilt = builder.build_all([d.iri for d in duties])
     assert [d.iri for d in rebuilt] == [d.iri for d in duties]
     # describe ×3, succession chain ×2, versions, findings, support (stod.rq, issue 16, for

@@ -6,7 +6,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.web.app import create_app
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -85,6 +85,24 @@ def test_every_kind_of_node_dereferences_with_content_negotiation(client, path, 
     jsonld = client.get(path, headers={"Accept": "application/ld+json"})
     assert jsonld.headers["content-type"].startswith("application/ld+json")
     assert len(rdflib.Graph().parse(data=jsonld.text, format="json-ld")) == len(graph)
+
+
+@pytest.mark.parametrize("path", ["/id/timra-socialnamnden", "/def"])
+@pytest.mark.parametrize("accept,served", [
+    ("text/turtle;q=0, text/html", "text/html"),  # q=0 refuses Turtle, even when named first
+    ("application/ld+json;q=0.1, text/turtle", "text/turtle"),  # the higher q wins, not the order
+    ("text/*;q=0.5, text/html;q=0", "text/turtle"),  # the most specific range decides for HTML
+    ("application/xml", None),  # nothing offered is acceptable: 406
+])
+def test_linked_data_pages_honour_q_values_and_refuse_with_406(client, path, accept, served):
+    """/id and /def choose by the Accept header's q-values (web/negotiation.py, as /sparql
+    does): the former hand-written matching took the first type named and ignored q."""
+    response = client.get(path, headers={"Accept": accept})
+    if served is None:
+        assert response.status_code == 406 and "Turtle" in response.text
+    else:
+        assert response.status_code == 200 and response.headers["content-type"].startswith(served)
+    assert response.headers["vary"] == "Accept"
 
 
 def test_unknown_node_is_a_404(client):

@@ -8,7 +8,9 @@ import datetime as dt
 
 import pytest
 
-from ansvarsgraf.answer import UnknownMunicipalityError, answer_question, answer_task, catalog_for
+from ansvarsgraf.answering import answer_question, answer_task
+from ansvarsgraf.catalog import catalog_for
+from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.privacy import PersonalDataError
 from fall import check, load_cases, written_cases
 
@@ -117,7 +119,7 @@ def test_a_shared_duty_names_every_bearer_in_text_page_and_chain(store):
     sees only one of them is told the other has no part in it."""
     from fastapi.testclient import TestClient
 
-    from ansvarsgraf.answer import render_text
+    from ansvarsgraf.cli_text import render_text
     from ansvarsgraf.graph_view import chain
     from ansvarsgraf.web.app import create_app
 
@@ -144,7 +146,7 @@ def shared_report():
     from pathlib import Path
 
     from ansvarsgraf.dataset import DATA_DIR, load_data
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.embedded_store import OxigraphStore
 
     fixture = Path(__file__).parent / "data" / "luckor" / "dokumenterad-iakttagelse.yaml"
     return OxigraphStore.from_loaded(load_data(paths=[fixture], base_paths=[DATA_DIR]))

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.answering import answer_task
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.changes import NO_CAUSE, answer_changes, change_report, render_csv
 from ansvarsgraf.cli import main
 from ansvarsgraf.ids import ID_BASE
@@ -124,7 +125,7 @@ def test_cli_andringar_html_names_every_cause(tmp_path):
     text = target.read_text(encoding="utf-8")
     import html
 
-    from ansvarsgraf.store import open_embedded_store
+    from ansvarsgraf.embedded_store import open_embedded_store
 
     for group in change_report(open_embedded_store(), D(2025, 6, 30), D(2025, 7, 1), [HOOR]).groups:
         assert html.escape(group.cause.title) in text

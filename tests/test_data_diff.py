@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.cli import main
 from ansvarsgraf.data_diff import DiffSourceError, data_folder_at, diff
 from ansvarsgraf.ids import ID_BASE

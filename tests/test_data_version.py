@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from ansvarsgraf.answer import answer_question, answer_task
+from ansvarsgraf.answering import answer_question, answer_task
 from ansvarsgraf.cli import main
 from ansvarsgraf.remote_store import SparqlEndpointStore
 

@@ -13,13 +13,14 @@ import textwrap
 import pytest
 import rdflib
 
-from ansvarsgraf.answer import answer_task, applicable_duties, catalog_for
+from ansvarsgraf.answering import answer_task, applicable_duties
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.changes import _Fact
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.dates import period_end, period_start, valid_between
 from ansvarsgraf.paths import QUERIES_DIR
 from ansvarsgraf.queries import query_text
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 
 ID = "https://w3id.org/ansvarsgraf/id/"
 KOMMUN = ID + "timra-kommun"

@@ -140,7 +140,7 @@ def show_with(page, **fields):
 def test_document_law_and_date_filters(page, server, loaded):  # noqa: F811
     """Each filter, chosen in the form as a user would, shows exactly the neighbours the
     graph says belong to the document, cite the law or are valid on the date."""
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.embedded_store import OxigraphStore
 
     base, _ = server
     store = OxigraphStore.from_loaded(loaded)

@@ -36,7 +36,7 @@ import pytest
 import yaml
 from rdflib.plugins.sparql import prepareQuery
 
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 
 FIDELITY = Path(__file__).parent / "data" / "fidelity"
 BASELINE = FIDELITY / "baslinje.yaml"

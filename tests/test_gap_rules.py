@@ -18,7 +18,7 @@ import pytest
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.gaps import analyse, rules
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 
 ID = "https://w3id.org/ansvarsgraf/id/"
 FIXTURES = Path(__file__).parent / "data" / "luckor"

@@ -14,7 +14,7 @@ import pytest
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.gaps import analyse, render_csv, render_html, render_text, rules, warning_shapes
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.validation import validate
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -180,7 +180,7 @@ def test_specialised_rules_find_what_the_reference_rules_find(store):
     index; the rule as written (complete SPARQL) is the reference. Same rows everywhere."""
     import rdflib
 
-    from ansvarsgraf.answer import catalog_for
+    from ansvarsgraf.catalog import catalog_for
     from ansvarsgraf.gaps import DUTIES_PER_ACTOR, INSTRUMENTS_IN_MUNICIPALITY, Rule, rules, specialise
 
     catalog = catalog_for(store)
@@ -210,7 +210,7 @@ def test_servers_give_the_duties_per_actor_of_the_embedded_store(server_store, e
 
     import rdflib
 
-    from ansvarsgraf.answer import catalog_for
+    from ansvarsgraf.catalog import catalog_for
     from ansvarsgraf.gaps import DUTIES_PER_ACTOR
 
     found = 0
@@ -356,7 +356,7 @@ def test_every_warning_shape_is_either_about_the_data_or_a_gap_kind_with_a_headi
     ag:GapKind; otherwise it would reach the report without wording, or be lost."""
     from rdflib.namespace import SH
 
-    from ansvarsgraf.gaps import ABOUT_THE_DATA
+    from ansvarsgraf.shape_queries import ABOUT_THE_DATA
     from ansvarsgraf.validation import load_shapes
     from ansvarsgraf.vocabulary import GAP_HEADINGS
 

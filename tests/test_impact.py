@@ -8,7 +8,7 @@ import json
 import pytest
 import rdflib
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.cli import main
 from ansvarsgraf.impact import UnknownProvisionError, impact, provision_iri
 

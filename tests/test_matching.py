@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansvarsgraf.answer import answer_question, catalog_for
+from ansvarsgraf.answering import answer_question
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.matching import TaskMatch, is_swedish_word, word_key
 from ansvarsgraf import reranking
 from ansvarsgraf.reranking import Example, Semantic, SemanticRanker, TaskTexts, _cached_vectors, decide

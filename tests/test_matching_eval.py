@@ -37,11 +37,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansvarsgraf.answer import answer_question
+from ansvarsgraf.answering import answer_question
 from ansvarsgraf.catalog import catalog_for, fold
 from ansvarsgraf.reranking import example_questions
 from ansvarsgraf.results import UnknownMunicipalityError
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
 PARTS = ("justering", "justering-b", "justering-c", "justering-d", "provning-2")

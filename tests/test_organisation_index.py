@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from ansvarsgraf.organisation_index import OrganisationIndex
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 
 GRAPH = """
 @prefix ag: <https://w3id.org/ansvarsgraf/def#> .

@@ -7,7 +7,8 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SKOS
 
-from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.answering import answer_task
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.paths import ONTOLOGY_DIR
 from ansvarsgraf.wording import badge, deadline_words, interval_words, part_forms, readable, task_phrase, verdict
 

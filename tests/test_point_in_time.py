@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from dated_facts import AG, ID, GraphDates, bearers_of, first_day, problems_in
 
-from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.answering import answer_task
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.web.app import create_app
 from ansvarsgraf.web.pages import href
 
@@ -221,13 +222,13 @@ def test_a_document_citing_a_section_and_its_successor_gives_the_one_in_force_on
     """Region Skåne's SIP routine cites SoL (2001:453) 2 kap. 7 § and its successor SoL
     (2025:400) 10 kap. 8 §: its card gives the section in force once, as the routine cites
     it, with no word of an outdated reference (on 2025-06-30 the older, on 2025-07-01 the newer)."""
-    from ansvarsgraf.answer import _DutyBuilder
+    from ansvarsgraf.duties import DutyBuilder
 
     catalog = catalog_for(store)
     kommun = catalog.by_iri[ID + "perstorp-kommun"]
     for day, current in ((dt.date(2025, 6, 30), "https://lagen.nu/2001:453#K2P7"),
                          (dt.date(2025, 7, 1), "https://lagen.nu/2025:400#K10P8")):
-        (card,) = _DutyBuilder(store, catalog, kommun, day).instrument_cards([ID + "sip-rutin-skane-2020"])
+        (card,) = DutyBuilder(store, catalog, kommun, day).instrument_cards([ID + "sip-rutin-skane-2020"])
         sol = [b for b in card.legal_basis if "/2001:453#" in b.cited.iri or "/2025:400#" in b.cited.iri]
         assert [(b.cited.iri, (b.in_force or b.cited).iri, b.note) for b in sol] == [(current, current, None)], day
 
@@ -306,7 +307,7 @@ def test_a_gap_report_holds_nothing_written_after_its_date(store, graph_facts, r
 def versioned():
     from ansvarsgraf.dataset import load_data
     from ansvarsgraf.paths import DATA_DIR
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.embedded_store import OxigraphStore
 
     return OxigraphStore.from_loaded(load_data(paths=[DATA_DIR, FIXTURES]))
 
@@ -351,12 +352,12 @@ def test_the_gap_between_versions_is_said_in_the_answer_and_the_gap_report(versi
 
 
 def test_a_version_in_force_is_not_called_replaced(versioned):
-    from ansvarsgraf.answer import _DutyBuilder
+    from ansvarsgraf.duties import DutyBuilder
 
     catalog = catalog_for(versioned)
     kommun = catalog.by_iri[ID + "fx-versionby-kommun"]
     for day, replaced in ((dt.date(2015, 6, 1), False), (dt.date(2017, 6, 1), True)):
-        (card,) = _DutyBuilder(versioned, catalog, kommun, day).instrument_cards([ID + "fx-samverkan-v1"])
+        (card,) = DutyBuilder(versioned, catalog, kommun, day).instrument_cards([ID + "fx-samverkan-v1"])
         assert (card.status == "ersatt") == replaced, day
         assert any(w.kind == "ej_i_kraft" for w in card.warnings) == replaced
 
@@ -628,7 +629,7 @@ def test_a_status_is_shown_only_from_the_day_a_source_states_it(store):
 
 def test_the_reference_query_agrees_on_the_versioned_fixture(versioned):
     """queries/ansvar-for-uppgift.rq states the same rule as the engine on versions, drafts and gaps."""
-    from ansvarsgraf.answer import applicable_duties
+    from ansvarsgraf.answering import applicable_duties
     from ansvarsgraf.queries import query_text
 
     days = sorted({d + dt.timedelta(days=k) for d in GraphDates(versioned).change_dates() for k in (-1, 0, 1)

@@ -10,9 +10,11 @@ import sqlite3
 import pytest
 
 from ansvarsgraf import precomputed
-from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.answering import answer_task
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.cli import main
-from ansvarsgraf.store import OxigraphStore, open_prepared_store, prepare_store
+from ansvarsgraf.embedded_store import OxigraphStore
+from ansvarsgraf.prepared import open_prepared_store, prepare_store
 from counting_store import CountingStore
 
 PREPARED = [dt.date(2024, 6, 1), dt.date(2026, 3, 1)]

@@ -15,7 +15,7 @@ import pytest
 
 from ansvarsgraf.cli import main
 from ansvarsgraf.paths import DATA_DIR
-from ansvarsgraf.store import NotAPreparedStoreError, open_prepared_store
+from ansvarsgraf.prepared import NotAPreparedStoreError, open_prepared_store
 from datafiles import FORUM_ID, write_broken_forum, write_forum
 from server import running_server
 from test_faults import get
@@ -61,8 +61,8 @@ def test_a_folder_that_is_not_a_store_is_refused_clearly(tmp_path, capsys):
 
 
 def test_two_workers_share_one_prepared_store_and_answer_as_in_memory(tmp_path, loaded):
-    from ansvarsgraf.answer import answer_task
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.answering import answer_task
+    from ansvarsgraf.embedded_store import OxigraphStore
 
     store = OxigraphStore.from_loaded(loaded)
 
@@ -169,8 +169,8 @@ def test_store_files_removed_under_a_running_server(prepared_with_answers, tmp_p
     needs them gets a Swedish 503 with Retry-After within seconds (never a 500, never "too
     slow"), what comes from caches says it may be stale. Both put back: served as before.
     A data file cut short: 503 again, until it is whole."""
-    from ansvarsgraf.answer import answer_task
-    from ansvarsgraf.store import OxigraphStore
+    from ansvarsgraf.answering import answer_task
+    from ansvarsgraf.embedded_store import OxigraphStore
 
     copy = _copy(prepared_with_answers, tmp_path)
     aside = tmp_path / "undan"

@@ -10,7 +10,8 @@ import pytest
 import rdflib
 from openpyxl import load_workbook
 
-from ansvarsgraf.answer import answer_task, catalog_for
+from ansvarsgraf.answering import answer_task
+from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.cli import main
 from ansvarsgraf.ids import ID_BASE
 from ansvarsgraf.organisation_index import valid_between

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.gaps import analyse
 from ansvarsgraf.paths import display_path
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.validation import validate
 
 ID = "https://w3id.org/ansvarsgraf/id/"

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_task
+from ansvarsgraf.answering import answer_task
 from ansvarsgraf.dataset import DATA_DIR
 from ansvarsgraf.graph_view import Filters, chain, neighbourhood
 from ansvarsgraf.queries import all_queries

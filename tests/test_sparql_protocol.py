@@ -12,7 +12,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.query import Result
 
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.web.app import create_app
 from ansvarsgraf.web.negotiation import acceptable
 

@@ -22,7 +22,7 @@ from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.duties import DutyBuilder
 from ansvarsgraf.gaps import analyse, rules
 from ansvarsgraf.queries import query_text
-from ansvarsgraf.store import OxigraphStore
+from ansvarsgraf.embedded_store import OxigraphStore
 from ansvarsgraf.yaml_source import read_yaml_file
 
 FIXTURES = Path(__file__).parent / "data" / "point-in-time"
@@ -103,7 +103,7 @@ def test_a_real_history_mittbus_in_force_as_audited_then_unknown(history_store):
 def test_the_reference_query_agrees_with_the_engine(history_store):
     """ansvar-for-uppgift.rq (the rule as SPARQL, on this store) gives the duty exactly when
     the engine does, on the days around each start."""
-    from ansvarsgraf.answer import applicable_duties
+    from ansvarsgraf.answering import applicable_duties
 
     for day in ("2018-12-31", "2019-01-01", "2020-06-01", "2021-02-28", "2021-03-01", "2026-03-01"):
         literal = rdflib.Literal(day, datatype=rdflib.XSD.date)

@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.answer import answer_question
+from ansvarsgraf.answering import answer_question
 from ansvarsgraf.cli import main
 from ansvarsgraf.dataset import graph_name
 from ansvarsgraf.gaps import analyse
@@ -183,6 +183,18 @@ def test_every_file_arrives_whole(loaded, server):
     for name, graph in [*loaded.files.items(), ("ontology", loaded.ontology)]:
         count = server.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{_current_graph(server, name)}> {{ ?s ?p ?o }} }}")[0]["n"]
         assert int(count) == len(graph), name
+
+
+def test_a_comment_never_turns_a_query_into_an_update(embedded, server):
+    """A query's comments may use any word: SPARQLWrapper guessed the form from the text and
+    read the second line of this header ("laddar", "load") as an update, which the server
+    refused (seen with queries/lager/grafstorlek.rq on the Oxigraph server)."""
+    header = "# Kommunerna i grafen.\n# Den som laddar data (load) kan lägga till (add) och ta bort.\n# Tredje raden.\n"
+    select = header + "PREFIX ag: <https://w3id.org/ansvarsgraf/def#> SELECT ?k WHERE { ?k a ag:Municipality }"
+    assert {r["k"] for r in server.select(select)} == {r["k"] for r in embedded.select(select)} != set()
+    assert server.ask(header + "ASK { ?s ?p ?o }") is True
+    construct = header + "CONSTRUCT { ?k a <urn:kommun> } WHERE { ?k a <https://w3id.org/ansvarsgraf/def#Municipality> }"
+    assert len(server.construct(construct)) == len(embedded.construct(construct)) > 10
 
 
 def test_select_ask_construct_agree(embedded, server):

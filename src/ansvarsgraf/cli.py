@@ -217,7 +217,7 @@ def _write(args, text: str) -> None:
 def _changes(args) -> int:
     from .catalog import catalog_for
     from .changes import change_report, render_csv, render_text
-    from .store import open_store
+    from .configured_store import open_store
 
     store = open_store(args.endpoint)
     kommuner = [catalog_for(store).municipality(args.kommun).iri] if args.kommun else None
@@ -238,7 +238,7 @@ def _changes(args) -> int:
 
 def _impact(args) -> int:
     from .impact import UnknownProvisionError, impact, provision_iri, render_text
-    from .store import open_store
+    from .configured_store import open_store
 
     try:
         result = impact(open_store(args.endpoint), provision_iri(args.lagrum), parse_date(args.datum))
@@ -251,7 +251,7 @@ def _raci(args) -> int:
     from .catalog import catalog_for
     from .ids import ID_BASE
     from .raci import UnknownDocumentError, matrix, render_csv, render_xlsx
-    from .store import open_store
+    from .configured_store import open_store
 
     store = open_store(args.endpoint)
     kommun = catalog_for(store).municipality(args.kommun)
@@ -365,7 +365,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def _ask(args) -> int:
     from .answering import answer_question
     from .cli_text import render_text
-    from .store import open_store
+    from .configured_store import open_store
 
     store = open_store(args.endpoint)
     result = answer_question(store, args.question, args.kommun, parse_date(args.datum), after=args.efter)
@@ -380,7 +380,7 @@ def _ask(args) -> int:
 def _gaps(args) -> int:
     from .catalog import catalog_for
     from .gaps import analyse, render_csv, render_html, render_text
-    from .store import open_store
+    from .configured_store import open_store
 
     store = open_store(args.endpoint)
     catalog = catalog_for(store)
@@ -415,7 +415,7 @@ def _serve(args) -> int:
     from .catalog import catalog_for
     from .embedded_store import OxigraphStore
     from .prepared import open_prepared_store, prepare_store
-    from .store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_store
+    from .configured_store import ENDPOINT_ENV, PREPARED_STORE_ENV, open_store
     from .web.app import LOG_CONFIG, create_app, keep_out_of_garbage_collection, warm_up_or_retry
 
     if args.workers < 1:
@@ -474,7 +474,7 @@ def _count_answers(store) -> int:
 def _query(args) -> int:
     from .queries import all_queries
     from .sparql_endpoint import SparqlRefused, run_query
-    from .store import open_store
+    from .configured_store import open_store
 
     queries = all_queries()
     if not args.name:

@@ -32,8 +32,8 @@ from pyparsing import ParseException
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .graph_store import insert_after_where, parse_query
-from .queries import parse_tree
+from .graph_store import insert_after_where
+from .sparql_syntax import parse_query, parse_tree
 
 ENGINE_NAME = "pyshacl-turbo (kärnregler) + pyoxigraph (SPARQL-regler)"
 

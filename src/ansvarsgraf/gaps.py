@@ -30,8 +30,8 @@ from .duties import DutyBuilder
 from .results import Ref, Support
 from .paths import QUERIES_DIR
 from .queries import query_text
-from .graph_store import GraphStore, per_data_version
-from .shape_queries import ABOUT_THE_DATA, warning_shapes  # noqa: F401 (ABOUT_THE_DATA: the old name)
+from .graph_store import GraphStore, per_data_version, terminals
+from .shape_queries import warning_shapes
 from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
@@ -277,15 +277,15 @@ def _response_name(node) -> str | None:
     return f"Svar från {board.label}" + (f": {stance.label}" if stance else "")
 
 
-# A rule marks a pattern that walks the organisation tree for one municipality with a line
-# `# ersätts: <kind> ?var` right above it, or a block of lines with `# ersätts till slut:
-# <kind> ?var` above and `# slut` below (the documents in force on the date: the party path
-# and every date condition). The rule file stays complete, runnable SPARQL (the reference);
-# the engine replaces the marked line or block with the same set, computed from the
-# organisation index, as VALUES: walking paths per candidate takes minutes at national
+# A rule marks a pattern that walks the organisation tree for one municipality with a comment
+# `# ersätts: <kind> ?var` on the line right above it, or a block of lines with `# ersätts till
+# slut: <kind> ?var` above and `# slut` below (the documents in force on the date: the party
+# path and every date condition). The rule file stays complete, runnable SPARQL (the
+# reference); the engine replaces the marked line or block with the same set, computed from
+# the organisation index, as VALUES: walking paths per candidate takes minutes at national
 # scale. tests/test_gaps.py checks that both give the same gaps.
-MARKER = re.compile(r"^(\s*)# ersätts( till slut)?: ([\w-]+) \?(\w+)\s*$")
-BLOCK_END = re.compile(r"^\s*# slut\s*$")
+MARKER = re.compile(r"#\s*ersätts(\s+till\s+slut)?\s*:\s*([\w-]+)\s+[?$](\w+)\s*$", re.IGNORECASE)
+BLOCK_END = re.compile(r"#\s*slut\s*$", re.IGNORECASE)
 # A `FILTER EXISTS {` or `FILTER NOT EXISTS {` with `# som valfri: ?var` on the line above runs
 # on the embedded engine as `OPTIONAL { … }` followed by FILTER(BOUND(?var)) or
 # FILTER(!BOUND(?var)): Oxigraph 0.5 does not plan the inside of an EXISTS (its joins run in the
@@ -294,8 +294,13 @@ BLOCK_END = re.compile(r"^\s*# slut\s*$")
 # OPTIONAL form (SQ200), so the rule file keeps the EXISTS. The two mean the same when ?var is
 # bound by every match of the block and the variables the block shares with the rest of the
 # query are bound there (the block's filters become the OPTIONAL's condition, which sees them).
-AS_OPTIONAL = re.compile(r"^(\s*)# som valfri: \?(\w+)\s*$")
-EXISTS_OPEN = re.compile(r"^(\s*)FILTER (NOT )?EXISTS \{\s*$")
+AS_OPTIONAL = re.compile(r"#\s*som\s+valfri\s*:\s*[?$](\w+)\s*$", re.IGNORECASE)
+# A comment that begins like a marker but is not one is refused, not silently left unapplied.
+LIKE_A_MARKER = re.compile(r"#\s*(ersätts|som\s+valfri)\b", re.IGNORECASE)
+
+# The markers are comments, and the patterns they mark are found by SPARQL's terminals
+# (graph_store.terminals): a marker inside a string is none, a "}" or "?var" in a string or a
+# comment counts for nothing, and keywords may be written in any case and spacing.
 
 
 def for_store(store, text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
@@ -306,7 +311,7 @@ def for_store(store, text: str, index, municipality: str, on_date: dt.date | Non
 
 
 def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
-    text = _exists_as_optional(text)
+    text, marked = _marked(text)
     sets = {
         "dokument-med-kommunen-som-part": index.documents_with_party,
         "organisationer-i-kommunen": index.below,
@@ -315,58 +320,131 @@ def specialise(text: str, index, municipality: str, on_date: dt.date | None = No
         # from/until with their precision, a later version begun, under drafting.
         "dokument-i-kraft-i-kommunen": lambda m: _dated(index.documents_in_force, m, on_date),
     }
-    out, replace_next, in_block = [], None, False
-    for line in text.splitlines():
-        if in_block:
-            in_block = not BLOCK_END.match(line)
+    here = rdflib.URIRef(municipality).n3()
+    edits = []
+    for start, end, lead, kind, variable in marked:
+        # The table binds ?kommun too, exactly as the replaced pattern does.
+        rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
+        edits.append((start, end, f"{lead}VALUES (?{variable} ?kommun) {{ {rows} }}"))
+    return _edited(text, edits)
+
+
+SETS = ("dokument-med-kommunen-som-part", "organisationer-i-kommunen", "delar-av-kommunen", "dokument-i-kraft-i-kommunen")
+
+
+@lru_cache(maxsize=64)
+def _marked(text: str) -> tuple[str, tuple[tuple[int, int, str, str, str], ...]]:
+    """The rule with its `# som valfri` blocks as OPTIONALs, and where each marked pattern
+    is: (start, end, what precedes the table, set, variable). Read once per rule text; only
+    the sets differ between municipalities and dates."""
+    text = _exists_as_optional(text)
+    tokens = terminals(text)
+    marked, done = [], 0
+    for n, token in enumerate(tokens):
+        if token.start() < done or token.lastgroup != "comment":
             continue
-        if replace_next is not None:
-            out.append(replace_next)
-            replace_next = None
+        marker = MARKER.match(token.group())
+        if marker is None:
+            if BLOCK_END.match(token.group()):
+                raise ValueError("'# slut' står utan ett '# ersätts till slut:' ovanför")
+            _refuse_a_near_marker(token.group())
             continue
-        match = MARKER.match(line)
-        if match:
-            indent, block, kind, variable = match.groups()
-            if kind not in sets:
-                raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(sets)}")
-            # The table binds ?kommun too, exactly as the replaced line does.
-            here = rdflib.URIRef(municipality).n3()
-            rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
-            table = f"{indent}VALUES (?{variable} ?kommun) {{ {rows} }}"
-            if block:
-                out.extend([line, table])
-                in_block = True
-                continue
-            replace_next = table
-        out.append(line)
-    if in_block:
-        raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
-    return "\n".join(out)
+        block, kind, variable = marker.groups()
+        if kind not in SETS:
+            raise ValueError(f"okänd ersättning '{kind}' i regel: välj {', '.join(SETS)}")
+        indent = _indent(text, token.start())
+        if block:
+            end = next((t for t in tokens[n + 1:] if t.lastgroup == "comment" and BLOCK_END.match(t.group())), None)
+            if end is None:
+                raise ValueError("ett block '# ersätts till slut:' saknar '# slut'")
+            replaced = [t for t in tokens[n + 1:] if t.end() <= end.start()]
+            start, done, lead = token.end(), end.end(), "\n" + indent  # the marker stays; the block through '# slut' goes
+        else:
+            first = next((t for t in tokens[n + 1:] if t.lastgroup != "comment"), None)
+            if first is None or text.count("\n", token.end(), first.start()) != 1:
+                raise ValueError(f"'# ersätts: {kind} ?{variable}' står inte direkt ovanför ett mönster")
+            line_end = _line_end(text, first.start())
+            replaced = [t for t in tokens[n + 1:] if t.start() < line_end]
+            start, done, lead = _line_start(text, first.start()), max(line_end, replaced[-1].end()), indent
+        _check_whole(replaced, variable, f"'# ersätts{block or ''}: {kind} ?{variable}'")
+        marked.append((start, done, lead, kind, variable))
+    return text, tuple(marked)
 
 
 def _exists_as_optional(text: str) -> str:
-    lines = text.splitlines()
-    out, n = [], 0
-    while n < len(lines):
-        marker = AS_OPTIONAL.match(lines[n])
-        if not marker:
-            out.append(lines[n])
-            n += 1
+    tokens = terminals(text)
+    edits = []
+    for n, token in enumerate(tokens):
+        marker = AS_OPTIONAL.match(token.group()) if token.lastgroup == "comment" else None
+        if marker is None:
             continue
-        variable = marker.group(2)
-        opening = EXISTS_OPEN.match(lines[n + 1]) if n + 1 < len(lines) else None
-        if not opening:
-            raise ValueError(f"'# som valfri: ?{variable}' står inte ovanför en rad 'FILTER (NOT) EXISTS {{'")
-        indent, negated = opening.groups()
-        end = next((m for m in range(n + 2, len(lines)) if lines[m] == f"{indent}}}"), None)
-        if end is None:
-            raise ValueError(f"blocket under '# som valfri: ?{variable}' slutar inte med '{indent}}}'")
-        if not re.search(rf"\?{variable}\b", "\n".join(lines[n + 2:end])):
-            raise ValueError(f"blocket under '# som valfri: ?{variable}' binder inte ?{variable}")
-        test = f"!BOUND(?{variable})" if negated else f"BOUND(?{variable})"
-        out.extend([lines[n], f"{indent}OPTIONAL {{", *lines[n + 2:end + 1], f"{indent}FILTER({test})"])
-        n = end + 1
-    return "\n".join(out)
+        variable = marker.group(1)
+        code = [t for t in tokens[n + 1:] if t.lastgroup != "comment"]
+        words = [t.group().upper() for t in code[:4]]
+        negated = words[:3] == ["FILTER", "NOT", "EXISTS"]
+        opening = 3 if negated else 2
+        if not (negated or words[:2] == ["FILTER", "EXISTS"]) or len(code) <= opening or code[opening].group() != "{":
+            raise ValueError(f"'# som valfri: ?{variable}' står inte ovanför 'FILTER (NOT) EXISTS {{'")
+        close = _closing(code, opening)
+        if close is None or _unbalanced(tokens):
+            raise ValueError(f"blocket under '# som valfri: ?{variable}' slutar inte med '}}'")
+        _check_whole(code[opening + 1:close], variable, f"'# som valfri: ?{variable}'")
+        indent = _indent(text, code[0].start())
+        edits.append((code[0].start(), code[opening].end(), "OPTIONAL {"))
+        edits.append((code[close].end(), code[close].end(), f"\n{indent}FILTER({'!' if negated else ''}BOUND(?{variable}))"))
+    return _edited(text, edits)
+
+
+def _closing(code: list, opening: int) -> int | None:
+    """The index of the brace that closes code[opening]."""
+    depth = 0
+    for n in range(opening, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[n].group(), 0)
+        if depth == 0:
+            return n
+    return None
+
+
+def _unbalanced(tokens: list) -> bool:
+    """Whether the braces or parentheses of these terminals fail to close inside them."""
+    code = [t.group() for t in tokens if t.lastgroup == "mark"]
+    return code.count("{") != code.count("}") or code.count("(") != code.count(")")
+
+
+def _check_whole(tokens: list, variable: str, what: str) -> None:
+    """The replaced pattern is whole (its braces and parentheses close inside it) and binds
+    the variable the marker names."""
+    if _unbalanced(tokens):
+        raise ValueError(f"mönstret under {what} är inte helt (klamrar eller parenteser går inte jämnt ut)")
+    if not any(t.lastgroup == "variable" and t.group()[1:] == variable for t in tokens):
+        raise ValueError(f"mönstret under {what} binder inte ?{variable}")
+
+
+def _refuse_a_near_marker(comment: str) -> None:
+    if LIKE_A_MARKER.match(comment) and not AS_OPTIONAL.match(comment):
+        raise ValueError(f"kommentaren '{comment.strip()}' liknar en markering men går inte att läsa: "
+                         "skriv '# ersätts: <slag> ?variabel', '# ersätts till slut: <slag> ?variabel' eller '# som valfri: ?variabel'")
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _line_start(text: str, position: int) -> int:
+    return text.rfind("\n", 0, position) + 1
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def _indent(text: str, position: int) -> str:
+    """The whitespace that begins the line the position is on."""
+    line = text[_line_start(text, position):position]
+    return line[:len(line) - len(line.lstrip())]
 
 
 def _dated(documents_in_force, municipality: str, on_date: dt.date | None) -> list[str]:

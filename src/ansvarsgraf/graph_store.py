@@ -16,15 +16,15 @@ ORDER BY gives as rdflib's SPARQL parser reads it.
 
 import functools
 import re
-import threading
 from decimal import Decimal, InvalidOperation
 from typing import Callable, ContextManager, Iterable, Protocol
 
 import rdflib
 from pyparsing import ParseException
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
+
+from .sparql_syntax import parse_query
 
 Row = dict[str, Node | None]
 
@@ -69,6 +69,10 @@ class GraphStore(Protocol):
 # A query's IRIs, comments and string literals (a '#' in an IRI or a quote in a comment is
 # neither a comment nor a string).
 SPARQL_TOKENS = re.compile(r"""(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<comment>\#[^\n]*)|(?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+# SPARQL's terminals, for the few rewrites a store needs (shape_queries, gaps): IRIs,
+# comments and strings whole, then variables (?x and $x), words (keywords, prefixed names,
+# numbers) and single characters. A "?x" or "WHERE" in a comment or a string is no token.
+_TERMINALS = re.compile(SPARQL_TOKENS.pattern + r"|(?P<variable>[?$]\w+)|(?P<word>[\w:\-]+(?:\.[\w:\-]+)*)|(?P<mark>\S)")
 # What is left of a query once its IRIs, comments and strings are blanked: braces,
 # parentheses, and words (keywords, variables, prefixed names) between them.
 _STRUCTURE = re.compile(r"[{}()]|[?$]?[\w:.\-]+")
@@ -76,18 +80,6 @@ _QUERY_FORMS = {"select", "construct", "describe", "ask"}
 _NUMERIC = {str(rdflib.XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
                                           "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
                                           "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
-
-# rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads
-# parsing at once fail with TypeError (seen as 500s under 8 concurrent requests). Every parse
-# in the package takes this lock (a forked child takes a fresh one, sparql_endpoint._work).
-PARSER_LOCK = threading.Lock()
-
-
-def parse_query(text: str):
-    """rdflib's parse of a SPARQL query (ParseException when it is not one)."""
-    with PARSER_LOCK:
-        return parseQuery(text)
-
 
 @functools.lru_cache(maxsize=256)  # a query is bound and then ordered: read once for both (as many texts as order keys keeps; queries/ alone holds 59, the shapes and gap rules more)
 def where_group(query: str) -> tuple[int, int]:
@@ -129,6 +121,12 @@ def _group_end(code: str, start: int) -> int:
         if depth == 0:
             return start + brace.end()
     raise ValueError("frågans klamrar { … } går inte jämnt ut")
+
+
+def terminals(query: str) -> list[re.Match]:
+    """The query's terminals in order (match.lastgroup: iri, comment, string, variable, word
+    or mark), each with its position in the text."""
+    return list(_TERMINALS.finditer(query))
 
 
 def blanked(query: str, *kinds: str) -> str:

@@ -23,6 +23,7 @@ from .dataset import graph_name, load_data
 from .embedded_store import OxigraphStore
 from .errors import StoreUnavailable
 from .precomputed import FILE_NAME, PrecomputedAnswers, file_checksum, write
+from .queries import store_query
 
 
 class NotAPreparedStoreError(ValueError):
@@ -86,7 +87,7 @@ log = logging.getLogger("ansvarsgraf.store")
 def write_manifest(store: "OxigraphStore", directory: Path) -> None:
     """Record what the version holds, for open_prepared_store to check against."""
     graphs = {}
-    for row in store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+    for row in store.select(store_query("grafstorlek")):
         graphs[str(row["g"])] = int(row["n"])
     answers = Path(directory) / FILE_NAME
     manifest = {"tripler": sum(graphs.values()), "grafer": graphs,
@@ -143,8 +144,7 @@ def _checked(link: Path, path: Path) -> _Version:
                     "kör `ansvarsgraf prepare` igen.", path, MANIFEST)
     else:
         try:
-            found = {str(r["g"]): int(r["n"]) for r in OxigraphStore(store).select(
-                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+            found = {str(r["g"]): int(r["n"]) for r in OxigraphStore(store).select(store_query("grafstorlek"))}
         except StoreUnavailable as exc:
             raise NotAPreparedStoreError(f"lagret {path} är skadat: {exc.message} {again}.") from None
         if found != manifest["grafer"]:

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from pyparsing import ParseException, ParseResults
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Variable
+from pyparsing import ParseException
 
 from .paths import QUERIES_DIR
+from .sparql_syntax import contains, parse_query, variables
 
 BIND_LINE = "# Bind:"
 
@@ -45,7 +43,7 @@ class NamedQuery:
     def parsed(self):
         """rdflib's parse of the query, or the ParseException that says where it fails."""
         try:
-            return parseQuery(self.text)
+            return parse_query(self.text)
         except ParseException as exc:
             return exc
 
@@ -54,26 +52,10 @@ class NamedQuery:
         if isinstance(self.parsed, ParseException):
             return [f"{self.name}.rq går inte att tolka som SPARQL-fråga (rad {self.parsed.lineno}): {self.parsed.msg}"]
         found = [f"{self.name}.rq anger ?{v} under {BIND_LINE} men använder den inte"
-                 for v in sorted(self.declared_bindings - _variables(self.parsed))]
-        if _contains(self.parsed, "ServiceGraphPattern"):
+                 for v in sorted(self.declared_bindings - variables(self.parsed))]
+        if contains(self.parsed, "ServiceGraphPattern"):
             found.append(f"{self.name}.rq frågar en annan tjänst (SERVICE); en namngiven fråga läser bara grafen")
         return found
-
-
-def parse_tree(node):
-    """Every node of rdflib's parse tree (CompValues hold their parts by name, lists in order)."""
-    yield node
-    children = node.values() if isinstance(node, CompValue) else node if isinstance(node, (list, ParseResults)) else ()
-    for child in children:
-        yield from parse_tree(child)
-
-
-def _variables(parsed) -> set[str]:
-    return {str(n) for n in parse_tree(parsed) if isinstance(n, Variable)}
-
-
-def _contains(parsed, name: str) -> bool:
-    return any(isinstance(n, CompValue) and n.name == name for n in parse_tree(parsed))
 
 
 def _parse(path: Path) -> NamedQuery:
@@ -90,6 +72,13 @@ def _parse(path: Path) -> NamedQuery:
 @lru_cache(maxsize=1)
 def all_queries(folder: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {p.stem: _parse(p) for p in sorted(folder.glob("*.rq"))}
+
+
+@lru_cache(maxsize=None)
+def store_query(name: str) -> str:
+    """A query about the store itself rather than the graph's content (queries/lager/):
+    not a named query, so not offered on /fragor or /api/fragor."""
+    return (QUERIES_DIR / "lager" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def query_text(name: str) -> str:

@@ -33,10 +33,11 @@ from typing import Iterable, NamedTuple
 
 import rdflib
 from rdflib.term import Node
-from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import CONSTRUCT, DIGEST, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
 
 from .errors import StoreUnavailable
+from .queries import store_query
 from .store_guard import StoreGuard
 
 from .graph_store import (SPARQL_TOKENS, Row, blanked, checked_bindings, in_canonical_order, insert_after_where,
@@ -155,6 +156,15 @@ def bind_for_server(query: str, bindings: dict[str, Node | Iterable[Node]] | Non
         rows = [tuple(term for part in combination for term in part) for combination in itertools.product(*tables.values())]
         lines.insert(0, f"{{ SELECT {' '.join('?' + n for n in names)} WHERE {{ {values_block(names, rows)} }} }}")
     return insert_after_where(query, lines)
+
+
+def _set_query(client: SPARQLWrapper, query: str, form: str) -> None:
+    """The query, with its form as the caller knows it. SPARQLWrapper guesses the form from
+    the text, with a pattern that removes only every second line of a comment block and then
+    takes the first word it knows anywhere: a comment line with "laddar" (ADD) or "load"
+    (LOAD) made a query an update, sent as `update=` and refused by the server."""
+    client.setQuery(query)
+    client.queryType = form
 
 
 _XSD_STRING = "^^<http://www.w3.org/2001/XMLSchema#string>"
@@ -317,7 +327,7 @@ class SparqlEndpointStore:
 
     def _json(self, query: str, dataset: bool = True) -> dict:
         client = self._client(self.query_url, dataset)
-        client.setQuery(query)
+        _set_query(client, query, SELECT)  # SELECT or ASK: a query, answered in JSON
         client.setReturnFormat(JSON)
         with self._guarded():
             return client.query().convert()
@@ -371,7 +381,7 @@ class SparqlEndpointStore:
 
     def construct(self, query: str, bindings=None) -> rdflib.Graph:
         client = self._client(self.query_url, dataset=True)
-        client.setQuery(self._prepare(query, bindings))
+        _set_query(client, self._prepare(query, bindings), CONSTRUCT)
         client.setReturnFormat(TURTLE)  # every server speaks Turtle; Virtuoso refuses N-Triples here
         with self._guarded():
             response = client.query().response
@@ -567,9 +577,7 @@ class SparqlEndpointStore:
 
     def graph_sizes(self) -> dict[str, int]:
         """Every named graph on the server and its number of triples."""
-        # GROUP BY rather than DISTINCT: Virtuoso 7.2.5 takes 15–20 s over DISTINCT on a
-        # graph variable even for a small store.
-        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", dataset=False)
+        rows = self.select(store_query("grafstorlek"), dataset=False)
         return {str(r["g"]): int(r["n"]) for r in rows}
 
     def graph_names(self) -> list[str]:

@@ -37,16 +37,16 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 from pyparsing import ParseException, ParseResults
-from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
 from .embedded_store import OxigraphStore, _to_rdflib
 from .errors import StoreUnavailable
-from . import graph_store
-from .graph_store import in_canonical_order, parse_query
+from . import sparql_syntax
+from .graph_store import in_canonical_order
 from .privacy import PersonalDataError, contains_identity_number
 from .remote_store import RemoteStoreError, SparqlEndpointStore
+from .sparql_syntax import parse_query, parse_update
 
 MAX_QUERY_CHARS = 20_000
 DEFAULT_TIMEOUT_S = 10.0
@@ -132,8 +132,7 @@ def check_query(text: str) -> str:
         parsed = parse_query(text)
     except ParseException as exc:
         try:
-            with graph_store.PARSER_LOCK:
-                parseUpdate(text)
+            parse_update(text)
         except (ParseException, RecursionError):
             raise SparqlRefused(400, f"Frågan är inte giltig SPARQL (rad {exc.lineno}, kolumn {exc.col}).") from None
         raise SparqlRefused(403, _UPDATE_REFUSED) from None
@@ -215,7 +214,7 @@ def _in_child(job, args, timeout_s: float):
 def _work(job, args, sender) -> None:
     # A fork copies the lock as it was: held by another thread of the server, it would never
     # be released here. The child has only this thread, so it takes a fresh one.
-    graph_store.PARSER_LOCK = threading.Lock()
+    sparql_syntax.PARSER_LOCK = threading.Lock()
     try:
         _isolate_from_network()
         _yield_to_the_server()

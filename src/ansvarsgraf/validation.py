@@ -20,8 +20,6 @@ import pyshacl
 import rdflib
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import SH, XSD
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 
 from . import fast_shacl, quotes
@@ -29,6 +27,7 @@ from .context import load_context
 from .dataset import LoadedData
 from .fast_shacl import ShaclResult
 from .paths import SHAPES_FILE
+from .sparql_syntax import algebra
 from .vocabulary import AG
 
 VALIDATION_NODE = rdflib.URIRef("urn:ansvarsgraf:validering")
@@ -157,7 +156,7 @@ class PreparedQueryProcessor(SPARQLProcessor):
 
 @lru_cache(maxsize=512)
 def _prepared(text: str, base, namespaces: tuple):
-    return translateQuery(parseQuery(text), base, dict(namespaces))
+    return algebra(text, base, dict(namespaces))
 
 
 @contextmanager

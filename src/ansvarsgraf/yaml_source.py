@@ -34,12 +34,12 @@ from rapidfuzz import process as fuzzy
 
 from .context import RDF_TYPE, AuthoringContext, Term, load_context
 from .errors import DataError
+from .vocabulary import AG
 
 ID_PATTERN = re.compile(r"^(?:[a-z][a-z0-9]*:)?[A-Za-z0-9][A-Za-z0-9._:#/\-åäöÅÄÖ]*$")
 DURATION_PATTERN = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-AG = "https://w3id.org/ansvarsgraf/def#"
 PROV = "http://www.w3.org/ns/prov#"
 DCTERMS = "http://purl.org/dc/terms/"
 SUPPORT_KEY = "stöd"

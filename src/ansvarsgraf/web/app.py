@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import StoreUnavailable
 from ..catalog import catalog_for
 from ..graph_store import GraphStore
-from ..store import open_store
+from ..configured_store import open_store
 from . import api, changes, explore, linked_data, pages, sparql, unavailable
 from .common import documented
 from .middleware import AccessLog, ErrorShield, PrivacyScreen, SecurityHeaders

@@ -78,15 +78,24 @@ def _serve_node(request: Request, iri: str):
 
 @router.get("/def")
 def ontology(request: Request):
-    """The ontology itself (ag: terms): Turtle by content negotiation, else a page of terms."""
+    """The ontology itself (ag: terms): Turtle by content negotiation, else a page of terms.
+    Every answer varies by Accept, the page and the refusal too, so that no cache serves
+    the page to a client that asked for Turtle."""
+    response = _ontology(request)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _ontology(request: Request):
     fmt = _wanted(request)
     if fmt == NOT_ACCEPTABLE:
         return _not_acceptable(request)
-    graph = store_of(request).construct(ONTOLOGY_QUERY)
+    # The ontology's own IRI is the ag: namespace without its '#' (ontology/ansvarsgraf.ttl).
+    graph = store_of(request).construct(query_text("ontologi"), {"ontologi": rdflib.URIRef(str(AG).rstrip("#"))})
     if fmt is not None:
         rdflib_format, media_type = FORMATS[fmt]
         graph.bind("ag", AG)
-        return Response(graph.serialize(format=rdflib_format), media_type=media_type, headers={"Vary": "Accept"})
+        return Response(graph.serialize(format=rdflib_format), media_type=media_type)
     terms = []
     for term in sorted({s for s in graph.subjects() if str(s).startswith(AG)}):
         label = next((str(o) for o in graph.objects(term, RDFS.label) if getattr(o, "language", None) == "sv"), None)
@@ -96,8 +105,3 @@ def ontology(request: Request):
         terms.append({"id": str(term)[len(AG):], "label": label, "comment": comment})
     return render(request, "ontology.html", terms=terms)
 
-
-ONTOLOGY_QUERY = """
-CONSTRUCT { ?s ?p ?o } WHERE {
-  ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "https://w3id.org/ansvarsgraf/def"))
-}"""

@@ -1,16 +1,13 @@
-"""The configured store (open_store), and the store names as they were before the stores
-were split (graph_store, embedded_store, remote_store, prepared): code written against
-`ansvarsgraf.store` keeps working. New code imports from those modules; nothing in the
-package imports this one except the CLI and the web app, which need open_store."""
+"""The configured store (open_store): a SPARQL server, a prepared store on disk or the
+bundled data in memory, chosen by argument or environment. The CLI and the web app open
+their store here; everything below them takes a store as an argument."""
 
 import os
 from pathlib import Path
 
-from .embedded_store import OxigraphStore, open_embedded_store
-from .graph_store import (SPARQL_TOKENS, GraphStore, Row, bind, checked_bindings, in_canonical_order,  # noqa: F401
-                          insert_after_where, per_data_version, values_block)
-from .prepared import (KEEP_VERSIONS, MANIFEST, NotAPreparedStoreError, PreparedStore, open_prepared_store,  # noqa: F401
-                       prepare_store, write_manifest)
+from .embedded_store import open_embedded_store
+from .graph_store import GraphStore
+from .prepared import open_prepared_store
 from .remote_store import SparqlEndpointStore
 
 ENDPOINT_ENV = "ANSVARSGRAF_ENDPOINT"
