@@ -23,7 +23,6 @@ import datetime as dt
 import itertools
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

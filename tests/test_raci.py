@@ -14,7 +14,7 @@ from ansvarsgraf.answering import answer_task
 from ansvarsgraf.catalog import catalog_for
 from ansvarsgraf.cli import main
 from ansvarsgraf.ids import ID_BASE
-from ansvarsgraf.organisation_index import valid_between
+from ansvarsgraf.dates import valid_between
 from ansvarsgraf.raci import NO_ACCOUNTABLE, documents, matrix, render_csv, render_xlsx
 
 ON = dt.date(2026, 3, 1)

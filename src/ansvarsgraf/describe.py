@@ -11,7 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS
 from .catalog import Catalog
 from .graph_store import GraphStore
 from .ids import local_id as _local
-from .organisation_index import as_date
+from .dates import as_date
 from .queries import query_text
 from .results import Ref
 from .vocabulary import AG, KIND_NAMES

@@ -17,7 +17,7 @@ import rdflib
 from .answering import answer_task
 from .catalog import catalog_for
 from .results import Ref
-from .organisation_index import as_date, in_period
+from .dates import as_date, in_period
 from .queries import query_text
 from .graph_store import GraphStore
 from .vocabulary import AG, INSTRUMENT_KINDS

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from .dates import as_date, in_period, period_end, period_start, valid_between  # noqa: F401 (callers import them here)
+from .dates import in_period, period_end, period_start
 from .ids import local_id
 from .queries import query_text
 from .vocabulary import AG
