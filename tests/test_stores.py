@@ -16,7 +16,7 @@ from ansvarsgraf.cli import main
 from ansvarsgraf.dataset import graph_name
 from ansvarsgraf.gaps import analyse
 from ansvarsgraf.paths import display_path
-from ansvarsgraf.publish import file_of
+from ansvarsgraf.publish import Publisher, file_of
 from ansvarsgraf.queries import query_text
 from ansvarsgraf.remote_store import SparqlEndpointStore, _duration, type_non_ascii_strings
 from ansvarsgraf.web.app import create_app
@@ -211,15 +211,36 @@ def _names_in_graph(remote, path):
     return sorted(str(r["n"]) for r in rows)
 
 
-@pytest.mark.parametrize("endpoints_fixture", ["oxigraph_endpoints", "virtuoso_endpoints"])
-def test_reloading_a_file_replaces_its_graph_and_a_broken_file_changes_nothing(request, endpoints_fixture, tmp_path):
-    from sparql_servers import load_args, load_into
+@pytest.fixture
+def reload_endpoints(request, tmp_path, monkeypatch, loaded):
+    """Where the reload test publishes. No grace time: this test's reader checks the version
+    on every request and no other reader is pinned to what it replaces. The Oxigraph server
+    is one of its own (in memory, started in a second; `load` publishes all of data/ with the
+    file), so the shared one is neither disturbed nor restored; Virtuoso (slow to start) is
+    the shared one, published in place, so nothing another reader holds goes away, and it
+    gets the bundled data back straight from the session's loaded data."""
+    from sparql_servers import oxigraph_server, publisher
 
-    endpoints = request.getfixturevalue(endpoints_fixture)
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
+    if request.param == "oxigraph-server":
+        with oxigraph_server(tmp_path) as endpoints:
+            yield endpoints
+        return
+    endpoints = request.getfixturevalue("virtuoso_endpoints")
+    yield endpoints
+    restored = publisher(endpoints)
+    Publisher(restored, in_place=True).publish(loaded)  # the other tests see data/ only
+    assert not [g for g in restored.graph_names() if "lagringstest" in g]
+
+
+@pytest.mark.parametrize("reload_endpoints", ["oxigraph-server", "virtuoso"], indirect=True)
+def test_reloading_a_file_replaces_its_graph_and_a_broken_file_changes_nothing(reload_endpoints, tmp_path):
+    from sparql_servers import load_args
+
+    endpoints = reload_endpoints
     server = SparqlEndpointStore(endpoints["query"])
     data = tmp_path / "lagringstest.yaml"
     args = load_args(endpoints, str(data))
-    request.addfinalizer(lambda: load_into(endpoints))  # the other tests see data/ only
     _write(data, "Första versionen")
     assert main(args) == 0
     assert _names_in_graph(server, data) == ["Första versionen"]
