@@ -91,6 +91,30 @@ def test_same_http_response_from_every_store(clients, path):
         assert (response.status_code, response.text) == (expected.status_code, expected.text), name
 
 
+def test_duties_on_posts_name_the_municipality_each_post_belongs_to(loaded, store):
+    """ataganden-pa-befattningar on every store: each post that bears a duty, with the
+    municipality its unit belongs to (through any number of levels) and with none where
+    its organisation reaches no municipality; read here straight from the loaded graph."""
+    from rdflib.namespace import RDF, SKOS
+
+    from ansvarsgraf.vocabulary import AG, ORG
+
+    graph = loaded.merged(with_ontology=True)
+
+    def swedish(node):
+        return [str(n) for n in graph.objects(node, SKOS.prefLabel) if getattr(n, "language", None) == "sv"]
+
+    expected = set()
+    for post in {b for d in graph.subjects(RDF.type, AG.Duty) for b in graph.objects(d, AG.bearer)
+                 if (b, RDF.type, AG.Post) in graph}:
+        reached = {m for unit in graph.objects(post, ORG.postIn) for m in graph.transitive_objects(unit, ORG.subOrganizationOf)
+                   if (m, RDF.type, AG.Municipality) in graph}
+        expected |= {(name, str(post)) for m in reached for name in swedish(m)} or {(None, str(post))}
+    rows = store.select(query_text("ataganden-pa-befattningar"))
+    got = {(str(r["kommunnamn"]) if r["kommunnamn"] is not None else None, str(r["befattning"])) for r in rows}
+    assert got == expected and any(name for name, _ in got)
+
+
 # Named queries that take a list (their `Bind:` says "en eller flera"), with real values.
 NODES = [ID + n for n in ("mittbus-2013", "timra-socialnamnden", "hantera-avvikelse", "trelleborg-socialnamnden")]
 LIST_BINDINGS = {
