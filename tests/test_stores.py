@@ -16,7 +16,7 @@ from ansvarsgraf.cli import main
 from ansvarsgraf.dataset import graph_name
 from ansvarsgraf.gaps import analyse
 from ansvarsgraf.paths import display_path
-from ansvarsgraf.publish import Publisher, file_of
+from ansvarsgraf.publish import file_of
 from ansvarsgraf.queries import query_text
 from ansvarsgraf.remote_store import SparqlEndpointStore, _duration, type_non_ascii_strings
 from ansvarsgraf.web.app import create_app
@@ -243,7 +243,7 @@ def reload_endpoints(request, tmp_path, monkeypatch, loaded):
     file), so the shared one is neither disturbed nor restored; Virtuoso (slow to start) is
     the shared one, published in place, so nothing another reader holds goes away, and it
     gets the bundled data back straight from the session's loaded data."""
-    from sparql_servers import oxigraph_server, publisher
+    from sparql_servers import oxigraph_server, publish_loaded, publisher
 
     monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
     if request.param == "oxigraph-server":
@@ -252,9 +252,8 @@ def reload_endpoints(request, tmp_path, monkeypatch, loaded):
         return
     endpoints = request.getfixturevalue("virtuoso_endpoints")
     yield endpoints
-    restored = publisher(endpoints)
-    Publisher(restored, in_place=True).publish(loaded)  # the other tests see data/ only
-    assert not [g for g in restored.graph_names() if "lagringstest" in g]
+    publish_loaded(endpoints, loaded)  # the other tests see data/ only
+    assert not [g for g in publisher(endpoints).graph_names() if "lagringstest" in g]
 
 
 @pytest.mark.parametrize("reload_endpoints", ["oxigraph-server", "virtuoso"], indirect=True)
