@@ -101,21 +101,24 @@ def loaded():
     return load_data()
 
 
+# The session's servers get the session's data as `load` publishes it, without `load` reading
+# and validating it again (5-10 s a server and worker); `load` itself is tested on servers of
+# their own (test_stores.py, test_faults.py, test_data_version.py).
 @pytest.fixture(scope="session")
-def oxigraph_endpoints(tmp_path_factory):
-    from sparql_servers import load_into, oxigraph_server
+def oxigraph_endpoints(tmp_path_factory, loaded):
+    from sparql_servers import publish_loaded, oxigraph_server
 
     with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as endpoints:
-        load_into(endpoints)
+        publish_loaded(endpoints, loaded)
         yield endpoints
 
 
 @pytest.fixture(scope="session")
-def virtuoso_endpoints(tmp_path_factory):
-    from sparql_servers import load_into, virtuoso_server
+def virtuoso_endpoints(tmp_path_factory, loaded):
+    from sparql_servers import publish_loaded, virtuoso_server
 
     with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as endpoints:
-        load_into(endpoints)
+        publish_loaded(endpoints, loaded)
         yield endpoints
 
 

@@ -86,9 +86,16 @@ def load_into(endpoints: dict, *paths: str) -> None:
         assert main(load_args(endpoints)) == 0
         return
     from ansvarsgraf.dataset import load_data
+
+    publish_loaded(endpoints, load_data([Path(p) for p in paths]))
+
+
+def publish_loaded(endpoints: dict, loaded) -> None:
+    """Publish data already read (and checked) in this process, as `load` publishes it, without
+    reading and validating it again: the session's servers get the session's `loaded`."""
     from ansvarsgraf.publish import Publisher
 
-    Publisher(publisher(endpoints), in_place="update" not in endpoints).publish(load_data([Path(p) for p in paths]))
+    Publisher(publisher(endpoints), say=lambda _: None, in_place="update" not in endpoints).publish(loaded)
 
 
 VIRTUOSO_INI = """[Database]

@@ -16,12 +16,12 @@ TASK, KOMMUN, DATE = ID + "kalla-till-sip", ID + "timra-kommun", dt.date(2026, 3
 
 
 @pytest.fixture(scope="module")
-def fresh_server(tmp_path_factory):
+def fresh_server(tmp_path_factory, loaded):
     """A server of its own: this test changes the data, which others must not see."""
-    from sparql_servers import load_into, oxigraph_server
+    from sparql_servers import oxigraph_server, publish_loaded
 
     with oxigraph_server(tmp_path_factory.mktemp("oxigraph-version")) as endpoints:
-        load_into(endpoints)
+        publish_loaded(endpoints, loaded)
         yield endpoints
 
 
@@ -74,17 +74,17 @@ def test_a_new_load_reaches_running_api_processes(fresh_server, tmp_path, monkey
     assert _duties(store) == before
 
 
-def test_an_api_process_idle_during_a_republish_answers_from_the_whole_new_version(tmp_path, monkeypatch):
+def test_an_api_process_idle_during_a_republish_answers_from_the_whole_new_version(tmp_path, monkeypatch, loaded):
     """An API process that got no request while the operator re-published answers its next
     questions from the new version, whole. `load` removes the superseded version's graphs a
     few seconds after the switch; a process whose last check was older than that asked the
     removed graphs (every question "okänd fråga") or gave its cached answer of the old set."""
-    from sparql_servers import load_into, oxigraph_server
+    from sparql_servers import load_into, oxigraph_server, publish_loaded
 
     monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "1")  # the superseded version is kept 1 + 5 s
     question = ("vem erbjuder möte efter en orosanmälan", "Perstorp", dt.date(2024, 5, 1))
     with oxigraph_server(tmp_path) as endpoints:
-        load_into(endpoints)
+        publish_loaded(endpoints, loaded)
         idle, asked = SparqlEndpointStore(endpoints["query"]), SparqlEndpointStore(endpoints["query"])
         idle.data_version()  # started, not asked anything yet
         before = _duties(asked)  # this one has answers cached
@@ -108,16 +108,15 @@ def test_between_checks_the_cached_version_is_used(fresh_server, monkeypatch):
     assert store.data_version() == published
 
 
-def test_a_store_loaded_before_versions_is_read_whole_and_the_next_load_versions_it(tmp_path, monkeypatch):
+def test_a_store_loaded_before_versions_is_read_whole_and_the_next_load_versions_it(tmp_path, monkeypatch, loaded):
     """Graphs per file and a marker without graphs (as `load` wrote before versions): readers
     read the union of all graphs, as then; the next load publishes a version and removes the
     old graphs."""
-    from ansvarsgraf.dataset import graph_name, load_data
+    from ansvarsgraf.dataset import graph_name
     from sparql_servers import load_into, oxigraph_server, published, publisher
 
     monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0")
     monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
-    loaded = load_data()
     with oxigraph_server(tmp_path) as endpoints:
         old = publisher(endpoints)
         for name, graph in [*loaded.files.items(), ("ontology", loaded.ontology)]:

@@ -89,6 +89,31 @@ def sizes(tmp_path_factory):
     return {"a": a, "b": b, "Rutin A": expected_size(a), "Rutin B": expected_size(b)}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def validated_once():
+    """`load` validates the whole data set before it publishes (cli.valid_data: reading and
+    SHACL, 5-10 s a run); these tests publish three data sets (data/, with a.yaml, with b.yaml)
+    fifteen times in this process, and are about publishing, so each data set is validated
+    once, keyed by the content of every file in it. `load` run as a process validates as ever."""
+    import hashlib
+
+    from ansvarsgraf import cli
+    from ansvarsgraf.dataset import data_files
+
+    real, seen = cli.valid_data, {}
+
+    def once(paths, refused):
+        files = [*data_files(None), *data_files(paths)] if paths else data_files(None)
+        key = hashlib.sha256(b"".join(str(f).encode() + b"\0" + f.read_bytes() for f in files)).hexdigest()
+        if key not in seen:
+            seen[key] = real(paths, refused)
+        return seen[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "valid_data", once)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_grace(monkeypatch):
     # No API process reads this server between loads: superseded versions may go at once.

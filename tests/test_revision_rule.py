@@ -86,8 +86,16 @@ def in_validation(loaded, engine: str, document: str, on_date: dt.date) -> list[
     return [f.message for f in _validated[key] if f.rule == RULE and f.node == document]
 
 
+# The gap report of one store on one date, built once: several documents are checked on
+# the same dates (16 dates for 23 cases), and a report takes seconds on Virtuoso.
+_reports: dict = {}
+
+
 def in_gaps(store, document: str, on_date: dt.date) -> list[str]:
-    return [t for g in analyse(store, KOMMUN, on_date).gaps
+    key = (id(store), on_date)
+    if key not in _reports:
+        _reports[key] = (store, analyse(store, KOMMUN, on_date))  # the store kept: its id stays its own
+    return [t for g in _reports[key][1].gaps
             if g.kind == "RevisionOverdueShape" and g.focus.iri == ID + document for t in g.texts]
 
 
