@@ -8,6 +8,15 @@ deliberately incomplete or stale (no revision interval, last revised years ago, 
 repealed SoL 2001:453 section, forums without convenor, recommendations without response),
 so validation and gap analysis have real work to do.
 
+Every shown value (bearer, party, task, part, modality, deadline, legal basis, participant,
+convenor, addressee, stance: ag:shownWithSupport in the ontology) carries its own support
+as an ag:Statement node, in the form the loader makes from a `stöd:` block
+(docs/provenans.md): the section of the region's generated audit report and a quote. The
+quotes are generated text, marked "Genererad text", about generated nodes; they stand in no
+file under kallor/, so the quote check leaves them unchecked instead of matching them
+against a real source. Without this the generated graph fails validation and the benchmark
+would measure invalid data.
+
 The output is N-Triples written as .ttl files (N-Triples is valid Turtle), one per region,
 to be loaded beside the bundled law, vocabularies and ontology. Same size and seed, same
 bytes: the benchmark is repeatable.
@@ -17,6 +26,7 @@ bytes: the benchmark is repeatable.
 
 import argparse
 import random
+import re
 from pathlib import Path
 
 ID = "https://w3id.org/ansvarsgraf/id/"
@@ -25,7 +35,8 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 ORG = "http://www.w3.org/ns/org#"
 PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_TYPE = RDF + "type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # Routines per municipality, duties per routine and municipalities, by size. "mini" (one
@@ -56,6 +67,13 @@ POSTS = [("ifo", "enhetschef", "Enhetschef IFO"), ("mottagning", "socialsekreter
          ("utredning", "utredare", "Utredare"), ("elevhalsan", "kurator", "Kurator"),
          ("elevhalsan", "skolskoterska", "Skolsköterska"), ("grundskolan", "rektor", "Rektor"),
          ("forskolan", "forskolechef", "Förskolechef"), ("ifo", "sip-samordnare", "SIP-samordnare")]
+# The words a generated quote uses for a modality and a part, so that the quote says what the
+# statement says (a `ska` quote has its obligation word, as the shapes expect of a source).
+MODALITY_WORDS = {"ska": "ska", "bor": "bör", "far": "får"}
+PART_WORDS = {"ansvarar": "ansvara för", "utfor": "utföra", "sammankallar": "kalla till", "deltar": "delta i",
+              "informeras": "informeras om", "samverkar": "samverka kring", "tar_emot": "ta emot",
+              "foljer_upp": "följa upp"}
+STANCE_WORDS = {"accepterar": "accepterar", "accepterar_delvis": "accepterar delvis", "avvisar": "avvisar"}
 
 
 class Writer:
@@ -76,6 +94,27 @@ class Writer:
         self.file.write(f'<{s}> <{p}> "{value}"^^<{XSD}{datatype}> .\n')
         self.count += 1
 
+    def stated(self, s: str, p: str, o: str, section: str, quote: str, literal: str | None = None) -> None:
+        """The triple s p o and its support: an ag:Statement with the section and the quote,
+        linked from s by ag:statement, as the loader writes a `stöd:` field. With literal
+        (an xsd datatype), o is a value of that type instead of an IRI."""
+        if literal:
+            self.typed(s, p, o, literal)
+        else:
+            self.iri(s, p, o)
+        st = f"{s}--{_slug(p)}--{_slug(o)}"  # stable, like the loader's ids for `stöd:`
+        self.iri(st, RDF_TYPE, AG + "Statement")
+        self.iri(st, RDF + "subject", s)
+        self.iri(st, RDF + "predicate", p)
+        if literal:
+            self.typed(st, RDF + "object", o, literal)
+        else:
+            self.iri(st, RDF + "object", o)
+        self.iri(st, AG + "supportKind", AG + "source")
+        self.iri(st, PROV + "wasDerivedFrom", section)
+        self.text(st, AG + "quote", f"Genererad text: {quote}")
+        self.iri(s, AG + "statement", st)
+
     def node(self, s: str, kind: str, label: str, source: str) -> None:
         self.iri(s, RDF_TYPE, AG + kind)
         self.text(s, SKOS + "prefLabel", label)
@@ -83,6 +122,30 @@ class Writer:
 
     def close(self) -> None:
         self.file.close()
+
+
+def _slug(value: str) -> str:
+    """The last part of an IRI (or a literal) as an id part: a statement's IRI names its field and value."""
+    local = value.removeprefix(AG).rsplit("/", 1)[-1]
+    return re.sub(r"[^a-z0-9]+", "-", local.lower()).strip("-")
+
+
+def _duty(w: Writer, duty: str, established_by: str, document: str, bearer: tuple[str, str], task: str, part: str, modality: str,
+          description: str, section: str, deadline: str | None = None) -> None:
+    """A duty whose five shown values are supported by one generated quote, as one quote
+    supports several fields of a duty in the bundled data (a YAML anchor)."""
+    quote = (f"Enligt {document} {MODALITY_WORDS[modality]} {bearer[1]} {PART_WORDS[part]} uppgiften {task}"
+             + (f" inom {deadline}" if deadline else "") + ".")
+    w.iri(duty, RDF_TYPE, AG + "Duty")
+    w.iri(duty, AG + "establishedBy", established_by)
+    w.stated(duty, AG + "bearer", bearer[0], section, quote)
+    w.stated(duty, AG + "task", ID + task, section, quote)
+    w.stated(duty, AG + "part", AG + part, section, quote)
+    w.stated(duty, AG + "modality", AG + modality, section, quote)
+    w.text(duty, DCT + "description", description)
+    w.iri(duty, PROV + "wasDerivedFrom", section)
+    if deadline:
+        w.stated(duty, AG + "deadlineDuration", deadline, section, quote, literal="duration")
 
 
 def generate(size: str, out: Path, seed: int = 2026) -> int:
@@ -144,42 +207,40 @@ def _municipality(w: Writer, rng: random.Random, n: int, region: str, section: s
         post = f"{kommun}-{key}"
         w.node(post, "Post", f"{label}, Genkommun {n:03d}", section)
         w.iri(post, ORG + "postIn", actors[parent])
-        posts.append(post)
-    bearers = posts + [actors[k] for _, k, _ in UNITS]
+        posts.append((post, label.lower()))
+    bearers = posts + [(actors[k], label.lower()) for _, k, label in UNITS]
     for i in range(routines):
         routine = f"{kommun}-rutin-{i + 1:02d}"
+        name = f"rutin {i + 1} i Genkommun {n:03d}"
         w.node(routine, "Routine", f"Rutin {i + 1} i Genkommun {n:03d}", section)
-        w.iri(routine, AG + "party", kommun)
+        w.stated(routine, AG + "party", kommun, section, f"Genkommun {n:03d} har antagit {name}.")
         year = rng.choice([2014, 2017, 2020, 2023, 2025, 2026])
         w.typed(routine, DCT + "modified", f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "date")
         if rng.random() < 0.8:  # a fifth state no revision interval at all
             w.typed(routine, AG + "revisionInterval", rng.choice(["P1Y", "P2Y"]), "duration")
-        w.iri(routine, AG + "legalBasis", rng.choice(REPEALED if rng.random() < 0.3 else CURRENT))
+        basis = rng.choice(REPEALED if rng.random() < 0.3 else CURRENT)
+        w.stated(routine, AG + "legalBasis", basis, section, f"Rutin {i + 1} hänvisar till {basis}.")
         if rng.random() < 0.5:
             w.text(routine, AG + "deviationProcedure", "Avvikelser lämnas till närmaste chef och lyfts i ledningsgruppen.")
             w.iri(routine, AG + "escalatesTo", actors["socialnamnden"])
         forum = f"{routine}-forum"
         w.node(forum, "Forum", f"Samverkansforum {i + 1}, Genkommun {n:03d}", section)
         w.iri(forum, AG + "establishedBy", routine)
-        w.iri(forum, AG + "hasParticipant", rng.choice(bearers))
+        participant = rng.choice(bearers)
+        w.stated(forum, AG + "hasParticipant", participant[0], section, f"I samverkansforum {i + 1} deltar {participant[1]}.")
         if rng.random() < 0.7:
-            w.iri(forum, AG + "convenor", rng.choice(posts))
+            convenor = rng.choice(posts)
+            w.stated(forum, AG + "convenor", convenor[0], section, f"Samverkansforum {i + 1} sammankallas av {convenor[1]}.")
             w.text(forum, AG + "meetingFrequency", "varje månad")
         for d in range(duties):
-            duty = f"{routine}-d{d + 1:02d}"
-            w.iri(duty, RDF_TYPE, AG + "Duty")
-            w.iri(duty, AG + "establishedBy", routine)
-            w.iri(duty, AG + "bearer", rng.choice(bearers))
-            w.iri(duty, AG + "task", ID + rng.choice(TASKS))
-            w.iri(duty, AG + "part", AG + rng.choice(PARTS))
-            w.iri(duty, AG + "modality", AG + rng.choice(MODALITIES))
-            w.text(duty, DCT + "description", f"Genererat åtagande {d + 1} i rutin {i + 1}.")
-            w.iri(duty, PROV + "wasDerivedFrom", section)
-            if rng.random() < 0.2:
-                w.typed(duty, AG + "deadlineDuration", rng.choice(["P7D", "P14D", "P21D"]), "duration")
+            # Drawn in the order the generator always drew them, so the graph stays the same.
+            bearer, task, part, modality = rng.choice(bearers), rng.choice(TASKS), rng.choice(PARTS), rng.choice(MODALITIES)
+            deadline = rng.choice(["P7D", "P14D", "P21D"]) if rng.random() < 0.2 else None
+            _duty(w, f"{routine}-d{d + 1:02d}", routine, name, bearer, task, part, modality,
+                  f"Genererat åtagande {d + 1} i rutin {i + 1}.", section, deadline)
     rec = f"{kommun}-rek-1"
     w.iri(rec, RDF_TYPE, AG + "Recommendation")
-    w.iri(rec, AG + "addressedTo", actors["socialnamnden"])
+    w.stated(rec, AG + "addressedTo", actors["socialnamnden"], section, f"Socialnämnden i Genkommun {n:03d} bör tydliggöra ansvaret för samverkan.")
     w.iri(rec, AG + "foundIn", section.rsplit("-s1", 1)[0])
     w.text(rec, DCT + "description", "Nämnden bör tydliggöra ansvaret för samverkan.")
     w.iri(rec, PROV + "wasDerivedFrom", section)
@@ -188,7 +249,8 @@ def _municipality(w: Writer, rng: random.Random, n: int, region: str, section: s
         w.iri(answer, RDF_TYPE, AG + "Response")
         w.iri(answer, AG + "respondsTo", rec)
         w.iri(answer, AG + "respondent", actors["socialnamnden"])
-        w.iri(answer, AG + "stance", AG + rng.choice(["accepterar", "accepterar_delvis", "avvisar"]))
+        stance = rng.choice(["accepterar", "accepterar_delvis", "avvisar"])
+        w.stated(answer, AG + "stance", AG + stance, section, f"Socialnämnden i Genkommun {n:03d} {STANCE_WORDS[stance]} rekommendationen.")
         w.iri(answer, PROV + "wasDerivedFrom", section)
     if rng.random() < 0.5:
         finding = f"{kommun}-iakttagelse-1"
@@ -204,24 +266,19 @@ def _municipality(w: Writer, rng: random.Random, n: int, region: str, section: s
 def _regional_agreement(w: Writer, rng: random.Random, r: int, region: str, bup: str, municipalities: list[str], section: str) -> None:
     agreement = f"{region}-overenskommelse"
     w.node(agreement, "Agreement", f"Regional överenskommelse, region {r + 1}", section)
-    w.iri(agreement, AG + "party", region)
-    for kommun in municipalities:
-        w.iri(agreement, AG + "party", kommun)
+    name = f"den regionala överenskommelsen i region {r + 1}"
+    for party, label in [(region, f"region {r + 1}"), *((k, f"Genkommun {k[-3:]}") for k in municipalities)]:
+        w.stated(agreement, AG + "party", party, section, f"{label.capitalize()} är part i {name}.")
     w.typed(agreement, DCT + "dateAccepted", f"{2012 + r % 10}-06-01", "date")
     if r % 3:
         w.typed(agreement, AG + "revisionInterval", "P1Y", "duration")
-    w.iri(agreement, AG + "legalBasis", REPEALED[0] if r % 2 else CURRENT[0])
+    basis = REPEALED[0] if r % 2 else CURRENT[0]
+    w.stated(agreement, AG + "legalBasis", basis, section, f"Överenskommelsen hänvisar till {basis}.")
     for d, (task, part) in enumerate([("kalla-till-sip", "sammankallar"), ("upprata-sip", "ansvarar"),
                                       ("samverkan-barn-som-far-illa", "samverkar"), ("hantera-avvikelse", "tar_emot")]):
-        duty = f"{agreement}-d{d + 1}"
-        w.iri(duty, RDF_TYPE, AG + "Duty")
-        w.iri(duty, AG + "establishedBy", agreement)
-        w.iri(duty, AG + "bearer", bup if d % 2 else ID + "roll-kommunen")
-        w.iri(duty, AG + "task", ID + task)
-        w.iri(duty, AG + "part", AG + part)
-        w.iri(duty, AG + "modality", AG + "ska")
-        w.text(duty, DCT + "description", f"Regionalt åtagande {d + 1}.")
-        w.iri(duty, PROV + "wasDerivedFrom", section)
+        bearer = (bup, f"BUP i region {r + 1}") if d % 2 else (ID + "roll-kommunen", "kommunen")
+        _duty(w, f"{agreement}-d{d + 1}", agreement, name, bearer, task, part, "ska",
+              f"Regionalt åtagande {d + 1}.", section)
 
 
 def main() -> None:
