@@ -253,3 +253,21 @@ def test_data_graph_holds_the_data_in_the_default_graph_with_rdflibs_blank_nodes
     assert all(q.graph_name == ox.DefaultGraph() for q in store)
     blank = next(o for o in graph.objects() if isinstance(o, rdflib.BNode))
     assert ox.BlankNode(str(blank)) in {q.object for q in store}
+
+
+def test_a_shape_that_only_sparql_checks_gives_the_core_engine_no_targets():
+    """A shape whose only constraint is SPARQL (run whole-graph) leaves nothing for
+    pyshacl-turbo, so its targets must not stay in the core: there they cost a walk over every
+    target (UnsupportedStatementShape's SPARQL target, over every supported value: minutes on
+    the benchmark's small graph). The project's own annotations on a shape (ags:aboutTheData)
+    are no constraint and must not keep them."""
+    from ansvarsgraf.validation import load_shapes
+
+    shapes = load_shapes()
+    plan = fast_shacl.compile_plan(shapes)
+    annotated = {s for s, _, _ in shapes.triples((None, rdflib.URIRef("https://w3id.org/ansvarsgraf/shapes#aboutTheData"), None))}
+    sparql_only = [s for s in annotated if (s, SH.sparql, None) in shapes
+                   and not {p for p in shapes.predicates(s) if str(p).startswith(str(SH))} - fast_shacl._NOT_CONSTRAINTS - {SH.sparql}]
+    assert sparql_only, "inga former med bara SPARQL-villkor och projektets anteckningar att pröva på"
+    kept = [s for s in sparql_only if any((s, t, None) in plan.core_shapes for t in fast_shacl._TARGETS)]
+    assert not kept, f"mål kvar i kärnmotorn för former som bara har SPARQL-villkor: {kept}"
