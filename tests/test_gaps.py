@@ -203,6 +203,18 @@ def test_headings_cut_long_evidence_and_name_a_repeal_they_cannot_place():
     assert repeal.heading == "K kommun: Avtalet är knuten till upphävd bestämmelse"
 
 
+def test_one_finding_about_two_units_gives_two_headings_told_apart():
+    """One finding about two units is two gaps; their headings would be the same, so each
+    names its unit (mutation run, issue 20: headings left alike passed)."""
+    from ansvarsgraf.gaps import Gap, with_headings
+    from ansvarsgraf.results import Ref
+
+    gaps = [Gap("dokumenterad-iakttagelse", "iakttagelse", "medel", Ref(ID + unit, name), ["Ansvaret är oklart."])
+            for unit, name in (("a", "Enhet A"), ("b", "Enhet B"))]
+    with_headings(Ref(ID + "k", "K kommun"), gaps)
+    assert [g.heading for g in gaps] == ["K kommun: Ansvaret är oklart (Enhet A)", "K kommun: Ansvaret är oklart (Enhet B)"]
+
+
 def test_a_severity_the_order_does_not_know_is_summarised_last():
     """A rule file's `# Allvarlighet:` is free text: a word outside hög/medel/låg/info (a new
     or misspelt one) is summarised after the known ones instead of failing the report
