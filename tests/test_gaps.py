@@ -311,11 +311,17 @@ def test_exists_marked_as_optional_runs_as_an_optional_on_the_embedded_engine():
     assert "OPTIONAL {\n    ?lokal ag:establishedBy" in text and "FILTER(!BOUND(?lokal))" in text
     text = specialise(marked["flera-ansvariga-utan-samordning"].text, NoSets(), "urn:k", dt.date(2026, 3, 1))
     assert "FILTER(BOUND(?d))" in text and "FILTER(!BOUND(?s))" in text and "FILTER EXISTS {\n    ?d" not in text
+    # Every other line is kept as written, the first too (a rule text may begin with its query).
+    text = specialise("SELECT * WHERE {\n  # som valfri: ?x\n  FILTER NOT EXISTS {\n    ?x a ?y .\n  }\n}",
+                      NoSets(), "urn:k", dt.date(2026, 3, 1))
+    assert text.splitlines()[0] == "SELECT * WHERE {" and text.splitlines()[-2:] == ["  FILTER(!BOUND(?x))", "}"]
     for broken, says in (("  # som valfri: ?x\n  ?x a ?y .\n", "står inte ovanför"),
                          ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?x a ?y .\n", "slutar inte"),
                          ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?z a ?y .\n  }\n", "binder inte ?x")):
         with pytest.raises(ValueError, match=re.escape(says)):
             specialise(f"SELECT * WHERE {{\n{broken}}}", NoSets(), "urn:k", dt.date(2026, 3, 1))
+    with pytest.raises(ValueError, match="står inte ovanför"):  # a marker on the text's last line
+        specialise("SELECT * WHERE { ?x a ?y }\n# som valfri: ?x", NoSets(), "urn:k", dt.date(2026, 3, 1))
 
 
 # --- findings where they belong (issue 16, point 6) --------------------------------------
