@@ -87,7 +87,7 @@ def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
     settings["pytest_add_cli_args_test_selection"] = [t for t in spec["tests"] if (ROOT / t).exists()]
     # Only the embedded store (tests/conftest.py): the servers would add minutes per mutant.
     settings["pytest_add_cli_args"] = [*settings.get("pytest_add_cli_args", []), "-p", "mutation_plugin",
-                                       "--stores", "inbyggd"]
+                                       "--stores", "inbyggd", *(a for t in spec.get("deselect", []) for a in ("--deselect", t))]
     if spec.get("preload"):
         preload = copy / "mutation-preload.txt"
         # Also the package as the tests import it (1-3 s per mutant on a loaded machine): the
