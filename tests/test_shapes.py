@@ -88,3 +88,14 @@ def test_a_finding_names_the_key_the_value_and_the_swedish_message(fixture_resul
 def test_an_unknown_engine_is_refused_by_name(fixture_loaded):
     with pytest.raises(ValueError, match="okänd valideringsmotor 'snabb'; välj fast eller pyshacl"):
         validate(fixture_loaded, dt.date.fromisoformat(DEFAULT_DATE), engine="snabb")
+
+
+def test_a_whole_run_lists_what_it_cannot_place_in_a_file_last():
+    """`ansvarsgraf validate` without --fil lists findings file by file and line by line; a
+    finding about a node no file defines (a concept of the ontology used in the wrong place)
+    comes after them, not first (mutation run, issue 20: another sort key for 'no file' passed)."""
+    fixture = Path(__file__).parent / "data" / "regler" / "fel-begrepp.ttl"
+    findings = validate(load_data(paths=[fixture], base_paths=[DATA_DIR]), dt.date.fromisoformat(DEFAULT_DATE))
+    placed = [f.file is not None for f in findings]
+    assert True in placed and False in placed, [str(f) for f in findings]
+    assert placed == sorted(placed, reverse=True), [str(f) for f in findings]
