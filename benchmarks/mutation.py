@@ -13,18 +13,29 @@ with the reason in mutation-equivalent.toml and left out of the score.
     python benchmarks/mutation.py --retest matching     # only last run's survivors, tests as now
     python benchmarks/mutation.py law_in_force --functions _in_force valid_on   # part of a module
     python benchmarks/mutation.py --report-only         # rewrite the report from saved results
+    python benchmarks/mutation.py gaps --sample 50 --seed 1   # 50 mutants drawn at random
 
 Prints, per module, killed / (killed + survived) and the survivors, and writes
 benchmarks/mutation-report.json and benchmarks/mutation-report.md (results of modules not
 run this time are kept from the last run). Slow (minutes to an hour per module on two
 cores), so not part of the CI gate; run it when one of the modules or its tests change.
 The scratch copies stay in --workdir so that a second run re-tests only changed mutants.
+
+A module too slow to run whole on a shared machine can be measured by a random sample
+(--sample N --seed S): the module's mutants are put in an order drawn at random with the
+seed, and the first N are run (a larger N with the same seed adds to the same sample). The
+score of a random sample is an unbiased estimate of the whole module's score; the report
+gives it with its 95 % Wilson interval, "stickprov N av M" and the seed, so that the same
+sample can be drawn again. --retest and --report-only keep a module's sample; a run
+without --sample measures the module whole again.
 """
 
 import argparse
 import datetime as dt
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -76,7 +87,7 @@ def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
     settings["pytest_add_cli_args_test_selection"] = [t for t in spec["tests"] if (ROOT / t).exists()]
     # Only the embedded store (tests/conftest.py): the servers would add minutes per mutant.
     settings["pytest_add_cli_args"] = [*settings.get("pytest_add_cli_args", []), "-p", "mutation_plugin",
-                                       "--stores", "inbyggd"]
+                                       "--stores", "inbyggd", *(a for t in spec.get("deselect", []) for a in ("--deselect", t))]
     if spec.get("preload"):
         preload = copy / "mutation-preload.txt"
         # Also the package as the tests import it (1-3 s per mutant on a loaded machine): the
@@ -104,12 +115,42 @@ def function_mutants(name: str, spec: dict, workdir: Path, functions: list[str])
             and mutant.split("__mutmut_")[0].removeprefix(dotted + ".").split("ǁ")[-1].removeprefix("x_") in functions]
 
 
+def all_mutants(name: str, spec: dict, workdir: Path) -> list[str]:
+    """Every mutant of the module, by mutmut's name: generated in the scratch copy as
+    `mutmut run` would (it then finds them made and keeps them), without running a test."""
+    copy = scratch_copy(name, spec, workdir)
+    generate = ("from pathlib import Path\n"
+                "from mutmut.__main__ import create_mutants_for_file\n"
+                f"path = Path({spec['path']!r})\n"
+                "(Path('mutants') / path).parent.mkdir(parents=True, exist_ok=True)\n"
+                "result = create_mutants_for_file(path, Path('mutants') / path)\n"
+                "if result.error:\n    raise result.error\n")
+    subprocess.run([sys.executable, "-c", generate], cwd=copy, check=True)
+    meta = copy / "mutants" / (spec["path"] + ".meta")
+    return sorted(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+
+
+def draw_sample(name: str, spec: dict, workdir: Path, size: int, seed: int) -> dict:
+    """The first `size` mutants of the module in an order drawn at random with `seed`."""
+    everyone = all_mutants(name, spec, workdir)
+    order = list(everyone)
+    random.Random(seed).shuffle(order)
+    return {"size": min(size, len(order)), "seed": seed, "of": len(everyone), "mutants": sorted(order[:size])}
+
+
+def not_run(name: str, spec: dict, workdir: Path, mutants: list[str]) -> list[str]:
+    meta = workdir / name / "mutants" / (spec["path"] + ".meta")
+    codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"] if meta.exists() else {}
+    return [m for m in mutants if codes.get(m) is None]
+
+
 def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool = False,
-               functions: list[str] | None = None) -> None:
+               functions: list[str] | None = None, sample: dict | None = None) -> None:
     """Run mutmut on the module; retest=True: only the survivors of the last run, with the
     tests as they are now (after tests were added to kill them); functions: only the not yet
-    run mutants of these functions (a module too slow to run whole on a shared machine)."""
-    again = [s["mutant"] for s in (collect(name, spec, workdir) or {}).get("survivors", [])] if retest else []
+    run mutants of these functions (a module too slow to run whole on a shared machine);
+    sample: only the not yet run mutants of this random sample."""
+    again = [s["mutant"] for s in (collect(name, spec, workdir, sample) or {}).get("survivors", [])] if retest else []
     if retest and not again:
         print(f"{name}: inga överlevande att pröva om")
         return
@@ -117,6 +158,11 @@ def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool
         again += function_mutants(name, spec, workdir, functions)
         if not again:
             print(f"{name}: inga ej körda mutanter i {', '.join(functions)}")
+            return
+    if sample and not retest:
+        again += not_run(name, spec, workdir, sample["mutants"])
+        if not again:
+            print(f"{name}: stickprovets {sample['size']} mutanter är redan körda")
             return
     copy = scratch_copy(name, spec, workdir)
     if retest:
@@ -133,12 +179,27 @@ def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool
                    stdout=subprocess.DEVNULL if not os.environ.get("MUTATION_VERBOSE") else None)
 
 
-def collect(name: str, spec: dict, workdir: Path) -> dict | None:
+def wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95 % Wilson score interval for the share killed (stays inside 0-1 and holds for small
+    samples and scores near 100 %, where the normal approximation does not)."""
+    if not n:
+        return None
+    p = killed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
+
+
+def collect(name: str, spec: dict, workdir: Path, sample: dict | None = None) -> dict | None:
+    """The module's verdicts; with a sample, only the sampled mutants' (the score is then an
+    estimate of the whole module's, with its interval)."""
     copy = workdir / name
     meta = copy / "mutants" / (spec["path"] + ".meta")
     if not meta.exists():
         return None
     codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    if sample:
+        codes = {m: codes.get(m) for m in sample["mutants"]}
     skip = equivalents()
     counts = {"dödad": 0, "tidsgräns": 0, "överlevde": 0, "inget test": 0, "ej körd": 0, "likvärdig": 0}
     survivors = []
@@ -157,10 +218,30 @@ def collect(name: str, spec: dict, workdir: Path) -> dict | None:
     killed = counts["dödad"] + counts["tidsgräns"]
     survived = counts["överlevde"] + counts["inget test"]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"module": spec["path"], "tests": spec["tests"], "counts": counts,
-            "score": round(killed / (killed + survived), 4) if killed + survived else None,
-            "survivors": survivors, "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": commit}
+    result = {"module": spec["path"], "tests": spec["tests"], "counts": counts,
+              "score": round(killed / (killed + survived), 4) if killed + survived else None,
+              "survivors": survivors, "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+              "commit": commit}
+    if sample:
+        result |= {"sample": sample, "interval": wilson(killed, killed + survived)}
+    return result
+
+
+def score_text(r: dict) -> str:
+    if r["score"] is None:
+        return "–"
+    if not r.get("sample"):
+        return f"{r['score']:.1%}"
+    low, high = r["interval"]
+    return f"{r['score']:.1%} (95 %: {low:.0%}–{high:.0%})"
+
+
+def scope_text(r: dict) -> str:
+    s = r.get("sample")
+    if s:
+        return f"stickprov {s['size']} av {s['of']} (frö {s['seed']})"
+    whole = sum(r["counts"].values())
+    return f"funktionsvis, av {whole}" if r["counts"]["ej körd"] else f"hela modulen ({whole})"
 
 
 def write_report(results: dict) -> None:
@@ -172,19 +253,26 @@ def write_report(results: dict) -> None:
              f"{TARGET:.0%} per modul. Mutanter som ännu inte körts (ej körda) ingår inte i poängen; en",
              "modul med ej körda mutanter är delvis mätt. Moduler som ej mätts ännu körs med",
              "`python benchmarks/mutation.py <modul>`.", "",
-             "| modul | poäng | dödade | tidsgräns | överlevde | inget test | likvärdiga | ej körda | mätt | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "Stickprov: för en modul som är för långsam att köra hel på en delad maskin körs N mutanter",
+             "dragna slumpmässigt (`--sample N --seed S`) ur modulens M. Ett slumpmässigt stickprovs poäng",
+             "är en väntevärdesriktig skattning av hela modulens poäng; den anges med sitt 95 %-intervall",
+             "(Wilson) och fröet, så att samma stickprov kan dras igen. Räkningarna i tabellen gäller då",
+             "bara stickprovets mutanter.", "",
+             "| modul | poäng | urval | dödade | tidsgräns | överlevde | inget test | likvärdiga | ej körda | mätt | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in modules():
         r = results.get(name)
         if not r:
-            lines.append(f"| {name} | ej mätt ännu | | | | | | | | |")
+            lines.append(f"| {name} | ej mätt ännu | | | | | | | | | |")
             continue
         c = r["counts"]
-        score = f"{r['score']:.1%}" if r["score"] is not None else "–"
-        lines.append(f"| {name} | {score} | {c['dödad']} | {c['tidsgräns']} | {c['överlevde']} | {c['inget test']} "
-                     f"| {c['likvärdig']} | {c['ej körd']} | {r['measured']} | {r['commit']} |")
+        lines.append(f"| {name} | {score_text(r)} | {scope_text(r)} | {c['dödad']} | {c['tidsgräns']} | {c['överlevde']} "
+                     f"| {c['inget test']} | {c['likvärdig']} | {c['ej körd']} | {r['measured']} | {r['commit']} |")
     partly = [f"{n} ({r['counts']['ej körd']} av {sum(r['counts'].values())} mutanter ej körda)"
-              for n, r in results.items() if r["counts"]["ej körd"]]
+              for n, r in results.items() if r["counts"]["ej körd"] and not r.get("sample")]
+    partly += [f"{n} (stickprov {r['sample']['size']} av {r['sample']['of']}"
+               + (f", {r['counts']['ej körd']} ej körda" if r["counts"]["ej körd"] else "") + ")"
+               for n, r in results.items() if r.get("sample")]
     missing = [n for n in modules() if n not in results]
     lines += ["", "Kvar att mäta: " + "; ".join(
         [*(["delvis mätt: " + ", ".join(partly)] if partly else []),
@@ -194,6 +282,8 @@ def write_report(results: dict) -> None:
             continue
         lines += ["", f"## Överlevande i {r['module']}", "",
                   f"Tester: {', '.join(r['tests'])}", ""]
+        if r.get("sample"):
+            lines += [f"Ur ett {scope_text(r)}.", ""]
         for s in r["survivors"]:
             lines += [f"- `{s['mutant']}` ({s['status']})", "", "  ```diff",
                       *("  " + d for d in s["diff"].splitlines()), "  ```"]
@@ -209,7 +299,11 @@ def main(argv=None) -> int:
     parser.add_argument("--retest", action="store_true", help="pröva bara om förra körningens överlevande")
     parser.add_argument("--functions", nargs="+", metavar="FUNKTION",
                         help="bara de ej körda mutanterna i dessa funktioner (metoder med sitt eget namn)")
+    parser.add_argument("--sample", type=int, metavar="N", help="bara N mutanter dragna slumpmässigt ur modulens")
+    parser.add_argument("--seed", type=int, default=1, help="fröet för --sample (anges i rapporten)")
     args = parser.parse_args(argv)
+    if args.sample is not None and (args.sample < 1 or args.functions or args.retest or args.report_only):
+        parser.error("--sample tar ett antal ≥ 1 och går inte att kombinera med --functions, --retest eller --report-only")
     known = modules()
     chosen = args.modules or list(known)
     unknown = [m for m in chosen if m not in known]
@@ -217,15 +311,19 @@ def main(argv=None) -> int:
         parser.error(f"okänd modul: {', '.join(unknown)}; välj bland {', '.join(known)}")
     results = json.loads(REPORT_JSON.read_text(encoding="utf-8")) if REPORT_JSON.exists() else {}
     for name in chosen:
+        # --retest and --report-only keep the module's sample; any other run draws a new one
+        # (--sample) or measures the module whole.
+        sample = (results.get(name) or {}).get("sample") if args.retest or args.report_only else None
+        if args.sample is not None:
+            sample = draw_sample(name, known[name], args.workdir, args.sample, args.seed)
         if not args.report_only:
-            run_module(name, known[name], args.workdir, args.max_children, args.retest, args.functions)
-        result = collect(name, known[name], args.workdir)
+            run_module(name, known[name], args.workdir, args.max_children, args.retest, args.functions, sample)
+        result = collect(name, known[name], args.workdir, sample)
         if result is None:
             print(f"{name}: inga resultat i {args.workdir / name}")
             continue
         results[name] = result
-        score = f"{result['score']:.1%}" if result["score"] is not None else "–"
-        print(f"{name}: {score} ({result['counts']})")
+        print(f"{name}: {score_text(result)}, {scope_text(result)} ({result['counts']})")
         for s in result["survivors"]:
             print(f"  överlever: {s['mutant']} ({s['status']})")
             for line in s["diff"].splitlines():

@@ -14,6 +14,12 @@ mutants against that test alone (57 of 71 "survived" so). While mutmut collects
 statistics, the child writes what it recorded to a file before it answers, and the parent
 adds it to its own record. The mutants themselves run the child unchanged (a forked child
 has its parent's mutant).
+
+A fixture of module or session scope (a gap report, a validation run on every fixture date)
+is set up once, inside the first test that asks for it, and mutmut took what its set-up
+called to be reached by that test alone: a later test that checks the result against the
+mutant was never run (three gaps mutants "survived" so). While mutmut collects statistics,
+what a shared fixture's set-up calls is recorded for every test that uses the fixture.
 """
 
 import os
@@ -72,3 +78,36 @@ def _forked_sparql_worker_recorded(monkeypatch):
 
     monkeypatch.setattr(sparql_endpoint, "_in_child", recorded_in_child)
     yield
+
+
+_called_in_setup: dict[int, set[str]] = {}  # id(fixturedef) → functions its set-up called
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    if not _recording() or fixturedef.scope == "function":
+        yield
+        return
+    from mutmut.state import state
+
+    stats = state()._stats
+    before = set(stats)
+    stats.clear()
+    try:
+        yield
+    finally:
+        _called_in_setup.setdefault(id(fixturedef), set()).update(stats)
+        stats.update(before)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before mutmut's own teardown hook files the test's calls: add those of the shared
+    fixtures it uses."""
+    if not _recording():
+        return
+    from mutmut.state import state
+
+    for definitions in getattr(item, "_fixtureinfo").name2fixturedefs.values():
+        for fixturedef in definitions:
+            state()._stats.update(_called_in_setup.get(id(fixturedef), ()))

@@ -158,6 +158,77 @@ def test_report_formats(fixture_reports):
     assert json.loads(json.dumps([r.as_dict() for r in reports]))[0]["gaps"]
 
 
+def test_the_csv_columns_are_read_by_name(fixture_reports):
+    """A spreadsheet or script reads the CSV by its column names: each named column holds
+    that field of the gap (mutation run, issue 20: a renamed column passed)."""
+    import csv
+    import io
+
+    report = fixture_reports["provby"]
+    rows = list(csv.DictReader(io.StringIO(render_csv([report]))))
+    assert len(rows) == len(report.gaps)
+    for row, gap in zip(rows, report.gaps):
+        assert (row["kommun"], row["datum"], row["allvarlighet"], row["lucka"], row["typ"], row["gäller"]) == \
+            (report.municipality.label, report.date, gap.severity, gap.title, gap.kind, gap.focus.label)
+        assert row["förklaring"] == " ".join(gap.texts) and row["rubrik"] == gap.heading
+        assert row["bör_åtgärdas_av"] == "; ".join(a.label for a in gap.act)
+        assert row["belägg"] == "; ".join(e.node.label for e in gap.evidence)
+        assert row["källor"] == "; ".join(s.label for e in gap.evidence for s in e.sources)
+        assert row["datavarningar"] == " ".join(gap.data_warnings)
+
+
+def test_a_rejected_recommendation_shows_the_boards_answer_and_its_stance(fixture_reports):
+    """The evidence of a rejected recommendation is the board's answer, named by the board
+    and what it answered (mutation run, issue 20: dropping the stance passed)."""
+    (gap,) = [g for g in fixture_reports["provby"].gaps if g.kind == "svar-avvisat-eller-forsenat"]
+    assert [e.node.label for e in gap.evidence] == ["Svar från Socialnämnden i Provby: avvisar"]
+    # The heading names the whole board that rejects, not its first word.
+    assert gap.heading == ("Provby kommun: Socialnämnden i Provby avvisar rekommendationen "
+                           "”Nämnden bör föra in målen i internkontrollplanen”")
+
+
+def test_headings_cut_long_evidence_and_name_a_repeal_they_cannot_place():
+    """A heading stays readable: the evidence it names is cut at a word within 80 characters,
+    and a document tied to a repealed law whose section the texts do not name is tied to "upphävd
+    bestämmelse" (ontology/vocabularies.ttl; mutation run, issue 20: other limits and words passed)."""
+    from ansvarsgraf.gaps import Evidence, Gap, with_headings
+    from ansvarsgraf.results import Ref
+
+    long = "Återkoppling till anmälaren sker skriftligen av den handläggare som har ansvar för ärendet efter beslutet"
+    sharper = Gap("lagen-skarpt", "lagen skärpt", "hög", Ref(ID + "r", "R"), [], [Evidence(Ref(ID + "e", long), [])])
+    repeal = Gap("CitesRepealedShape", "hänvisning", "medel", Ref(ID + "a", "Avtalet"), ["Avtalet nämner en lag som upphävts."])
+    with_headings(Ref(ID + "k", "K kommun"), [sharper, repeal])
+    assert sharper.heading == ("K kommun: den lokala rutinen ger en längre frist än lagen kräver för "
+                               "återkoppling till anmälaren sker skriftligen av den handläggare som har ansvar …")
+    assert repeal.heading == "K kommun: Avtalet är knuten till upphävd bestämmelse"
+
+
+def test_one_finding_about_two_units_gives_two_headings_told_apart():
+    """One finding about two units is two gaps; their headings would be the same, so each
+    names its unit (mutation run, issue 20: headings left alike passed)."""
+    from ansvarsgraf.gaps import Gap, with_headings
+    from ansvarsgraf.results import Ref
+
+    gaps = [Gap("dokumenterad-iakttagelse", "iakttagelse", "medel", Ref(ID + unit, name), ["Ansvaret är oklart."])
+            for unit, name in (("a", "Enhet A"), ("b", "Enhet B"))]
+    with_headings(Ref(ID + "k", "K kommun"), gaps)
+    assert [g.heading for g in gaps] == ["K kommun: Ansvaret är oklart (Enhet A)", "K kommun: Ansvaret är oklart (Enhet B)"]
+
+
+def test_a_severity_the_order_does_not_know_is_summarised_last():
+    """A rule file's `# Allvarlighet:` is free text: a word outside hög/medel/låg/info (a new
+    or misspelt one) is summarised after the known ones instead of failing the report
+    (mutation run, issue 20)."""
+    from ansvarsgraf.gaps import Gap, GapReport
+    from ansvarsgraf.results import Ref
+
+    def gap(severity, title):
+        return Gap("regel", title, severity, Ref(ID + "x", "X"), [])
+
+    report = GapReport(Ref(ID + "k", "K"), "2026-03-01", [gap("kritisk", "A"), gap("låg", "B"), gap("hög", "C")])
+    assert [r["severity"] for r in report.summary()] == ["hög", "låg", "kritisk"]
+
+
 def test_gaps_api_and_page(store):
     from fastapi.testclient import TestClient
 
@@ -240,11 +311,17 @@ def test_exists_marked_as_optional_runs_as_an_optional_on_the_embedded_engine():
     assert "OPTIONAL {\n    ?lokal ag:establishedBy" in text and "FILTER(!BOUND(?lokal))" in text
     text = specialise(marked["flera-ansvariga-utan-samordning"].text, NoSets(), "urn:k", dt.date(2026, 3, 1))
     assert "FILTER(BOUND(?d))" in text and "FILTER(!BOUND(?s))" in text and "FILTER EXISTS {\n    ?d" not in text
+    # Every other line is kept as written, the first too (a rule text may begin with its query).
+    text = specialise("SELECT * WHERE {\n  # som valfri: ?x\n  FILTER NOT EXISTS {\n    ?x a ?y .\n  }\n}",
+                      NoSets(), "urn:k", dt.date(2026, 3, 1))
+    assert text.splitlines()[0] == "SELECT * WHERE {" and text.splitlines()[-2:] == ["  FILTER(!BOUND(?x))", "}"]
     for broken, says in (("  # som valfri: ?x\n  ?x a ?y .\n", "står inte ovanför"),
                          ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?x a ?y .\n", "slutar inte"),
                          ("  # som valfri: ?x\n  FILTER EXISTS {\n    ?z a ?y .\n  }\n", "binder inte ?x")):
         with pytest.raises(ValueError, match=re.escape(says)):
             specialise(f"SELECT * WHERE {{\n{broken}}}", NoSets(), "urn:k", dt.date(2026, 3, 1))
+    with pytest.raises(ValueError, match="står inte ovanför"):  # a marker on the text's last line
+        specialise("SELECT * WHERE { ?x a ?y }\n# som valfri: ?x", NoSets(), "urn:k", dt.date(2026, 3, 1))
 
 
 # --- findings where they belong (issue 16, point 6) --------------------------------------

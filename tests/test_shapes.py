@@ -22,8 +22,13 @@ FIXTURE_FILES = sorted((FIXTURES / "broken").glob("*.yaml")) + sorted((FIXTURES 
 
 
 @pytest.fixture(scope="module")
-def fixture_results():
-    loaded = load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
+def fixture_loaded():
+    return load_data(paths=FIXTURE_FILES, base_paths=[DATA_DIR])
+
+
+@pytest.fixture(scope="module")
+def fixture_results(fixture_loaded):
+    loaded = fixture_loaded
     only = {display_path(p) for p in FIXTURE_FILES}
     return {d: validate(loaded, dt.date.fromisoformat(d), only_files=only) for d in fixture_dates(FIXTURE_FILES)}
 
@@ -68,3 +73,29 @@ def test_focused_validation_reports_what_a_full_run_reports(fixture_results):
     full = fixture_results[DEFAULT_DATE]
     key = lambda f: (f.file, f.line, f.rule, f.severity, f.node)  # noqa: E731
     assert sorted(map(key, focused)) == sorted(map(key, full))
+
+
+def test_a_finding_names_the_key_the_value_and_the_swedish_message(fixture_results):
+    """The jurist reads which key and which value broke the rule, in the YAML's words, with
+    the rule's Swedish message (mutation run, issue 20: a finding without its value, or with
+    the property's IRI for the key, passed)."""
+    name = display_path(FIXTURES / "broken" / "duty-fel-modalitet.yaml")
+    (finding,) = [f for f in fixture_results[DEFAULT_DATE] if f.file == name and f.rule == "ags:DutyShape"]
+    assert (finding.node, finding.path, finding.value, finding.line) == ("fx-fel-modalitet", "modalitet", "ag:ansvarar", 7)
+    assert finding.message.startswith("Åtagandet ska ha exakt en modalitet")
+
+
+def test_an_unknown_engine_is_refused_by_name(fixture_loaded):
+    with pytest.raises(ValueError, match="okänd valideringsmotor 'snabb'; välj fast eller pyshacl"):
+        validate(fixture_loaded, dt.date.fromisoformat(DEFAULT_DATE), engine="snabb")
+
+
+def test_a_whole_run_lists_what_it_cannot_place_in_a_file_last():
+    """`ansvarsgraf validate` without --fil lists findings file by file and line by line; a
+    finding about a node no file defines (a concept of the ontology used in the wrong place)
+    comes after them, not first (mutation run, issue 20: another sort key for 'no file' passed)."""
+    fixture = Path(__file__).parent / "data" / "regler" / "fel-begrepp.ttl"
+    findings = validate(load_data(paths=[fixture], base_paths=[DATA_DIR]), dt.date.fromisoformat(DEFAULT_DATE))
+    placed = [f.file is not None for f in findings]
+    assert True in placed and False in placed, [str(f) for f in findings]
+    assert placed == sorted(placed, reverse=True), [str(f) for f in findings]
