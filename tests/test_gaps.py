@@ -201,6 +201,12 @@ def test_headings_cut_long_evidence_and_name_a_repeal_they_cannot_place():
     assert sharper.heading == ("K kommun: den lokala rutinen ger en längre frist än lagen kräver för "
                                "återkoppling till anmälaren sker skriftligen av den handläggare som har ansvar …")
     assert repeal.heading == "K kommun: Avtalet är knuten till upphävd bestämmelse"
+    # A quote keeps the source's line breaks and double spaces; the heading is one line,
+    # cut at a word whatever the space before it was.
+    broken = Gap("lagen-skarpt", "lagen skärpt", "hög", Ref(ID + "r", "R"), [],
+                 [Evidence(Ref(ID + "e", long.replace("skriftligen av", "skriftligen\nav").replace(" har ", "  har\n")), [])])
+    with_headings(Ref(ID + "k", "K kommun"), [broken])
+    assert broken.heading == sharper.heading
 
 
 def test_one_finding_about_two_units_gives_two_headings_told_apart():

@@ -187,8 +187,9 @@ def with_support(reader: DutyBuilder, gaps: list[Gap]) -> None:
 # --- headings: what and where, from the gap's own data ----------------------------------
 
 def _clause(text: str, limit: int = 110) -> str:
-    """The first statement of a finding, without its parentheses, cut at a word."""
-    text = re.sub(r"\s*\([^()]*\)", "", text).strip()
+    """The first statement of a finding, without its parentheses, cut at a word, on one line
+    (a quote keeps the source's line breaks and double spaces; a heading must not)."""
+    text = " ".join(re.sub(r"\s*\([^()]*\)", "", text).split())
     text = re.split(r";|\.(?:\s|$)", text, maxsplit=1)[0].strip()
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",") + " …"
