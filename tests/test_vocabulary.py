@@ -42,3 +42,13 @@ def test_every_kind_is_named_by_its_label_in_the_ontology():
         assert set(kinds) == set(ontology.transitive_subjects(RDFS.subClassOf, root)) - {root}
     labels = {k: next(str(v) for v in ontology.objects(k, RDFS.label) if v.language == "sv") for k in KIND_NAMES}
     assert KIND_NAMES == labels and len(KIND_NAMES) >= 10
+
+
+def test_the_kinds_that_can_decide_are_read_from_the_ontology():
+    """Where an escalation path may end (gaps' "eskalering-slutar") is the ontology's
+    ag:canDecide, not a list in Python: boards and the organisations above them decide, units,
+    posts and forums do not."""
+    from ansvarsgraf.vocabulary import AG, DECIDING_KINDS
+
+    assert {str(AG.Board), str(AG.Municipality), str(AG.Region)} <= DECIDING_KINDS
+    assert not {str(AG.Unit), str(AG.Post), str(AG.Forum), str(AG.Administration)} & DECIDING_KINDS

@@ -32,13 +32,12 @@ from .paths import QUERIES_DIR
 from .queries import query_text
 from .graph_store import GraphStore, per_data_version, terminals
 from .shape_queries import warning_shapes
-from .vocabulary import AG, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
+from .vocabulary import AG, DECIDING_KINDS, GAP_HEADINGS, INSTRUMENT_KINDS, KIND_NAMES
 from .links import href
 from .wording import WORDING, lower_first
 
 RULES_DIR = QUERIES_DIR / "luckor"
 SEVERITY_ORDER = {"hög": 0, "medel": 1, "låg": 2, "info": 3}
-DECIDING_KINDS = {AG + k for k in ("Board", "Municipality", "Region", "Association")}
 BOTTLENECK_SHARE = 0.25  # an actor carrying a quarter of the municipality's duties
 BOTTLENECK_MIN_DUTIES = 5
 DOCUMENT_KINDS = {KIND_NAMES[k] for k in INSTRUMENT_KINDS}

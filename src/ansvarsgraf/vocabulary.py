@@ -52,5 +52,7 @@ INSTRUMENT_KINDS = _kinds(_GRAPH, AG.Instrument)  # överenskommelse, rutin, reg
 KIND_NAMES = {kind: _swedish(_GRAPH, kind, RDFS.label) for kind in ACTOR_KINDS + INSTRUMENT_KINDS}
 MODALITY_RANK = _ranks(_GRAPH, AG.Modality)  # ska 1, får inte 2, bör 3, får 4, beskrivet arbetssätt 5
 PART_RANK = _ranks(_GRAPH, AG.Part)
+# The kinds whose actors can decide (ag:canDecide): where an escalation path may end.
+DECIDING_KINDS = frozenset(str(k) for k in ACTOR_KINDS if (k, AG.canDecide, rdflib.Literal(True)) in _GRAPH)
 GAP_HEADINGS = _gap_headings(_GRAPH)  # the kinds of gap the analysis reports, with their headings
 del _GRAPH
