@@ -281,3 +281,37 @@ def test_the_reference_query_states_the_rule_on_dates_and_documents(fixture_stor
         assert set(engine) == reference, where
         fixture_forums |= {f for f in reference if "/fx-" in f}
     assert fixture_forums == {ID + "fx-forum-i-rutinen", ID + "fx-forum-med-egna-datum", ID + "fx-forum-iakttaget"}
+
+
+def test_a_documents_escalation_route_names_its_steering_group(embedded):
+    """Trelleborg's local agreement (its audit, 2021: brister "återkopplas till berörda parter
+    via styrgruppen") names its steering group as where deviations go and as the forum that
+    governs it: an answer resting on that agreement shows both steps with the group's name
+    (mutation run, issue 20: the "Styrande forum" step dropped passed)."""
+    agreement, group = ID + "trelleborg-lokal-overenskommelse", ID + "trelleborg-lokal-overenskommelse-styrgrupp"
+    rows = embedded.select(f"SELECT ?label WHERE {{ <{group}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
+                           'FILTER(lang(?label) = "sv") }')
+    assert len(rows) == 1
+    label = str(rows[0]["label"])
+    catalog = catalog_for(embedded)
+    on_date = dt.date(2026, 3, 1)
+    duties = [d for task in catalog.task_labels
+              for d in answer_task(embedded, task, ID + "trelleborg-kommun", on_date).duties
+              if d.instrument and d.instrument.iri == agreement]
+    assert duties, "inget svar vilar på Trelleborgs lokala överenskommelse"
+    for duty in duties:
+        assert f"Eskaleras till {label}." in duty.escalation
+        assert f"Styrande forum: {label}." in duty.escalation
+
+
+def test_a_documents_card_says_how_often_it_is_revised(embedded):
+    """The same agreement "följs upp och revideras varje år": the card a question naming it
+    gets says so, as the graph holds it (ag:revisionInterval), for the page's "Revideras" line
+    (mutation run, issue 20: the interval left out of the card passed)."""
+    agreement = ID + "trelleborg-lokal-overenskommelse"
+    rows = embedded.select(f"SELECT ?i WHERE {{ <{agreement}> <https://w3id.org/ansvarsgraf/def#revisionInterval> ?i }}")
+    assert [str(r["i"]) for r in rows] == ["P1Y"]
+    catalog = catalog_for(embedded)
+    builder = DutyBuilder(embedded, catalog, catalog.municipality("Trelleborg"), dt.date(2026, 3, 1))
+    (card,) = builder.instrument_cards([agreement])
+    assert card.revision_interval == "P1Y"
