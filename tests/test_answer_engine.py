@@ -196,3 +196,16 @@ def test_every_bearer_of_a_duty_is_in_the_answer(store):
                     seen.add(duty.iri)
     # Every shared duty was checked (each is in force on one of the dates).
     assert shared <= seen, shared - seen
+
+
+def test_a_question_that_only_names_a_document_says_which_document_it_names(embedded):
+    """A question that is only a document's name ("lotsmodellen") asks about no task: the
+    answer is the document's card and says which document the question names, by its full
+    name (mutation run, issue 20: the sentence left out, or without the name, passed)."""
+    from ansvarsgraf.answering import answer_question
+
+    answer = answer_question(embedded, "lotsmodellen", "Perstorp", dt.date(2026, 3, 1))
+    assert answer.status == "dokument" and answer.duties == []
+    (card,) = answer.instruments
+    assert "lotsmodellen" in card.label
+    assert answer.message == f"Frågan nämner {card.label}."
