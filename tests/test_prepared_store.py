@@ -203,9 +203,11 @@ def test_store_files_removed_under_a_running_server(prepared_with_answers, tmp_p
         # (Waited for in the log: a request that got its answer before would now come from the cache.)
         _until(lambda: "Lagrets filer har ändrats under servern" in log.read_text(encoding="utf-8"), "kontrollen ser det")
         for path in NEEDS_THE_STORE:
-            started = time.monotonic()
+            # Said at once, not after the query limit: the wording checked below is the store's
+            # ("går inte att läsa"), never the time limit's ("tog längre tid"). No bound in
+            # seconds: a loaded machine broke a 5 s bound once, which proved nothing.
             status, headers, body = _get(base, path)
-            assert status == 503 and time.monotonic() - started < 5, (path, status, body[:200])
+            assert status == 503, (path, status, body[:200])
             assert headers["Retry-After"].isdigit() and "Lagret på disk går inte att läsa" in body, (path, body[:200])
             assert not any(word in body for word in ENGLISH) and "tog längre tid" not in body, (path, body[:300])
         for path in ["/", "/api/kommuner", "/api/answer?uppgift=utredning&kommun=perstorp-kommun&datum=2026-03-01"]:
