@@ -313,9 +313,12 @@ def test_with_a_60_s_store_delay_the_catalog_and_cached_answers_answer_at_once(p
             for path in UNCACHED[:4] * 3:
                 pool.submit(get, base, path, 2)
             time.sleep(1.5)  # the version check is now stuck behind the delay, in the background
+            # Not behind the store: held up, these would take the 60 s delay (or the 10 s
+            # query limit). The bound is far from both, not a speed target (1 s failed once at
+            # load 8 with 1.45 s; benchmarks/faults.py measures the figures: p99 8-12 ms).
             for path in ["/api/kommuner", CACHED, "/static/app.css"] * 5:
-                status, _, _, seconds = get(base, path, timeout=5)
-                assert status == 200 and seconds < 1.0, (path, status, seconds)
+                status, _, _, seconds = get(base, path, timeout=30)
+                assert status == 200 and seconds < 5.0, (path, status, seconds)
             pool.shutdown(wait=False, cancel_futures=True)
     finally:
         proxy.close()
