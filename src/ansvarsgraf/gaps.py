@@ -310,26 +310,29 @@ def for_store(store, text: str, index, municipality: str, on_date: dt.date | Non
     return specialise(text, index, municipality, on_date) if store.inline_tables else text
 
 
+# The sets a marker may name, each computed from the organisation index for one municipality
+# on a date. One table: the names a rule may use are its keys.
+SETS = {
+    "dokument-med-kommunen-som-part": lambda index, m, on_date: index.documents_with_party(m),
+    "organisationer-i-kommunen": lambda index, m, on_date: index.below(m),
+    "delar-av-kommunen": lambda index, m, on_date: index.below(m, ("del",)),
+    # The same rule as answers (organisation_index.DocumentValidity): signed, valid
+    # from/until with their precision, a later version begun, under drafting.
+    "dokument-i-kraft-i-kommunen": lambda index, m, on_date: _dated(index.documents_in_force, m, on_date),
+}
+
+
 def specialise(text: str, index, municipality: str, on_date: dt.date | None = None) -> str:
     text, marked = _marked(text)
-    sets = {
-        "dokument-med-kommunen-som-part": index.documents_with_party,
-        "organisationer-i-kommunen": index.below,
-        "delar-av-kommunen": lambda m: index.below(m, ("del",)),
-        # The same rule as answers (organisation_index.DocumentValidity): signed, valid
-        # from/until with their precision, a later version begun, under drafting.
-        "dokument-i-kraft-i-kommunen": lambda m: _dated(index.documents_in_force, m, on_date),
-    }
     here = rdflib.URIRef(municipality).n3()
     edits = []
     for start, end, lead, kind, variable in marked:
         # The table binds ?kommun too, exactly as the replaced pattern does.
-        rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in sets[kind](municipality))
+        rows = " ".join(f"({rdflib.URIRef(v).n3()} {here})" for v in SETS[kind](index, municipality, on_date))
         edits.append((start, end, f"{lead}VALUES (?{variable} ?kommun) {{ {rows} }}"))
     return _edited(text, edits)
 
 
-SETS = ("dokument-med-kommunen-som-part", "organisationer-i-kommunen", "delar-av-kommunen", "dokument-i-kraft-i-kommunen")
 
 
 @lru_cache(maxsize=64)
