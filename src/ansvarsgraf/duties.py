@@ -5,7 +5,6 @@ warnings from audit findings, stale revision and repealed citations."""
 
 import datetime as dt
 import functools
-import re
 from dataclasses import replace
 
 from rdflib.namespace import DCTERMS, RDF
@@ -17,7 +16,7 @@ from .graph_store import GraphStore
 from .ids import local_id as _local
 from .law_in_force import LawReader, is_law
 from .dates import period_end, period_start
-from .durations import interval_words
+from .durations import duration_words, interval_words
 from .organisation_index import entry_on
 from .shape_queries import warning_shape
 from .results import Bearer, DutyAnswer, InstrumentCard, LegalBasis, Ref, Support, TaskFinding, Warning
@@ -210,7 +209,7 @@ class DutyBuilder(LawReader):
         if limit is None or limit >= self.on_date:
             return []
         return [Warning("gammal_iakttagelse", f"Bygger på vad granskningen iakttog {observed}, mer än "
-                        f"{_age_words(age)} före {self.on_date.isoformat()}; kontrollera att det fortfarande stämmer.")]
+                        f"{duration_words(age)} före {self.on_date.isoformat()}; kontrollera att det fortfarande stämmer.")]
 
     def observation_age(self) -> str | None:
         return self.catalog.observation_age  # read once with the catalog (installningar.rq)
@@ -543,10 +542,3 @@ def _support_text(kind: str, value: str, quote: str | None, section: Ref | None,
     resting = f"; vilar på «{quote}»{where}" if quote else ""
     return f"Slutsats: {value} (skäl: {reason or 'inget skäl angivet'}){resting}"
 
-
-def _age_words(duration: str) -> str:
-    match = re.fullmatch(r"P(\d+)([YMD])", duration)
-    if not match:
-        return duration
-    n, unit = int(match[1]), match[2]
-    return f"{n} " + {"Y": "år", "M": "månader" if n != 1 else "månad", "D": "dagar" if n != 1 else "dag"}[unit]
