@@ -106,8 +106,7 @@ class DutyBuilder(LawReader):
         if unknown and not sources:
             warnings.append(Warning("källa_senare", f"Källorna till åtagandet skrevs efter {self.on_date.isoformat()} och visas inte för det datumet."))
         support, later_support = self.split_by_date(s for s in self.support(iri) if not self._later_end(s))
-        later_support += [s for b in bearers if b.all(AG.budgetHolder)
-                          for s in self.split_by_date(self.support(b.iri))[1] if s.property == str(AG.budgetHolder)]
+        later_support += [s for b in bearers for s in self.budget_support(b)[1]]
         return DutyAnswer(
             iri=iri,
             task=duty.ref(AG.task),
@@ -223,9 +222,15 @@ class DutyBuilder(LawReader):
     def bearer(self, node: Node) -> Bearer:
         fulfilled = self.fulfilled_by(node) if AG.StatutoryRole in node.all(RDF.type) else []
         # Only what was known on the date; the rest is the duty's later support (build).
-        budget = [s for s in self.split_by_date(self.support(node.iri))[0]
-                  if s.property == str(AG.budgetHolder)] if node.all(AG.budgetHolder) else []
+        budget = self.budget_support(node)[0]
         return Bearer(Ref(node.iri, node.label(), node.kind()), fulfilled, self.organisation_path(node.iri), budget)
+
+    def budget_support(self, node: Node) -> tuple[list[Support], list[Support]]:
+        """The support of a bearer's budget responsibility, split by the date: the bearer
+        shows what was known on it, the duty lists the rest as its later support."""
+        if not node.all(AG.budgetHolder):
+            return [], []
+        return self.split_by_date(s for s in self.support(node.iri) if s.property == str(AG.budgetHolder))
 
     def fulfilled_by(self, role: Node) -> list[Ref]:
         return [Ref(n.iri, n.label) for n in self.catalog.organisations.fulfilled_by(role.iri, self.kommun.iri)]
