@@ -80,6 +80,10 @@ def _group(item) -> str:
     return SHARED_RUNS.get(item.path.name, item.path.name)
 
 
+# tryfirst: xdist's worker adds the group to each test's id in its own hook, which pluggy
+# would otherwise call before this one (it registers later): the marks came too late and
+# the groups were split over both workers, each building the shared fixtures itself.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     chosen = _chosen_stores(config)
     keep, skipped = [], []
