@@ -365,3 +365,16 @@ def test_every_value_whose_support_was_taken_away_is_reported_by_both_engines(ge
     assert {(r.focus, r.path, r.value) for r in fast} == expected
     assert result_rows(fast) == result_rows(reference)
     assert all(r.shape == rdflib.URIRef(SHAPES_NS + "UnsupportedStatementShape") and r.severity == SH.Violation for r in fast)
+
+
+def test_the_fast_engine_times_each_step_for_the_benchmark(caplog):
+    """benchmarks/run.py reports the slowest steps of a full validation from these records
+    (how the NOT EXISTS above was found): every step is there, each SPARQL shape by name."""
+    shapes = rdflib.Graph().parse(data=SYNTHETIC_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data=SYNTHETIC_DATA, format="turtle")
+    with caplog.at_level("DEBUG", logger=fast_shacl.TIMINGS.name):
+        fast_shacl.validate_data(fast_shacl.data_graph([data]), fast_shacl.compile_plan(shapes))
+    steps = [r.step for r in caplog.records if r.name == fast_shacl.TIMINGS.name]
+    assert steps[:3] == ["N-Triples för båda motorerna (rdflib)", "kärnregler (pyshacl-turbo)",
+                         "lager för SPARQL-reglerna (pyoxigraph)"]
+    assert sorted(steps[3:]) == ["SPARQL-regel urn:ex:Duplicates", "SPARQL-regel urn:ex:NodeTargets", "SPARQL-regel urn:ex:Thing"]
