@@ -37,6 +37,7 @@ import argparse
 import datetime as dt
 import gc
 import json
+import logging
 import multiprocessing
 import os
 import random
@@ -60,7 +61,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from ansvarsgraf import precomputed  # noqa: E402
+from ansvarsgraf import fast_shacl, precomputed  # noqa: E402
 from ansvarsgraf.answering import _built_duties, answer_task  # noqa: E402
 from ansvarsgraf.catalog import catalog_for  # noqa: E402
 from ansvarsgraf.dataset import DATA_DIR, load_data  # noqa: E402
@@ -74,6 +75,7 @@ sys.path.insert(0, str(HERE))
 from generate import SIZES, TASKS, generate  # noqa: E402
 
 ID = "https://w3id.org/ansvarsgraf/id/"
+SHAPES_NS = "https://w3id.org/ansvarsgraf/shapes#"
 DATE = dt.date(2026, 3, 1)  # the prepared date: `prepare` builds its answers
 UNPREPARED_DATE = dt.date(2026, 2, 1)  # answers built on request
 CHANGED_AGREEMENT = DATA_DIR / "agreements" / "mittbus-2013.yaml"
@@ -251,9 +253,24 @@ def wrk_while_sparql_runs(base: str, seconds: int, workdir: Path, pairs, on_date
     return figures
 
 
+class _StepTimes(logging.Handler):
+    """The fast engine's step times (fast_shacl.TIMINGS), summed per step: a shape with
+    several SPARQL constraints is one step."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seconds: Counter = Counter()
+
+    def emit(self, record):
+        self.seconds[record.step] += record.seconds
+
+
 def _validate_child(paths, engine, conn):
     loaded = load_data(paths=paths, base_paths=[DATA_DIR])
     before = rss_mb()
+    steps = _StepTimes()
+    fast_shacl.TIMINGS.addHandler(steps)
+    fast_shacl.TIMINGS.setLevel(logging.DEBUG)
     start, cpu = time.perf_counter(), time.process_time()
     run = run_validation(loaded, DATE, engine=engine)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -261,7 +278,8 @@ def _validate_child(paths, engine, conn):
     # CPU seconds beside wall seconds: the 2 cores are shared, and wall time shows the load.
     conn.send({"seconds": round(seconds, 1), "cpu_s": round(cpu, 1), "engine": run.engine,
                "violations": sum(1 for f in run.findings if f.severity == "FEL"), "results": len(run.findings),
-               "rss_before_mb": round(before), "peak_rss_mb": round(peak)})
+               "rss_before_mb": round(before), "peak_rss_mb": round(peak),
+               "slowest_steps_s": {step.replace(f"{SHAPES_NS}", "ags:"): round(s, 2) for step, s in steps.seconds.most_common(6)}})
 
 
 def full_validation(paths, limit_s: float, engine: str = "fast") -> dict:
@@ -281,11 +299,27 @@ def full_validation(paths, limit_s: float, engine: str = "fast") -> dict:
 
 
 class Figures(dict):
-    """Measured values, each printed the moment it is known (a slow step hides nothing)."""
+    """Measured values, each printed the moment it is known (a slow step hides nothing), with
+    the machine's load average (1 min) at that moment under "load_1min": the 2 cores may be
+    shared, and a figure means little without the load it was measured under."""
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
-        print(f"  {key}: {value}", flush=True)
+        if key != "load_1min":
+            load = round(os.getloadavg()[0], 2)
+            self.setdefault("load_1min", {})[key] = load
+            print(f"  {key}: {value} (last {load})", flush=True)
+
+
+def _commit() -> str | None:
+    """The code's commit (with "+ändrad" if the work tree differs), for the results file."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+ändrad" if dirty else "")
 
 
 def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, reference_limit: float = 0) -> dict:
@@ -293,6 +327,8 @@ def run(size: str, requests: int, validation_limit: float, wrk_seconds: int, ref
     triples = generate(size, workdir / "data")
     print(f"{size}:", flush=True)
     figures = Figures(size=size)
+    figures["measured_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    figures["commit"] = _commit()
     figures["generated_triples"] = triples
     paths = [workdir / "data"]
     loaded, figures["parse_s"] = timed(lambda: load_data(paths=paths, base_paths=[DATA_DIR]))
@@ -365,6 +401,7 @@ def table(results: list[dict]) -> str:
             ("ask p50 / p95 / p99 över HTTP, 20 klienter, annat datum (ms)", "ask_http_20_clients_unprepared_ms"),
             ("validera en ändrad överenskommelse (s)", "validate_one_agreement_s"), ("luckanalys, en kommun (s)", "gaps_one_municipality_s"),
             ("full SHACL-validering (s; motor; toppminne MB)", "full_validation"),
+            ("full validering, långsammaste stegen (s)", "full_validation_steps"),
             ("full SHACL-validering med pySHACL, referensen (s)", "full_validation_pyshacl"),
             ("wrk 20 / 100 anslutningar, förberett datum", "wrk"),
             ("wrk 20 / 100 anslutningar, annat datum", "wrk_unprepared"),
@@ -374,6 +411,9 @@ def table(results: list[dict]) -> str:
         cells = []
         for r in results:
             value = r.get(key)
+            if key == "full_validation_steps":
+                steps = (r.get("full_validation") or {}).get("slowest_steps_s") or {}
+                value = "; ".join(f"{step.removeprefix('SPARQL-regel ')} {s}" for step, s in steps.items()) or None
             if isinstance(value, dict) and "requests_per_s" in value:
                 cell = f"{_wrk_cell(value)} (SPARQL: {value.get('sparql')})"
             elif isinstance(value, dict) and "p50" in value:

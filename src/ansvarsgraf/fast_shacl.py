@@ -22,7 +22,9 @@ A shapes graph using something this module cannot run whole-graph with the same 
 instead of giving different answers.
 """
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +38,9 @@ from .graph_store import insert_after_where
 from .sparql_syntax import parse_query, parse_tree
 
 ENGINE_NAME = "pyshacl-turbo (kärnregler) + pyoxigraph (SPARQL-regler)"
+# Each step's time at DEBUG ("kärnregler", "lager", one line per SPARQL constraint): the
+# benchmark collects them to show which check grows with the graph (benchmarks/run.py).
+TIMINGS = logging.getLogger(__name__ + ".timings")
 
 
 def missing() -> str | None:
@@ -259,10 +264,13 @@ class DataGraph:
 
 def data_graph(graphs) -> DataGraph:
     """Every triple of the given rdflib graphs, serialised once for both engines."""
+    start = time.perf_counter()
     data = b"".join(graph.serialize(format="nt", encoding="utf-8") for graph in graphs)
     typed = {m for m in _TYPED_LITERAL.findall(data) if b"\\" not in m[0]}
     tags = {t for t in _LANGUAGE_TAG.findall(data) if t != t.lower()}
-    return DataGraph(data.decode("utf-8"), _respelled(typed) + sorted(f"@{t.decode()}" for t in tags))
+    graph = DataGraph(data.decode("utf-8"), _respelled(typed) + sorted(f"@{t.decode()}" for t in tags))
+    _timed("N-Triples för båda motorerna (rdflib)", start, len(typed))
+    return graph
 
 
 def validate_data(data: DataGraph, plan: Plan) -> list[ShaclResult]:
@@ -274,14 +282,25 @@ def validate_data(data: DataGraph, plan: Plan) -> list[ShaclResult]:
     # pyshacl-turbo reads N-Triples text directly (about 8 s at 1M triples); given the Store
     # it would dump and re-read it (13 s), and it would see Oxigraph's literal spellings
     # instead of rdflib's. Input is its own wrapper for serialised data (pinned version).
+    start = time.perf_counter()
     source = Input(data.ntriples, "nt", None, {}, preserve_ids=True)
     _conforms, report, _text = plan.core.validate(source, allow_warnings=True, allow_infos=True)
     results = results_from_report(report)
     del source, report
+    start = _timed("kärnregler (pyshacl-turbo)", start, len(results))
     store = data.store()
+    start = _timed("lager för SPARQL-reglerna (pyoxigraph)", start, len(store))
     for constraint in plan.sparql:
-        results.extend(_run_constraint(store, constraint))
+        found = _run_constraint(store, constraint)
+        results.extend(found)
+        start = _timed(f"SPARQL-regel {constraint.shape}", start, len(found))
     return results
+
+
+def _timed(step: str, start: float, count: int) -> float:
+    now = time.perf_counter()
+    TIMINGS.debug("%s: %.2f s (%d)", step, now - start, count, extra={"step": step, "seconds": now - start})
+    return now
 
 
 def _run_constraint(store: ox.Store, constraint: SparqlConstraint) -> list[ShaclResult]:
