@@ -60,6 +60,11 @@ VOTE_SPREAD = 0.01
 VOTE_WEIGHT = 0.0
 VOTE_OUTSIDE = 0.5
 NARROWER_MARGIN = 0.3  # a narrower task this close to the broader one is what is asked
+# The question model (question_model.py): its score, relative to the best task's, weighs
+# LEARNED_WEIGHT in the confidence; a question it scores as "not covered" by at least
+# LEARNED_OUTSIDE over every task is not modelled (unless its words name a task).
+LEARNED_WEIGHT = 4.0
+LEARNED_OUTSIDE = 9.0
 ASK_BACK = 3
 # Without the semantic model (not installed): the word matcher's own cut-offs.
 WORD_MIN_SCORE = 0.45
@@ -97,6 +102,10 @@ class Semantic:
     # weighted by exp((similarity - closest) / VOTE_SPREAD), as shares of the whole vote.
     votes: dict[str, float] = field(default_factory=dict)
     votes_outside: float = 0.0
+    # The question model's scores (question_model.py: trained on all the texts above), per task
+    # and for "not covered".
+    learned: dict[str, float] = field(default_factory=dict)
+    learned_outside: float = 0.0
 
 
 class SemanticRanker:
@@ -129,6 +138,10 @@ class SemanticRanker:
     def _group(self):
         import numpy as np
 
+        from .question_model import QuestionModel
+
+        # Trained on exactly the texts this ranker holds: a held-back fold is out of it too.
+        self.model = QuestionModel(self._texts, self._vectors, self._owner, len(self.tasks) + 1) if self._texts else None
         self._own_count = int(self._own.sum())
         self._starts = [np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
                         for owner in (self._owner[:self._own_count], self._owner[self._own_count:])]
@@ -154,7 +167,9 @@ class SemanticRanker:
 
         text = question.strip()
         vector = self.known.get(text)
-        sims = self._vectors @ (vector if vector is not None else _embed(self._model, text))
+        if vector is None:
+            vector = _embed(self._model, text)
+        sims = self._vectors @ vector
         own, examples = sims[:self._own_count], sims[self._own_count:]
         owners = self._owner[:self._own_count], self._owner[self._own_count:]
         best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
@@ -166,9 +181,11 @@ class SemanticRanker:
             nearest = np.argpartition(-examples, min(NEIGHBOURS, len(examples)) - 1)[:NEIGHBOURS]
             weight = np.exp((examples[nearest] - examples[nearest].max()) / VOTE_SPREAD)
             np.add.at(votes, owners[1][nearest], weight / weight.sum())
+        learned = self.model.scores(vector, text) if self.model is not None else np.zeros(len(self.tasks) + 1)
         return Semantic({t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1]),
                         {t.iri: float(s) for t, s in zip(self.tasks, with_examples)}, float(with_examples[-1]),
-                        {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]))
+                        {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]),
+                        {t.iri: float(v) for t, v in zip(self.tasks, learned)}, float(learned[-1]))
 
 
 def _group_max(into, sims, owner, starts) -> None:
@@ -268,6 +285,8 @@ class Rule:
     vote_weight: float = VOTE_WEIGHT
     vote_outside: float = VOTE_OUTSIDE
     narrower_margin: float = NARROWER_MARGIN
+    learned_weight: float = LEARNED_WEIGHT
+    learned_outside: float = LEARNED_OUTSIDE
 
 
 RULE = Rule()
@@ -302,16 +321,12 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
     weight = rule.semantic_weight + rule.example_weight
     lead = (rule.semantic_weight * (semantic.outside - best_similarity)
             + rule.example_weight * (semantic.examples_outside - best_example)) / weight if weight else -1.0
-    if (lead > rule.outside_lead or semantic.votes_outside >= rule.vote_outside) and not named:
+    learned_lead = semantic.learned_outside - max(semantic.learned.values(), default=semantic.learned_outside)
+    if (lead > rule.outside_lead or semantic.votes_outside >= rule.vote_outside
+            or learned_lead >= rule.learned_outside) and not named:
         return Decision("utanför", [])
-    confidence = {
-        iri: (by_iri[iri].score if iri in by_iri else 0.0) + rule.semantic_weight * (sim - best_similarity)
-        + rule.example_weight * (examples[iri] - best_example) + rule.vote_weight * semantic.votes.get(iri, 0.0)
-        for iri, sim in similarity.items()
-    }
-    order = sorted(confidence, key=lambda iri: (-confidence[iri], labels.get(iri, iri)))
-    if narrower is not None:
-        order = _narrowest_first(order, confidence, narrower, rule.narrower_margin)
+    confidence = confidences(lexical, semantic, rule)
+    order = ranking(confidence, labels, narrower, rule)
     ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels) for iri in order]
     top = order[0]
     if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
@@ -320,6 +335,28 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
     if rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
         return Decision("svara", ranked)
     return Decision("fråga", ranked[:ASK_BACK])
+
+
+def confidences(lexical: list[TaskMatch], semantic: Semantic, rule: Rule = RULE) -> dict[str, float]:
+    """Each task's confidence: its word score, plus how far its similarities and its question
+    model score fall short of the best task's, weighted (see Rule)."""
+    by_iri = {m.iri: m for m in lexical}
+    similarity, examples = semantic.tasks, semantic.examples
+    best_similarity, best_example = max(similarity.values()), max(examples.values())
+    best_learned = max(semantic.learned.values(), default=0.0)
+    return {
+        iri: (by_iri[iri].score if iri in by_iri else 0.0) + rule.semantic_weight * (sim - best_similarity)
+        + rule.example_weight * (examples[iri] - best_example) + rule.vote_weight * semantic.votes.get(iri, 0.0)
+        + rule.learned_weight * (semantic.learned.get(iri, best_learned) - best_learned)
+        for iri, sim in similarity.items()
+    }
+
+
+def ranking(confidence: dict[str, float], labels: dict[str, str], narrower: Callable[[str, str], bool] | None,
+            rule: Rule = RULE) -> list[str]:
+    """The tasks, most confident first; a narrower task close to its broader one before it."""
+    order = sorted(confidence, key=lambda iri: (-confidence[iri], labels.get(iri, iri)))
+    return _narrowest_first(order, confidence, narrower, rule.narrower_margin) if narrower is not None else order
 
 
 def _narrowest_first(order: list[str], confidence: dict[str, float], narrower: Callable[[str, str], bool],
