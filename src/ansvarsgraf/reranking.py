@@ -141,6 +141,9 @@ class SemanticRanker:
         # A question that is one of the texts (an example asked again) needs no embedding. Rows
         # of a copy: a product with a view into the matrix itself takes numpy's slow path (7 ms).
         self.known = dict(zip(self._texts, self._vectors.copy()))
+        # ... and the embedded part of a long one (an example asked again embeds nothing).
+        tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
+        self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir)))
         self._group()
 
     def _group(self):
