@@ -128,3 +128,24 @@ def test_a_long_question_embeds_its_last_words_and_the_model_reads_them_all(tmp_
     assert model.asked == [tail]
     # The words before the embedded part still count: they name the receiving task.
     assert found.learned[ID + "ta-emot-anmalan"] > ranker.similarities(tail).learned[ID + "ta-emot-anmalan"]
+
+
+def test_the_trained_model_is_kept_and_loaded_not_retrained_until_its_texts_change(tmp_path, monkeypatch):
+    from ansvarsgraf import question_model
+
+    texts, owners = [t for t, _ in TEXTS], np.array([c for _, c in TEXTS])
+    vectors = np.zeros((len(texts), 8), dtype=np.float32)
+    first = question_model.cached_model(texts, vectors, owners, 3, tmp_path)
+    kept = sorted(tmp_path.glob("fragemodell-*.npy"))
+    assert len(kept) == 1
+
+    def no_training(_texts):
+        raise AssertionError("tränades igen fast indata var desamma")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(question_model, "word_features", no_training)
+        again = question_model.cached_model(texts, vectors, owners, 3, tmp_path)
+    assert np.array_equal(first.weights, again.weights) and again.texts == first.texts
+    changed = question_model.cached_model(texts[:-1], vectors[:-1], owners[:-1], 3, tmp_path)
+    assert changed.texts == first.texts - {texts[-1]}
+    assert sorted(tmp_path.glob("fragemodell-*.npy")) != kept and len(list(tmp_path.glob("fragemodell-*.npy"))) == 1

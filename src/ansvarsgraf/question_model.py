@@ -11,12 +11,16 @@ tasks apart ("ta emot" against "anmäla till") counts for more than a background
 task shares ("orosanmälan").
 
 Ridge regression onto the classes, solved in closed form in its dual (n texts × n texts):
-deterministic, about half a second for ~1,900 texts, retrained whenever the texts change (a
-held-back fold in cross-validation, a new example), never read from a file.
+deterministic, about half a second of CPU for ~1,700 texts, retrained whenever the texts change
+(a held-back fold in cross-validation, a new example). The full model's weights are kept in a
+file named by a hash of its inputs (cached_model), so a server's start-up only loads them.
 """
 
+import hashlib
+import os
 import zlib
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -58,9 +62,12 @@ class QuestionModel:
     """Scores per class (the ranker's owners: tasks, then "not covered") for a question."""
 
     def __init__(self, texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int,
-                 ridge: float = RIDGE, words_weight: float = WORDS_WEIGHT):
+                 ridge: float = RIDGE, words_weight: float = WORDS_WEIGHT, weights: np.ndarray | None = None):
         self.texts = frozenset(" ".join(t.split()) for t in texts)  # what it was trained on
         self.words_weight = words_weight
+        if weights is not None:  # trained before on exactly these inputs (cached)
+            self.weights = weights
+            return
         features = self._features(vectors, word_features(texts))
         targets = np.zeros((len(texts), classes), dtype=np.float32)
         targets[np.arange(len(texts)), owners] = 1.0
@@ -75,3 +82,33 @@ class QuestionModel:
 
     def scores(self, vector: np.ndarray, text: str) -> np.ndarray:
         return (self._features(vector[None, :], word_features([text])) @ self.weights)[0]
+
+
+def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path) -> QuestionModel:
+    """The model for these inputs, trained once: its weights are kept in a file named by a hash
+    of everything training reads (a server's start-up then only loads them; the previous file
+    is removed when the texts change)."""
+    digest = hashlib.sha256(repr((HASH_DIMS, CHAR_NGRAMS, RIDGE, WORDS_WEIGHT, classes)).encode())
+    for text, owner in zip(texts, owners.tolist()):
+        digest.update(f"{owner}\t{text}\n".encode("utf-8"))
+    digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    path = cache_dir / f"fragemodell-{digest.hexdigest()[:16]}.npy"
+    try:
+        weights = np.load(path, allow_pickle=False)
+        if weights.shape == (vectors.shape[1] + HASH_DIMS, classes):
+            return QuestionModel(texts, vectors, owners, classes, weights=weights)
+    except (OSError, ValueError):
+        pass  # missing or unreadable: train
+    model = QuestionModel(texts, vectors, owners, classes)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        with open(tmp, "wb") as f:
+            np.save(f, model.weights)
+        tmp.replace(path)  # atomic: a parallel process never reads half a file
+        for old in cache_dir.glob("fragemodell-*.npy"):
+            if old != path and ".tmp." not in old.name:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only home still answers, only slower to start
+    return model

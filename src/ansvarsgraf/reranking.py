@@ -144,15 +144,22 @@ class SemanticRanker:
         # ... and the embedded part of a long one (an example asked again embeds nothing).
         tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
         self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir)))
-        self._group()
+        self._group(cache_dir)
 
-    def _group(self):
+    def _group(self, cache_dir: Path | None = None):
         import numpy as np
 
-        from .question_model import QuestionModel
+        from .question_model import QuestionModel, cached_model
 
-        # Trained on exactly the texts this ranker holds: a held-back fold is out of it too.
-        self.model = QuestionModel(self._texts, self._vectors, self._owner, len(self.tasks) + 1) if self._texts else None
+        # Trained on exactly the texts this ranker holds: a held-back fold is out of it too. The
+        # full ranker's model is kept in a file (start-up); one without some texts is trained anew.
+        classes = len(self.tasks) + 1
+        if not self._texts:
+            self.model = None
+        elif cache_dir is not None:
+            self.model = cached_model(self._texts, self._vectors, self._owner, classes, cache_dir)
+        else:
+            self.model = QuestionModel(self._texts, self._vectors, self._owner, classes)
         self._own_count = int(self._own.sum())
         self._starts = [np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
                         for owner in (self._owner[:self._own_count], self._owner[self._own_count:])]
