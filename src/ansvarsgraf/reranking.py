@@ -12,6 +12,10 @@ the sources by three writers, each with the tasks that answer it or `utanför`) 
 how staff ask: the closest of them count like a task's own texts, and when most of the
 closest ones are questions the graph does not cover, the question is not modelled.
 
+A linear question model (question_model.py), trained on all these texts, reads the question's
+words, word pairs and character pieces with its e5 vector, and weighs which task the words single
+out; its score is part of the confidence.
+
 Embedding the texts takes a minute or more on a busy two-core machine, so each text's vector
 is kept in a cache file per model, by exact text (a changed vocabulary or a new example is
 embedded alone); a question costs one embedding.
@@ -65,7 +69,7 @@ NARROWER_MARGIN = 0.3  # a narrower task this close to the broader one is what i
 # The question model (question_model.py): its score, relative to the best task's, weighs
 # LEARNED_WEIGHT in the confidence; a question whose "not covered" score comes within
 # -LEARNED_OUTSIDE of the best task's (or above it) is not modelled, unless its words name a
-# task. Chosen by the nested cross-validation (4 in 5 of 8 outer groups, -0.2 in 8 of 8).
+# task. Chosen by the nested cross-validation (weight 4 or 6 in 4 of 8 outer groups each, -0.2 in 8 of 8).
 LEARNED_WEIGHT = 4.0
 LEARNED_OUTSIDE = -0.2
 ASK_BACK = 3
