@@ -18,13 +18,14 @@ file named by a hash of its inputs (cached_model), so a server's start-up only l
 
 import hashlib
 import os
+import re
 import zlib
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-WORD = r"[a-zåäöéü0-9]+"
+WORD = re.compile(r"[a-zåäöéü0-9]+")
 CHAR_NGRAMS = (3, 4, 5)
 HASH_DIMS = 1 << 12
 # Chosen by benchmarks/matching_cv.py (README, Frågematchning): the ridge penalty and how much
@@ -36,9 +37,7 @@ WORDS_WEIGHT = 1.0
 @lru_cache(maxsize=4096)
 def _hashed(text: str) -> tuple[np.ndarray, np.ndarray]:
     """The hashed word, word-pair and character n-gram features of a text (indices, counts)."""
-    import re
-
-    tokens = re.findall(WORD, text.lower())
+    tokens = WORD.findall(text.lower())
     grams = [f"w {t}" for t in tokens] + [f"p {a} {b}" for a, b in zip(tokens, tokens[1:])]
     for token in tokens:
         padded = f" {token} "
