@@ -149,3 +149,14 @@ def test_the_trained_model_is_kept_and_loaded_not_retrained_until_its_texts_chan
     changed = question_model.cached_model(texts[:-1], vectors[:-1], owners[:-1], 3, tmp_path)
     assert changed.texts == first.texts - {texts[-1]}
     assert sorted(tmp_path.glob("fragemodell-*.npy")) != kept and len(list(tmp_path.glob("fragemodell-*.npy"))) == 1
+
+
+def test_a_clear_answer_shows_a_match_above_zero_though_its_confidence_is_below_zero():
+    # Shown as "träff 0.00" in the CLI when the score was the confidence cut at 0 (floor -1.0):
+    # a is a little less similar than b but the question model reads it clearly.
+    similarity = {ID + "a": 0.88, ID + "b": 0.9}
+    semantic = Semantic(similarity, 0.5, similarity, 0.5, {}, 0.0, {ID + "a": 0.8, ID + "b": 0.1}, 0.0)
+    decision = decide([_match("a", 0.1), _match("b", 0.05)], {}, semantic, lambda a, b: False)
+    assert decision.action == "svara" and decision.ranked[0].iri == ID + "a"
+    shown = [m.score for m in decision.ranked]
+    assert 0 < shown[0] <= 1 and shown[0] > shown[1] >= 0

@@ -356,7 +356,7 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
         return Decision("utanför", [])
     confidence = confidences(lexical, semantic, rule)
     order = ranking(confidence, labels, narrower, rule)
-    ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels) for iri in order]
+    ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels, rule.ask_floor) for iri in order]
     top = order[0]
     if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
         return Decision("utanför", [])
@@ -404,8 +404,13 @@ def _word_rivals(lexical: list[TaskMatch], related: Callable[[str, str], bool]) 
     return [m for m in ranked[1:] if ranked[0].score - m.score <= WORD_MARGIN and not related(ranked[0].iri, m.iri)]
 
 
-def _as_match(iri: str, confidence: float, word_match: TaskMatch | None, labels: dict[str, str]) -> TaskMatch:
-    score = round(min(max(confidence, 0.0), 1.0), 3)
+def _as_match(iri: str, confidence: float, word_match: TaskMatch | None, labels: dict[str, str],
+              floor: float = 0.0) -> TaskMatch:
+    """The match as shown ("träff"): the confidence from the floor (0, where a question is not
+    modelled) to 1. The floor is below 0 since the question model came, so the confidence itself
+    would show a clear answer as "träff 0.00"."""
+    low = min(floor, 0.0)
+    score = round(min(max((confidence - low) / (1.0 - low), 0.0), 1.0), 3)
     if word_match is not None:
         return replace(word_match, score=score)
     return TaskMatch(iri, labels.get(iri, iri), score, "", 0.0)
