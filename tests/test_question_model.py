@@ -1,0 +1,162 @@
+"""The question model (question_model.py): a linear classifier over a question's words and its
+e5 vector, trained on the texts the semantic ranker holds (issue 17)."""
+
+import numpy as np
+
+from ansvarsgraf import reranking
+from ansvarsgraf.question_model import QuestionModel, word_features
+from ansvarsgraf.reranking import Example, Semantic, SemanticRanker, TaskTexts, decide
+from ansvarsgraf.matching import TaskMatch
+
+ID = "https://w3id.org/ansvarsgraf/id/"
+# Two tasks that share their background noun (anmälan) and differ in the asked verb and its
+# role: a staff member reporting to the social services, the social services receiving it.
+TEXTS = [
+    ("anmäla oro till socialtjänsten", 0), ("ska jag anmäla till soc", 0), ("måste jag göra en anmälan till IFO", 0),
+    ("vem tar emot anmälan på socialtjänsten", 1), ("vilken enhet tar emot anmälningar", 1),
+    ("mottagningen tar emot orosanmälan", 1),
+    ("bostadsanpassning och LSS-beslut", 2), ("föräldrapenning från Försäkringskassan", 2),
+]
+
+
+def _model(texts=TEXTS, vectors=None, ridge=0.3):
+    vectors = np.zeros((len(texts), 8), dtype=np.float32) if vectors is None else vectors
+    return QuestionModel([t for t, _ in texts], vectors, np.array([c for _, c in texts]), 3, ridge=ridge)
+
+
+def _best(model, question, vector=None):
+    return int(np.argmax(model.scores(np.zeros(8, dtype=np.float32) if vector is None else vector, question)))
+
+
+def test_the_asked_verb_tells_reporting_from_receiving_though_both_say_anmälan():
+    model = _model()
+    assert _best(model, "vem tar emot en orosanmälan i kommunen") == 1
+    assert _best(model, "måste jag anmäla till socialtjänsten") == 0
+    assert _best(model, "kan jag få bostadsanpassning") == 2
+
+
+def test_inflected_and_compound_forms_share_character_pieces():
+    # "anmälningarna" and "mottagningsenheten" are in no text; their pieces are.
+    rows = word_features(["anmälningarna", "anmälningar", "bostadsanpassning"])
+    assert rows[0] @ rows[1] > 0.5 > rows[0] @ rows[2]
+    assert _best(_model(), "mottagningsenheten som tar emot anmälningarna") == 1
+
+
+def test_the_e5_vector_counts_when_the_words_say_nothing():
+    vectors = np.zeros((len(TEXTS), 8), dtype=np.float32)
+    for row, (_, cls) in enumerate(TEXTS):
+        vectors[row, cls] = 1.0
+    model = _model(vectors=vectors)
+    meaning_of = lambda cls: np.eye(8, dtype=np.float32)[cls]  # noqa: E731
+    assert _best(model, "xyzzy", meaning_of(1)) == 1 and _best(model, "xyzzy", meaning_of(2)) == 2
+
+
+def test_training_is_deterministic():
+    first, second = _model(), _model()
+    assert np.array_equal(first.weights, second.weights)
+
+
+def test_the_model_knows_what_it_was_trained_on():
+    assert _model().texts == frozenset(t for t, _ in TEXTS)
+
+
+class _ZeroModel:
+    def query(self, texts):
+        one = isinstance(texts, str)
+        vectors = np.ones((1 if one else len(texts), 4), dtype=np.float32) / 2
+        return vectors[0] if one else vectors
+
+
+def test_a_ranker_without_some_texts_has_a_model_retrained_without_them(tmp_path, monkeypatch):
+    """Cross-validation honesty: a held-back text is in neither the examples nor the model."""
+    monkeypatch.setattr(reranking, "_model", _ZeroModel)
+    tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro",)), TaskTexts(ID + "ta-emot-anmalan", ("ta emot anmälan",))]
+    held = "vilken enhet registrerar inkomna orosanmälningar"
+    examples = [Example(held, (ID + "ta-emot-anmalan",)), Example("ska jag ringa soc", (ID + "anmala-oro",))]
+    ranker = SemanticRanker(tasks, [], examples, cache_dir=tmp_path)
+    assert held in ranker.model.texts
+    learned = ranker.similarities(held).learned
+    assert learned[ID + "ta-emot-anmalan"] > learned[ID + "anmala-oro"]
+    without = ranker.without({held})
+    assert held not in without.model.texts and without.model is not ranker.model
+    assert without.model.texts == ranker.model.texts - {held}
+
+
+def _match(iri, score):
+    return TaskMatch(ID + iri, iri, score, iri, score)
+
+
+def _semantic(learned: dict[str, float], learned_outside: float) -> Semantic:
+    similarity = {ID + t: 0.9 for t in ("a", "b")}
+    return Semantic(similarity, 0.5, similarity, 0.5, {}, 0.0, {ID + k: v for k, v in learned.items()}, learned_outside)
+
+
+def test_the_question_model_outweighs_a_small_word_lead_when_the_similarities_tie():
+    lexical = [_match("a", 0.6), _match("b", 0.5)]
+    assert decide(lexical, {}, _semantic({"a": 0.5, "b": 0.5}, 0.0), lambda a, b: False).ranked[0].iri == ID + "a"
+    decision = decide(lexical, {}, _semantic({"a": 0.2, "b": 0.7}, 0.0), lambda a, b: False)
+    assert decision.action == "svara" and decision.ranked[0].iri == ID + "b"
+
+
+def test_a_question_the_model_reads_as_not_covered_is_not_modelled_unless_its_words_name_a_task():
+    rule = reranking.Rule(learned_outside=0.1)
+    lexical = [_match("a", 0.6)]
+    assert decide(lexical, {}, _semantic({"a": 0.2, "b": 0.1}, 0.6), lambda a, b: False, rule=rule).action == "utanför"
+    assert decide(lexical, {}, _semantic({"a": 0.6, "b": 0.1}, 0.2), lambda a, b: False, rule=rule).action == "svara"
+    named = [_match("a", 0.9)]
+    assert decide(named, {}, _semantic({"a": 0.2, "b": 0.1}, 0.6), lambda a, b: False, rule=rule).action == "svara"
+
+
+class _RecordingModel(_ZeroModel):
+    def __init__(self):
+        self.asked = []
+
+    def query(self, texts):
+        if isinstance(texts, str):
+            self.asked.append(texts)
+        return super().query(texts)
+
+
+def test_a_long_question_embeds_its_last_words_and_the_model_reads_them_all(tmp_path, monkeypatch):
+    model = _RecordingModel()
+    monkeypatch.setattr(reranking, "_model", lambda: model)
+    tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro till soc",)), TaskTexts(ID + "ta-emot-anmalan", ("ta emot anmälan",))]
+    ranker = SemanticRanker(tasks, [], [], cache_dir=tmp_path)
+    story = "ta emot anmälan " + " ".join(["ord"] * 30) + " vad gör vi nu?"
+    tail = " ".join(story.split()[-reranking.EMBEDDED_WORDS:])
+    found = ranker.similarities(story)
+    assert model.asked == [tail]
+    # The words before the embedded part still count: they name the receiving task.
+    assert found.learned[ID + "ta-emot-anmalan"] > ranker.similarities(tail).learned[ID + "ta-emot-anmalan"]
+
+
+def test_the_trained_model_is_kept_and_loaded_not_retrained_until_its_texts_change(tmp_path, monkeypatch):
+    from ansvarsgraf import question_model
+
+    texts, owners = [t for t, _ in TEXTS], np.array([c for _, c in TEXTS])
+    vectors = np.zeros((len(texts), 8), dtype=np.float32)
+    first = question_model.cached_model(texts, vectors, owners, 3, tmp_path)
+    kept = sorted(tmp_path.glob("fragemodell-*.npy"))
+    assert len(kept) == 1
+
+    def no_training(_texts):
+        raise AssertionError("tränades igen fast indata var desamma")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(question_model, "word_features", no_training)
+        again = question_model.cached_model(texts, vectors, owners, 3, tmp_path)
+    assert np.array_equal(first.weights, again.weights) and again.texts == first.texts
+    changed = question_model.cached_model(texts[:-1], vectors[:-1], owners[:-1], 3, tmp_path)
+    assert changed.texts == first.texts - {texts[-1]}
+    assert sorted(tmp_path.glob("fragemodell-*.npy")) != kept and len(list(tmp_path.glob("fragemodell-*.npy"))) == 1
+
+
+def test_a_clear_answer_shows_a_match_above_zero_though_its_confidence_is_below_zero():
+    # Shown as "träff 0.00" in the CLI when the score was the confidence cut at 0 (floor -1.0):
+    # a is a little less similar than b but the question model reads it clearly.
+    similarity = {ID + "a": 0.88, ID + "b": 0.9}
+    semantic = Semantic(similarity, 0.5, similarity, 0.5, {}, 0.0, {ID + "a": 0.8, ID + "b": 0.1}, 0.0)
+    decision = decide([_match("a", 0.1), _match("b", 0.05)], {}, semantic, lambda a, b: False)
+    assert decision.action == "svara" and decision.ranked[0].iri == ID + "a"
+    shown = [m.score for m in decision.ranked]
+    assert 0 < shown[0] <= 1 and shown[0] > shown[1] >= 0
