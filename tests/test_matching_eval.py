@@ -1,12 +1,14 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Three tuning
-parts: `justering` and `justering-b` (the first set, split once by scripts/split_fragor.py; its
-held-out half was released for tuning on 2026-12-05), `justering-c` (a third set, written
-blind on 2026-12-05 and measured once before any tuning on it) and `justering-d` (the second
-set, the held-out part until 2026-12-05, released after three measurements); and a frozen
-held-out part, `provning-2`: a fourth set written blind on 2026-12-05 from the sources, the
-glossary, the law notes and the task list only, frozen (provning-2.sha256) before any matcher
-was measured on it and never an example question.
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Five tuning
+parts: `justering` and `justering-b` (the first set, writer A, split once by
+scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
+`justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
+it), `justering-d` (writer B, the held-out part until 2026-12-05, released after three
+measurements) and `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
+released after three measurements); and a frozen held-out part, `provning-3`: a fifth set
+written blind on 2026-12-05 from the sources, the glossary, the law notes and the task list
+only, frozen (provning-3.sha256) before any matcher was measured on it and never an example
+question.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
@@ -44,8 +46,8 @@ from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
-PARTS = ("justering", "justering-b", "justering-c", "justering-d", "provning-2")
-HELD_OUT = "provning-2"
+PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "provning-3")
+HELD_OUT = "provning-3"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
