@@ -255,3 +255,83 @@ def test_openapi_documents_every_status_and_parameter_of_the_endpoint(client):
         assert {"200", "400", "403", "406", "413", "415", "503"} <= set(spec[method]["responses"])
     assert {p["name"] for p in spec["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
     assert set(spec["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}
+
+
+# --- a remote store: /sparql passes the query on to a SPARQL server ----------------------
+
+class _MiniSparqlServer:
+    """A SPARQL 1.1 Protocol server on 127.0.0.1 over a small Oxigraph store, in this
+    process (so that the endpoint's remote path runs here, without the suite's servers): it
+    answers POSTed queries in JSON (SELECT, ASK) or Turtle (CONSTRUCT, DESCRIBE)."""
+
+    def __init__(self, turtle: str):
+        import http.server
+        import threading
+        import urllib.parse
+
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.load(turtle.encode(), ox.RdfFormat.TURTLE)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                fields = urllib.parse.parse_qs(body) if "form" in self.headers["Content-Type"] else {"query": [body]}
+                result = store.query(fields["query"][0])
+                if isinstance(result, ox.QueryTriples):
+                    payload, kind = result.serialize(format=ox.RdfFormat.TURTLE), "text/turtle"
+                else:
+                    payload, kind = result.serialize(format=ox.QueryResultsFormat.JSON), "application/sparql-results+json"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def remote_sparql():
+    server = _MiniSparqlServer("<urn:a> <urn:p> <urn:b> , <urn:c> . <urn:b> <urn:p> <urn:c> .")
+    yield server
+    server.close()
+
+
+def test_a_remote_store_answers_every_query_form_in_the_asked_format(remote_sparql):
+    """With the graph on a SPARQL server, /sparql gives what it gives on the embedded store:
+    DESCRIBE and CONSTRUCT as a graph, SELECT rows in the format asked for, and the row limit
+    refuses an answer that is too long instead of cutting it."""
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    remote = SparqlEndpointStore(remote_sparql.url)
+    described = rdflib.Graph().parse(data=run_query(remote, "DESCRIBE <urn:a>", "turtle").body, format="turtle")
+    assert set(described.objects(rdflib.URIRef("urn:a"), rdflib.URIRef("urn:p"))) == {rdflib.URIRef("urn:b"), rdflib.URIRef("urn:c")}
+    rows = run_query(remote, "SELECT ?o WHERE { <urn:a> <urn:p> ?o } ORDER BY ?o", "csv")
+    assert rows.media_type.startswith("text/csv") and rows.body.decode().split() == ["o", "urn:b", "urn:c"]
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(remote, "SELECT ?s ?o WHERE { ?s <urn:p> ?o }", "json", max_rows=2)
+    assert refused.value.status == 400 and "fler än 2 rader" in refused.value.message
+
+
+def test_a_remote_store_that_is_down_is_a_503_with_retry_after():
+    """A client told 503 is told when to try again (Retry-After), as by the embedded store."""
+    from server import free_port
+
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(SparqlEndpointStore(f"http://127.0.0.1:{free_port()}/sparql"), "SELECT * WHERE { ?s ?p ?o }")
+    assert refused.value.status == 503 and int(refused.value.headers["Retry-After"]) >= 1
