@@ -102,6 +102,7 @@ def test_xml_results_are_well_formed_or_refused(client):
     control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
                          headers={"Accept": "application/sparql-results+xml"})
     assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
+    assert "begär application/sparql-results+json i stället" in control.json()["fel"]  # what to do instead
     assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
 
 
@@ -223,6 +224,14 @@ def test_engine_errors_give_the_place_not_the_grammar(client):
     assert "rad 1" in response.json()["fel"]
 
 
+def test_an_engine_error_without_a_place_is_one_plain_sentence():
+    """An engine error that names no line and column gets the same sentence without a place."""
+    from ansvarsgraf.sparql_endpoint import _engine_error
+
+    status, message, _ = _engine_error(RuntimeError("evaluation failed"))
+    assert status == 400 and message == "Frågan kunde inte köras av sökmotorn. Kontrollera syntax och funktioner."
+
+
 # --- linked data: the same negotiation ------------------------------------------------------
 
 @pytest.mark.parametrize("accept,media_type", [
@@ -335,3 +344,21 @@ def test_a_remote_store_that_is_down_is_a_503_with_retry_after():
     with pytest.raises(SparqlRefused) as refused:
         run_query(SparqlEndpointStore(f"http://127.0.0.1:{free_port()}/sparql"), "SELECT * WHERE { ?s ?p ?o }")
     assert refused.value.status == 503 and int(refused.value.headers["Retry-After"]) >= 1
+
+
+def test_a_store_that_cannot_be_read_is_a_503_with_retry_after(loaded):
+    """A prepared store whose files went away under the server (prepared.py raises
+    StoreUnavailable while the query runs) is not the query's fault: 503 with the store's own
+    sentence and Retry-After in whole seconds, never the engine's 400."""
+    from ansvarsgraf.errors import StoreUnavailable
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    class FilesGone(OxigraphStore):
+        def raw_query(self, *args, **kwargs):
+            raise StoreUnavailable("Lagret på disk går inte att läsa just nu.", retry_after_s=2.4)
+
+    gone = FilesGone.from_loaded(loaded)
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(gone, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert refused.value.status == 503 and refused.value.message == "Lagret på disk går inte att läsa just nu."
+    assert refused.value.headers == {"Retry-After": "2"}
