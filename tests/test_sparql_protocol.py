@@ -362,3 +362,20 @@ def test_a_store_that_cannot_be_read_is_a_503_with_retry_after(loaded):
         run_query(gone, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert refused.value.status == 503 and refused.value.message == "Lagret på disk går inte att läsa just nu."
     assert refused.value.headers == {"Retry-After": "2"}
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }",
+    "CONSTRUCT { <urn:s> <urn:p> ?n } WHERE { VALUES ?n { 1 2 3 } }",
+])
+def test_an_answer_of_exactly_the_row_limit_is_given_whole_and_one_more_is_refused(embedded, query):
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    whole = run_query(embedded, query, "json" if query.startswith("SELECT") else "turtle", max_rows=3)
+    if query.startswith("SELECT"):
+        assert len(json.loads(whole.body)["results"]["bindings"]) == 3
+    else:
+        assert len(rdflib.Graph().parse(data=whole.body, format="turtle")) == 3
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(embedded, query, max_rows=2)
+    assert refused.value.status == 400 and "fler än 2 rader" in refused.value.message
