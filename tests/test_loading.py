@@ -204,3 +204,32 @@ def test_a_named_file_that_cannot_be_read_is_a_located_error(tmp_path, name, cre
     error = only_error(path)
     assert error.file.endswith(name) and error.line is None
     assert expected in error.message
+
+
+def test_a_folder_that_is_its_own_base_loads_without_the_bundled_data(tmp_path):
+    """`ansvarsgraf diff` loads an old version of data/ with itself as the base (data_diff.py):
+    nothing from the working copy may mix in, or a node removed since would still be found."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "forum.yaml", """
+        - id: ett-eget-forum
+          typ: Forum
+          namn: Ett eget forum
+        """)
+    loaded = load_data(paths=[folder], base_paths=[folder])
+    assert list(loaded.files) == [str(folder / "forum.yaml")]
+
+
+def test_base_paths_are_loaded_with_the_bundled_data_when_no_paths_are_named(tmp_path):
+    """load_data's base_paths are read too (for reference) also when no paths are named:
+    then the data is the bundled data/, with the base folder beside it."""
+    folder = tmp_path / "bas"
+    folder.mkdir()
+    write(folder, "forum.yaml", """
+        - id: ett-forum-i-basen
+          typ: Forum
+          namn: Ett forum i basen
+        """)
+    loaded = load_data(base_paths=[folder])
+    assert str(folder / "forum.yaml") in loaded.files
+    assert any(name.startswith("data/") for name in loaded.files)
