@@ -102,7 +102,7 @@ def test_xml_results_are_well_formed_or_refused(client):
     control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
                          headers={"Accept": "application/sparql-results+xml"})
     assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
-    assert "begär application/sparql-results+json i stället" in control.json()["fel"]  # what to do instead
+    assert control.json()["fel"].endswith("begär application/sparql-results+json i stället.")  # what to do instead
     assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
 
 
@@ -379,3 +379,15 @@ def test_an_answer_of_exactly_the_row_limit_is_given_whole_and_one_more_is_refus
     with pytest.raises(SparqlRefused) as refused:
         run_query(embedded, query, max_rows=2)
     assert refused.value.status == 400 and "fler än 2 rader" in refused.value.message
+
+
+@pytest.mark.parametrize("query, asked, media_type", [
+    ("SELECT ?n WHERE { VALUES ?n { 1 } }", "turtle", "application/sparql-results+json"),
+    ("CONSTRUCT { <urn:s> <urn:p> 1 } WHERE {}", "csv", "text/turtle"),
+])
+def test_one_format_the_query_form_lacks_gives_the_forms_default(embedded, query, asked, media_type):
+    """`ansvarsgraf query --format` names one format for every query: a SELECT asked for
+    Turtle, or a CONSTRUCT asked for CSV, is answered in its own form's default format."""
+    from ansvarsgraf.sparql_endpoint import run_query
+
+    assert run_query(embedded, query, asked).media_type.startswith(media_type)
