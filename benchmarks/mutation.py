@@ -67,6 +67,10 @@ def equivalents() -> dict[str, str]:
     return {e["mutant"]: e["reason"] for e in entries}
 
 
+def head_commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
 def scratch_copy(name: str, spec: dict, workdir: Path) -> Path:
     """The repository's files (tracked and new, as they are in the work tree) in workdir/name, with
     mutmut told which module to mutate and which tests to run."""
@@ -165,6 +169,7 @@ def run_module(name: str, spec: dict, workdir: Path, children: int, retest: bool
             print(f"{name}: stickprovets {sample['size']} mutanter är redan körda")
             return
     copy = scratch_copy(name, spec, workdir)
+    (copy / "mutation-commit.txt").write_text(head_commit() + "\n", encoding="utf-8")
     if retest:
         # mutmut records which tests reach a function only for tests it has not seen: a test
         # extended to kill a survivor would still not be run against it. Record them anew.
@@ -217,7 +222,9 @@ def collect(name: str, spec: dict, workdir: Path, sample: dict | None = None) ->
                                                 and not line.startswith(("+++", "---")))})
     killed = counts["dödad"] + counts["tidsgräns"]
     survived = counts["överlevde"] + counts["inget test"]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    # The commit whose code and tests the copy last got (a run takes long; HEAD may have moved).
+    marker = copy / "mutation-commit.txt"
+    commit = marker.read_text(encoding="utf-8").strip() if marker.exists() else head_commit()
     result = {"module": spec["path"], "tests": spec["tests"], "counts": counts,
               "score": round(killed / (killed + survived), 4) if killed + survived else None,
               "survivors": survivors, "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

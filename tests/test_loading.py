@@ -169,3 +169,67 @@ def test_libyaml_and_pure_python_composers_read_every_file_alike(monkeypatch):
         assert fast[f].sourcemap == slow.sourcemap, f
         assert to_isomorphic(fast[f].graph) == to_isomorphic(slow.graph), f
     assert any(r.errors for r in fast.values())  # the broken fixtures are among them
+
+
+def test_exports_write_iris_with_the_prefixes_the_data_files_use(loaded):
+    """`ansvarsgraf export` (TriG per file, Turtle and JSON-LD of the merged graph) writes the
+    project's IRIs short, with the prefix names the YAML files use (ontology/context.jsonld;
+    the base of the ids as `id:`, as docs/model.md writes them), each for its own namespace."""
+    import json
+
+    from ansvarsgraf.paths import CONTEXT_FILE
+
+    context = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+    namespaces = {name: iri for name, iri in context.items()
+                  if not name.startswith("@") and isinstance(iri, str) and iri.startswith("http") and iri[-1] in "/#"}
+    namespaces["id"] = context["@base"]
+    for graph in (loaded.merged(with_ontology=True), loaded.dataset()):
+        bound = {prefix: str(ns) for prefix, ns in graph.namespaces()}
+        used = {str(term) for triple in graph.triples((None, None, None)) for term in triple}
+        for name, iri in namespaces.items():
+            if any(term.startswith(iri) for term in used):
+                assert bound.get(name) == iri, (name, iri, bound.get(name))
+
+
+@pytest.mark.parametrize("name, create, expected", [
+    ("saknas.yaml", False, "filen finns inte"),
+    ("anteckning.txt", True, "okänt filformat '.txt'"),
+])
+def test_a_named_file_that_cannot_be_read_is_a_located_error(tmp_path, name, create, expected):
+    """`ansvarsgraf validate FIL` with a file that does not exist or is no data file gets an
+    error naming that file, and nothing is loaded."""
+    path = tmp_path / name
+    if create:
+        path.write_text("id: x\n", encoding="utf-8")
+    error = only_error(path)
+    assert error.file.endswith(name) and error.line is None
+    assert expected in error.message
+
+
+def test_a_folder_that_is_its_own_base_loads_without_the_bundled_data(tmp_path):
+    """`ansvarsgraf diff` loads an old version of data/ with itself as the base (data_diff.py):
+    nothing from the working copy may mix in, or a node removed since would still be found."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "forum.yaml", """
+        - id: ett-eget-forum
+          typ: Forum
+          namn: Ett eget forum
+        """)
+    loaded = load_data(paths=[folder], base_paths=[folder])
+    assert list(loaded.files) == [str(folder / "forum.yaml")]
+
+
+def test_base_paths_are_loaded_with_the_bundled_data_when_no_paths_are_named(tmp_path):
+    """load_data's base_paths are read too (for reference) also when no paths are named:
+    then the data is the bundled data/, with the base folder beside it."""
+    folder = tmp_path / "bas"
+    folder.mkdir()
+    write(folder, "forum.yaml", """
+        - id: ett-forum-i-basen
+          typ: Forum
+          namn: Ett forum i basen
+        """)
+    loaded = load_data(base_paths=[folder])
+    assert str(folder / "forum.yaml") in loaded.files
+    assert any(name.startswith("data/") for name in loaded.files)

@@ -102,6 +102,7 @@ def test_xml_results_are_well_formed_or_refused(client):
     control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
                          headers={"Accept": "application/sparql-results+xml"})
     assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
+    assert control.json()["fel"].endswith("begär application/sparql-results+json i stället.")  # what to do instead
     assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
 
 
@@ -223,6 +224,14 @@ def test_engine_errors_give_the_place_not_the_grammar(client):
     assert "rad 1" in response.json()["fel"]
 
 
+def test_an_engine_error_without_a_place_is_one_plain_sentence():
+    """An engine error that names no line and column gets the same sentence without a place."""
+    from ansvarsgraf.sparql_endpoint import _engine_error
+
+    status, message, _ = _engine_error(RuntimeError("evaluation failed"))
+    assert status == 400 and message == "Frågan kunde inte köras av sökmotorn. Kontrollera syntax och funktioner."
+
+
 # --- linked data: the same negotiation ------------------------------------------------------
 
 @pytest.mark.parametrize("accept,media_type", [
@@ -255,3 +264,130 @@ def test_openapi_documents_every_status_and_parameter_of_the_endpoint(client):
         assert {"200", "400", "403", "406", "413", "415", "503"} <= set(spec[method]["responses"])
     assert {p["name"] for p in spec["get"]["parameters"]} == {"query", "default-graph-uri", "named-graph-uri", "format"}
     assert set(spec["post"]["requestBody"]["content"]) == {"application/sparql-query", "application/x-www-form-urlencoded"}
+
+
+# --- a remote store: /sparql passes the query on to a SPARQL server ----------------------
+
+class _MiniSparqlServer:
+    """A SPARQL 1.1 Protocol server on 127.0.0.1 over a small Oxigraph store, in this
+    process (so that the endpoint's remote path runs here, without the suite's servers): it
+    answers POSTed queries in JSON (SELECT, ASK) or Turtle (CONSTRUCT, DESCRIBE)."""
+
+    def __init__(self, turtle: str):
+        import http.server
+        import threading
+        import urllib.parse
+
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.load(turtle.encode(), ox.RdfFormat.TURTLE)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                fields = urllib.parse.parse_qs(body) if "form" in self.headers["Content-Type"] else {"query": [body]}
+                result = store.query(fields["query"][0])
+                if isinstance(result, ox.QueryTriples):
+                    payload, kind = result.serialize(format=ox.RdfFormat.TURTLE), "text/turtle"
+                else:
+                    payload, kind = result.serialize(format=ox.QueryResultsFormat.JSON), "application/sparql-results+json"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def remote_sparql():
+    server = _MiniSparqlServer("<urn:a> <urn:p> <urn:b> , <urn:c> . <urn:b> <urn:p> <urn:c> .")
+    yield server
+    server.close()
+
+
+def test_a_remote_store_answers_every_query_form_in_the_asked_format(remote_sparql):
+    """With the graph on a SPARQL server, /sparql gives what it gives on the embedded store:
+    DESCRIBE and CONSTRUCT as a graph, SELECT rows in the format asked for, and the row limit
+    refuses an answer that is too long instead of cutting it."""
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    remote = SparqlEndpointStore(remote_sparql.url)
+    described = rdflib.Graph().parse(data=run_query(remote, "DESCRIBE <urn:a>", "turtle").body, format="turtle")
+    assert set(described.objects(rdflib.URIRef("urn:a"), rdflib.URIRef("urn:p"))) == {rdflib.URIRef("urn:b"), rdflib.URIRef("urn:c")}
+    rows = run_query(remote, "SELECT ?o WHERE { <urn:a> <urn:p> ?o } ORDER BY ?o", "csv")
+    assert rows.media_type.startswith("text/csv") and rows.body.decode().split() == ["o", "urn:b", "urn:c"]
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(remote, "SELECT ?s ?o WHERE { ?s <urn:p> ?o }", "json", max_rows=2)
+    assert refused.value.status == 400 and "fler än 2 rader" in refused.value.message
+
+
+def test_a_remote_store_that_is_down_is_a_503_with_retry_after():
+    """A client told 503 is told when to try again (Retry-After), as by the embedded store."""
+    from server import free_port
+
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(SparqlEndpointStore(f"http://127.0.0.1:{free_port()}/sparql"), "SELECT * WHERE { ?s ?p ?o }")
+    assert refused.value.status == 503 and int(refused.value.headers["Retry-After"]) >= 1
+
+
+def test_a_store_that_cannot_be_read_is_a_503_with_retry_after(loaded):
+    """A prepared store whose files went away under the server (prepared.py raises
+    StoreUnavailable while the query runs) is not the query's fault: 503 with the store's own
+    sentence and Retry-After in whole seconds, never the engine's 400."""
+    from ansvarsgraf.errors import StoreUnavailable
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    class FilesGone(OxigraphStore):
+        def raw_query(self, *args, **kwargs):
+            raise StoreUnavailable("Lagret på disk går inte att läsa just nu.", retry_after_s=2.4)
+
+    gone = FilesGone.from_loaded(loaded)
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(gone, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert refused.value.status == 503 and refused.value.message == "Lagret på disk går inte att läsa just nu."
+    assert refused.value.headers == {"Retry-After": "2"}
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }",
+    "CONSTRUCT { <urn:s> <urn:p> ?n } WHERE { VALUES ?n { 1 2 3 } }",
+])
+def test_an_answer_of_exactly_the_row_limit_is_given_whole_and_one_more_is_refused(embedded, query):
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    whole = run_query(embedded, query, "json" if query.startswith("SELECT") else "turtle", max_rows=3)
+    if query.startswith("SELECT"):
+        assert len(json.loads(whole.body)["results"]["bindings"]) == 3
+    else:
+        assert len(rdflib.Graph().parse(data=whole.body, format="turtle")) == 3
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(embedded, query, max_rows=2)
+    assert refused.value.status == 400 and "fler än 2 rader" in refused.value.message
+
+
+@pytest.mark.parametrize("query, asked, media_type", [
+    ("SELECT ?n WHERE { VALUES ?n { 1 } }", "turtle", "application/sparql-results+json"),
+    ("CONSTRUCT { <urn:s> <urn:p> 1 } WHERE {}", "csv", "text/turtle"),
+])
+def test_one_format_the_query_form_lacks_gives_the_forms_default(embedded, query, asked, media_type):
+    """`ansvarsgraf query --format` names one format for every query: a SELECT asked for
+    Turtle, or a CONSTRUCT asked for CSV, is answered in its own form's default format."""
+    from ansvarsgraf.sparql_endpoint import run_query
+
+    assert run_query(embedded, query, asked).media_type.startswith(media_type)

@@ -407,3 +407,56 @@ def test_a_repealed_basis_quoted_by_two_sources_is_one_warning_saying_the_docume
     assert [focus for focus, _ in said] == ["urn:ex:citerad", "urn:ex:knuten"]
     assert said[0][1].startswith("Dokumentet hänvisar till Gamla lagrummet, som upphörde att gälla 2025-06-30")
     assert said[1][1].startswith("Modelleraren har knutit dokumentet till Gamla lagrummet")
+
+
+PREFIXES_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix ont: <urn:ont:> .
+@prefix loc: <urn:loc:> .
+@prefix ex: <urn:ex:> .
+
+ont: a owl:Ontology ; sh:declare [ sh:prefix "ont" ; sh:namespace "urn:ont:"^^xsd:anyURI ] .
+ex:localPrefixes sh:declare [ sh:prefix "loc" ; sh:namespace "urn:loc:"^^xsd:anyURI ] .
+
+ex:Mixed a sh:NodeShape ; sh:targetSubjectsOf ont:p ;
+    sh:sparql [ sh:prefixes ex:localPrefixes ;
+        sh:select "SELECT $this WHERE { $this ont:p ?x . FILTER NOT EXISTS { $this loc:q ?y } }" ] .
+ex:Bare a sh:NodeShape ; sh:targetSubjectsOf ont:r ;
+    sh:sparql [ sh:prefixes ex:nothingDeclared ; sh:select "SELECT $this WHERE { $this ont:r 2 }" ] .
+
+ex:Twice a sh:NodeShape ; sh:targetSubjectsOf ont:s ;
+    sh:sparql [ sh:prefixes ex:first ; sh:select "SELECT $this WHERE { $this v:t 1 }" ] ,
+              [ sh:prefixes ex:second ; sh:select "SELECT $this WHERE { $this v:t 2 }" ] .
+ex:first sh:declare [ sh:prefix "v" ; sh:namespace "urn:first:"^^xsd:anyURI ] .
+ex:second sh:declare [ sh:prefix "v" ; sh:namespace "urn:second:"^^xsd:anyURI ] .
+"""
+
+PREFIXES_DATA = """
+@prefix ont: <urn:ont:> .
+@prefix loc: <urn:loc:> .
+ont:a ont:p 1 .
+ont:b ont:p 1 ; loc:q 1 .
+ont:c ont:r 2 .
+ont:d ont:s 1 ; <urn:first:t> 1 ; <urn:second:t> 1 .
+ont:e ont:s 1 ; <urn:first:t> 1 ; <urn:second:t> 2 .
+ont:f ont:s 1 ; <urn:first:t> 2 ; <urn:second:t> 1 .
+"""
+
+
+def test_sparql_prefixes_are_collected_per_constraint_as_pyshacl_does():
+    """A constraint's sh:prefixes node that is no ontology gets its own declarations and the
+    ontology's (as pySHACL collects them), also when it declares nothing itself; two
+    constraints of one shape each get their own prefixes, even when both declare `v:` for
+    different namespaces (ont:e breaks both; a shape's other triples, such as sh:sparql, are no targets whose
+    prefixes every constraint would share)."""
+    shapes = rdflib.Graph().parse(data=PREFIXES_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data=PREFIXES_DATA, format="turtle")
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=True)
+    reference = fast_shacl.results_from_report(report)
+    fast = fast_shacl.validate_data(fast_shacl.data_graph([data]), fast_shacl.compile_plan(shapes))
+    assert result_rows(fast) == result_rows(reference)
+    assert sorted((str(r.focus), str(r.shape)) for r in fast) == [
+        ("urn:ont:a", "urn:ex:Mixed"), ("urn:ont:c", "urn:ex:Bare"),
+        ("urn:ont:d", "urn:ex:Twice"), ("urn:ont:e", "urn:ex:Twice"), ("urn:ont:e", "urn:ex:Twice")]

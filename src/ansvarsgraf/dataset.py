@@ -128,5 +128,6 @@ def _bind_prefixes(graph: rdflib.Graph) -> None:
         ("prov", "http://www.w3.org/ns/prov#"),
         ("dcterms", "http://purl.org/dc/terms/"),
         ("sfs", "https://lagen.nu/"),
+        ("rinfo", "http://rinfo.lagrummet.se/publ/sfs/"),
     ):
         graph.bind(prefix, ns, override=True)
