@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 
+import pytest
 import rdflib
 
 from ansvarsgraf.answering import answer_task, applicable_duties, applicable_duties_by_task
@@ -198,14 +199,19 @@ def test_every_bearer_of_a_duty_is_in_the_answer(store):
     assert shared <= seen, shared - seen
 
 
-def test_a_question_that_only_names_a_document_says_which_document_it_names(embedded):
+@pytest.mark.parametrize("question,kommun,name", [
+    ("lotsmodellen", "Perstorp", "lotsmodellen"),
+    ("vad är MITTBUS", "Timrå", "MITTBUS"),  # the question model read "MITTBUS" as a task
+])
+def test_a_question_that_only_names_a_document_says_which_document_it_names(embedded, question, kommun, name):
     """A question that is only a document's name ("lotsmodellen") asks about no task: the
     answer is the document's card and says which document the question names, by its full
-    name (mutation run, issue 20: the sentence left out, or without the name, passed)."""
+    name (mutation run, issue 20: the sentence left out, or without the name, passed). The
+    question model (issue 17) also reads the name and would pick a task for it."""
     from ansvarsgraf.answering import answer_question
 
-    answer = answer_question(embedded, "lotsmodellen", "Perstorp", dt.date(2026, 3, 1))
+    answer = answer_question(embedded, question, kommun, dt.date(2026, 3, 1))
     assert answer.status == "dokument" and answer.duties == []
     (card,) = answer.instruments
-    assert "lotsmodellen" in card.label
+    assert name in card.label
     assert answer.message == f"Frågan nämner {card.label}."

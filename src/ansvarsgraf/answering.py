@@ -67,11 +67,14 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     keys = catalog.matcher.question_keys(question)
     for document in named:
         keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
-    lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
-    semantic = catalog.ranker.similarities(question) if catalog.ranker else None
-    decision = decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys),
-                      narrower=catalog.narrower)
-    if decision.action == "utanför":
+    # Nothing left once the document's words are taken out ("lotsmodellen", "vad är MITTBUS"):
+    # the question asks about the document, whatever task its name brings to mind (the
+    # question model reads the name too and would pick one).
+    decision = None if cards and not keys else decide(
+        catalog.matcher.match_keys(keys, limit=len(catalog.task_labels)), catalog.task_labels,
+        catalog.ranker.similarities(question) if catalog.ranker else None, catalog.related,
+        words=len(keys), narrower=catalog.narrower)
+    if decision is None or decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,
                             message="Frågan nämner " + ", ".join(c.label for c in cards) + ".")
