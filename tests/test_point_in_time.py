@@ -197,6 +197,17 @@ def test_a_later_successor_is_given_only_when_asked_for(store):
     assert answer_task(store, task, kommun, day).as_dict() == plain.as_dict()
 
 
+def test_a_section_in_force_names_the_sections_it_replaced_with_their_links(store):
+    """After SoL 2025:400 took over, the section in force lists the 2001:453 section it
+    replaced, each with its own address (the API's `replaced[].url`; mutation run, issue 20:
+    the link dropped passed)."""
+    task, kommun, day = ID + "erbjuda-mote-efter-anmalan", ID + "perstorp-kommun", dt.date(2026, 3, 1)
+    statutory = next(d for d in answer_task(store, task, kommun, day).duties if d.instrument is None)
+    replaced = [p for b in statutory.legal_basis for p in b.replaced]
+    assert replaced and all(p.iri.startswith("https://lagen.nu/2001:453") for p in replaced)
+    assert all(p.url == p.iri for p in replaced), [(p.iri, p.url) for p in replaced]
+
+
 def test_an_outdated_reference_is_said_from_the_day_the_new_section_applies(store):
     """Perstorp's lotsmodellen agreement cites SoL (2001:453) 2 kap. 7 §: on 2025-07-01 the
     answer says the reference is outdated and which section applies on that day; on
