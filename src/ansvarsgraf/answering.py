@@ -67,9 +67,9 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     keys = catalog.matcher.question_keys(question)
     for document in named:
         keys = without_words(keys, document.matched, keep=catalog.matcher.abbreviations)
-    # Nothing left once the document's words are taken out ("lotsmodellen", "vad är MITTBUS"):
-    # the question asks about the document, whatever task its name brings to mind (the
-    # question model reads the name too and would pick one).
+    # Nothing left once the document's words are taken out (its name alone, or "vad är" and
+    # its name): the question asks about the document, whatever task its name brings to mind
+    # (the question model reads the name too and would pick one).
     decision = None if cards and not keys else decide(
         catalog.matcher.match_keys(keys, limit=len(catalog.task_labels)), catalog.task_labels,
         catalog.ranker.similarities(question) if catalog.ranker else None, catalog.related,
