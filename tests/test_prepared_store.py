@@ -193,7 +193,11 @@ def test_store_files_removed_under_a_running_server(prepared_with_answers, tmp_p
         with ThreadPoolExecutor(8) as pool:  # during and after the check notices
             answers = list(pool.map(answer, tasks * 10))
         assert all(status == 200 and body == expected[task] for task, status, body in answers)
-        _until(lambda: "svaren byggs vid behov" in log.read_text(encoding="utf-8"), "loggen säger att svaren byggs")
+        # The store's check must have seen the file go (its own line), not only a request that
+        # failed to read it: that line says "svaren byggs vid behov" too, and a file put back
+        # before the check saw it gone is, rightly, no change at all (a race CI hit once).
+        _until(lambda: "har ändrats under servern: svaren byggs vid behov" in log.read_text(encoding="utf-8"),
+               "kontrollen ser att svarsfilen är borta")
         (aside / "svar.sqlite").rename(copy / "svar.sqlite")
         _until(lambda: "svaren läses ur den igen" in log.read_text(encoding="utf-8"), "svarsfilen används igen")
 
