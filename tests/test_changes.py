@@ -214,3 +214,31 @@ def test_bad_input_is_a_swedish_4xx(client, params):
     response = client.get("/api/andringar", params=params)
     assert 400 <= response.status_code < 500 and response.json()["fel"]
     assert 400 <= client.get("/andringar", params=params).status_code < 500
+
+
+def test_change_items_follow_the_answers_order_in_every_process(embedded):
+    """The report lists what came and went in the answers' own order. It used set differences,
+    whose order for strings changes from one process to the next (hash randomisation): the
+    same two dates gave a differently ordered report on every run (/api/andringar, the CLI).
+    Eight warnings and four bearers come: a set would keep their order by chance once in
+    8! × 4! times."""
+    import copy
+
+    from ansvarsgraf.results import Bearer, Ref, Warning
+
+    catalog = catalog_for(embedded)
+    before = next(a for m in sorted(catalog.by_iri) for t in sorted(catalog.task_labels)
+                  if (a := answer_task(embedded, t, m, dt.date(2026, 3, 1))).duties)
+    after = copy.deepcopy(before)
+    duty = after.duties[0]
+    texts = [f"Varning {n}: {word}" for n, word in enumerate("oxe häst ko får get gris höna anka".split())]
+    duty.warnings.extend(Warning("varning", text) for text in texts)
+    actors = [Ref(f"{ID_BASE}barare-{n}", f"Bärare {n}", "aktör") for n in "dcba"]
+    duty.bearers.extend(Bearer(actor, [], []) for actor in actors)
+    items = answer_changes(before, after)
+    assert [i.after for i in items if i.kind == "varning tillkom"] == texts
+    assert [i.after for i in items if i.kind == "bärare tillkom"] == [a.label for a in actors]
+    # and the other way, what went, in the earlier answer's order
+    items = answer_changes(after, before)
+    assert [i.before for i in items if i.kind == "varning försvann"] == texts
+    assert [i.before for i in items if i.kind == "bärare försvann"] == [a.label for a in actors]

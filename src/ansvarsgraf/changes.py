@@ -242,11 +242,13 @@ def _duty_changes(a: dict, b: dict) -> list[ChangeItem]:
     items = []
     old_bearers = {x["actor"]["iri"]: x for x in a["bearers"]}
     new_bearers = {x["actor"]["iri"]: x for x in b["bearers"]}
-    for iri in old_bearers.keys() - new_bearers.keys():
+    # In the answers' own order, never a set's: a set of strings iterates in an order that
+    # changes from one process to the next, and so did the report's items.
+    for iri in _only_in(old_bearers, new_bearers):
         items.append(ChangeItem("bärare försvann", ref, old_bearers[iri]["actor"]["label"], None))
-    for iri in new_bearers.keys() - old_bearers.keys():
+    for iri in _only_in(new_bearers, old_bearers):
         items.append(ChangeItem("bärare tillkom", ref, None, new_bearers[iri]["actor"]["label"]))
-    for iri in old_bearers.keys() & new_bearers.keys():
+    for iri in _in_both(old_bearers, new_bearers):
         if old_bearers[iri] != new_bearers[iri]:
             items.append(ChangeItem("bärare i kommunen", ref, _bearer_text(old_bearers[iri]), _bearer_text(new_bearers[iri])))
     for name, kind in (("part", "del"), ("modality", "modalitet"), ("deadline", "frist")):
@@ -263,10 +265,10 @@ def _duty_changes(a: dict, b: dict) -> list[ChangeItem]:
         items.append(ChangeItem("dokument", ref, _short(a["instrument"]), _short(b["instrument"])))
     old_warnings = {w["text"]: w for w in a["warnings"]}
     new_warnings = {w["text"]: w for w in b["warnings"]}
-    for text in old_warnings.keys() - new_warnings.keys():
+    for text in _only_in(old_warnings, new_warnings):
         kind = "status" if old_warnings[text]["kind"] == "status" else "varning försvann"
         items.append(ChangeItem(kind, ref, text, None))
-    for text in new_warnings.keys() - old_warnings.keys():
+    for text in _only_in(new_warnings, old_warnings):
         kind = "status" if new_warnings[text]["kind"] == "status" else "varning tillkom"
         items.append(ChangeItem(kind, ref, None, text))
     if list(old_warnings) != list(new_warnings) and old_warnings.keys() == new_warnings.keys():
@@ -276,6 +278,15 @@ def _duty_changes(a: dict, b: dict) -> list[ChangeItem]:
         if name not in handled and a[name] != b[name]:
             items.append(ChangeItem(FIELD_NAMES.get(name, name), ref, _short(a[name]), _short(b[name])))
     return items
+
+
+def _only_in(these: dict, others: dict) -> list:
+    """The keys of `these` that `others` lacks, in `these`' order."""
+    return [key for key in these if key not in others]
+
+
+def _in_both(these: dict, others: dict) -> list:
+    return [key for key in these if key in others]
 
 
 def _bearer_text(bearer: dict) -> str:
@@ -488,10 +499,10 @@ def gap_changes(kommun: Ref, old_report, new_report) -> list[tuple[GapChange, se
     old, new = keyed(old_report), keyed(new_report)
     changes = []
     for kind, these, others in (("stängd lucka", old, new), ("ny lucka", new, old)):
-        for key in these.keys() - others.keys():
+        for key in _only_in(these, others):
             gap = these[key]
             changes.append((GapChange(kommun, kind, gap.title, gap.focus, gap.texts), material(asdict(gap))))
-    for key in old.keys() & new.keys():
+    for key in _in_both(old, new):
         before, after = asdict(old[key]), asdict(new[key])
         if _aligned(before, after, old_report.date, new_report.date) != after:
             gap = new[key]
