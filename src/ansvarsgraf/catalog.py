@@ -11,7 +11,7 @@ from functools import cached_property
 import rdflib
 from rapidfuzz import fuzz, process
 
-from .graph_store import GraphStore, per_data_version
+from .graph_store import GraphStore, SingleFlight, per_data_version
 from .matching import TaskLabels, TaskMatcher
 from .organisation_index import OrganisationIndex
 from .queries import query_text
@@ -75,10 +75,19 @@ class Catalog:
     # (warning shape, date) → its rows by focus node (shape_queries.shape_rows): read once per
     # data version and date, for the gap report and every answer on that date.
     dated: dict = field(default_factory=dict)
+    # The first requests for a new date arrive together: one reads the rows, the rest wait.
+    flights: SingleFlight = field(default_factory=SingleFlight, repr=False, compare=False)
 
     def shape_rows(self, store: GraphStore, shape: WarningShape, on_date: dt.date) -> dict[str, list[dict]]:
         key = (shape.name, on_date)
         found = self.dated.get(key)
+        if found is None:
+            found = self.flights.do(key, lambda: self._read_shape_rows(store, shape, on_date))
+        return found
+
+    def _read_shape_rows(self, store: GraphStore, shape: WarningShape, on_date: dt.date) -> dict[str, list[dict]]:
+        key = (shape.name, on_date)
+        found = self.dated.get(key)  # read by the caller this one waited for
         if found is None:
             if len(self.dated) >= DATED_LIMIT:
                 self.dated = {}  # replaced, not cleared: a copy of the catalog keeps its own

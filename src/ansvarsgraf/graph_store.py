@@ -16,6 +16,7 @@ ORDER BY gives as rdflib's SPARQL parser reads it.
 
 import functools
 import re
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Callable, ContextManager, Iterable, Protocol
 
@@ -259,18 +260,65 @@ def bind(query: str, bindings: dict[str, Node | Iterable[Node]] | None) -> str:
 
 
 
+class SingleFlight:
+    """One computation per key at a time: a caller that asks for a key already being computed
+    waits for that result instead of computing it again. A cache alone does not do this: the
+    twenty requests that arrive together for a date nobody has asked about yet would each
+    build the same per-date rows, side by side under one interpreter lock, and every one of
+    them would wait twenty times as long (measured: p50 7.5 s instead of 0.4 s)."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._running: dict = {}  # key → _Flight, only while it is computed
+
+    def do(self, key, compute: Callable[[], object]):
+        with self._guard:
+            flight = self._running.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._running[key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.result
+        try:
+            flight.result = compute()
+        except BaseException as exc:  # the waiting callers get the same error (a 503 stays a 503)
+            flight.error = exc
+            raise
+        finally:
+            with self._guard:
+                del self._running[key]
+            flight.done.set()
+        return flight.result
+
+
+class _Flight:
+    __slots__ = ("done", "result", "error")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.result = None
+        self.error: BaseException | None = None
+
+
 def per_data_version(maxsize: int):
     """lru_cache for functions of a store, keyed also by the store's data version: what is
-    derived from the data (catalog, answers, gap reports) is rebuilt after a new load."""
+    derived from the data (catalog, answers, gap reports) is rebuilt after a new load. Callers
+    asking at the same time for what is not cached yet share one computation (SingleFlight)."""
     def decorate(function):
         @functools.lru_cache(maxsize=maxsize)
         def keyed(store, version, *args):
             return function(store, *args)
 
+        flights = SingleFlight()
+
         @functools.wraps(function)
         def cached(store, *args):
             with store.reading():  # the version it is cached under is the version all its queries read
-                return keyed(store, store.data_version(), *args)
+                version = store.data_version()
+                return flights.do((store, version, *args), lambda: keyed(store, version, *args))
 
         cached.cache_clear = keyed.cache_clear
         return cached
