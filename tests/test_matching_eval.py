@@ -1,14 +1,16 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Five tuning
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Six tuning
 parts: `justering` and `justering-b` (the first set, writer A, split once by
 scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
 `justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
 it), `justering-d` (writer B, the held-out part until 2026-12-05, released after three
-measurements) and `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
-released after three measurements); and a frozen held-out part, `provning-3`: a fifth set
-written blind on 2026-12-05 from the sources, the glossary, the law notes and the task list
-only, frozen (provning-3.sha256) before any matcher was measured on it and never an example
-question.
+measurements), `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
+released after three measurements) and `justering-f` (writer E, the held-out part `provning-3`
+until 2026-12-05, released after two measurements); and a frozen held-out part, `provning-4`:
+a sixth set written blind from the sources, the glossary, the law notes and the task list
+only, frozen (provning-4.sha256) before any matcher is measured on it and never an example
+question. The lead adds it to main; a branch without it fails the held-out tests for that
+reason only.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
@@ -46,8 +48,8 @@ from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
-PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "provning-3")
-HELD_OUT = "provning-3"
+PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "provning-4")
+HELD_OUT = "provning-4"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
@@ -354,12 +356,16 @@ if __name__ == "__main__":
     if sys.argv[1:] not in (["--skriv-baslinje"], ["--skriv-baslinje", "--bara-justering"]):
         sys.exit("användning: PYTHONPATH=src python tests/test_matching_eval.py --skriv-baslinje [--bara-justering]")
     tuning_only = "--bara-justering" in sys.argv
+    before = read_baseline()
+    # The held-out part's recorded figures are kept; a part not measured yet has none to keep.
+    kept = tuning_only and HELD_OUT in before["delar"]
     store = OxigraphStore.from_loaded(load_data())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     parts = {}
     for part in PARTS:
         if tuning_only and part == HELD_OUT:
-            parts[part] = read_baseline()["delar"][part]
+            if kept:
+                parts[part] = before["delar"][part]
             continue
         measured = run_part(store, part)
         print(report(part, measured))
@@ -369,12 +375,11 @@ if __name__ == "__main__":
         "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
         "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
     )
-    if tuning_only:
-        before = read_baseline()
+    if kept:
         held_out = before.get("provning", {"uppmatt": before["uppmatt"], "commit": before["commit"]})
         header += (f"# {HELD_OUT}: uppmätt {held_out['uppmatt']} (commit {held_out['commit']}); prövningsdelen\n"
                    "# mättes inte när justeringsdelarna mättes om.\n")
     body = {"uppmatt": dt.date.today().isoformat(), "commit": commit, "delar": parts}
-    if tuning_only:
+    if kept:
         body["provning"] = held_out
     (DIR / "baslinje.yaml").write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
