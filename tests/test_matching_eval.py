@@ -345,6 +345,38 @@ def test_matching_is_no_worse_than_baseline(part, results, figures):
     assert not worse, f"{part}: sämre än baslinjen med mer än {100 * MARGIN:.0f} procentenheter: " + "; ".join(worse)
 
 
+def baseline_text(before: dict, measured: dict[str, dict], tuning_only: bool, commit: str, today: str) -> str:
+    """baslinje.yaml with these parts' figures. With tuning_only the held-out part was not measured:
+    its recorded figures, and when they were measured, are kept; a held-out part that has none
+    yet (a new part the lead adds after merging) is left out rather than invented."""
+    kept = tuning_only and HELD_OUT in before["delar"]
+    parts = {part: before["delar"][part] if part == HELD_OUT and kept else measured[part]
+             for part in PARTS if part in measured or (part == HELD_OUT and kept)}
+    header = (
+        "# Baslinje för tests/test_matching_eval.py: uppmätt med answer_question på det inbyggda\n"
+        "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
+        "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
+    )
+    body = {"uppmatt": today, "commit": commit, "delar": parts}
+    if kept:
+        held_out = before.get("provning", {"uppmatt": before["uppmatt"], "commit": before["commit"]})
+        header += (f"# {HELD_OUT}: uppmätt {held_out['uppmatt']} (commit {held_out['commit']}); prövningsdelen\n"
+                   "# mättes inte när justeringsdelarna mättes om.\n")
+        body["provning"] = held_out
+    return header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+
+
+def test_a_baseline_of_the_tuning_parts_keeps_the_held_out_figures_it_has():
+    figures = {"top1": 0.9, "fel_men_saker": 0.02}
+    tuning = {part: figures for part in TUNING_PARTS}
+    recorded = {"uppmatt": "2026-12-01", "commit": "abc1234", "delar": {**tuning, HELD_OUT: {"top1": 0.8}}}
+    kept = yaml.safe_load(baseline_text(recorded, tuning, True, "def5678", "2026-12-05"))
+    assert kept["delar"][HELD_OUT] == {"top1": 0.8} and kept["provning"] == {"uppmatt": "2026-12-01", "commit": "abc1234"}
+    # A held-out part not measured yet (provning-4 before the lead adds it) has nothing to keep.
+    new = yaml.safe_load(baseline_text({**recorded, "delar": tuning}, tuning, True, "def5678", "2026-12-05"))
+    assert HELD_OUT not in new["delar"] and "provning" not in new and list(new["delar"]) == list(TUNING_PARTS)
+
+
 if __name__ == "__main__":
     import subprocess
     import sys
@@ -356,30 +388,14 @@ if __name__ == "__main__":
     if sys.argv[1:] not in (["--skriv-baslinje"], ["--skriv-baslinje", "--bara-justering"]):
         sys.exit("användning: PYTHONPATH=src python tests/test_matching_eval.py --skriv-baslinje [--bara-justering]")
     tuning_only = "--bara-justering" in sys.argv
-    before = read_baseline()
-    # The held-out part's recorded figures are kept; a part not measured yet has none to keep.
-    kept = tuning_only and HELD_OUT in before["delar"]
     store = OxigraphStore.from_loaded(load_data())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    parts = {}
+    measured = {}
     for part in PARTS:
         if tuning_only and part == HELD_OUT:
-            if kept:
-                parts[part] = before["delar"][part]
             continue
-        measured = run_part(store, part)
-        print(report(part, measured))
-        parts[part] = metrics(measured)
-    header = (
-        "# Baslinje för tests/test_matching_eval.py: uppmätt med answer_question på det inbyggda\n"
-        "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
-        "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
-    )
-    if kept:
-        held_out = before.get("provning", {"uppmatt": before["uppmatt"], "commit": before["commit"]})
-        header += (f"# {HELD_OUT}: uppmätt {held_out['uppmatt']} (commit {held_out['commit']}); prövningsdelen\n"
-                   "# mättes inte när justeringsdelarna mättes om.\n")
-    body = {"uppmatt": dt.date.today().isoformat(), "commit": commit, "delar": parts}
-    if kept:
-        body["provning"] = held_out
-    (DIR / "baslinje.yaml").write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        results = run_part(store, part)
+        print(report(part, results))
+        measured[part] = metrics(results)
+    (DIR / "baslinje.yaml").write_text(baseline_text(read_baseline(), measured, tuning_only, commit,
+                                                     dt.date.today().isoformat()), encoding="utf-8")
