@@ -366,7 +366,7 @@ def baseline_text(before: dict, measured: dict[str, dict], tuning_only: bool, co
     return header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
 
 
-def test_a_baseline_of_the_tuning_parts_keeps_the_held_out_figures_it_has():
+def test_rewriting_the_baseline_keeps_the_blind_parts_recorded_figures():
     figures = {"top1": 0.9, "fel_men_saker": 0.02}
     tuning = {part: figures for part in TUNING_PARTS}
     recorded = {"uppmatt": "2026-12-01", "commit": "abc1234", "delar": {**tuning, HELD_OUT: {"top1": 0.8}}}
