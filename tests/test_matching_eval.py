@@ -1,14 +1,16 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Five tuning
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Six tuning
 parts: `justering` and `justering-b` (the first set, writer A, split once by
 scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
 `justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
 it), `justering-d` (writer B, the held-out part until 2026-12-05, released after three
-measurements) and `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
-released after three measurements); and a frozen held-out part, `provning-3`: a fifth set
-written blind on 2026-12-05 from the sources, the glossary, the law notes and the task list
-only, frozen (provning-3.sha256) before any matcher was measured on it and never an example
-question.
+measurements), `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
+released after three measurements) and `justering-f` (writer E, the held-out part `provning-3`
+until 2026-12-05, released after two measurements); and a frozen held-out part, `provning-4`:
+a sixth set written blind from the sources, the glossary, the law notes and the task list
+only, frozen (provning-4.sha256) before any matcher is measured on it and never an example
+question. The lead adds it to main; a branch without it fails the held-out tests for that
+reason only.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
@@ -46,8 +48,8 @@ from ansvarsgraf.results import UnknownMunicipalityError
 from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
-PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "provning-3")
-HELD_OUT = "provning-3"
+PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "provning-4")
+HELD_OUT = "provning-4"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
@@ -343,6 +345,38 @@ def test_matching_is_no_worse_than_baseline(part, results, figures):
     assert not worse, f"{part}: sämre än baslinjen med mer än {100 * MARGIN:.0f} procentenheter: " + "; ".join(worse)
 
 
+def baseline_text(before: dict, measured: dict[str, dict], tuning_only: bool, commit: str, today: str) -> str:
+    """baslinje.yaml with these parts' figures. With tuning_only the held-out part was not measured:
+    its recorded figures, and when they were measured, are kept; a held-out part that has none
+    yet (a new part the lead adds after merging) is left out rather than invented."""
+    kept = tuning_only and HELD_OUT in before["delar"]
+    parts = {part: before["delar"][part] if part == HELD_OUT and kept else measured[part]
+             for part in PARTS if part in measured or (part == HELD_OUT and kept)}
+    header = (
+        "# Baslinje för tests/test_matching_eval.py: uppmätt med answer_question på det inbyggda\n"
+        "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
+        "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
+    )
+    body = {"uppmatt": today, "commit": commit, "delar": parts}
+    if kept:
+        held_out = before.get("provning", {"uppmatt": before["uppmatt"], "commit": before["commit"]})
+        header += (f"# {HELD_OUT}: uppmätt {held_out['uppmatt']} (commit {held_out['commit']}); prövningsdelen\n"
+                   "# mättes inte när justeringsdelarna mättes om.\n")
+        body["provning"] = held_out
+    return header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+
+
+def test_rewriting_the_baseline_keeps_the_blind_parts_recorded_figures():
+    figures = {"top1": 0.9, "fel_men_saker": 0.02}
+    tuning = {part: figures for part in TUNING_PARTS}
+    recorded = {"uppmatt": "2026-12-01", "commit": "abc1234", "delar": {**tuning, HELD_OUT: {"top1": 0.8}}}
+    kept = yaml.safe_load(baseline_text(recorded, tuning, True, "def5678", "2026-12-05"))
+    assert kept["delar"][HELD_OUT] == {"top1": 0.8} and kept["provning"] == {"uppmatt": "2026-12-01", "commit": "abc1234"}
+    # A held-out part not measured yet (provning-4 before the lead adds it) has nothing to keep.
+    new = yaml.safe_load(baseline_text({**recorded, "delar": tuning}, tuning, True, "def5678", "2026-12-05"))
+    assert HELD_OUT not in new["delar"] and "provning" not in new and list(new["delar"]) == list(TUNING_PARTS)
+
+
 if __name__ == "__main__":
     import subprocess
     import sys
@@ -356,25 +390,12 @@ if __name__ == "__main__":
     tuning_only = "--bara-justering" in sys.argv
     store = OxigraphStore.from_loaded(load_data())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    parts = {}
+    measured = {}
     for part in PARTS:
         if tuning_only and part == HELD_OUT:
-            parts[part] = read_baseline()["delar"][part]
             continue
-        measured = run_part(store, part)
-        print(report(part, measured))
-        parts[part] = metrics(measured)
-    header = (
-        "# Baslinje för tests/test_matching_eval.py: uppmätt med answer_question på det inbyggda\n"
-        "# lagret, datum för svaren 2026-12-01. Golvet är varje mått minus 3 procentenheter\n"
-        "# (fel_men_saker: plus 3). antal och utanfor är delarnas storlek när de lades in.\n"
-    )
-    if tuning_only:
-        before = read_baseline()
-        held_out = before.get("provning", {"uppmatt": before["uppmatt"], "commit": before["commit"]})
-        header += (f"# {HELD_OUT}: uppmätt {held_out['uppmatt']} (commit {held_out['commit']}); prövningsdelen\n"
-                   "# mättes inte när justeringsdelarna mättes om.\n")
-    body = {"uppmatt": dt.date.today().isoformat(), "commit": commit, "delar": parts}
-    if tuning_only:
-        body["provning"] = held_out
-    (DIR / "baslinje.yaml").write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        results = run_part(store, part)
+        print(report(part, results))
+        measured[part] = metrics(results)
+    (DIR / "baslinje.yaml").write_text(baseline_text(read_baseline(), measured, tuning_only, commit,
+                                                     dt.date.today().isoformat()), encoding="utf-8")
