@@ -5,8 +5,11 @@ Measured on the project's own data on the embedded store, over the tuning questi
 part is never read here.
 - matching: the time from question text to decision (word keys, word scores, the semantic
   re-ranker's question embedding, decide), p50/p95/max per question, wall time and the
-  asking thread's CPU time (the wall time on an idle core); every question is embedded
-  afresh (the embedding cache is emptied before each);
+  process's CPU time (the asking thread and the embedding engine's threads: the wall time on
+  idle cores with one thread); every question is embedded afresh (the embedding cache is
+  emptied before each); the engine's threads per question as ANSVARSGRAF_E5_THREADS says;
+- with --samtidiga N: the same questions asked by N threads at once (a server answering N
+  clients), wall time per question and questions per second;
 - answer_question: the whole answer (matching and the duties of the chosen task), p50/p95;
 - building the matchers (done in a background thread when a server starts), with the
   semantic ranker's cache file present;
@@ -14,7 +17,7 @@ part is never read here.
   (--compare DIR, e.g. an unpacked older commit), started alternately --starts times each.
 Target (issue 17): matching p95 ≤ 20 ms with the re-ranker; start-up not slower by > 1 s.
 
-    python benchmarks/matching.py [--starts 3] [--compare /tmp/old-tree]
+    python benchmarks/matching.py [--starts 3] [--compare /tmp/old-tree] [--samtidiga 20]
 """
 
 import argparse
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -37,7 +41,7 @@ from ansvarsgraf.answering import answer_question  # noqa: E402
 from ansvarsgraf.catalog import catalog_for  # noqa: E402
 from ansvarsgraf.dataset import load_data  # noqa: E402
 from ansvarsgraf.matching import without_words  # noqa: E402
-from ansvarsgraf import reranking  # noqa: E402
+from ansvarsgraf import embedding  # noqa: E402
 from ansvarsgraf.reranking import decide  # noqa: E402
 from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 
@@ -98,10 +102,29 @@ def serve_start(tree: Path) -> float:
         process.wait(timeout=30)
 
 
+def concurrent(catalog, asked, clients: int) -> None:
+    """The questions asked by `clients` threads at once, each embedded afresh."""
+    if catalog.ranker:
+        embedding.embed.cache_clear()
+
+    def timed(question: str) -> float:
+        t = time.perf_counter()
+        match_once(catalog, question)
+        return time.perf_counter() - t
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(clients) as pool:
+        times = list(pool.map(timed, [question for question, _ in asked]))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"  {clients} samtidiga: p50 {ms(statistics.median(times))}  p95 {ms(percentile(times, 0.95))}  "
+          f"{len(times) / wall:.0f} frågor/s, cpu {1000 * cpu / len(times):.1f} ms per fråga, last {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=3, help="serve-starter per träd (0: hoppa över)")
     parser.add_argument("--compare", type=Path, help="ett annat träd (t.ex. en äldre commit) att jämföra start-tiden med")
+    parser.add_argument("--samtidiga", type=int, default=0, help="frågor som ställs samtidigt (0: hoppa över)")
     args = parser.parse_args()
 
     store = OxigraphStore.from_loaded(load_data())
@@ -120,23 +143,28 @@ def main() -> None:
     match_times, match_cpu, answer_times = [], [], []
     for question, kommun in asked:
         if catalog.ranker:
-            reranking._embed.cache_clear()
-        t, cpu = time.perf_counter(), time.thread_time()
+            embedding.embed.cache_clear()
+        t, cpu = time.perf_counter(), time.process_time()
         match_once(catalog, question)
         match_times.append(time.perf_counter() - t)
-        match_cpu.append(time.thread_time() - cpu)
+        match_cpu.append(time.process_time() - cpu)
     for question, kommun in asked:
         if catalog.ranker:
-            reranking._embed.cache_clear()
+            embedding.embed.cache_clear()
         t = time.perf_counter()
         answer_question(store, question, kommun, DATE)
         answer_times.append(time.perf_counter() - t)
     ranker = "med" if catalog.ranker else "UTAN"
-    print(f"{len(asked)} frågor, {ranker} semantisk omrankning, {os.cpu_count()} kärnor, last {os.getloadavg()[0]:.1f}")
-    # CPU time of the asking thread: what the wall time would be on an idle core (the
-    # embedding engine runs in this thread, ANSVARSGRAF_E5_THREADS=1).
+    threads = os.environ.get(embedding.THREADS_SETTING, embedding.AUTO)
+    print(f"{len(asked)} frågor, {ranker} semantisk omrankning, {os.cpu_count()} kärnor, "
+          f"{embedding.THREADS_SETTING}={threads}, last {os.getloadavg()[0]:.1f}")
+    # CPU time of the whole process (the asking thread and the engine's): with one thread per
+    # question, what the wall time would be on an idle core.
     for name, times in (("matchning", match_times), ("matchning, cpu", match_cpu), ("answer_question", answer_times)):
         print(f"  {name:<16} p50 {ms(statistics.median(times))}  p95 {ms(percentile(times, 0.95))}  max {ms(max(times))}")
+
+    if args.samtidiga:
+        concurrent(catalog, asked, args.samtidiga)
 
     if args.starts:
         trees = [("detta träd", ROOT)] + ([("jämförelse", args.compare)] if args.compare else [])

