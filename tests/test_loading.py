@@ -43,6 +43,8 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
     assert error.file.endswith("trasig.yaml")
     assert error.line == 3  # where the unclosed quote starts, not where the parser noticed
     assert "YAML-syntaxfel" in error.message
+    # what was left unfinished (the parser's context), not only what it found at the end
+    assert "while scanning a quoted scalar, found unexpected end of stream" in error.message
 
 
 def test_unknown_key_is_reported_with_a_suggestion(tmp_path):
@@ -66,6 +68,37 @@ def test_duplicate_key_in_one_node(tmp_path):
         """)
     error = only_error(path)
     assert error.line == 4 and "två gånger" in error.message
+
+
+def test_unknown_key_in_a_status_history_entry_gets_a_suggestion(tmp_path):
+    path = write(tmp_path, "historik.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          status:
+            - värde: gällande
+              frn: 2021
+              slutsats: "Påhittat värde."
+        """)
+    error = only_error(path)
+    assert error.line == 6
+    assert "okänd nyckel 'frn' i statushistoriken" in error.message and "menade du 'från'" in error.message
+
+
+def test_every_mistake_in_a_node_is_reported_in_one_pass(tmp_path):
+    """A date written twice does not hide the mistakes written after it in the node: the
+    jurist fixes them all at once instead of one per load."""
+    path = write(tmp_path, "flera-fel.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          giltig_från_år: 2021
+          giltig_från: 2021-03-01
+          sammankalande: timra-socialnamnden
+        """)
+    found = [(e.line, e.message) for e in load_errors(path)]
+    assert [line for line, _ in found] == [5, 6], found
+    assert "en gång" in found[0][1] and "okänd nyckel 'sammankalande'" in found[1][1]
 
 
 @pytest.mark.parametrize("key,value,expected", [
