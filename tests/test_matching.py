@@ -86,6 +86,23 @@ def test_negation_is_part_of_the_question(embedded):
     assert matcher.question_keys("samverkan fungerar inte") != matcher.question_keys("samverkan fungerar")
 
 
+@pytest.mark.parametrize("word, head, tail", [
+    ("samverkansmöte", "samverkan", "möte"),
+    ("sipmöte", "SIP", "möte"),
+    ("uppföljningsplan", "uppföljning", "plan"),
+    ("föräldraoro", "föräldra", "oro"),  # a last part of three letters, the shortest there is
+])
+def test_a_compound_whose_last_part_is_a_short_word_is_split(embedded, word, head, tail):
+    """Swedish puts the thing last, and it is often a short word (möte, plan, oro): the
+    compound is read as its parts, and a question using it reaches the task its parts name."""
+    matcher = catalog_for(embedded).matcher
+    assert matcher.question_keys(head) | matcher.question_keys(tail) <= matcher.question_keys(word)
+
+
+def test_a_question_with_a_short_last_part_reaches_its_task(embedded):
+    assert catalog_for(embedded).matcher.match("vem ansvarar för sipmöte")[0].iri == ID + "sip"
+
+
 def test_compound_missing_from_every_list_is_split_into_real_words(embedded):
     matcher = catalog_for(embedded).matcher
     assert is_swedish_word("placering") and not is_swedish_word("placeringsärendet")
