@@ -357,12 +357,24 @@ def test_words_naming_a_document_do_not_count_towards_the_task(embedded):
 @pytest.mark.parametrize("question,task", [
     ("följa upp en placering av ett barn som far illa", "folja-upp-placering"),
     ("placerade barns skolgång när barn far illa", "placerat-barns-skolgang"),
+    ("orosanmälning för barn som far illa", "anmala-oro"),
+    ("vem tar initiativ till samverkan kring barn som far illa", "ta-initiativ-till-samverkan"),
 ])
 def test_words_explained_by_any_broader_task_count_for_the_specific_one(embedded, question, task):
     """'barn som far illa' belongs to the grandparent (skydd och stöd för barn som far illa)
-    of the task asked about; counting only the direct parent answers the parent instead."""
+    of the task asked about; counting only the direct parent answers the parent instead. And
+    the words count whichever of the broader task's names explains them, not only the last
+    name scored (that answered the broader task for the last two questions)."""
     found = catalog_for(embedded).matcher.match(question)
     assert found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+def test_a_word_of_the_same_family_as_the_labels_is_the_labels_word(embedded):
+    """A word up to three letters longer or shorter than the label's ('återrapportering' for
+    'återrapportera') is the label's word: the label naming every word of the question is the
+    match, and the question is explained in full."""
+    found = catalog_for(embedded).matcher.match("återrapportering till kommunstyrelsen om samverkan")[0]
+    assert (found.iri, found.matched, found.score) == (ID + "folja-upp-samverkan", "återrapportera till kommunstyrelsen", 1.0), found
 
 
 @pytest.mark.parametrize("word, not_to", [("skolavslutning", "skola"), ("kaffeanmälan", "anmäla")])
