@@ -85,6 +85,33 @@ def test_unknown_key_in_a_status_history_entry_gets_a_suggestion(tmp_path):
     assert "okänd nyckel 'frn' i statushistoriken" in error.message and "menade du 'från'" in error.message
 
 
+def test_a_status_history_entry_with_its_support_written_twice_is_told_to_choose(tmp_path):
+    path = write(tmp_path, "historik.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          status:
+            - värde: gällande
+              från: 2021
+              slutsats: "Påhittat värde."
+              stöd:
+                - slutsats: "Påhittat värde."
+        """)
+    error = only_error(path)
+    assert error.line == 7
+    assert "skriv postens stöd antingen direkt i posten eller under dess 'stöd:', inte båda" in error.message
+
+
+def test_an_id_written_as_a_list_is_named_in_the_error(tmp_path):
+    path = write(tmp_path, "id.yaml", """
+        - id: [ett-forum, ett-annat]
+          typ: Forum
+          namn: Ett forum
+        """)
+    error = only_error(path)
+    assert error.line == 1 and "'id' ska ha ett enkelt värde" in error.message
+
+
 def test_every_mistake_in_a_node_is_reported_in_one_pass(tmp_path):
     """A date written twice does not hide the mistakes written after it in the node: the
     jurist fixes them all at once instead of one per load."""

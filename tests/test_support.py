@@ -284,3 +284,24 @@ def test_status_history_entries_are_numbered_from_one_in_the_written_order(tmp_p
     entries = {e: g.value(e, AG.status) for e in g.objects(ID["en-overenskommelse"], AG.qualifiedStatus)}
     assert entries == {ID["en-overenskommelse--status--1"]: AG.under_framtagande,
                        ID["en-overenskommelse--status--2"]: AG.gallande}
+
+
+@pytest.mark.parametrize("written, value", [("ja", True), ("nej", False), ("true", True)])
+def test_a_yes_or_no_field_and_its_support_keep_the_value_written(tmp_path, written, value):
+    """`datum_saknas_i_källan: ja` is xsd:boolean true in the graph, and its support is about
+    that same value (the statement's object is the triple's object)."""
+    path = write(tmp_path, "ja.yaml", f"""
+        - id: en-rutin
+          typ: Rutin
+          namn: En rutin
+          datum_saknas_i_källan: {written}
+          stöd:
+            datum_saknas_i_källan: {{slutsats: "Källan anger inget datum."}}
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    g = result.graph
+    literal = g.value(ID["en-rutin"], AG.undatedInSource)
+    assert literal.datatype == XSD.boolean and literal.value is value
+    (st,) = statements(g, ID["en-rutin"], AG.undatedInSource)
+    assert g.value(st, RDF.object) == literal
