@@ -102,7 +102,8 @@ def test_xml_results_are_well_formed_or_refused(client):
     control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
                          headers={"Accept": "application/sparql-results+xml"})
     assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
-    assert control.json()["fel"].endswith("begär application/sparql-results+json i stället.")  # what to do instead
+    assert control.json()["fel"] == ("Svaret innehåller kontrolltecken som inte kan skrivas i XML; "  # why, and
+                                     "begär application/sparql-results+json i stället.")  # what to do instead
     assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
 
 
@@ -457,3 +458,13 @@ def test_describe_on_the_embedded_store_gives_the_resources_triples(embedded):
     subject = rdflib.URIRef(ID + "timra-kommun")
     assert (subject, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/ansvarsgraf/def#Municipality")) in described
     assert set(described.subjects()) == {subject}
+
+
+def test_a_query_over_its_time_limit_is_told_how_to_narrow_it(embedded):
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(embedded, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout_s=0.5)
+    assert refused.value.status == 503
+    assert refused.value.message == ("Frågan tog längre tid än 0.5 sekunder och avbröts. "
+                                     "Begränsa den, t.ex. med fler villkor eller LIMIT.")
