@@ -70,46 +70,29 @@ def test_duplicate_key_in_one_node(tmp_path):
     assert error.line == 4 and "två gånger" in error.message
 
 
-def test_unknown_key_in_a_status_history_entry_gets_a_suggestion(tmp_path):
-    path = write(tmp_path, "historik.yaml", """
-        - id: en-overenskommelse
-          typ: Överenskommelse
-          namn: En överenskommelse
-          status:
-            - värde: gällande
-              frn: 2021
-              slutsats: "Påhittat värde."
-        """)
-    error = only_error(path)
-    assert error.line == 6
-    assert "okänd nyckel 'frn' i statushistoriken" in error.message and "menade du 'från'" in error.message
+HISTORY = """
+    - id: en-overenskommelse
+      typ: Överenskommelse
+      namn: En överenskommelse
+      status:
+        - värde: gällande
+          {entry}
+"""
 
 
-def test_a_status_history_entry_with_its_support_written_twice_is_told_to_choose(tmp_path):
-    path = write(tmp_path, "historik.yaml", """
-        - id: en-overenskommelse
-          typ: Överenskommelse
-          namn: En överenskommelse
-          status:
-            - värde: gällande
-              från: 2021
-              slutsats: "Påhittat värde."
-              stöd:
-                - slutsats: "Påhittat värde."
-        """)
-    error = only_error(path)
-    assert error.line == 7
-    assert "skriv postens stöd antingen direkt i posten eller under dess 'stöd:', inte båda" in error.message
-
-
-def test_an_id_written_as_a_list_is_named_in_the_error(tmp_path):
-    path = write(tmp_path, "id.yaml", """
-        - id: [ett-forum, ett-annat]
-          typ: Forum
-          namn: Ett forum
-        """)
-    error = only_error(path)
-    assert error.line == 1 and "'id' ska ha ett enkelt värde" in error.message
+@pytest.mark.parametrize("text, line, expected", [
+    # a misspelt key in a status history entry, with the key meant
+    (HISTORY.format(entry='frn: 2021\n          slutsats: "Påhittat värde."'), 6,
+     ["okänd nyckel 'frn' i statushistoriken", "menade du 'från'"]),
+    # an entry's support written both in the entry and under its `stöd:`: choose one
+    (HISTORY.format(entry='från: 2021\n          slutsats: "Påhittat värde."\n          stöd:\n            - slutsats: "Påhittat värde."'), 7,
+     ["skriv postens stöd antingen direkt i posten eller under dess 'stöd:', inte båda"]),
+    # an id written as a list: the error names the key
+    ("- id: [ett-forum, ett-annat]\n  typ: Forum\n  namn: Ett forum\n", 1, ["'id' ska ha ett enkelt värde"]),
+])
+def test_a_mistake_is_told_at_its_line_with_what_to_write(tmp_path, text, line, expected):
+    error = only_error(write(tmp_path, "fel.yaml", text))
+    assert error.line == line and all(part in error.message for part in expected), error
 
 
 def test_every_mistake_in_a_node_is_reported_in_one_pass(tmp_path):
