@@ -60,11 +60,28 @@ def modules() -> dict[str, dict]:
     return tomllib.loads(MODULES_FILE.read_text(encoding="utf-8"))["modules"]
 
 
-def equivalents() -> dict[str, str]:
+def equivalents() -> dict[str, dict]:
     if not EQUIVALENT_FILE.exists():
         return {}
     entries = tomllib.loads(EQUIVALENT_FILE.read_text(encoding="utf-8")).get("equivalent", [])
-    return {e["mutant"]: e["reason"] for e in entries}
+    return {e["mutant"]: e for e in entries}
+
+
+def still_equivalent(entry: dict, diff: str) -> bool:
+    """Whether an entry of mutation-equivalent.toml still names the mutant it was written for.
+    mutmut numbers a function's mutants in order, so a changed function hands its numbers to
+    other mutants (matching.py's entries came to name killable ones). `change` is the mutated
+    line as `mutmut show` gives it (without the +); an entry without one is taken on trust."""
+    added = {line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")}
+    return "change" not in entry or entry["change"].strip() in added
+
+
+def mutant_diff(copy: Path, mutant: str) -> str:
+    """The mutant's changed lines (- original, + mutated), as `mutmut show` gives them."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    shown = subprocess.run([str(mutmut), "show", mutant], cwd=copy, capture_output=True, text=True).stdout
+    return "\n".join(line for line in shown.splitlines()[1:] if line.startswith(("+", "-"))
+                     and not line.startswith(("+++", "---")))
 
 
 def head_commit() -> str:
@@ -208,18 +225,17 @@ def collect(name: str, spec: dict, workdir: Path, sample: dict | None = None) ->
     skip = equivalents()
     counts = {"dödad": 0, "tidsgräns": 0, "överlevde": 0, "inget test": 0, "ej körd": 0, "likvärdig": 0}
     survivors = []
-    mutmut = Path(sys.executable).with_name("mutmut")
     for mutant, code in sorted(codes.items()):
         if mutant in skip:
-            counts["likvärdig"] += 1
-            continue
+            if still_equivalent(skip[mutant], mutant_diff(copy, mutant)):
+                counts["likvärdig"] += 1
+                continue
+            print(f"varning: {mutant} är inte längre den mutant som {EQUIVALENT_FILE.name} beskriver "
+                  f"(väntad ändring: {skip[mutant]['change']}); den räknas som vilken mutant som helst")
         status = KILLED.get(code) or SURVIVED.get(code) or ("ej körd" if code is None else "överlevde")
         counts[status] += 1
         if status in ("överlevde", "inget test"):
-            diff = subprocess.run([str(mutmut), "show", mutant], cwd=copy, capture_output=True, text=True).stdout
-            survivors.append({"mutant": mutant, "status": status,
-                              "diff": "\n".join(line for line in diff.splitlines()[1:] if line.startswith(("+", "-"))
-                                                and not line.startswith(("+++", "---")))})
+            survivors.append({"mutant": mutant, "status": status, "diff": mutant_diff(copy, mutant)})
     killed = counts["dödad"] + counts["tidsgräns"]
     survived = counts["överlevde"] + counts["inget test"]
     # The commit whose code and tests the copy last got (a run takes long; HEAD may have moved).

@@ -43,6 +43,8 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
     assert error.file.endswith("trasig.yaml")
     assert error.line == 3  # where the unclosed quote starts, not where the parser noticed
     assert "YAML-syntaxfel" in error.message
+    # what was left unfinished (the parser's context), not only what it found at the end
+    assert "while scanning a quoted scalar, found unexpected end of stream" in error.message
 
 
 def test_unknown_key_is_reported_with_a_suggestion(tmp_path):
@@ -66,6 +68,47 @@ def test_duplicate_key_in_one_node(tmp_path):
         """)
     error = only_error(path)
     assert error.line == 4 and "två gånger" in error.message
+
+
+HISTORY = """
+    - id: en-overenskommelse
+      typ: Överenskommelse
+      namn: En överenskommelse
+      status:
+        - värde: gällande
+          {entry}
+"""
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    # a misspelt key in a status history entry, with the key meant
+    (HISTORY.format(entry='frn: 2021\n          slutsats: "Påhittat värde."'), 6,
+     ["okänd nyckel 'frn' i statushistoriken", "menade du 'från'"]),
+    # an entry's support written both in the entry and under its `stöd:`: choose one
+    (HISTORY.format(entry='från: 2021\n          slutsats: "Påhittat värde."\n          stöd:\n            - slutsats: "Påhittat värde."'), 7,
+     ["skriv postens stöd antingen direkt i posten eller under dess 'stöd:', inte båda"]),
+    # an id written as a list: the error names the key
+    ("- id: [ett-forum, ett-annat]\n  typ: Forum\n  namn: Ett forum\n", 1, ["'id' ska ha ett enkelt värde"]),
+])
+def test_a_mistake_is_told_at_its_line_with_what_to_write(tmp_path, text, line, expected):
+    error = only_error(write(tmp_path, "fel.yaml", text))
+    assert error.line == line and all(part in error.message for part in expected), error
+
+
+def test_every_mistake_in_a_node_is_reported_in_one_pass(tmp_path):
+    """A date written twice does not hide the mistakes written after it in the node: the
+    jurist fixes them all at once instead of one per load."""
+    path = write(tmp_path, "flera-fel.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          giltig_från_år: 2021
+          giltig_från: 2021-03-01
+          sammankalande: timra-socialnamnden
+        """)
+    found = [(e.line, e.message) for e in load_errors(path)]
+    assert [line for line, _ in found] == [5, 6], found
+    assert "en gång" in found[0][1] and "okänd nyckel 'sammankalande'" in found[1][1]
 
 
 @pytest.mark.parametrize("key,value,expected", [

@@ -86,6 +86,23 @@ def test_negation_is_part_of_the_question(embedded):
     assert matcher.question_keys("samverkan fungerar inte") != matcher.question_keys("samverkan fungerar")
 
 
+@pytest.mark.parametrize("word, head, tail", [
+    ("samverkansmöte", "samverkan", "möte"),
+    ("sipmöte", "SIP", "möte"),
+    ("uppföljningsplan", "uppföljning", "plan"),
+    ("föräldraoro", "föräldra", "oro"),  # a last part of three letters, the shortest there is
+])
+def test_a_compound_whose_last_part_is_a_short_word_is_split(embedded, word, head, tail):
+    """Swedish puts the thing last, and it is often a short word (möte, plan, oro): the
+    compound is read as its parts, and a question using it reaches the task its parts name."""
+    matcher = catalog_for(embedded).matcher
+    assert matcher.question_keys(head) | matcher.question_keys(tail) <= matcher.question_keys(word)
+
+
+def test_a_question_with_a_short_last_part_reaches_its_task(embedded):
+    assert catalog_for(embedded).matcher.match("vem ansvarar för sipmöte")[0].iri == ID + "sip"
+
+
 def test_compound_missing_from_every_list_is_split_into_real_words(embedded):
     matcher = catalog_for(embedded).matcher
     assert is_swedish_word("placering") and not is_swedish_word("placeringsärendet")
@@ -340,12 +357,24 @@ def test_words_naming_a_document_do_not_count_towards_the_task(embedded):
 @pytest.mark.parametrize("question,task", [
     ("följa upp en placering av ett barn som far illa", "folja-upp-placering"),
     ("placerade barns skolgång när barn far illa", "placerat-barns-skolgang"),
+    ("orosanmälning för barn som far illa", "anmala-oro"),
+    ("vem tar initiativ till samverkan kring barn som far illa", "ta-initiativ-till-samverkan"),
 ])
 def test_words_explained_by_any_broader_task_count_for_the_specific_one(embedded, question, task):
     """'barn som far illa' belongs to the grandparent (skydd och stöd för barn som far illa)
-    of the task asked about; counting only the direct parent answers the parent instead."""
+    of the task asked about; counting only the direct parent answers the parent instead. And
+    the words count whichever of the broader task's names explains them, not only the last
+    name scored (that answered the broader task for the last two questions)."""
     found = catalog_for(embedded).matcher.match(question)
     assert found[0].iri == ID + task, [(m.iri.removeprefix(ID), m.score) for m in found]
+
+
+def test_a_word_of_the_same_family_as_the_labels_is_the_labels_word(embedded):
+    """A word up to three letters longer or shorter than the label's ('återrapportering' for
+    'återrapportera') is the label's word: the label naming every word of the question is the
+    match, and the question is explained in full."""
+    found = catalog_for(embedded).matcher.match("återrapportering till kommunstyrelsen om samverkan")[0]
+    assert (found.iri, found.matched, found.score) == (ID + "folja-upp-samverkan", "återrapportera till kommunstyrelsen", 1.0), found
 
 
 @pytest.mark.parametrize("word, not_to", [("skolavslutning", "skola"), ("kaffeanmälan", "anmäla")])

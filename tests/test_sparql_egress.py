@@ -11,7 +11,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from ansvarsgraf.sparql_endpoint import (SparqlRefused, _engine_error, _execute, _in_child, check_query,
+# _in_child is called through the module: the mutation run wraps it there to record what the
+# forked child calls (benchmarks/mutation_plugin.py); a name imported here would bypass that.
+from ansvarsgraf import sparql_endpoint
+from ansvarsgraf.sparql_endpoint import (SparqlRefused, _engine_error, _execute, check_query,
                                          run_query, unescape_codepoints)
 from ansvarsgraf.web.app import create_app
 
@@ -116,6 +119,11 @@ def test_checked_and_run_text_are_the_same_after_the_escape_pass():
         with pytest.raises(SparqlRefused) as refused:
             unescape_codepoints(text)
         assert refused.value.status == 400 and words in refused.value.message
+    with pytest.raises(SparqlRefused) as refused:  # what is left, why, and what to write instead
+        unescape_codepoints('"\\u005Cu0041"')
+    assert refused.value.message == ("Frågan innehåller en \\u- eller \\U-sekvens som återstår efter att "
+                                     "escapesekvenserna tolkats (t.ex. ett kodat omvänt snedstreck följt av u). "
+                                     "Skriv tecknet direkt i stället.")
 
 
 def test_every_unicode_scalar_value_may_be_escaped_and_nothing_else():
@@ -142,7 +150,7 @@ def test_escapes_that_are_only_text_still_run(client):
 def test_the_worker_cannot_reach_the_network_even_if_the_check_is_bypassed(embedded, canary):
     for keyword in ("SERVICE SILENT", "SERVICE"):
         query = f"SELECT * WHERE {{ {keyword} <{canary.url()}> {{ ?s ?p ?o }} }}"
-        status, payload = _in_child(lambda q=query: _execute(embedded, q, "SelectQuery", "json", 100), (), 10)
+        status, payload = sparql_endpoint._in_child(lambda q=query: _execute(embedded, q, "SelectQuery", "json", 100), (), 10)
         assert status in ("ok", "refused")
         if status == "refused":
             assert payload[0] == 400 and str(canary.port) not in payload[1] and REMOTE_BODY not in payload[1]
@@ -186,7 +194,7 @@ def test_each_layer_of_isolation_holds_on_its_own(embedded, canary, monkeypatch)
     query = f"SELECT * WHERE {{ SERVICE <{canary.url()}> {{ ?s ?p ?o }} }}"
     for unshare, prctl in ((True, False), (False, True)):  # namespace only; seccomp filter only
         monkeypatch.setattr(endpoint.ctypes, "CDLL", lambda *a, u=unshare, p=prctl, **k: _Libc(u, p))
-        status, payload = _in_child(lambda: _execute(embedded, query, "SelectQuery", "json", 100), (), 10)
+        status, payload = sparql_endpoint._in_child(lambda: _execute(embedded, query, "SelectQuery", "json", 100), (), 10)
         assert status == "refused" and payload[0] == 400
     assert canary.received == []
 

@@ -102,7 +102,8 @@ def test_xml_results_are_well_formed_or_refused(client):
     control = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'},
                          headers={"Accept": "application/sparql-results+xml"})
     assert control.status_code == 406 and "XML" in control.json()["fel"]  # XML 1.0 cannot carry U+0001
-    assert control.json()["fel"].endswith("begär application/sparql-results+json i stället.")  # what to do instead
+    assert control.json()["fel"] == ("Svaret innehåller kontrolltecken som inte kan skrivas i XML; "  # why, and
+                                     "begär application/sparql-results+json i stället.")  # what to do instead
     assert client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }'}).status_code == 200
 
 
@@ -271,9 +272,10 @@ def test_openapi_documents_every_status_and_parameter_of_the_endpoint(client):
 class _MiniSparqlServer:
     """A SPARQL 1.1 Protocol server on 127.0.0.1 over a small Oxigraph store, in this
     process (so that the endpoint's remote path runs here, without the suite's servers): it
-    answers POSTed queries in JSON (SELECT, ASK) or Turtle (CONSTRUCT, DESCRIBE)."""
+    answers POSTed queries in JSON (SELECT, ASK) or Turtle (CONSTRUCT, DESCRIBE), or every
+    query with `failure` (status, body) when given."""
 
-    def __init__(self, turtle: str):
+    def __init__(self, turtle: str, failure: tuple[int, str] | None = None):
         import http.server
         import threading
         import urllib.parse
@@ -287,6 +289,12 @@ class _MiniSparqlServer:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 fields = urllib.parse.parse_qs(body) if "form" in self.headers["Content-Type"] else {"query": [body]}
+                if failure:  # (status, body): the server refuses, as e.g. at its own time limit
+                    self.send_response(failure[0])
+                    self.send_header("Content-Length", str(len(failure[1].encode())))
+                    self.end_headers()
+                    self.wfile.write(failure[1].encode())
+                    return
                 result = store.query(fields["query"][0])
                 if isinstance(result, ox.QueryTriples):
                     payload, kind = result.serialize(format=ox.RdfFormat.TURTLE), "text/turtle"
@@ -346,6 +354,56 @@ def test_a_remote_store_that_is_down_is_a_503_with_retry_after():
     assert refused.value.status == 503 and int(refused.value.headers["Retry-After"]) >= 1
 
 
+def test_a_query_the_remote_server_stopped_at_its_own_time_limit_is_said_to_have_taken_too_long():
+    """Virtuoso stops a query at its own limit and answers 500 "SR171: Transaction timed out":
+    the user is told their query took too long (and can narrow it), not that the store is down."""
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    server = _MiniSparqlServer("", failure=(500, "Virtuoso S1T00 Error SR171: Transaction timed out"))
+    try:
+        with pytest.raises(SparqlRefused) as refused:
+            run_query(SparqlEndpointStore(server.url), "SELECT * WHERE { ?s ?p ?o }", timeout_s=5)
+    finally:
+        server.close()
+    assert refused.value.status == 503
+    assert refused.value.message == "Frågan tog längre tid än 5 sekunder och avbröts."
+
+
+def test_dataset_parameters_on_a_remote_store_are_refused_saying_why(remote_sparql):
+    """default-graph-uri / named-graph-uri name the store's own graphs, which only the
+    embedded store can pick without fetching anything: elsewhere a 403 that names them."""
+    from ansvarsgraf.remote_store import SparqlEndpointStore
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(SparqlEndpointStore(remote_sparql.url), "SELECT * WHERE { ?s ?p ?o }", dataset=([GRAPH], []))
+    assert refused.value.status == 403
+    assert refused.value.message == "default-graph-uri och named-graph-uri stöds bara med det inbyggda lagret."
+
+
+def test_a_query_beyond_the_running_ones_is_a_503_with_retry_after(embedded):
+    """With MAX_WORKERS queries running, one more is told to come back later (503 and
+    Retry-After), not queued or failed with a 500. The running ones are stood for by taking
+    their places in the endpoint's pool."""
+    from ansvarsgraf import sparql_endpoint
+    from ansvarsgraf.sparql_endpoint import MAX_WORKERS, RETRY_AFTER_S, SparqlRefused, run_query
+
+    taken = 0
+    try:
+        while taken < MAX_WORKERS and sparql_endpoint._workers.acquire(blocking=False):
+            taken += 1
+        assert taken == MAX_WORKERS
+        with pytest.raises(SparqlRefused) as refused:
+            run_query(embedded, "ASK { ?s ?p ?o }")
+    finally:
+        for _ in range(taken):
+            sparql_endpoint._workers.release()
+    assert refused.value.status == 503 and refused.value.headers == {"Retry-After": str(RETRY_AFTER_S)}
+    assert f"kör redan {MAX_WORKERS} frågor" in refused.value.message
+    assert json.loads(run_query(embedded, "ASK { ?s ?p ?o }").body)["boolean"] is True  # the places are free again
+
+
 def test_a_store_that_cannot_be_read_is_a_503_with_retry_after(loaded):
     """A prepared store whose files went away under the server (prepared.py raises
     StoreUnavailable while the query runs) is not the query's fault: 503 with the store's own
@@ -391,3 +449,22 @@ def test_one_format_the_query_form_lacks_gives_the_forms_default(embedded, query
     from ansvarsgraf.sparql_endpoint import run_query
 
     assert run_query(embedded, query, asked).media_type.startswith(media_type)
+
+
+def test_describe_on_the_embedded_store_gives_the_resources_triples(embedded):
+    from ansvarsgraf.sparql_endpoint import run_query
+
+    described = rdflib.Graph().parse(data=run_query(embedded, f"DESCRIBE <{ID}timra-kommun>", "turtle").body, format="turtle")
+    subject = rdflib.URIRef(ID + "timra-kommun")
+    assert (subject, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/ansvarsgraf/def#Municipality")) in described
+    assert set(described.subjects()) == {subject}
+
+
+def test_a_query_over_its_time_limit_is_told_how_to_narrow_it(embedded):
+    from ansvarsgraf.sparql_endpoint import SparqlRefused, run_query
+
+    with pytest.raises(SparqlRefused) as refused:
+        run_query(embedded, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", timeout_s=0.5)
+    assert refused.value.status == 503
+    assert refused.value.message == ("Frågan tog längre tid än 0.5 sekunder och avbröts. "
+                                     "Begränsa den, t.ex. med fler villkor eller LIMIT.")

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 import rdflib
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, SKOS, XSD
 
 from ansvarsgraf.dataset import DATA_DIR, load_data
 from ansvarsgraf.validation import quote_findings
@@ -119,6 +119,22 @@ def test_statute_and_named_source_supports(rutin):
     source = g.value(named, PROV.wasDerivedFrom)
     assert str(g.value(source, rdflib.URIRef("http://purl.org/dc/terms/title"))) == "Timrå kommuns webbsida"
     assert str(g.value(source, AG.url)) == "https://www.timra.se/"
+
+
+@pytest.mark.parametrize("field,kind,predicate,line", [
+    (AG.party, AG.conclusion, AG.reason, 13),
+    (AG.party, AG.conclusion, PROV.wasDerivedFrom, 14),
+    (AG.party, AG.conclusion, AG.quote, 15),
+    (AG.party, AG.source, AG.quote, 18),
+    (SKOS.prefLabel, AG.namedSource, PROV.wasDerivedFrom, 25),  # annan_källa
+    (SKOS.prefLabel, AG.statute, AG.statute, 26),
+])
+def test_each_key_of_a_support_is_located_at_its_own_line(rutin, field, kind, predicate, line):
+    """A finding about a support's reason, section, quote or statute points the jurist to the
+    line where that key is written (validation locates findings with the source map)."""
+    path, loaded, g = rutin
+    (st,) = [st for st in statements(g, ID["test-rutin"], field) if g.value(st, AG.supportKind) == kind]
+    assert loaded.sourcemap.locate(str(st), str(predicate)) == (str(path), line)
 
 
 def test_dates_keep_their_precision(rutin):
@@ -245,3 +261,47 @@ def test_a_support_may_cite_several_sections_and_statutes(tmp_path):
     assert set(g.objects(by_kind[AG.statute], AG.statute)) == {
         rdflib.URIRef("https://lagen.nu/2001:453#K5P1a"), rdflib.URIRef("https://lagen.nu/2001:453#K5P1b")}
     assert set(g.objects(by_kind[AG.source], PROV.wasDerivedFrom)) == {ID["kalla-timra-2020-s3.2"], ID["kalla-timra-2020-s3.3"]}
+
+
+def test_status_history_entries_are_numbered_from_one_in_the_written_order(tmp_path):
+    """Findings and answers name an entry of a status history `<node>--status--N`; N counts
+    the entries as the jurist does, from the first written."""
+    path = write(tmp_path, "historik.yaml", """
+        - id: en-overenskommelse
+          typ: Överenskommelse
+          namn: En överenskommelse
+          status:
+            - värde: under_framtagande
+              från: 2020
+              slutsats: "Påhittat värde."
+            - värde: gällande
+              från: 2021-03
+              slutsats: "Påhittat värde."
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    g = result.graph
+    entries = {e: g.value(e, AG.status) for e in g.objects(ID["en-overenskommelse"], AG.qualifiedStatus)}
+    assert entries == {ID["en-overenskommelse--status--1"]: AG.under_framtagande,
+                       ID["en-overenskommelse--status--2"]: AG.gallande}
+
+
+@pytest.mark.parametrize("written, value", [("ja", True), ("nej", False), ("true", True)])
+def test_a_yes_or_no_field_and_its_support_keep_the_value_written(tmp_path, written, value):
+    """`datum_saknas_i_källan: ja` is xsd:boolean true in the graph, and its support is about
+    that same value (the statement's object is the triple's object)."""
+    path = write(tmp_path, "ja.yaml", f"""
+        - id: en-rutin
+          typ: Rutin
+          namn: En rutin
+          datum_saknas_i_källan: {written}
+          stöd:
+            datum_saknas_i_källan: {{slutsats: "Källan anger inget datum."}}
+        """)
+    result = read_yaml_file(path, path.name)
+    assert result.errors == []
+    g = result.graph
+    literal = g.value(ID["en-rutin"], AG.undatedInSource)
+    assert literal.datatype == XSD.boolean and literal.value is value
+    (st,) = statements(g, ID["en-rutin"], AG.undatedInSource)
+    assert g.value(st, RDF.object) == literal
