@@ -65,7 +65,6 @@ class Embedder:
         self._set_threads = getattr(self.model._lib, "omp_set_num_threads", None)
         self._lock = threading.Lock()
         self._embedding = 0
-        self.last_threads = 1
 
     def query(self, texts):
         """Vectors of texts embedded as queries (the symmetric form, see reranking)."""
@@ -75,7 +74,6 @@ class Embedder:
         try:
             if self._set_threads is not None:
                 self._set_threads(threads)
-            self.last_threads = threads
             return self.model.query(texts)
         finally:
             with self._lock:
