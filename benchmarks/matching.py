@@ -83,7 +83,7 @@ def serve_start(tree: Path) -> float:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tree / "src"), os.environ.get("PYTHONPATH")]))}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "ansvarsgraf.cli", "serve", "--port", str(port)],
                                cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -154,9 +154,9 @@ def main() -> None:
         t = time.perf_counter()
         answer_question(store, question, kommun, DATE)
         answer_times.append(time.perf_counter() - t)
-    ranker = "med" if catalog.ranker else "UTAN"
+    ranker = f"med semantisk omrankning ({embedding.embedder().name})" if catalog.ranker else "UTAN semantisk omrankning"
     threads = os.environ.get(embedding.THREADS_SETTING, embedding.AUTO)
-    print(f"{len(asked)} frågor, {ranker} semantisk omrankning, {os.cpu_count()} kärnor, "
+    print(f"{len(asked)} frågor, {ranker}, {os.cpu_count()} kärnor, "
           f"{embedding.THREADS_SETTING}={threads}, last {os.getloadavg()[0]:.1f}")
     # CPU time of the whole process (the asking thread and the engine's): with one thread per
     # question, what the wall time would be on an idle core.

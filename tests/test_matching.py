@@ -185,6 +185,8 @@ def test_decision_without_the_semantic_model_uses_word_scores():
 
 
 class _CountingModel:
+    name = "test/countingmodel"  # the vectors cache file is per engine
+
     def __init__(self):
         self.calls = 0
         self.embedded = []
@@ -261,6 +263,7 @@ def test_a_question_asked_like_uncovered_examples_is_not_modelled(embedded):
 class _WordModel:
     """Each text a vector of its words (bag of words, normalised): texts sharing words are close."""
 
+    name = "test/wordmodel"  # the vectors cache file is per engine
     VOCABULARY = ("blåmärken", "pappa", "slår", "lss", "assistans", "söka", "vem")
 
     def query(self, texts):

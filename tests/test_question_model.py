@@ -61,6 +61,8 @@ def test_the_model_knows_what_it_was_trained_on():
 
 
 class _ZeroModel:
+    name = "test/zeromodel"  # the vectors cache file is per engine
+
     def query(self, texts):
         one = isinstance(texts, str)
         vectors = np.ones((1 if one else len(texts), 4), dtype=np.float32) / 2

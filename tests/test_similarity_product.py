@@ -14,6 +14,8 @@ ID = "https://w3id.org/ansvarsgraf/id/"
 class _Embedder:
     """Vectors from the text's letters: different texts, different directions."""
 
+    name = "test/letters"  # the vectors cache file is per engine
+
     def query(self, texts):
         one = isinstance(texts, str)
         rows = [texts] if one else list(texts)

