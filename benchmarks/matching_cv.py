@@ -40,7 +40,7 @@ from ansvarsgraf.reranking import RULE, Rule, confidences, decide, ranking  # no
 from ansvarsgraf.results import UnknownMunicipalityError  # noqa: E402
 from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 from test_matching_eval import (FOLDS, TUNING_PARTS as PARTS, example_texts, fold_of, metrics, municipality_of,  # noqa: E402
-                                normalized, read_part, task_id)
+                                normalized, read_part, report, task_id)
 
 WRITERS = {"justering": "A", "justering-b": "A", "justering-c": "C", "justering-d": "B", "justering-e": "D", "justering-f": "E", "justering-g": "G", "justering-i": "F"}
 PENALTY = 2
@@ -175,14 +175,49 @@ def prepare_cv(catalog, questions):
     return folds, writers
 
 
+def writer_trial(catalog, questions, writers: dict[str, set[str]], candidate: str) -> None:
+    """Whether a writer's questions help as examples, by the rule fixed before (matchning11):
+    each OTHER writer held out in turn, measured with the candidate's questions among the
+    examples and without them (the candidate itself not counted); kept if top-1 rises and
+    wrong-but-confident does not, over all the other writers. Also the candidate's own
+    leave-one-writer-out figure, the honest figure for a new writer."""
+    others = [w for w in writers if w != candidate]
+    for w in others:
+        prepare(catalog, [q for q in questions if q.writer == w], f"skribent {w} utan {candidate}",
+                writers[w] | writers[candidate])
+    with_, without = [], []
+    for w in others:
+        mine = [q for q in questions if q.writer == w]
+        a, b = judged(catalog, mine, f"skribent {w} utan {candidate}", RULE), judged(catalog, mine, f"skribent {w}", RULE)
+        print(line(f"{w} utan {candidate}", a))
+        print(line(f"{w} med {candidate}", b))
+        without += a
+        with_ += b
+    before, after = metrics(without), metrics(with_)
+    kept = after["top1"] > before["top1"] and after["fel_men_saker"] <= before["fel_men_saker"]
+    print(line(f"alla utom {candidate}, utan", without))
+    print(line(f"alla utom {candidate}, med", with_))
+    print(line(f"{candidate} själv (per skribent)", judged(catalog, [q for q in questions if q.writer == candidate],
+                                                          f"skribent {candidate}", RULE)))
+    print(f"  skribent {candidate}: {'behålls' if kept else 'behålls inte'} (top-1 {pct(before['top1'])} -> "
+          f"{pct(after['top1'])}, fel {pct(before['fel_men_saker'])} -> {pct(after['fel_men_saker'])})", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--valj", action="store_true", help="välj regeln med nästlad korsvalidering (långsamt)")
+    parser.add_argument("--prova", default="", help="skribenter (t.ex. J,K) att pröva, var för sig, som exempel")
     args = parser.parse_args()
     started = time.perf_counter()
     catalog, questions = load_questions()
     examples = example_texts()
     folds, writers = prepare_cv(catalog, questions)
+    if args.prova:
+        for candidate in args.prova.split(","):
+            print(f"\nskribent {candidate} som exempelfrågor, regeln i reranking.py:")
+            writer_trial(catalog, questions, writers, candidate)
+        print(f"klart på {time.perf_counter() - started:.0f} s")
+        return
     print(f"{len(questions)} frågor från kända kommuner; {len(examples)} exempelfrågor; "
           f"förberett på {time.perf_counter() - started:.0f} s, {dt.date.today()}")
 
@@ -198,6 +233,7 @@ def main() -> None:
             print(line(f"skribent {w} ({', '.join(p for p in PARTS if WRITERS[p] == w)})",
                        [by_writer[q] for q in questions if q.writer == w]))
         print(line("alla, per skribent", list(by_writer.values())))
+        print(report("alla, per skribent", list(by_writer.values())))
         print(" rätt uppgift först i rangordningen, vilket beslut som helst (taket för regeln):")
         by_fold_name, by_writer_name = (lambda q: f"fold {q.fold}"), (lambda q: f"skribent {q.writer}")
         for part in PARTS:
@@ -208,6 +244,8 @@ def main() -> None:
             mine = [q for q in questions if q.writer == w]
             print(f"  skribent {w:<15} per skribent "
                   f"{pct(ceiling(catalog, mine, by_writer_name, lambda q: rule_for_writer(q.writer)))}")
+        print(f"  {'alla':<24} per skribent "
+              f"{pct(ceiling(catalog, questions, by_writer_name, lambda q: rule_for_writer(q.writer)))}")
 
     print(f"\nföre: utan exempelfrågor, {BEFORE} (frågorna borttagna ur uppgifternas egna texter):")
     for part in PARTS:
