@@ -42,7 +42,8 @@ from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
 from test_matching_eval import (FOLDS, TUNING_PARTS as PARTS, example_texts, fold_of, metrics, municipality_of,  # noqa: E402
                                 normalized, read_part, report, task_id)
 
-WRITERS = {"justering": "A", "justering-b": "A", "justering-c": "C", "justering-d": "B", "justering-e": "D", "justering-f": "E", "justering-g": "G", "justering-i": "F"}
+WRITERS = {"justering": "A", "justering-b": "A", "justering-c": "C", "justering-d": "B", "justering-e": "D", "justering-f": "E", "justering-g": "G", "justering-i": "F",
+           "justering-h": "H", "justering-j": "J", "justering-k": "K", "justering-l": "L"}
 PENALTY = 2
 # The rule before example questions (matchning5: 15 / 0.1 / 0.1 / -0.02, no vote, no preference
 # for the narrower task), for comparison.
@@ -199,8 +200,10 @@ def writer_trial(catalog, questions, writers: dict[str, set[str]], candidate: st
     print(line(f"alla utom {candidate}, med", with_))
     print(line(f"{candidate} själv (per skribent)", judged(catalog, [q for q in questions if q.writer == candidate],
                                                           f"skribent {candidate}", RULE)))
+    counts = [(sum(o == "rätt" for _, ok, o in r if ok), sum(o == "fel" for _, ok, o in r if ok)) for r in (without, with_)]
     print(f"  skribent {candidate}: {'behålls' if kept else 'behålls inte'} (top-1 {pct(before['top1'])} -> "
-          f"{pct(after['top1'])}, fel {pct(before['fel_men_saker'])} -> {pct(after['fel_men_saker'])})", flush=True)
+          f"{pct(after['top1'])}, fel {pct(before['fel_men_saker'])} -> {pct(after['fel_men_saker'])}; rätt, fel "
+          f"{counts[0]} -> {counts[1]})", flush=True)
 
 
 def main() -> None:
