@@ -35,10 +35,7 @@ TUNING = {
     "justering-f": "skribent E (blindskriven 2026-12-05, prövningsdel provning-3 t.o.m. 2026-12-05, mätt två gånger)",
     "justering-g": "skribent G (blindskriven 2026-12-05 som justeringsdel, mest vardagliga ord och situationer)",
     "justering-i": "skribent F (blindskriven 2026-12-05, prövningsdel provning-4 t.o.m. 2026-12-05, mätt tre gånger)",
-    "justering-h": "skribent H (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, vården och socialtjänstens personal)",
-    "justering-j": "skribent J (blindskriven 2026-12-05 som justeringsdel, mest beskrivna situationer)",
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
-    "justering-l": "skribent L (blindskriven 2026-12-05 som justeringsdel, vården, chefer, dokument)",
 }
 OUTSIDE = "utanför"
 HEADER = """\
