@@ -206,7 +206,7 @@ class SemanticRanker:
             nearest = np.argpartition(-examples, min(NEIGHBOURS, len(examples)) - 1)[:NEIGHBOURS]
             weight = np.exp((examples[nearest] - examples[nearest].max()) / VOTE_SPREAD)
             np.add.at(votes, owners[1][nearest], weight / weight.sum())
-        learned = self.model.scores(vector, text) if self.model is not None else np.zeros(len(self.tasks) + 1)
+        learned = self.model.scores(vector, text, sims) if self.model is not None else np.zeros(len(self.tasks) + 1)
         return Semantic({t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1]),
                         {t.iri: float(s) for t, s in zip(self.tasks, with_examples)}, float(with_examples[-1]),
                         {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]),
