@@ -164,6 +164,15 @@ def test_the_trained_model_is_kept_and_loaded_not_retrained_until_its_texts_chan
     assert sorted(tmp_path.glob("fragemodell-*.npz")) != kept and len(list(tmp_path.glob("fragemodell-*.npz"))) == 1
 
 
+def test_a_question_no_closer_to_an_uncovered_one_than_to_a_task_is_answered():
+    # By meaning the question is a hair (0.005) less close to an uncovered question than to task
+    # a, and the question model reads a: the e5 test alone does not refuse it (matchning11).
+    similarity = {ID + "a": 0.9, ID + "b": 0.85}
+    semantic = Semantic(similarity, 0.895, similarity, 0.895, {}, 0.0, {ID + "a": 0.8, ID + "b": 0.1}, 0.0)
+    decision = decide([_match("a", 0.3), _match("b", 0.1)], {}, semantic, lambda a, b: False)
+    assert decision.action == "svara" and decision.ranked[0].iri == ID + "a"
+
+
 def test_a_clear_answer_shows_a_match_above_zero_though_its_confidence_is_below_zero():
     # Shown as "träff 0.00" in the CLI when the score was the confidence cut at 0 (floor -1.0):
     # a is a little less similar than b but the question model reads it clearly.
