@@ -297,9 +297,9 @@ def test_a_one_letter_slip_is_corrected_before_it_is_split_as_a_compound(embedde
 def test_words_that_name_a_task_are_not_overruled_by_uncovered_questions():
     lexical = [_match("a", 0.9), _match("b", 0.3)]
     similarity = {ID + "a": 0.90, ID + "b": 0.85}
-    # The question is about as close to an uncovered question as to the task, but names the task.
-    assert decide(lexical, {}, _semantic(similarity, 0.90), lambda a, b: False).action == "svara"
-    assert decide([_match("a", 0.5)], {}, _semantic({ID + "a": 0.90}, 0.90), lambda a, b: False).action == "utanför"
+    # The question is a little closer to an uncovered question than to the task, but names the task.
+    assert decide(lexical, {}, _semantic(similarity, 0.91), lambda a, b: False).action == "svara"
+    assert decide([_match("a", 0.5)], {}, _semantic({ID + "a": 0.90}, 0.91), lambda a, b: False).action == "utanför"
 
 
 # --- typo correction: misspellings that prefix matching does not rescue ----------------
