@@ -75,6 +75,7 @@ GRID = {
 WRITER_GRIDS = {
     "kärna": {"learned_weight": (4.0, 6.0), "learned_outside": (-0.2, -0.1), "outside_lead": (-0.01, 0.0)},
     "utanför": {"outside_lead": (-0.01, 0.0, 1.0)},
+    "svar": {"answer_margin": (0.15, 0.2, 0.25, 0.3, 0.35, 0.45)},
 }
 
 

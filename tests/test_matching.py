@@ -179,6 +179,18 @@ def test_decision_answers_a_clear_lead_and_refuses_what_is_closer_to_uncovered_q
     assert decide(weaker, {}, _semantic(similarity, 0.95), lambda a, b: False).action == "utanför"
 
 
+def test_a_lead_of_a_fifth_over_an_unrelated_task_is_asked_back_and_a_third_answered():
+    """The answer margin (0.25, chosen writer by writer): a wrong answer names an actor, so a
+    lead this small over a task of another kind is asked back with both."""
+    similarity = {ID + "a": 0.9, ID + "b": 0.9}
+    close = decide([_match("a", 0.8), _match("b", 0.6)], {}, _semantic(similarity, 0.5), lambda a, b: False)
+    assert close.action == "fråga" and [m.iri for m in close.ranked] == [ID + "a", ID + "b"]
+    clear = decide([_match("a", 0.9), _match("b", 0.6)], {}, _semantic(similarity, 0.5), lambda a, b: False)
+    assert clear.action == "svara"
+    related = decide([_match("a", 0.8), _match("b", 0.6)], {}, _semantic(similarity, 0.5), lambda a, b: True)
+    assert related.action == "svara"  # a broader or narrower task is no rival
+
+
 def test_decision_without_the_semantic_model_uses_word_scores():
     assert decide([_match("a", 0.9), _match("b", 0.3)], {}, None, lambda a, b: False).action == "svara"
     assert decide([_match("a", 0.3)], {}, None, lambda a, b: False).action == "utanför"
