@@ -24,8 +24,10 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # blind on 2026-12-05 and released for tuning on 2026-12-05 after two measurements, when a new
 # blind held-out set was written (`provning-4`); `justering-g` (writer G) was written blind as a
 # tuning part; `justering-i` (writer F) was the held-out part `provning-4`, released after three
-# measurements when `provning-5` was written; `justering-h`, `-j`, `-k` and `-l` (writers H, J, K, L)
-# were written blind as tuning parts. A held-out part is never listed here.
+# measurements when `provning-5` was written; `justering-k` (writer K) was written blind as a tuning
+# part (H, J and L too, and not kept: README); `justering-n` (writer I) was the held-out part
+# `provning-5`, released after three measurements when `provning-6` was written. A held-out part is
+# never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
@@ -36,10 +38,11 @@ TUNING = {
     "justering-g": "skribent G (blindskriven 2026-12-05 som justeringsdel, mest vardagliga ord och situationer)",
     "justering-i": "skribent F (blindskriven 2026-12-05, prövningsdel provning-4 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
+    "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
 }
 OUTSIDE = "utanför"
 HEADER = """\
-# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av elva frågeskrivare
+# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av nio frågeskrivare
 # (issue 17). Den semantiska omrankningen (src/ansvarsgraf/reranking.py) jämför en fråga med
 # dessa som med uppgifternas egna texter; `utanför` är en fråga grafen inte täcker.
 # Format: uppgifts-id (flera åtskilda med mellanslag, vart och ett godtas) TAB fråga.
