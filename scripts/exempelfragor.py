@@ -1,7 +1,7 @@
 """Write data/vocab/exempelfragor.txt: the labelled questions of the tuning parts of
 tests/data/utvardering/ as example questions for the semantic re-ranker (issue 17).
 
-The questions were written blind, from the sources, by twelve writers; they are data about how
+The questions were written blind, from the sources, by eleven writers; they are data about how
 staff ask, like the vocabulary. Only tuning parts are copied (TUNING below): a held-out part is
 never an example. Figures on a part whose questions are examples are measured by
 cross-validation (tests/test_matching_eval.py, benchmarks/matching_cv.py), never in sample.
@@ -24,8 +24,8 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # blind on 2026-12-05 and released for tuning on 2026-12-05 after two measurements, when a new
 # blind held-out set was written (`provning-4`); `justering-g` (writer G) was written blind as a
 # tuning part; `justering-i` (writer F) was the held-out part `provning-4`, released after three
-# measurements when `provning-5` was written; `justering-k`, `-h`, `-j` and `-l` (writers K, H, J, L)
-# were written blind as tuning parts (H, J and L kept together, README); `justering-n` (writer I) was the held-out part
+# measurements when `provning-5` was written; `justering-k` (writer K) was written blind as a tuning
+# part (H, J and L too, and not kept: README); `justering-n` (writer I) was the held-out part
 # `provning-5`, released after three measurements when `provning-6` was written. A held-out part is
 # never listed here.
 TUNING = {
@@ -39,13 +39,10 @@ TUNING = {
     "justering-i": "skribent F (blindskriven 2026-12-05, prövningsdel provning-4 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
-    "justering-h": "skribent H (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, vården och socialtjänstens personal)",
-    "justering-j": "skribent J (blindskriven 2026-12-05 som justeringsdel, mest beskrivna situationer)",
-    "justering-l": "skribent L (blindskriven 2026-12-05 som justeringsdel, vården, chefer, dokument)",
 }
 OUTSIDE = "utanför"
 HEADER = """\
-# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av tolv frågeskrivare
+# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av nio frågeskrivare
 # (issue 17). Den semantiska omrankningen (src/ansvarsgraf/reranking.py) jämför en fråga med
 # dessa som med uppgifternas egna texter; `utanför` är en fråga grafen inte täcker.
 # Format: uppgifts-id (flera åtskilda med mellanslag, vart och ett godtas) TAB fråga.

@@ -1,5 +1,5 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Thirteen tuning
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Ten tuning
 parts: `justering` and `justering-b` (the first set, writer A, split once by
 scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
 `justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
@@ -9,10 +9,8 @@ released after three measurements) and `justering-f` (writer E, the held-out par
 until 2026-12-05, released after two measurements), `justering-g` (writer G, written blind on
 2026-12-05 as a tuning part, weighted towards everyday wording), `justering-i` (writer F, the
 held-out part `provning-4` until 2026-12-05, released after three measurements), `justering-k`
-(writer K, written blind as a tuning part: everyday wording, typos, abbreviations),
-`justering-h`, `justering-j` and `justering-l` (writers H, J, L, written blind as tuning parts:
-everyday wording and health care, situations, managers and documents; kept together, see README)
-and `justering-n` (writer I, the
+(writer K, written blind as a tuning part: everyday wording, typos, abbreviations; writers H, J
+and L were tried the same way and not kept, see README) and `justering-n` (writer I, the
 held-out part `provning-5` until 2026-12-05, released after three measurements); and a frozen
 held-out part, `provning-6`: a set written blind by writer M from the sources, the glossary, the
 law notes and the task list only, frozen (provning-6.sha256) before any matcher is measured on it
@@ -57,7 +55,7 @@ from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
 PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "justering-g", "justering-i", "justering-k",
-         "justering-n", "justering-h", "justering-j", "justering-l", "provning-6")
+         "justering-n", "provning-6")
 HELD_OUT = "provning-6"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
