@@ -76,8 +76,10 @@ def test_markup_in_any_echoed_parameter_stays_text(unguarded, server):  # noqa: 
 
 
 def test_markup_in_the_question_and_the_cookie_stays_text(browser, server):  # noqa: F811
-    """An ambiguous question is echoed into the form's value (the page without JavaScript);
-    the remembered municipality (cookie) into links on the explore page."""
+    """A question the page does not answer is echoed into the form's value (the page without
+    JavaScript); the remembered municipality (cookie) into links on the explore page. The
+    question is one the graph does not cover (parental benefit): "uppföljning" with the markup
+    once was, until another engine's vectors read the markup's words as a follow-up."""
     base, _ = server
     context = browser.new_context(locale="sv-SE", java_script_enabled=False)
     # A cookie value cannot hold ';', so the cookie carries a payload without one.
@@ -86,12 +88,12 @@ def test_markup_in_the_question_and_the_cookie_stays_text(browser, server):  # n
     page.goto(base + "/utforska")
     assert page.locator("[data-xss]").count() == 0
     page.goto(base + "/")
-    page.get_by_label("Din fråga").fill("uppföljning " + PAYLOAD)
+    page.get_by_label("Din fråga").fill("hur söker jag föräldrapenning " + PAYLOAD)
     page.get_by_label("Kommun").select_option(label="Timrå kommun")
     page.get_by_role("button", name="Fråga").click()
     page.locator("#svar h2").wait_for()
     assert page.locator("[data-xss]").count() == 0
-    assert page.get_by_label("Din fråga").input_value() == "uppföljning " + PAYLOAD
+    assert page.get_by_label("Din fråga").input_value() == "hur söker jag föräldrapenning " + PAYLOAD
     context.close()
 
 
