@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from ansvarsgraf.catalog import catalog_for  # noqa: E402
 from ansvarsgraf.dataset import load_data  # noqa: E402
@@ -40,10 +41,13 @@ from ansvarsgraf.matching import without_words  # noqa: E402
 from ansvarsgraf.reranking import RULE, Rule, confidences, decide, ranking  # noqa: E402
 from ansvarsgraf.results import UnknownMunicipalityError  # noqa: E402
 from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
+from exempelfragor import TUNING  # noqa: E402
 from test_matching_eval import (FOLDS, TUNING_PARTS as PARTS, example_texts, fold_of, metrics, municipality_of,  # noqa: E402
                                 normalized, read_part, report, task_id)
 
-WRITERS = {"justering": "A", "justering-b": "A", "justering-c": "C", "justering-d": "B", "justering-e": "D", "justering-f": "E", "justering-g": "G", "justering-i": "F", "justering-k": "K", "justering-n": "I"}
+# Who wrote each tuning part, as scripts/exempelfragor.py records it ("skribent A (…)"): one list
+# to change when a part is added.
+WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
 PENALTY = 2
 # The rule before example questions (matchning5: 15 / 0.1 / 0.1 / -0.02, no vote, no preference
 # for the narrower task), for comparison.

@@ -1,7 +1,7 @@
 """Write data/vocab/exempelfragor.txt: the labelled questions of the tuning parts of
 tests/data/utvardering/ as example questions for the semantic re-ranker (issue 17).
 
-The questions were written blind, from the sources, by eleven writers; they are data about how
+The questions were written blind, from the sources, by the writers TUNING names; they are data about how
 staff ask, like the vocabulary. Only tuning parts are copied (TUNING below): a held-out part is
 never an example. Figures on a part whose questions are examples are measured by
 cross-validation (tests/test_matching_eval.py, benchmarks/matching_cv.py), never in sample.
@@ -42,7 +42,7 @@ TUNING = {
 }
 OUTSIDE = "utanför"
 HEADER = """\
-# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av nio frågeskrivare
+# Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av {writers} frågeskrivare
 # (issue 17). Den semantiska omrankningen (src/ansvarsgraf/reranking.py) jämför en fråga med
 # dessa som med uppgifternas egna texter; `utanför` är en fråga grafen inte täcker.
 # Format: uppgifts-id (flera åtskilda med mellanslag, vart och ett godtas) TAB fråga.
@@ -51,7 +51,9 @@ HEADER = """\
 
 
 def lines() -> list[str]:
-    out = [HEADER]
+    # How many writers: counted from TUNING ("skribent A …"), which a new part changes anyway.
+    writers = len({description.split()[1] for description in TUNING.values()})
+    out = [HEADER.format(writers=writers)]
     seen: set[str] = set()
     for part, writer in TUNING.items():
         out.append(f"\n# källa: tests/data/utvardering/fragor-{part}.yaml, {writer}\n")

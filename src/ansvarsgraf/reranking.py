@@ -8,7 +8,7 @@ such a question by meaning. The model is multilingual-e5-small, 4-bit, inside th
 wheel: nothing is downloaded at run time.
 
 The labelled example questions (data/vocab/exempelfragor.txt: questions written blind from
-the sources by eleven writers, each with the tasks that answer it or `utanför`) are data about
+the sources by several writers (its header says how many), each with the tasks that answer it or `utanför`) are data about
 how staff ask: the closest of them count like a task's own texts, and when most of the
 closest ones are questions the graph does not cover, the question is not modelled.
 
