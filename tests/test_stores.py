@@ -57,7 +57,23 @@ def test_same_answer_from_embedded_and_server(embedded, server, question, kommun
 def test_same_gap_report_from_embedded_and_server(embedded, server, kommun):
     on_date = dt.date(2026, 3, 1)
     expected = analyse(embedded, ID + kommun, on_date).as_dict()
-    assert expected["gaps"] and analyse(server, ID + kommun, on_date).as_dict() == expected
+    got = analyse(server, ID + kommun, on_date).as_dict()
+    # Virtuoso differed here once in three full runs (4 of 5 municipalities, from the rule
+    # lagstadgad-uppgift-utan-lokal-barare on) and never when run alone or under CPU load:
+    # the message names which gaps differ, so that the next time says what Virtuoso did.
+    assert expected["gaps"] and got == expected, _gap_difference(got, expected)
+
+
+def _gap_difference(got: dict, expected: dict) -> str:
+    def keyed(report):
+        return {json.dumps(g, sort_keys=True, ensure_ascii=False): g for g in report["gaps"]}
+    have, want = keyed(got), keyed(expected)
+    def name(g):
+        return f"{g['kind']}: {(g.get('focus') or {}).get('label')} ({(g.get('focus') or {}).get('iri')})"
+    extra = sorted(name(have[k]) for k in have.keys() - want.keys())
+    missing = sorted(name(want[k]) for k in want.keys() - have.keys())
+    order = "" if extra or missing else " (same gaps, other order)"
+    return f"extra: {extra}; missing: {missing}{order}; other keys differ: {got.keys() ^ expected.keys() or ''}"
 
 
 API_PATHS = [
