@@ -184,39 +184,3 @@ def test_a_clear_answer_shows_a_match_above_zero_though_its_confidence_is_below_
     assert decision.action == "svara" and decision.ranked[0].iri == ID + "a"
     shown = [m.score for m in decision.ranked]
     assert 0 < shown[0] <= 1 and shown[0] > shown[1] >= 0
-
-
-def test_a_pair_model_reads_only_its_two_tasks_and_is_one_model_both_ways():
-    model = _model()
-    vector, cosines = np.zeros(8, dtype=np.float32), np.zeros(len(TEXTS), dtype=np.float32)
-    receiving = model.duel(vector, "vem tar emot en orosanmälan", cosines, 1, 0)
-    assert receiving > 0 and model.duel(vector, "vem tar emot en orosanmälan", cosines, 0, 1) == -receiving
-    assert model.duel(vector, "måste jag anmäla till socialtjänsten", cosines, 0, 1) > 0
-    # The texts of class 2 are in no pair model of 0 and 1: other texts there change nothing.
-    other = _model([*TEXTS[:6], ("vem tar emot anmälan om bostadsanpassning", 2), ("ta emot föräldrapenning", 2)])
-    for question in ("vem tar emot en orosanmälan", "ta emot anmälan om bostadsanpassning"):
-        assert other.duel(vector, question, cosines, 1, 0) == model.duel(vector, question, cosines, 1, 0)
-
-
-def _with_duel(judge, asked):
-    similarity = {ID + t: 0.9 for t in ("a", "b", "c", "d")}
-    learned = {ID + "a": 0.6, ID + "b": 0.55, ID + "c": 0.3, ID + "d": 0.1}
-
-    def duel(x, y):
-        asked.append((x, y))
-        return judge.get((x, y), -judge.get((y, x), 0.0))
-    return Semantic(similarity, 0.5, similarity, 0.5, {}, 0.0, learned, 0.0, duel)
-
-
-def test_the_pair_models_reorder_the_best_tasks_and_are_asked_only_about_them():
-    """The question model leans to a (by 0.05, x LEARNED_WEIGHT); the pair model of a and b reads b
-    clearly: with the pair models weighed in, b is answered; without, a."""
-    lexical = [_match(t, 0.3) for t in "abcd"]
-    asked = []
-    semantic = _with_duel({(ID + "b", ID + "a"): 1.0}, asked)
-    weighed = decide(lexical, {}, semantic, lambda a, b: False, rule=reranking.Rule(pair_weight=1.0))
-    assert weighed.action == "svara" and weighed.ranked[0].iri == ID + "b"
-    # Pairs among the best PAIR_TOP only: d, the fourth, is in none.
-    assert {frozenset(p) for p in asked} == {frozenset((ID + x, ID + y)) for x, y in ("ab", "ac", "bc")}
-    unweighed = decide(lexical, {}, semantic, lambda a, b: False, rule=reranking.Rule(pair_weight=0.0))
-    assert unweighed.ranked[0].iri == ID + "a"

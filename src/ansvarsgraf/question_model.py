@@ -44,9 +44,6 @@ WORDS_WEIGHT = 1.0
 # tell several kinds of story (a bruise, a parent's drinking, weeks of absence) needs several.
 KERNEL_WIDTH = 0.2
 KERNEL_WEIGHT = 1.0
-# The pair models' ridge penalty (PairModels; chosen with reranking.PAIR_WEIGHT by
-# benchmarks/matching_ranking.py over the nine writers' questions, leave one writer out).
-PAIR_RIDGE = 0.1
 
 
 @lru_cache(maxsize=4096)
@@ -79,7 +76,6 @@ class QuestionModel:
                  ridge: float = RIDGE, words_weight: float = WORDS_WEIGHT, kernel_weight: float = KERNEL_WEIGHT,
                  kernel_width: float = KERNEL_WIDTH, trained: tuple[np.ndarray, np.ndarray] | None = None):
         self.texts = frozenset(" ".join(t.split()) for t in texts)  # what it was trained on
-        self._pairs = PairModels(list(texts), vectors, owners, kernel_width, kernel_weight, words_weight)
         self.words_weight, self.kernel_weight, self.kernel_width = words_weight, kernel_weight, kernel_width
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if trained is not None:  # trained before on exactly these inputs (cached)
@@ -107,54 +103,6 @@ class QuestionModel:
             cosines = np.einsum("ij,j->i", self.vectors, vector)
         linear = (self._features(vector[None, :], word_features([text])) @ self.weights)[0]
         return linear + self._kernel(cosines) @ self.dual if self.kernel_weight else linear
-
-
-    def duel(self, vector: np.ndarray, text: str, cosines: np.ndarray, a: int, b: int) -> float:
-        """About +1 when the question is class a's rather than b's, about -1 the other way."""
-        return self._pairs.score(vector, text, cosines, a, b)
-
-
-class PairModels:
-    """One small model per pair of classes, trained only on those two classes' texts, in the
-    same features and kernel as the question model: it tells two close tasks apart by what
-    tells THEM apart, where the model of all classes weighs what tells every task from every
-    other. reranking.decide asks it about the pairs among its best three tasks (PAIR_TOP).
-
-    Measured before it was put in (benchmarks/matching_ranking.py, leave-one-writer-out over
-    nine writers): top-1 91.0 -> 92.1 %, wrong with confidence 3.1 -> 2.9 %. Trained when a
-    pair is first asked about (a few hundred texts at most: about a millisecond), kept after."""
-
-    def __init__(self, texts: list[str], vectors: np.ndarray, owners: np.ndarray, kernel_width: float,
-                 kernel_weight: float, words_weight: float, ridge: float = PAIR_RIDGE):
-        self.texts, self.vectors, self.owners = texts, vectors, np.asarray(owners)
-        self.kernel_width, self.kernel_weight, self.words_weight, self.ridge = kernel_width, kernel_weight, words_weight, ridge
-        self._trained: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-    def _kernel(self, cosines: np.ndarray) -> np.ndarray:
-        return self.kernel_weight * np.exp((cosines - 1.0) / self.kernel_width)
-
-    def _model(self, a: int, b: int):
-        """(rows, linear weights, dual weights) of the pair model a against b."""
-        key = (a, b)
-        if key not in self._trained:
-            rows = np.flatnonzero((self.owners == a) | (self.owners == b))
-            target = np.where(self.owners[rows] == a, 1.0, -1.0)
-            target -= target.mean()  # a class with more texts gains no head start
-            vectors = self.vectors[rows].astype(np.float64)
-            features = np.hstack([vectors, self.words_weight * word_features([self.texts[i] for i in rows])])
-            gram = features @ features.T + self._kernel(vectors @ vectors.T)
-            gram[np.diag_indices_from(gram)] += self.ridge
-            dual = np.linalg.solve(gram, target)
-            # Several threads may train the same pair at once: each gets the same weights.
-            self._trained[key] = (rows, (features.T @ dual).astype(np.float32), dual.astype(np.float32))
-        return self._trained[key]
-
-    def score(self, vector: np.ndarray, text: str, cosines: np.ndarray, a: int, b: int) -> float:
-        if b < a:  # one model per pair
-            return -self.score(vector, text, cosines, b, a)
-        rows, weights, dual = self._model(a, b)
-        features = np.concatenate([vector.astype(np.float32), self.words_weight * word_features([text])[0]])
-        return float(features @ weights + self._kernel(cosines[rows]) @ dual)
 
 
 def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path) -> QuestionModel:

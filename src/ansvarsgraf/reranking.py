@@ -24,7 +24,6 @@ embedded alone); a question costs one embedding.
 import hashlib
 import os
 from collections.abc import Callable
-from itertools import combinations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -80,12 +79,6 @@ NARROWER_MARGIN = 0.3  # a narrower task this close to the broader one is what i
 # task. Chosen by the nested cross-validation (weight 4 or 6 in 4 of 8 outer groups each, -0.2 in 8 of 8).
 LEARNED_WEIGHT = 4.0
 LEARNED_OUTSIDE = -0.2
-# Pair models (question_model.PairModels): each pair among the PAIR_TOP most confident tasks is
-# judged by a model of those two tasks only, whose score p (about +1 for the first, -1 for the
-# second) moves their confidences apart by PAIR_WEIGHT * p / 2. Chosen by
-# benchmarks/matching_ranking.py over the nine writers (leave one writer out); see README.
-PAIR_TOP = 3
-PAIR_WEIGHT = 0.8
 ASK_BACK = 3
 # Only a question's last EMBEDDED_WORDS words are embedded (the question model reads them all):
 # the embedding's time grows with the length (about 1 ms a token on this machine) and the
@@ -132,9 +125,6 @@ class Semantic:
     # and for "not covered".
     learned: dict[str, float] = field(default_factory=dict)
     learned_outside: float = 0.0
-    # The pair models' judgement of two tasks (about +1: the first; -1: the second), asked only
-    # about the few decide compares.
-    duel: Callable[[str, str], float] | None = field(default=None, compare=False)
 
 
 class SemanticRanker:
@@ -224,14 +214,10 @@ class SemanticRanker:
             weight = np.exp((examples[nearest] - examples[nearest].max()) / VOTE_SPREAD)
             np.add.at(votes, owners[1][nearest], weight / weight.sum())
         learned = self.model.scores(vector, text, sims) if self.model is not None else np.zeros(len(self.tasks) + 1)
-        duel = None
-        if self.model is not None:
-            index = {t.iri: i for i, t in enumerate(self.tasks)}
-            duel = lambda a, b: self.model.duel(vector, text, sims, index[a], index[b])  # noqa: E731
         return Semantic({t.iri: float(s) for t, s in zip(self.tasks, best)}, float(best[-1]),
                         {t.iri: float(s) for t, s in zip(self.tasks, with_examples)}, float(with_examples[-1]),
                         {t.iri: float(v) for t, v in zip(self.tasks, votes) if v}, float(votes[-1]),
-                        {t.iri: float(v) for t, v in zip(self.tasks, learned)}, float(learned[-1]), duel)
+                        {t.iri: float(v) for t, v in zip(self.tasks, learned)}, float(learned[-1]))
 
 
 def embedded_part(question: str) -> str:
@@ -327,7 +313,6 @@ class Rule:
     narrower_margin: float = NARROWER_MARGIN
     learned_weight: float = LEARNED_WEIGHT
     learned_outside: float = LEARNED_OUTSIDE
-    pair_weight: float = PAIR_WEIGHT
 
 
 RULE = Rule()
@@ -367,18 +352,11 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
             or learned_lead >= rule.learned_outside) and not named:
         return Decision("utanför", [])
     confidence = confidences(lexical, semantic, rule)
-    if max(confidence.values()) < rule.ask_floor:
-        return Decision("utanför", [])
     order = ranking(confidence, labels, narrower, rule)
-    if semantic.duel is not None and rule.pair_weight:
-        confidence = dict(confidence)
-        for a, b in combinations(order[:PAIR_TOP], 2):
-            moved = rule.pair_weight * semantic.duel(a, b) / 2
-            confidence[a] += moved
-            confidence[b] -= moved
-        order = ranking(confidence, labels, narrower, rule)
     ranked = [_as_match(iri, confidence[iri], by_iri.get(iri), labels, rule.ask_floor) for iri in order]
     top = order[0]
+    if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
+        return Decision("utanför", [])
     rival = next((iri for iri in order[1:] if not related(top, iri)), None)
     if rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
         return Decision("svara", ranked)
