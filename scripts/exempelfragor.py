@@ -26,8 +26,9 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # tuning part; `justering-i` (writer F) was the held-out part `provning-4`, released after three
 # measurements when `provning-5` was written; `justering-k` (writer K) was written blind as a tuning
 # part (H, J and L too, and not kept: README); `justering-n` (writer I) was the held-out part
-# `provning-5`, released after three measurements when `provning-6` was written. A held-out part is
-# never listed here.
+# `provning-5`, released after three measurements when `provning-6` was written; `justering-m` (writer
+# M) was the held-out part `provning-6`, released after three measurements when `provning-7` was
+# written. A held-out part is never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
@@ -39,6 +40,7 @@ TUNING = {
     "justering-i": "skribent F (blindskriven 2026-12-05, prövningsdel provning-4 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
+    "justering-m": "skribent M (blindskriven 2026-12-05, prövningsdel provning-6 t.o.m. 2026-12-06, mätt tre gånger)",
 }
 OUTSIDE = "utanför"
 HEADER = """\

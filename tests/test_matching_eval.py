@@ -1,5 +1,5 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Ten tuning
+from how staff ask, by someone who had not seen the matcher or its vocabulary. Eleven tuning
 parts: `justering` and `justering-b` (the first set, writer A, split once by
 scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
 `justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
@@ -11,11 +11,11 @@ until 2026-12-05, released after two measurements), `justering-g` (writer G, wri
 held-out part `provning-4` until 2026-12-05, released after three measurements), `justering-k`
 (writer K, written blind as a tuning part: everyday wording, typos, abbreviations; writers H, J
 and L were tried the same way and not kept, see README) and `justering-n` (writer I, the
-held-out part `provning-5` until 2026-12-05, released after three measurements); and a frozen
-held-out part, `provning-6`: a set written blind by writer M from the sources, the glossary, the
-law notes and the task list only, frozen (provning-6.sha256) before any matcher is measured on it
-and never an example
-question. The lead adds it to main; a branch without it fails the held-out tests for that
+held-out part `provning-5` until 2026-12-05, released after three measurements), `justering-m`
+(writer M, the held-out part `provning-6` until 2026-12-06, released after three measurements);
+and a frozen held-out part, `provning-7`: a set written blind by writer N from the sources, the
+glossary, the law notes and the task list only, frozen (provning-7.sha256) before any matcher is
+measured on it and never an example question. The lead adds it to main; a branch without it fails the held-out tests for that
 reason only.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
@@ -55,8 +55,8 @@ from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
 PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "justering-g", "justering-i", "justering-k",
-         "justering-n", "provning-6")
-HELD_OUT = "provning-6"
+         "justering-n", "justering-m", "provning-7")
+HELD_OUT = "provning-7"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
