@@ -41,11 +41,6 @@ TUNING = {
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-m": "skribent M (blindskriven 2026-12-05, prövningsdel provning-6 t.o.m. 2026-12-06, mätt tre gånger)",
-    "justering-h": "skribent H (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, vården och socialtjänstens personal)",
-    "justering-j": "skribent J (blindskriven 2026-12-05 som justeringsdel, mest beskrivna situationer)",
-    "justering-l": "skribent L (blindskriven 2026-12-05 som justeringsdel, vården, chefer, dokument)",
-    "justering-p": "skribent P (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord)",
-    "justering-q": "skribent Q (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord)",
 }
 OUTSIDE = "utanför"
 HEADER = """\
