@@ -41,13 +41,10 @@ from ansvarsgraf.matching import without_words  # noqa: E402
 from ansvarsgraf.reranking import RULE, Rule, confidences, decide, ranking  # noqa: E402
 from ansvarsgraf.results import UnknownMunicipalityError  # noqa: E402
 from ansvarsgraf.embedded_store import OxigraphStore  # noqa: E402
-from exempelfragor import TUNING  # noqa: E402
+from exempelfragor import WRITERS  # noqa: E402  (who wrote each tuning part)
 from test_matching_eval import (FOLDS, TUNING_PARTS as PARTS, example_texts, fold_of, metrics, municipality_of,  # noqa: E402
                                 normalized, read_part, report, task_id)
 
-# Who wrote each tuning part, as scripts/exempelfragor.py records it ("skribent A (…)"): one list
-# to change when a part is added.
-WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
 PENALTY = 2
 # The rule before example questions (matchning5: 15 / 0.1 / 0.1 / -0.02, no vote, no preference
 # for the narrower task), for comparison.

@@ -42,6 +42,8 @@ TUNING = {
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-m": "skribent M (blindskriven 2026-12-05, prövningsdel provning-6 t.o.m. 2026-12-06, mätt tre gånger)",
 }
+# Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
+WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
 OUTSIDE = "utanför"
 HEADER = """\
 # Exempelfrågor med facit: hur personal frågar, skrivna blint ur källorna av {writers} frågeskrivare
@@ -53,9 +55,7 @@ HEADER = """\
 
 
 def lines() -> list[str]:
-    # How many writers: counted from TUNING ("skribent A …"), which a new part changes anyway.
-    writers = len({description.split()[1] for description in TUNING.values()})
-    out = [HEADER.format(writers=writers)]
+    out = [HEADER.format(writers=len(set(WRITERS.values())))]
     seen: set[str] = set()
     for part, writer in TUNING.items():
         out.append(f"\n# källa: tests/data/utvardering/fragor-{part}.yaml, {writer}\n")

@@ -1,22 +1,11 @@
 """Honest yardstick for question matching (issue 17): questions written from the sources and
-from how staff ask, by someone who had not seen the matcher or its vocabulary. Eleven tuning
-parts: `justering` and `justering-b` (the first set, writer A, split once by
-scripts/split_fragor.py; its held-out half was released for tuning on 2026-12-05),
-`justering-c` (writer C, written blind on 2026-12-05 and measured once before any tuning on
-it), `justering-d` (writer B, the held-out part until 2026-12-05, released after three
-measurements), `justering-e` (writer D, the held-out part `provning-2` until 2026-12-05,
-released after three measurements) and `justering-f` (writer E, the held-out part `provning-3`
-until 2026-12-05, released after two measurements), `justering-g` (writer G, written blind on
-2026-12-05 as a tuning part, weighted towards everyday wording), `justering-i` (writer F, the
-held-out part `provning-4` until 2026-12-05, released after three measurements), `justering-k`
-(writer K, written blind as a tuning part: everyday wording, typos, abbreviations; writers H, J
-and L were tried the same way and not kept, see README) and `justering-n` (writer I, the
-held-out part `provning-5` until 2026-12-05, released after three measurements), `justering-m`
-(writer M, the held-out part `provning-6` until 2026-12-06, released after three measurements);
-and a frozen held-out part, `provning-7`: a set written blind by writer N from the sources, the
-glossary, the law notes and the task list only, frozen (provning-7.sha256) before any matcher is
-measured on it and never an example question. The lead adds it to main; a branch without it fails the held-out tests for that
-reason only.
+from how staff ask, by someone who had not seen the matcher or its vocabulary. The tuning parts
+(PARTS below; who wrote each, and which were held-out parts before they were released for tuning
+after their measurements, in scripts/exempelfragor.py's TUNING) and one frozen held-out part,
+HELD_OUT (now `provning-7`: written blind by writer N from the sources, the glossary, the law
+notes and the task list only, frozen by its hash in provning-7.sha256 before any matcher was
+measured on it, and never an example question). The lead adds a new held-out part to main; a
+branch without it fails the held-out tests for that reason only.
 
 Each part is run through the product's public entry point, `answer_question`, on the embedded
 store, and scored: top-1 accuracy, wrong-but-confident rate, asked back, refused, out-of-scope
