@@ -71,7 +71,8 @@ def match_once(catalog, question: str):
     lexical = catalog.matcher.match_keys(keys, limit=len(catalog.task_labels))
     semantic = catalog.ranker.similarities(question) if catalog.ranker else None
     return decide(lexical, catalog.task_labels, semantic, catalog.related, words=len(keys),
-                  narrower=catalog.narrower)
+                  narrower=catalog.narrower, judge=catalog.ranker.judge if catalog.ranker else None,
+                  length=len(question.split()))
 
 
 def ms(seconds: float) -> str:

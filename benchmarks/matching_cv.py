@@ -107,7 +107,8 @@ def outcome(q: Question, decision) -> str:
 def judged(catalog, questions, name: str, rule: Rule) -> list[tuple[str, bool, str]]:
     return [(q.kind, bool(q.expected), outcome(q, decide(q.lexical, catalog.task_labels, q.semantic[name],
                                                               catalog.related, words=q.words, rule=rule,
-                                                              narrower=catalog.narrower)))
+                                                              narrower=catalog.narrower, judge=catalog.ranker.judge,
+                                                              length=len(q.text.split()))))
             for q in questions]
 
 

@@ -18,7 +18,7 @@ LAYERS = [
     ("inläsning", "context yaml_source turtle_source law_table dataset quotes sparql_syntax queries"),
     ("lager", "graph_store embedded_store store_guard remote_store publish sparql_endpoint"),
     ("validering", "fast_shacl validation shape_queries"),
-    ("svarsmotor", "results organisation_index matching question_model e5_weights e5_tokenizer e5_onnx embedding reranking catalog describe law_in_force duties forums answering"),
+    ("svarsmotor", "results organisation_index matching question_model answer_judge e5_weights e5_tokenizer e5_onnx embedding reranking catalog describe law_in_force duties forums answering"),
     ("analyser och vyer", "wording gaps changes impact raci graph_view compare_view scenarios data_diff"),
     ("förberedda svar och text", "precomputed prepared configured_store cli_text"),
     ("webb och kommandorad", "web cli __init__"),

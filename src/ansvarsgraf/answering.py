@@ -73,7 +73,8 @@ def answer_question(store: GraphStore, question: str, municipality: str, on_date
     decision = None if cards and not keys else decide(
         catalog.matcher.match_keys(keys, limit=len(catalog.task_labels)), catalog.task_labels,
         catalog.ranker.similarities(question) if catalog.ranker else None, catalog.related,
-        words=len(keys), narrower=catalog.narrower)
+        words=len(keys), narrower=catalog.narrower, judge=catalog.ranker.judge if catalog.ranker else None,
+        length=len(question.split()))
     if decision is None or decision.action == "utanför":
         if cards:
             answer = Answer(None, kommun, on_date.isoformat(), "dokument", [], instruments=cards,

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .answer_judge import AnswerJudge, features as judge_features, load as load_judge
 from .embedding import CACHE_DIR, embed, embedder
 from .ids import ID_BASE
 from .matching import TaskMatch
@@ -156,6 +157,8 @@ class SemanticRanker:
         tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
         self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir)))
         self._group(cache_dir)
+        # Whether to answer or ask back (answer_judge.py): fitted for these example questions.
+        self.judge = load_judge()
 
     def _group(self, cache_dir: Path | None = None):
         import numpy as np
@@ -183,7 +186,7 @@ class SemanticRanker:
 
         keep = np.array([" ".join(text.split()) not in texts for text in self._texts], dtype=bool)
         copy = object.__new__(SemanticRanker)
-        copy.tasks, copy._model, copy.known = self.tasks, self._model, self.known
+        copy.tasks, copy._model, copy.known, copy.judge = self.tasks, self._model, self.known, self.judge
         copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
         copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
         copy._group()
@@ -320,7 +323,8 @@ RULE = Rule()
 
 def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic | None,
            related: Callable[[str, str], bool], words: int = 2, rule: Rule = RULE,
-           narrower: Callable[[str, str], bool] | None = None) -> Decision:
+           narrower: Callable[[str, str], bool] | None = None, judge: AnswerJudge | None = None,
+           length: int = 0) -> Decision:
     """Combine the word matcher's scores with the semantic similarities and decide.
 
     Two tasks where one is broader than the other are never rivals: answering the
@@ -358,7 +362,12 @@ def decide(lexical: list[TaskMatch], labels: dict[str, str], semantic: Semantic 
     if max(confidence.values()) < rule.ask_floor:  # the broader task, when the narrower is taken
         return Decision("utanför", [])
     rival = next((iri for iri in order[1:] if not related(top, iri)), None)
-    if rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
+    if judge is not None and semantic.learned:
+        # answer_judge.py: the chance that the first task is right, from all the ranking shows
+        # (length: the question's words, words: those left for the task)
+        if judge.answers(judge_features(lexical, semantic, confidence, top, rival, words, length)):
+            return Decision("svara", ranked)
+    elif rival is None or confidence[top] - confidence[rival] >= rule.answer_margin:
         return Decision("svara", ranked)
     return Decision("fråga", ranked[:ASK_BACK])
 
