@@ -28,7 +28,8 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # part (H, J and L too, and not kept: README); `justering-n` (writer I) was the held-out part
 # `provning-5`, released after three measurements when `provning-6` was written; `justering-m` (writer
 # M) was the held-out part `provning-6`, released after three measurements when `provning-7` was
-# written. A held-out part is never listed here.
+# written; `justering-r` (writer N) was the held-out part `provning-7`, released after three
+# measurements when `provning-8` was written. A held-out part is never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
@@ -41,6 +42,7 @@ TUNING = {
     "justering-k": "skribent K (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, felstavningar, förkortningar)",
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-m": "skribent M (blindskriven 2026-12-05, prövningsdel provning-6 t.o.m. 2026-12-06, mätt tre gånger)",
+    "justering-r": "skribent N (blindskriven 2026-12-06, prövningsdel provning-7 t.o.m. 2026-12-06, mätt tre gånger)",
 }
 # Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
 WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
