@@ -93,9 +93,9 @@ class Pairs:
     def gram(self):
         """Every text against every text: question_model's linear features and kernel, once."""
         if not hasattr(self, "_gram"):
-            self._features = np.hstack([self.ranker._vectors, qm.WORDS_WEIGHT * qm.word_features(self.ranker._texts)])
+            self._features = qm.features(self.ranker._vectors, qm.word_features(self.ranker._texts))
             vectors = self.ranker._vectors
-            self._gram = self._features @ self._features.T + qm.KERNEL_WEIGHT * np.exp((vectors @ vectors.T - 1.0) / qm.KERNEL_WIDTH)
+            self._gram = self._features @ self._features.T + qm.kernel(vectors @ vectors.T)
         return self._gram
 
     def row(self, q):
@@ -106,8 +106,8 @@ class Pairs:
             vector = self.ranker.known.get(embedded_part(q.text.strip()))
             if vector is None:
                 vector = embed(self.ranker._model, embedded_part(q.text.strip()))
-            features = np.hstack([vector, qm.WORDS_WEIGHT * qm.word_features([q.text.strip()])[0]])
-            kernel = qm.KERNEL_WEIGHT * np.exp((self.ranker._vectors @ vector - 1.0) / qm.KERNEL_WIDTH)
+            features = qm.features(vector[None, :], qm.word_features([q.text.strip()]))[0]
+            kernel = qm.kernel(self.ranker._vectors @ vector)
             self._rows[key] = self._features @ features + kernel
         return self._rows[key]
 

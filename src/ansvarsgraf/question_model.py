@@ -69,6 +69,16 @@ def word_features(texts: list[str]) -> np.ndarray:
     return matrix / np.where(norms > 0, norms, 1.0)
 
 
+def features(vectors: np.ndarray, words: np.ndarray, words_weight: float = WORDS_WEIGHT) -> np.ndarray:
+    """The linear terms' rows: the e5 vectors beside the weighted word features."""
+    return np.hstack([vectors.astype(np.float32), words_weight * words])
+
+
+def kernel(cosines: np.ndarray, weight: float = KERNEL_WEIGHT, width: float = KERNEL_WIDTH) -> np.ndarray:
+    """The kernel on e5 cosines: a soft nearest-neighbour vote of the training texts."""
+    return weight * np.exp((cosines - 1.0) / width)
+
+
 class QuestionModel:
     """Scores per class (the ranker's owners: tasks, then "not covered") for a question."""
 
@@ -92,10 +102,10 @@ class QuestionModel:
         self.weights = features.T @ self.dual
 
     def _kernel(self, cosines: np.ndarray) -> np.ndarray:
-        return self.kernel_weight * np.exp((cosines - 1.0) / self.kernel_width)
+        return kernel(cosines, self.kernel_weight, self.kernel_width)
 
     def _features(self, vectors: np.ndarray, words: np.ndarray) -> np.ndarray:
-        return np.hstack([vectors.astype(np.float32), self.words_weight * words])
+        return features(vectors, words, self.words_weight)
 
     def scores(self, vector: np.ndarray, text: str, cosines: np.ndarray | None = None) -> np.ndarray:
         """The class scores; cosines: the vector's with each training text's, when the caller has them."""
