@@ -183,6 +183,9 @@ def validated_fixtures():
 # The Chromium files (one xdist group, one worker) share one `ansvarsgraf serve` and one
 # browser: each module starting its own cost 20-30 s of server start-up per file at load.
 # test_browser.py's `server` and `browser`, which the other files import, hand these on.
+# The files that only read from a default server (the SPARQL clients, the W3C protocol cases,
+# schemathesis) take it too: a start is ~8 s of CPU. test_privacy.py and test_sparql_load.py
+# keep servers of their own (the one counts log lines, the other loads the server on purpose).
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
     from server import running_server
