@@ -120,11 +120,11 @@ def quote_patterns_compiled_once():
     real = quotes.quote_pattern
 
     @functools.lru_cache(maxsize=None)
-    def compiled(quote: str, readings: tuple):
-        return real(quote, {char: set(chars) for char, chars in readings})
+    def compiled(quote: str, readings: tuple, breaks):
+        return real(quote, {char: set(chars) for char, chars in readings}, breaks)
 
-    def once(quote, readings=None):
-        return compiled(quote, tuple(sorted((char, frozenset(chars)) for char, chars in (readings or {}).items())))
+    def once(quote, readings=None, breaks=None):
+        return compiled(quote, tuple(sorted((char, frozenset(chars)) for char, chars in (readings or {}).items())), breaks)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(quotes, "quote_pattern", once)
