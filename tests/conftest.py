@@ -105,6 +105,32 @@ def loaded():
     return load_data()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quote_patterns_compiled_once():
+    """Every validation of the whole data checks ~1,500 quotes, each through a regular
+    expression of ~800 characters compiled anew (re's own cache holds 512): 1.3 s of a 3.8 s
+    validation. Tests validate the data in one process many times (`load`, `prepare` and
+    `validate` through cli.main, the validation fixtures), so the patterns are compiled once
+    per worker. quote_pattern is a pure function of the quote and the readings: the same
+    pattern comes back, and every quote is still searched for in every run."""
+    import functools
+
+    from ansvarsgraf import quotes
+
+    real = quotes.quote_pattern
+
+    @functools.lru_cache(maxsize=None)
+    def compiled(quote: str, readings: tuple, breaks):
+        return real(quote, {char: set(chars) for char, chars in readings}, breaks)
+
+    def once(quote, readings=None, breaks=None):
+        return compiled(quote, tuple(sorted((char, frozenset(chars)) for char, chars in (readings or {}).items())), breaks)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(quotes, "quote_pattern", once)
+        yield
+
+
 # The session's servers get the session's data as `load` publishes it, without `load` reading
 # and validating it again (5-10 s a server and worker); `load` itself is tested on servers of
 # their own (test_stores.py, test_faults.py, test_data_version.py).
@@ -183,6 +209,9 @@ def validated_fixtures():
 # The Chromium files (one xdist group, one worker) share one `ansvarsgraf serve` and one
 # browser: each module starting its own cost 20-30 s of server start-up per file at load.
 # test_browser.py's `server` and `browser`, which the other files import, hand these on.
+# The files that only read from a default server (the SPARQL clients, the W3C protocol cases,
+# schemathesis) take it too: a start is ~8 s of CPU. test_privacy.py and test_sparql_load.py
+# keep servers of their own (the one counts log lines, the other loads the server on purpose).
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
     from server import running_server

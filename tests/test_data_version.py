@@ -57,6 +57,9 @@ def _duties(store):
 
 def test_a_new_load_reaches_running_api_processes(fresh_server, tmp_path, monkeypatch):
     monkeypatch.setenv("ANSVARSGRAF_VERSION_CHECK_S", "0")  # check on every request here
+    # No reader is mid-request while `load` runs: the superseded version may go at once, not
+    # after the 5 s grace each load would sleep (the idle-process test below keeps the grace).
+    monkeypatch.setenv("ANSVARSGRAF_VERSION_GRACE_S", "0")
     store = SparqlEndpointStore(fresh_server["query"])
     before = _duties(store)
     version = store.data_version()

@@ -209,6 +209,11 @@ def graph_triples(loaded) -> bytes:
     return b"".join(g.serialize(format="nt", encoding="utf-8") for g in [*loaded.files.values(), loaded.ontology])
 
 
+# Whether a fact's check holds on the real graph (the copy before any change), asked once per
+# fact: a fact has up to two counter-tests, and timra-03's check takes 6 s on the real graph.
+_holds_on_the_real_graph: dict[str, bool] = {}
+
+
 @pytest.mark.parametrize(("fact", "counter"), COUNTER_TESTS)
 def test_a_check_fails_on_a_graph_made_wrong_about_its_fact(fact, counter, graph_triples):
     """Each counter-test changes the graph so that it says something else than the source
@@ -221,7 +226,10 @@ def test_a_check_fails_on_a_graph_made_wrong_about_its_fact(fact, counter, graph
     raw = ox.Store()
     raw.bulk_load(graph_triples, format=ox.RdfFormat.N_TRIPLES)
     store = OxigraphStore(raw)
-    if not bool(store.raw_query(fact.data["kontroll"])):
+    check = fact.data["kontroll"]
+    if check not in _holds_on_the_real_graph:
+        _holds_on_the_real_graph[check] = bool(store.raw_query(check))
+    if not _holds_on_the_real_graph[check]:
         pytest.skip(f"{fact.where}: kontrollen håller inte på den riktiga grafen, så motprovet visar inget")
     before = set(raw)
     raw.update(counter["ändring"])

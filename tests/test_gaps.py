@@ -103,9 +103,20 @@ def test_findings_of_the_shared_region_skane_audit_name_their_municipality(store
 # --- every kind, on the fixture ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def fixture_reports():
-    store = OxigraphStore.from_loaded(load_data(paths=[FIXTURE], base_paths=[DATA_DIR]))
-    return {name: analyse(store, ID + f"fx-{name}-kommun", DATE) for name in ("provby", "kontrollby")}
+def fixture_loaded():
+    """The gap fixture with the bundled data, read once (2 s): the reports, the one-week rule
+    and validate read it; none changes it."""
+    return load_data(paths=[FIXTURE], base_paths=[DATA_DIR])
+
+
+@pytest.fixture(scope="module")
+def fixture_store(fixture_loaded):
+    return OxigraphStore.from_loaded(fixture_loaded)
+
+
+@pytest.fixture(scope="module")
+def fixture_reports(fixture_store):
+    return {name: analyse(fixture_store, ID + f"fx-{name}-kommun", DATE) for name in ("provby", "kontrollby")}
 
 
 # kind → (focus that must fire in Provby, focus that must not fire in Kontrollby)
@@ -140,10 +151,9 @@ def test_gap_fires_in_provby_and_not_in_kontrollby(fixture_reports, kind):
     assert not has(fixture_reports["kontrollby"], kind, quiet)
 
 
-def test_the_one_week_rule_applies_only_from_2026_01_15():
-    store = OxigraphStore.from_loaded(load_data(paths=[FIXTURE], base_paths=[DATA_DIR]))
-    before = analyse(store, ID + "fx-provby-kommun", dt.date(2025, 12, 1))
-    after = analyse(store, ID + "fx-provby-kommun", dt.date(2026, 2, 1))
+def test_the_one_week_rule_applies_only_from_2026_01_15(fixture_store):
+    before = analyse(fixture_store, ID + "fx-provby-kommun", dt.date(2025, 12, 1))
+    after = analyse(fixture_store, ID + "fx-provby-kommun", dt.date(2026, 2, 1))
     assert not has(before, "lagen-skarpt", "fx-provby-aterkoppling")
     assert has(after, "lagen-skarpt", "fx-provby-aterkoppling")
 
@@ -413,12 +423,11 @@ def test_the_report_shows_source_words_and_conclusions_differently(support_repor
     assert '<span class="concluded">Slutsats:</span>' in html
 
 
-def test_the_gap_fixture_is_data_validate_accepts():
+def test_the_gap_fixture_is_data_validate_accepts(fixture_loaded):
     """The gap rules are proven on data a jurist could have written: validate accepts the
     fixture as it accepts the bundled data, every shown value with its support (issue 16;
     it is invented, and its support says so)."""
-    loaded = load_data(paths=[FIXTURE], base_paths=[DATA_DIR])
-    errors = [f for f in validate(loaded, DATE) if f.severity == "FEL" and (f.file or "").endswith(FIXTURE.name)]
+    errors = [f for f in validate(fixture_loaded, DATE) if f.severity == "FEL" and (f.file or "").endswith(FIXTURE.name)]
     assert not errors, "\n".join(map(str, errors))
 
 

@@ -139,16 +139,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from server import running_server  # noqa: E402
-
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    log = tmp_path_factory.mktemp("schemathesis") / "serve.log"
-    with running_server(log) as base:
-        yield base, log
 
 
 def schemathesis(base: str, folder: Path, *options: str) -> subprocess.CompletedProcess:

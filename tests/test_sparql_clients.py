@@ -13,7 +13,6 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from server import running_server
 
 ID = "https://w3id.org/ansvarsgraf/id/"
 AG = "https://w3id.org/ansvarsgraf/def#"
@@ -23,9 +22,9 @@ TOO_MANY = "SELECT * WHERE { ?s ?p ?o }"
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("serve") / "serve.log") as base:
-        yield base + "/sparql"
+def endpoint(served):
+    # The session's `ansvarsgraf serve` (conftest.served): these tests only read from it.
+    return served[0] + "/sparql"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import rdflib
 import yaml
 from rdflib.query import Result
 
-from server import running_server
 
 SUITE = yaml.safe_load((Path(__file__).parent / "data" / "w3c-protocol.yaml").read_text(encoding="utf-8"))
 RESULT_PARSERS = {"application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
@@ -24,9 +23,9 @@ RDF_PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt", "applicat
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("serve") / "serve.log") as url:
-        yield url
+def base(served):
+    # The session's `ansvarsgraf serve` (conftest.served): the protocol cases only read from it.
+    return served[0]
 
 
 def test_every_case_of_the_manifest_is_run_or_has_a_reason():

@@ -74,11 +74,16 @@ def statements(graph, node, predicate):
             if graph.value(st, RDF.subject) == node}
 
 
-@pytest.fixture
-def rutin(tmp_path):
-    path = write(tmp_path, "rutin.yaml", RUTIN.format(quote=QUOTE))
+@pytest.fixture(scope="module")
+def rutin(tmp_path_factory):
+    """The routine loaded with the bundled data once for the module (2 s a load): its tests only
+    read it, and the teardown checks that none changed the graph or the loaded files."""
+    path = write(tmp_path_factory.mktemp("rutin"), "rutin.yaml", RUTIN.format(quote=QUOTE))
     loaded = load(path)
-    return path, loaded, loaded.merged()
+    graph = loaded.merged()
+    sizes = (len(graph), {name: len(g) for name, g in loaded.files.items()})
+    yield path, loaded, graph
+    assert (len(graph), {name: len(g) for name, g in loaded.files.items()}) == sizes
 
 
 def test_each_value_gets_its_own_statement_and_the_triple_stays(rutin):
