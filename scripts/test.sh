@@ -15,8 +15,11 @@
 # budget is 20 min. Measured since (idle machine, pip cache warm, Virtuoso unpacked): 18.3 min of
 # tests on 2026-12-05 morning (CI: 1,035 s in all); 15.6 min (934 s; 977 s in all) after the
 # servers got the session's loaded data through the publisher and the reload/fault/revision
-# tests stopped repeating loads and validations. `--junitxml=FILE` (forwarded to pytest) gives
-# the per-test times that name the next cuts.
+# tests stopped repeating loads and validations. On 2026-12-06 the host was slower (19.3 min
+# of tests); shared fixtures, one shared server for the read-only SPARQL tests and shorter
+# quote patterns (branch fart3) took it to 17.6 min (1,054 s; 18.5 min in all, pip cache warm,
+# Virtuoso unpacked). `--junitxml=FILE` (forwarded to pytest) gives the per-test times that name
+# the next cuts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
