@@ -55,6 +55,8 @@ EXAMPLE_WEIGHT = 10.0
 # eight together. Leave-one-writer-out 0.15 -> 0.25: top-1 91.8 -> 91.2 %, wrong-but-confident
 # 3.3 -> 2.8 % (a wrong answer names an actor; asking back shows the right task among three in
 # 9 of 10 cases).
+# Since 2026-12-06 the answer judge (answer_judge.py) decides instead, when the data folder has
+# one (data/vocab/svarsbedomning.json); the margin stays for a folder without it.
 ANSWER_MARGIN = 0.25  # answer when the best task leads every unrelated one by this much
 ASK_FLOOR = -1.0  # below this confidence: not modelled; above it without the margin: "Menade du …"
 # A question this close to an uncovered one (utanfor.txt, examples) is not modelled. Was -0.02:
@@ -157,7 +159,8 @@ class SemanticRanker:
         tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
         self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir)))
         self._group(cache_dir)
-        # Whether to answer or ask back (answer_judge.py): fitted for these example questions.
+        # Whether to answer or ask back (answer_judge.py), fitted for the example questions in
+        # data/vocab/exempelfragor.txt; none in the data folder: the margin rule decides.
         self.judge = load_judge()
 
     def _group(self, cache_dir: Path | None = None):
