@@ -43,6 +43,10 @@ TUNING = {
     "justering-n": "skribent I (blindskriven 2026-12-05, prövningsdel provning-5 t.o.m. 2026-12-05, mätt tre gånger)",
     "justering-m": "skribent M (blindskriven 2026-12-05, prövningsdel provning-6 t.o.m. 2026-12-06, mätt tre gånger)",
     "justering-r": "skribent N (blindskriven 2026-12-06, prövningsdel provning-7 t.o.m. 2026-12-06, mätt tre gånger)",
+    "justering-h": "skribent H (blindskriven 2026-12-05 som justeringsdel, vardagliga ord, vården och socialtjänstens personal; valideringsskribent 2026-12-06)",
+    "justering-j": "skribent J (blindskriven 2026-12-05 som justeringsdel, mest beskrivna situationer; valideringsskribent 2026-12-06)",
+    "justering-o": "skribent O (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord; valideringsskribent 2026-12-06)",
+    "justering-p": "skribent P (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord; valideringsskribent 2026-12-06)",
 }
 # Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
 WRITERS = {part: description.split()[1] for part, description in TUNING.items()}

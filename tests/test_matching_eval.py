@@ -44,7 +44,8 @@ from ansvarsgraf.embedded_store import OxigraphStore
 
 DIR = Path(__file__).parent / "data" / "utvardering"
 PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "justering-g", "justering-i", "justering-k",
-         "justering-n", "justering-m", "justering-r", "provning-8")
+         "justering-n", "justering-m", "justering-r", "justering-h", "justering-j", "justering-o", "justering-p",
+         "provning-8")
 HELD_OUT = "provning-8"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
