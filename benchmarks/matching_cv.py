@@ -96,12 +96,18 @@ class Question:
         self.semantic = {}  # held-back texts' name → Semantic
 
 
-def outcome(q: Question, decision) -> str:
-    if decision.action == "svara":
-        return "rätt" if task_id(decision.ranked[0].iri) in q.expected else "fel"
-    if decision.action == "fråga":
-        return "tillbaka-med-rätt" if {task_id(m.iri) for m in decision.ranked} & q.expected else "tillbaka"
+def counted(q: Question, action: str, tasks: list[str]) -> str:
+    """What the tests count for a question the product answers ("svara") with tasks[0], asks back
+    ("fråga") offering tasks, or calls not covered."""
+    if action == "svara":
+        return "rätt" if task_id(tasks[0]) in q.expected else "fel"
+    if action == "fråga":
+        return "tillbaka-med-rätt" if {task_id(t) for t in tasks} & q.expected else "tillbaka"
     return "vägrad"
+
+
+def outcome(q: Question, decision) -> str:
+    return counted(q, decision.action, [m.iri for m in decision.ranked])
 
 
 def judged(catalog, questions, name: str, rule: Rule) -> list[tuple[str, bool, str]]:
@@ -165,7 +171,7 @@ def load_questions():
     for part in PARTS:
         for q in read_part(part):
             try:
-                catalog.municipality(municipality_of(store, q))
+                catalog.municipality(municipality_of(catalog, q))
             except UnknownMunicipalityError:
                 continue  # counted apart by the test; says nothing about how the question was read
             questions.append(Question(part, q, catalog))

@@ -54,17 +54,10 @@ def signals(catalog, q, name: str):
 
 def outcomes(rows, answers) -> list[tuple[str, bool, str]]:
     """As the tests count them, when the product answers where `answers` says so."""
-    found = []
-    for (q, decision, top, _), answer in zip(rows, answers):
-        if top is None:
-            outcome = "vägrad"
-        elif answer:
-            outcome = "rätt" if cv.task_id(top) in q.expected else "fel"
-        else:
-            offered = {cv.task_id(m.iri) for m in decision.ranked[:3]}
-            outcome = "tillbaka-med-rätt" if offered & q.expected else "tillbaka"
-        found.append((q.kind, bool(q.expected), outcome))
-    return found
+    return [(q.kind, bool(q.expected),
+             cv.counted(q, "utanför" if top is None else "svara" if answer else "fråga",
+                        [top] if answer else [m.iri for m in decision.ranked[:3]]))
+            for (q, decision, top, _), answer in zip(rows, answers)]
 
 
 def margin_rule(rows) -> list[bool]:
@@ -77,16 +70,13 @@ def judged(judge, rows) -> list[bool]:
 
 def validation(catalog, folder: Path):
     """Questions of writers whose questions are not examples, ranked with every example."""
-    import test_matching_eval as tme
-
-    tme.catalog_for = lambda _store: catalog  # municipality_of reads the catalog only
     questions = []
     for path in sorted(folder.glob("*.yaml")):
         part = f"validering-{path.stem}"
         cv.WRITERS.setdefault(part, path.stem.upper())
         for q in yaml.safe_load(path.read_text(encoding="utf-8")):
             try:
-                catalog.municipality(tme.municipality_of(None, q))
+                catalog.municipality(cv.municipality_of(catalog, q))
             except UnknownMunicipalityError:
                 continue
             questions.append(cv.Question(part, q, catalog))

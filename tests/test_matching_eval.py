@@ -95,17 +95,17 @@ def outcome(answer, expected: list[str]) -> str:
     return answer.status  # e.g. "dokument": matched a document, no task
 
 
-def municipality_of(store, question: dict) -> str:
+def municipality_of(catalog, question: dict) -> str:
     """The question's municipality; when it has none, the one its text names, else DEFAULT_PLACE."""
     if question.get("kommun"):
         return question["kommun"]
-    known = catalog_for(store).municipalities
+    known = catalog.municipalities
     return next((w for w in WORD.findall(question["fråga"]) if fold(w) in known), DEFAULT_PLACE)
 
 
 def judged(store, question: dict) -> str:
     try:
-        return outcome(answer_question(store, question["fråga"], municipality_of(store, question), DATE),
+        return outcome(answer_question(store, question["fråga"], municipality_of(catalog_for(store), question), DATE),
                        question["väntat"])
     except UnknownMunicipalityError:
         # A municipality the graph does not model (the blind set asks from Falun and Umeå too):
@@ -264,10 +264,10 @@ def test_expected_tasks_exist_in_graph(embedded):
 
 
 def test_a_question_without_municipality_is_asked_where_its_text_says(embedded):
-    place = municipality_of(embedded, {"fråga": "vem tar emot orosanmalan i hoor", "väntat": []})
+    place = municipality_of(catalog_for(embedded), {"fråga": "vem tar emot orosanmalan i hoor", "väntat": []})
     assert catalog_for(embedded).municipality(place).label == "Höörs kommun"
-    assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "väntat": []}) == DEFAULT_PLACE
-    assert municipality_of(embedded, {"fråga": "Vem kallar till SIP?", "kommun": "Leksand"}) == "Leksand"
+    assert municipality_of(catalog_for(embedded), {"fråga": "Vem kallar till SIP?", "väntat": []}) == DEFAULT_PLACE
+    assert municipality_of(catalog_for(embedded), {"fråga": "Vem kallar till SIP?", "kommun": "Leksand"}) == "Leksand"
 
 
 def test_the_example_questions_are_the_tuning_parts_questions():
