@@ -47,6 +47,12 @@ TUNING = {
     "justering-j": "skribent J (blindskriven 2026-12-05 som justeringsdel, mest beskrivna situationer; valideringsskribent 2026-12-06)",
     "justering-o": "skribent O (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord; valideringsskribent 2026-12-06)",
     "justering-p": "skribent P (blindskriven 2026-12-06 som justeringsdel, mest situationer och vardagliga ord; valideringsskribent 2026-12-06)",
+    "justering-s": "skribent S (blindskriven 2026-12-06 som justeringsdel, skribent nr 31, mest situationer och vardagliga ord)",
+    "justering-t": "skribent T (blindskriven 2026-12-06 som justeringsdel, skribent nr 32, mest situationer och vardagliga ord)",
+    "justering-u": "skribent U (blindskriven 2026-12-06 som justeringsdel, skribent nr 33, mest situationer och vardagliga ord)",
+    "justering-v": "skribent V (blindskriven 2026-12-06 som justeringsdel, skribent nr 34, mest situationer och vardagliga ord)",
+    "justering-w": "skribent W (blindskriven 2026-12-06 som justeringsdel, skribent nr 35, mest situationer och vardagliga ord)",
+    "justering-x": "skribent X (blindskriven 2026-12-06 som justeringsdel, skribent nr 36, mest situationer och vardagliga ord)",
 }
 # Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
 WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
