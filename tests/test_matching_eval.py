@@ -2,8 +2,8 @@
 from how staff ask, by someone who had not seen the matcher or its vocabulary. The tuning parts
 (PARTS below; who wrote each, and which were held-out parts before they were released for tuning
 after their measurements, in scripts/exempelfragor.py's TUNING) and one frozen held-out part,
-HELD_OUT (now `provning-8`: written blind by a fifteenth writer from the sources, the glossary,
-the law notes and the task list only, frozen by its hash in provning-8.sha256 before any matcher
+HELD_OUT (now `provning-9`: written blind by writer 49 from the sources, the glossary,
+the law notes and the task list only, frozen by its hash in provning-9.sha256 before any matcher
 was measured on it, and never an example question). The lead adds a new held-out part to main; a
 branch without it fails the held-out tests for that reason only.
 
@@ -46,8 +46,9 @@ DIR = Path(__file__).parent / "data" / "utvardering"
 PARTS = ("justering", "justering-b", "justering-c", "justering-d", "justering-e", "justering-f", "justering-g", "justering-i", "justering-k",
          "justering-n", "justering-m", "justering-r", "justering-h", "justering-j", "justering-o", "justering-p",
          "justering-s", "justering-t", "justering-u", "justering-v", "justering-w", "justering-x",
-         "provning-8")
-HELD_OUT = "provning-8"
+         "justering-18", *(f"justering-{n}" for n in range(37, 49)),
+         "provning-9")
+HELD_OUT = "provning-9"
 # The parts one may tune on (benchmarks/matching_cv.py reads only these).
 TUNING_PARTS = tuple(p for p in PARTS if p != HELD_OUT)
 DATE = dt.date(2026, 12, 1)
