@@ -29,7 +29,10 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # `provning-5`, released after three measurements when `provning-6` was written; `justering-m` (writer
 # M) was the held-out part `provning-6`, released after three measurements when `provning-7` was
 # written; `justering-r` (writer N) was the held-out part `provning-7`, released after three
-# measurements when `provning-8` was written. A held-out part is never listed here.
+# measurements when `provning-8` was written; `justering-18` (writer 18) was the held-out part
+# `provning-8`, released after three measurements when `provning-9` was written; `justering-37` to
+# `justering-48` (writers 37-48) were written blind as validation writers (benchmarks/data/validering-4
+# and -5), each set used for one decision before it became examples. A held-out part is never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
@@ -53,6 +56,19 @@ TUNING = {
     "justering-v": "skribent V (blindskriven 2026-12-06 som justeringsdel, skribent nr 34, mest situationer och vardagliga ord)",
     "justering-w": "skribent W (blindskriven 2026-12-06 som justeringsdel, skribent nr 35, mest situationer och vardagliga ord)",
     "justering-x": "skribent X (blindskriven 2026-12-06 som justeringsdel, skribent nr 36, mest situationer och vardagliga ord)",
+    "justering-18": "skribent 18 (blindskriven 2026-12-06, prövningsdel provning-8 t.o.m. 2026-12-06, mätt tre gånger)",
+    "justering-37": "skribent 37 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-38": "skribent 38 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-39": "skribent 39 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-40": "skribent 40 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-41": "skribent 41 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-42": "skribent 42 (blindskriven 2026-12-06, valideringsskribent i validering-4, mest situationer och vardagliga ord)",
+    "justering-43": "skribent 43 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-44": "skribent 44 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-45": "skribent 45 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-46": "skribent 46 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-47": "skribent 47 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-48": "skribent 48 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
 }
 # Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
 WRITERS = {part: description.split()[1] for part, description in TUNING.items()}

@@ -23,6 +23,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,6 +41,8 @@ PROBES = ("vem ansvarar för samordnad individuell plan?",
           "Eleven har varit borta från skolan i tre veckor och mamma svarar inte, vem kontaktar jag?",
           "budgetansvar för placeringar enligt LVU")
 MIN_COSINE = 0.99
+# From this many texts per extra core, a list of texts is embedded on several threads.
+BULK = 64
 
 
 class EngineMismatch(RuntimeError):
@@ -99,7 +102,16 @@ class OnnxE5:
         if isinstance(texts, str):
             return self._embed(texts)
         texts = list(texts)
-        return np.stack([self._embed(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        # Many texts at once is the ranker's cache being built (a first start, CI, new examples):
+        # one text per core at a time, since the session runs a text on one thread and releases
+        # the GIL while it does (13,000 texts took 190 s on one core of two).
+        workers = min(os.cpu_count() or 1, 1 + len(texts) // BULK)
+        if workers == 1:
+            return np.stack([self._embed(t) for t in texts])
+        with ThreadPoolExecutor(workers) as pool:
+            return np.stack(list(pool.map(self._embed, texts)))
 
     def _embed(self, text: str) -> np.ndarray:
         """Mean of the last layer over the tokens, L2-normalised; a text longer than the model's
