@@ -179,8 +179,14 @@ def server_store(request, loaded):
 def embedded(loaded):
     """One embedded store, built once: the reference the servers are compared with, and the
     store of the tests where the store does not matter (middleware, privacy, headers,
-    fuzzing the routes, matching); those run once, not once per store."""
-    return OxigraphStore.from_loaded(loaded)
+    fuzzing the routes, matching); those run once, not once per store. Its matchers are built
+    here, outside any test's time limit: on a machine without their caches (CI) that takes
+    minutes, and a matching test that waited for them failed at 120 s (2026-12-06)."""
+    from ansvarsgraf.catalog import catalog_for
+
+    store = OxigraphStore.from_loaded(loaded)
+    catalog_for(store).matchers.result()
+    return store
 
 
 @pytest.fixture(scope="session")

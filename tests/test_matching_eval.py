@@ -235,10 +235,10 @@ def report(part: str, results: list[tuple[str, bool, str]]) -> str:
 
 @pytest.fixture(scope="module")
 def held_back_rankers(embedded):
-    """The full ranker and the FOLDS rankers without a fold, built before the tests that use
-    them and so outside each test's time limit: on a machine without the cache (CI, a fresh
-    clone) that is embedding every example text and six fits of the question model, minutes
-    with 13,000 texts; the tests then only answer."""
+    """The FOLDS rankers without a fold (the full one is built with `embedded`), built before
+    the tests that use them and so outside each test's time limit: on a machine without the
+    cache (CI, a fresh clone) that is five fits of the question model, minutes with 13,000
+    texts; the tests then only answer."""
     ranker = catalog_for(embedded).ranker
     if ranker is not None:
         for number in range(FOLDS):
