@@ -133,9 +133,15 @@ def ceiling(catalog, questions, name, rule) -> float:
 
 
 def prepare(catalog, questions, name: str, held_back: set[str]) -> None:
-    ranker = catalog.ranker.without(held_back)
-    for q in questions:
-        q.semantic[name] = ranker.similarities(q.text)
+    prepare_each(catalog, [(questions, name, held_back)])
+
+
+def prepare_each(catalog, groups: list[tuple[list, str, set[str]]]) -> None:
+    """prepare() for each (questions, name, held back) at once: the rankers without each come
+    from one factorisation of the question model (question_model.HeldBack)."""
+    for (questions, name, _), ranker in zip(groups, catalog.ranker.without_each([held for _, _, held in groups])):
+        for q in questions:
+            q.semantic[name] = ranker.similarities(q.text)
 
 
 def score(results) -> float:
@@ -186,11 +192,9 @@ def prepare_cv(catalog, questions):
     folds = {f: {t for t in examples if fold_of(t) == f} for f in range(FOLDS)}
     writers = {w: {q.key for q in questions if q.writer == w} for w in sorted(set(WRITERS.values()))}
     everything = examples | {q.key for q in questions}
-    for f, texts in folds.items():
-        prepare(catalog, [q for q in questions if q.fold == f], f"fold {f}", texts)
-    for w, texts in writers.items():
-        prepare(catalog, [q for q in questions if q.writer == w], f"skribent {w}", texts)
-    prepare(catalog, questions, "utan exempel", everything)
+    prepare_each(catalog, [([q for q in questions if q.fold == f], f"fold {f}", texts) for f, texts in folds.items()]
+                 + [([q for q in questions if q.writer == w], f"skribent {w}", texts) for w, texts in writers.items()]
+                 + [(questions, "utan exempel", everything)])
     return folds, writers
 
 
@@ -201,9 +205,8 @@ def writer_trial(catalog, questions, writers: dict[str, set[str]], candidate: st
     wrong-but-confident does not, over all the other writers. Also the candidate's own
     leave-one-writer-out figure, the honest figure for a new writer."""
     others = [w for w in writers if w != candidate]
-    for w in others:
-        prepare(catalog, [q for q in questions if q.writer == w], f"skribent {w} utan {candidate}",
-                writers[w] | writers[candidate])
+    prepare_each(catalog, [([q for q in questions if q.writer == w], f"skribent {w} utan {candidate}",
+                            writers[w] | writers[candidate]) for w in others])
     with_, without = [], []
     for w in others:
         mine = [q for q in questions if q.writer == w]
@@ -233,9 +236,8 @@ def choose_by_writer(catalog, questions, writers: dict[str, set[str]], grid: dic
     chosen = {}
     for w in writers:
         train = [q for q in questions if q.writer != w]
-        for v in writers:
-            if v != w:
-                prepare(catalog, [q for q in train if q.writer == v], f"w{w}/{v}", writers[w] | writers[v])
+        prepare_each(catalog, [([q for q in train if q.writer == v], f"w{w}/{v}", writers[w] | writers[v])
+                               for v in writers if v != w])
         chosen[w] = max(rules, key=lambda rule: score([r for v in writers if v != w for r in judged(
             catalog, [q for q in train if q.writer == v], f"w{w}/{v}", rule)]))
         print(f"  skribent {w}: " + ", ".join(f"{k} {getattr(chosen[w], k)}" for k in grid), flush=True)

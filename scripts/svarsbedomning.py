@@ -91,9 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     catalog, questions = cv.load_questions()
     writers = sorted({q.writer for q in questions})
-    for w in writers:
-        cv.prepare(catalog, [q for q in questions if q.writer == w], f"skribent {w}",
-                   {q.key for q in questions if q.writer == w})
+    cv.prepare_each(catalog, [([q for q in questions if q.writer == w], f"skribent {w}",
+                               {q.key for q in questions if q.writer == w}) for w in writers])
     rows = [(q, *signals(catalog, q, f"skribent {q.writer}")) for q in questions]
     fitted = [(values, cv.task_id(top) in q.expected) for q, _, top, values in rows if values is not None]
     draft = answer_judge.fit([v for v, _ in fitted], [r for _, r in fitted], threshold=0.5)

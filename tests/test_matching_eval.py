@@ -133,8 +133,8 @@ def held_back(fold: int) -> set[str]:
     return {text for text in example_texts() if fold_of(text) == fold}
 
 
-# Rankers without a fold, kept while the ranker they came from lives: each retrains the question
-# model (about 15 s with 13,000 texts), and every part asks for the same five folds.
+# Rankers without a fold, kept while the ranker they came from lives: each has its own question
+# model, and every part asks for the same five folds.
 _WITHOUT: dict[tuple[int, frozenset[str]], object] = {}
 
 
@@ -236,13 +236,13 @@ def report(part: str, results: list[tuple[str, bool, str]]) -> str:
 @pytest.fixture(scope="module")
 def held_back_rankers(embedded):
     """The FOLDS rankers without a fold (the full one is built with `embedded`), built before
-    the tests that use them and so outside each test's time limit: on a machine without the
-    cache (CI, a fresh clone) that is five fits of the question model, minutes with 13,000
-    texts; the tests then only answer."""
+    the tests that use them and so outside each test's time limit, all from one factorisation of
+    the question model (~40 s on one core with 13,400 texts); the tests then only answer."""
     ranker = catalog_for(embedded).ranker
     if ranker is not None:
-        for number in range(FOLDS):
-            _ranker_without(ranker, held_back(number))
+        folds = [frozenset(held_back(number)) for number in range(FOLDS)]
+        for texts, without in zip(folds, ranker.without_each(folds)):
+            _WITHOUT[(id(ranker), texts)] = (ranker, without)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ e5 vector, trained on the texts the semantic ranker holds (issue 17)."""
 import numpy as np
 
 from ansvarsgraf import reranking
-from ansvarsgraf.question_model import QuestionModel, word_features
+from ansvarsgraf.question_model import HeldBack, QuestionModel, _symmetric_from_lower, word_features
 from ansvarsgraf.reranking import Example, Semantic, SemanticRanker, TaskTexts, decide
 from ansvarsgraf.matching import TaskMatch
 
@@ -95,6 +95,52 @@ def test_a_ranker_without_some_texts_has_a_model_retrained_without_them(tmp_path
     without = ranker.without({held})
     assert held not in without.model.texts and without.model is not ranker.model
     assert without.model.texts == ranker.model.texts - {held}
+
+
+def _texts_and_vectors(count=60, classes=4, seed=1):
+    rng = np.random.default_rng(seed)
+    words = ["anmälan", "oro", "skola", "sip", "vård", "placering", "barn", "möte", "plan", "lvu"]
+    texts = [" ".join(rng.choice(words, size=rng.integers(2, 6))) + f" {i}" for i in range(count)]
+    vectors = rng.standard_normal((count, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return texts, vectors, rng.integers(0, classes, size=count), classes
+
+
+def test_a_fold_from_the_whole_factorisation_is_the_model_trained_without_it():
+    """HeldBack's block inverse against training anew on the kept texts: the same dual and
+    weights, whether one text, a whole class, nothing or a third of the texts is held back."""
+    texts, vectors, owners, classes = _texts_and_vectors()
+    folds = HeldBack(texts, vectors, owners, classes)
+    rng = np.random.default_rng(2)
+    for keep in (np.arange(60) != 7, owners != 2, np.ones(60, dtype=bool), rng.random(60) > 0.33):
+        fast = folds.without(keep)
+        anew = QuestionModel([t for t, k in zip(texts, keep) if k], vectors[keep], owners[keep], classes)
+        assert fast.texts == anew.texts
+        assert np.allclose(fast.dual, anew.dual, atol=1e-4) and np.allclose(fast.weights, anew.weights, atol=1e-4)
+        question = vectors[3] + 0.1 * vectors[4]
+        assert np.allclose(fast.scores(question, "oro skola"), anew.scores(question, "oro skola"), atol=1e-4)
+
+
+def test_the_upper_triangle_is_filled_from_the_lower_across_blocks():
+    rng = np.random.default_rng(3)
+    symmetric = rng.standard_normal((9, 9))
+    symmetric += symmetric.T
+    lower = np.tril(symmetric) + np.triu(rng.standard_normal((9, 9)), 1)  # the upper part: leftovers
+    _symmetric_from_lower(lower, block=4)
+    assert np.array_equal(lower, symmetric)
+
+
+def test_rankers_without_each_fold_are_those_without_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(reranking, "embedder", _ZeroModel)
+    tasks = [TaskTexts(ID + "anmala-oro", ("anmäla oro",)), TaskTexts(ID + "ta-emot-anmalan", ("ta emot anmälan",))]
+    examples = [Example("vilken enhet registrerar orosanmälningar", (ID + "ta-emot-anmalan",)),
+                Example("ska jag ringa soc", (ID + "anmala-oro",)), Example("vem tar emot en anmälan", (ID + "ta-emot-anmalan",))]
+    ranker = SemanticRanker(tasks, ["bygglov för altan"], examples, cache_dir=tmp_path)
+    folds = [{"ska jag ringa soc"}, {"vem tar emot en anmälan", "bygglov för altan"}]
+    for fold, together in zip(folds, ranker.without_each(folds)):
+        alone = ranker.without(fold)
+        assert together.model.texts == alone.model.texts == ranker.model.texts - fold
+        assert np.allclose(together.model.dual, alone.model.dual, atol=1e-4)
 
 
 def _match(iri, score):

@@ -23,7 +23,7 @@ embedded alone); a question costs one embedding.
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -163,7 +163,7 @@ class SemanticRanker:
         # data/vocab/exempelfragor.txt; none in the data folder: the margin rule decides.
         self.judge = load_judge()
 
-    def _group(self, cache_dir: Path | None = None):
+    def _group(self, cache_dir: Path | None = None, model=None):
         import numpy as np
 
         from .question_model import QuestionModel, cached_model
@@ -173,6 +173,8 @@ class SemanticRanker:
         classes = len(self.tasks) + 1
         if not self._texts:
             self.model = None
+        elif model is not None:
+            self.model = model
         elif cache_dir is not None:
             self.model = cached_model(self._texts, self._vectors, self._owner, classes, cache_dir)
         else:
@@ -185,15 +187,25 @@ class SemanticRanker:
         """This ranker with none of these texts (e.g. the questions of a held-back fold, wherever
         they occur: as examples or as a task's own example question), compared with runs of
         white space made single."""
+        return next(self.without_each([texts]))
+
+    def without_each(self, folds: list[set[str]]) -> Iterator["SemanticRanker"]:
+        """A ranker without each fold's texts, one at a time. For one fold its model is trained
+        anew; for several they all come from one factorisation (question_model.HeldBack), kept
+        until the last is made."""
         import numpy as np
 
-        keep = np.array([" ".join(text.split()) not in texts for text in self._texts], dtype=bool)
-        copy = object.__new__(SemanticRanker)
-        copy.tasks, copy._model, copy.known, copy.judge = self.tasks, self._model, self.known, self.judge
-        copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
-        copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
-        copy._group()
-        return copy
+        from .question_model import HeldBack
+
+        held_back = HeldBack(self._texts, self._vectors, self._owner, len(self.tasks) + 1) if len(folds) > 1 else None
+        for texts in folds:
+            keep = np.array([" ".join(text.split()) not in texts for text in self._texts], dtype=bool)
+            copy = object.__new__(SemanticRanker)
+            copy.tasks, copy._model, copy.known, copy.judge = self.tasks, self._model, self.known, self.judge
+            copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
+            copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
+            copy._group(model=held_back.without(keep) if held_back else None)
+            yield copy
 
     def similarities(self, question: str) -> Semantic:
         """Per task, the highest cosine similarity between the question and one of its texts
