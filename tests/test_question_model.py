@@ -1,6 +1,8 @@
 """The question model (question_model.py): a linear classifier over a question's words and its
 e5 vector, trained on the texts the semantic ranker holds (issue 17)."""
 
+import os
+
 import numpy as np
 
 from ansvarsgraf import reranking
@@ -209,7 +211,34 @@ def test_the_trained_model_is_kept_and_loaded_not_retrained_until_its_texts_chan
     assert np.array_equal(first.weights, again.weights) and np.array_equal(first.dual, again.dual) and again.texts == first.texts
     changed = question_model.cached_model(texts[:-1], vectors[:-1], owners[:-1], 3, tmp_path)
     assert changed.texts == first.texts - {texts[-1]}
-    assert sorted(tmp_path.glob("fragemodell-*.npz")) != kept and len(list(tmp_path.glob("fragemodell-*.npz"))) == 1
+    assert len(list(tmp_path.glob("fragemodell-*.npz"))) == 2
+
+
+def test_the_models_used_last_are_kept_and_older_ones_removed(tmp_path, monkeypatch):
+    """Processes on other data share the cache folder: one model's file must not remove
+    another's that is still in use (each would then train again), nor may the folder grow."""
+    from ansvarsgraf import question_model
+
+    monkeypatch.setattr(question_model, "KEPT_MODELS", 3)
+    texts, owners = [t for t, _ in TEXTS], np.array([c for _, c in TEXTS])
+    vectors = np.zeros((len(texts), 8), dtype=np.float32)
+
+    def model(drop: int):
+        return question_model.cached_model(texts[drop:], vectors[drop:], owners[drop:], 3, tmp_path)
+
+    def files():
+        return set(tmp_path.glob("fragemodell-*.npz"))
+
+    model(0)
+    (bundled,) = files()
+    for drop in (1, 2):
+        model(drop)
+    assert len(files()) == 3
+    os.utime(bundled, (1, 1))  # long unused, then used again: it is the one used last
+    model(0)
+    os.utime(sorted(files() - {bundled})[0], (2, 2))
+    model(3)  # a fourth: the least recently used other one goes, the bundled data's stays
+    assert len(files()) == 3 and bundled in files()
 
 
 def test_a_question_no_closer_to_an_uncovered_one_than_to_a_task_is_answered():

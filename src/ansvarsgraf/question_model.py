@@ -180,10 +180,29 @@ def _symmetric_from_lower(matrix: np.ndarray, block: int = 1024) -> None:
         matrix[start:end, end:] = matrix[end:, start:end].T
 
 
+KEPT_MODELS = 8  # ~3 MB each with 13,400 texts
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)  # "used last" is the file's modification time: atime is often not kept
+    except OSError:
+        pass  # a read-only cache still serves
+
+
+def _last_used(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # removed meanwhile by another process
+
+
 def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path) -> QuestionModel:
     """The model for these inputs, trained once: its weights are kept in a file named by a hash
-    of everything training reads (a server's start-up then only loads them; the previous file
-    is removed when the texts change)."""
+    of everything training reads (a server's start-up then only loads them). The KEPT_MODELS
+    files used last are kept, not only the newest: processes on other data share the folder (a
+    test's fixture data, a server on yesterday's version), and one that removed the others'
+    file made them train again (a cold full test run trained the bundled data's model twice)."""
     digest = hashlib.sha256(repr((HASH_DIMS, CHAR_NGRAMS, RIDGE, WORDS_WEIGHT, KERNEL_WEIGHT, KERNEL_WIDTH, classes)).encode())
     for text, owner in zip(texts, owners.tolist()):
         digest.update(f"{owner}\t{text}\n".encode("utf-8"))
@@ -193,6 +212,7 @@ def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, clas
         with np.load(path, allow_pickle=False) as stored:
             weights, dual = stored["weights"], stored["dual"]
         if weights.shape == (vectors.shape[1] + HASH_DIMS, classes) and dual.shape == (len(texts), classes):
+            _touch(path)
             return QuestionModel(texts, vectors, owners, classes, trained=(weights, dual))
     except (OSError, ValueError, KeyError):
         pass  # missing or unreadable: train
@@ -203,9 +223,12 @@ def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, clas
         with open(tmp, "wb") as f:
             np.savez(f, weights=model.weights, dual=model.dual)
         tmp.replace(path)  # atomic: a parallel process never reads half a file
-        for old in [*cache_dir.glob("fragemodell-*.npy"), *cache_dir.glob("fragemodell-*.npz")]:
-            if old != path and ".tmp." not in old.name:
-                old.unlink(missing_ok=True)
+        for old in cache_dir.glob("fragemodell-*.npy"):  # the format before .npz
+            old.unlink(missing_ok=True)
+        stored = sorted((p for p in cache_dir.glob("fragemodell-*.npz") if ".tmp." not in p.name),
+                        key=_last_used, reverse=True)
+        for old in stored[KEPT_MODELS:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home still answers, only slower to start
     return model
