@@ -143,6 +143,7 @@ def test_rankers_without_each_fold_are_those_without_one(tmp_path, monkeypatch):
         alone = ranker.without(fold)
         assert together.model.texts == alone.model.texts == ranker.model.texts - fold
         assert np.allclose(together.model.dual, alone.model.dual, atol=1e-4)
+    assert ranker.without({"a question no one asked"}).model is ranker.model  # nothing to train again
 
 
 def _match(iri, score):

@@ -204,7 +204,8 @@ class SemanticRanker:
             copy.tasks, copy._model, copy.known, copy.judge = self.tasks, self._model, self.known, self.judge
             copy._texts = [text for text, kept in zip(self._texts, keep) if kept]
             copy._owner, copy._own, copy._vectors = self._owner[keep], self._own[keep], self._vectors[keep]
-            copy._group(model=held_back.without(keep) if held_back else None)
+            # Nothing held back (a part none of whose questions is an example): the same model.
+            copy._group(model=self.model if keep.all() else held_back.without(keep) if held_back else None)
             yield copy
 
     def similarities(self, question: str) -> Semantic:
