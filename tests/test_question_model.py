@@ -2,6 +2,8 @@
 e5 vector, trained on the texts the semantic ranker holds (issue 17)."""
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -260,3 +262,27 @@ def test_a_clear_answer_shows_a_match_above_zero_though_its_confidence_is_below_
     assert decision.action == "svara" and decision.ranked[0].iri == ID + "a"
     shown = [m.score for m in decision.ranked]
     assert 0 < shown[0] <= 1 and shown[0] > shown[1] >= 0
+
+
+FACTOR_OVER_2_GIB = """
+import numpy as np
+from ansvarsgraf import question_model
+
+rows = 16500  # float64: 2.03 GiB, over the 2 GiB where OpenBLAS's threaded Cholesky fails
+spread = np.random.default_rng(0).standard_normal((rows, 8), dtype=np.float32)
+gram = spread @ spread.T
+gram[np.diag_indices_from(gram)] += rows
+factor, lower = question_model._factor(gram)
+assert lower and np.isclose(factor[0, 0], np.sqrt(float(gram[0, 0])), rtol=1e-6)
+print("faktoriserad")
+"""
+
+
+def test_the_factorisation_survives_a_threaded_blas_and_a_matrix_over_2_gib():
+    """The bundled data's question model has 17,000 texts; OpenBLAS's threaded Cholesky died
+    (SIGSEGV) on that size when a process ran with OPENBLAS_NUM_THREADS=2 (an operator's
+    setting). ~20 s and 3 GB: the size is the bug."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+    done = subprocess.run([sys.executable, "-c", FACTOR_OVER_2_GIB], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "faktoriserad" in done.stdout, (done.returncode, done.stderr[-2000:])

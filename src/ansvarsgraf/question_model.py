@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, lapack
+from threadpoolctl import threadpool_limits
 
 WORD = re.compile(r"[a-zåäöéü0-9]+")
 CHAR_NGRAMS = (3, 4, 5)
@@ -97,7 +98,9 @@ class QuestionModel:
         targets[np.arange(len(texts)), owners] = 1.0
         # Centred targets: a class with many texts gains no head start of its own.
         targets -= targets.mean(axis=0)
-        self.dual = cho_solve(_factor(self._gram(features, ridge)), targets, check_finite=False).astype(np.float32)
+        gram = self._gram(features, ridge)
+        with _one_blas_thread():
+            self.dual = cho_solve(_factor(gram), targets, check_finite=False).astype(np.float32)
         self.weights = features.T @ self.dual
 
     def _gram(self, features: np.ndarray, ridge: float) -> np.ndarray:
@@ -124,7 +127,17 @@ def _factor(gram: np.ndarray):
     matrix's condition, ~1e5, would cost float32 three decimals). The matrix is symmetric
     positive definite (two inner products and a Gaussian kernel, plus the ridge): Cholesky takes
     about half the time of numpy's general solver (9.5 s against 17.7 for 13,400 texts on one core)."""
-    return cho_factor(gram.astype(np.float64), lower=True, overwrite_a=True, check_finite=False)
+    with _one_blas_thread():
+        return cho_factor(gram.astype(np.float64), lower=True, overwrite_a=True, check_finite=False)
+
+
+def _one_blas_thread():
+    """OpenBLAS's threaded Cholesky (numpy's and scipy's alike) dies with SIGSEGV on a float64
+    matrix over 2 GiB (16,384 rows; the bundled data has 17,000 texts): found when a process ran
+    with OPENBLAS_NUM_THREADS=2. The package sets one thread before numpy loads, but an operator's
+    setting wins and a program may load numpy first; so the factorisation runs on one thread
+    whatever the setting (tests/test_question_model.py)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class HeldBack:
@@ -149,7 +162,8 @@ class HeldBack:
         self.texts, self.owners, self.classes = list(texts), np.asarray(owners), classes
         self.features = self.trainer._features(self.trainer.vectors, word_features(self.texts))
         factor, _ = _factor(self.trainer._gram(self.features, RIDGE))
-        self.inverse, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
+        with _one_blas_thread():
+            self.inverse, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
         if info:
             raise np.linalg.LinAlgError(f"dpotri: {info}")
         _symmetric_from_lower(self.inverse)
