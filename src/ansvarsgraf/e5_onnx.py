@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from . import e5_weights
+from .cache_files import keep_recent, used
 from .e5_tokenizer import Tokenizer
 
 # Bump when the graph or its quantisation changes: the cached file is then built again.
@@ -41,6 +42,8 @@ PROBES = ("vem ansvarar för samordnad individuell plan?",
           "Eleven har varit borta från skolan i tre veckor och mamma svarar inte, vem kontaktar jag?",
           "budgetansvar för placeringar enligt LVU")
 MIN_COSINE = 0.99
+# Graphs kept in the cache folder (43 MB each): those of the installs (virtual environments) used last.
+KEPT_GRAPHS = 3
 # From this many texts per extra core, a list of texts is embedded on several threads.
 BULK = 64
 
@@ -145,6 +148,7 @@ def cached_graph(file: e5_weights.ModelFile, bin_path: Path, cache_dir: Path, or
     try:
         expected = json.loads(record.read_text())["sha256"]
         if _digest(path) == expected:
+            used(path)
             return path
     except (OSError, ValueError, KeyError, TypeError):
         pass  # missing or unreadable: build
@@ -158,9 +162,8 @@ def cached_graph(file: e5_weights.ModelFile, bin_path: Path, cache_dir: Path, or
     tmp = record.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"sha256": digest, "recipe": RECIPE, "onnxruntime": ort_version}))
     tmp.replace(record)
-    for old in cache_dir.glob("e5-int8-*"):
-        if not old.name.startswith(path.stem + "."):  # another key's (stale) files
-            old.unlink(missing_ok=True)
+    # Other keys' graphs: another install's (kept while it is used) or stale ones (removed in time).
+    keep_recent(cache_dir.glob("e5-int8-*.onnx"), KEPT_GRAPHS, lambda graph: [graph.with_suffix(".json")])
     return path
 
 

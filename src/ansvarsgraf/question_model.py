@@ -30,6 +30,8 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve, lapack
 from threadpoolctl import threadpool_limits
 
+from .cache_files import keep_recent, used
+
 WORD = re.compile(r"[a-zåäöéü0-9]+")
 CHAR_NGRAMS = (3, 4, 5)
 HASH_DIMS = 1 << 12
@@ -197,26 +199,10 @@ def _symmetric_from_lower(matrix: np.ndarray, block: int = 1024) -> None:
 KEPT_MODELS = 8  # ~3 MB each with 13,400 texts
 
 
-def _touch(path: Path) -> None:
-    try:
-        os.utime(path)  # "used last" is the file's modification time: atime is often not kept
-    except OSError:
-        pass  # a read-only cache still serves
-
-
-def _last_used(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0  # removed meanwhile by another process
-
-
 def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path) -> QuestionModel:
     """The model for these inputs, trained once: its weights are kept in a file named by a hash
-    of everything training reads (a server's start-up then only loads them). The KEPT_MODELS
-    files used last are kept, not only the newest: processes on other data share the folder (a
-    test's fixture data, a server on yesterday's version), and one that removed the others'
-    file made them train again (a cold full test run trained the bundled data's model twice)."""
+    of everything training reads (a server's start-up then only loads them); the KEPT_MODELS
+    files used last are kept (cache_files.py)."""
     digest = hashlib.sha256(repr((HASH_DIMS, CHAR_NGRAMS, RIDGE, WORDS_WEIGHT, KERNEL_WEIGHT, KERNEL_WIDTH, classes)).encode())
     for text, owner in zip(texts, owners.tolist()):
         digest.update(f"{owner}\t{text}\n".encode("utf-8"))
@@ -226,7 +212,7 @@ def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, clas
         with np.load(path, allow_pickle=False) as stored:
             weights, dual = stored["weights"], stored["dual"]
         if weights.shape == (vectors.shape[1] + HASH_DIMS, classes) and dual.shape == (len(texts), classes):
-            _touch(path)
+            used(path)
             return QuestionModel(texts, vectors, owners, classes, trained=(weights, dual))
     except (OSError, ValueError, KeyError):
         pass  # missing or unreadable: train
@@ -239,10 +225,7 @@ def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, clas
         tmp.replace(path)  # atomic: a parallel process never reads half a file
         for old in cache_dir.glob("fragemodell-*.npy"):  # the format before .npz
             old.unlink(missing_ok=True)
-        stored = sorted((p for p in cache_dir.glob("fragemodell-*.npz") if ".tmp." not in p.name),
-                        key=_last_used, reverse=True)
-        for old in stored[KEPT_MODELS:]:
-            old.unlink(missing_ok=True)
+        keep_recent((p for p in cache_dir.glob("fragemodell-*.npz") if ".tmp." not in p.name), KEPT_MODELS)
     except OSError:
         pass  # a read-only home still answers, only slower to start
     return model
