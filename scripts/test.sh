@@ -18,8 +18,11 @@
 # tests stopped repeating loads and validations. On 2026-12-06 the host was slower (19.3 min
 # of tests); shared fixtures, one shared server for the read-only SPARQL tests and shorter
 # quote patterns (branch fart3) took it to 17.6 min (1,054 s; 18.5 min in all, pip cache warm,
-# Virtuoso unpacked). `--junitxml=FILE` (forwarded to pytest) gives the per-test times that name
-# the next cuts.
+# Virtuoso unpacked). With 13,400 example questions and an EMPTY matcher cache, as in CI (a fresh
+# clone, ANSVARSGRAF_CACHE pointing at a new folder): 29.5 min in all on 2026-12-06 morning; after
+# the question model's folds came from one factorisation and nothing trained twice, 18.6 min
+# (tests 15.9 min, warm-up ~2 min). `--junitxml=FILE` (forwarded to pytest) gives the per-test
+# times that name the next cuts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
