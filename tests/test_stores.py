@@ -60,7 +60,13 @@ def test_same_gap_report_from_embedded_and_server(embedded, server, kommun):
     got = analyse(server, ID + kommun, on_date).as_dict()
     # Virtuoso differed here once in three full runs (4 of 5 municipalities, from the rule
     # lagstadgad-uppgift-utan-lokal-barare on) and never when run alone or under CPU load:
-    # the message names which gaps differ, so that the next time says what Virtuoso did.
+    # the message names which gaps differ, so that the next time says what Virtuoso did. The
+    # next time (cold full run on cb62a0b, 2026-12-06; 1 of 6 that session): Perstorp, Leksand and
+    # Trelleborg, only that rule, gaps that do not exist (extra) and the same gap with other
+    # content, plus one /api/graf response. A suspect: the servers' MaxQueryExecutionTime = 60
+    # (sparql_servers.py) makes Virtuoso return PARTIAL results when a query runs over it (its
+    # "anytime" queries, marked by the header X-SQL-State: S1TAT), and remote_store.py does not
+    # read that header, so a partial result would pass as whole.
     assert expected["gaps"] and got == expected, _gap_difference(got, expected)
 
 
