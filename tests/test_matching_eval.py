@@ -138,11 +138,12 @@ def held_back(fold: int) -> set[str]:
 _WITHOUT: dict[tuple[int, frozenset[str]], object] = {}
 
 
-def _ranker_without(ranker, texts: set[str]):
+def _ranker_without(ranker, texts: set[str], made=None):
+    """The ranker without these texts, made once (or the one made already: made)."""
     key = (id(ranker), frozenset(texts))
     found = _WITHOUT.get(key)
     if found is None or found[0] is not ranker:
-        found = _WITHOUT[key] = (ranker, ranker.without(texts))
+        found = _WITHOUT[key] = (ranker, made or ranker.without(texts))
     return found[1]
 
 
@@ -242,7 +243,7 @@ def held_back_rankers(embedded):
     if ranker is not None:
         folds = [frozenset(held_back(number)) for number in range(FOLDS)]
         for texts, without in zip(folds, ranker.without_each(folds)):
-            _WITHOUT[(id(ranker), texts)] = (ranker, without)
+            _ranker_without(ranker, texts, made=without)
 
 
 @pytest.fixture(scope="module")

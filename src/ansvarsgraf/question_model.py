@@ -100,9 +100,9 @@ class QuestionModel:
         targets[np.arange(len(texts)), owners] = 1.0
         # Centred targets: a class with many texts gains no head start of its own.
         targets -= targets.mean(axis=0)
-        gram = self._gram(features, ridge)
+        factor = _factor(self._gram(features, ridge))
         with _one_blas_thread():
-            self.dual = cho_solve(_factor(gram), targets, check_finite=False).astype(np.float32)
+            self.dual = cho_solve(factor, targets, check_finite=False).astype(np.float32)
         self.weights = features.T @ self.dual
 
     def _gram(self, features: np.ndarray, ridge: float) -> np.ndarray:
@@ -137,8 +137,8 @@ def _one_blas_thread():
     """OpenBLAS's threaded Cholesky (numpy's and scipy's alike) dies with SIGSEGV on a float64
     matrix over 2 GiB (16,384 rows; the bundled data has 17,000 texts): found when a process ran
     with OPENBLAS_NUM_THREADS=2. The package sets one thread before numpy loads, but an operator's
-    setting wins and a program may load numpy first; so the factorisation runs on one thread
-    whatever the setting (tests/test_question_model.py)."""
+    setting wins and a program may load numpy first; so the factorisation and what reads the
+    factor run on one thread whatever the setting (tests/test_question_model.py)."""
     return threadpool_limits(limits=1, user_api="blas")
 
 
@@ -156,34 +156,39 @@ class HeldBack:
     (tests/test_question_model.py). H takes 8 bytes per pair of texts (1.4 GB for 13,400):
     kept only while the folds are made (SemanticRanker.without_each)."""
 
-    def __init__(self, texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int):
-        self.trainer = QuestionModel.__new__(QuestionModel)  # its settings and helpers, untrained
-        self.trainer.words_weight, self.trainer.kernel_weight, self.trainer.kernel_width = \
-            WORDS_WEIGHT, KERNEL_WEIGHT, KERNEL_WIDTH
-        self.trainer.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    def __init__(self, texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, ridge: float = RIDGE,
+                 **settings):
+        # QuestionModel's own helpers and settings (settings: its words_weight, kernel_weight,
+        # kernel_width), untrained; each fold's model gets the same settings.
+        self.settings = settings
+        self.trainer = QuestionModel(texts, vectors, owners, classes, trained=(None, None), **settings)
         self.texts, self.owners, self.classes = list(texts), np.asarray(owners), classes
         self.features = self.trainer._features(self.trainer.vectors, word_features(self.texts))
-        factor, _ = _factor(self.trainer._gram(self.features, RIDGE))
+        factor, _ = _factor(self.trainer._gram(self.features, ridge))
         with _one_blas_thread():
             self.inverse, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
         if info:
             raise np.linalg.LinAlgError(f"dpotri: {info}")
         _symmetric_from_lower(self.inverse)
+        # H times every text's class and a column of ones: a fold takes its held texts' part out.
+        self.targets = np.zeros((len(self.texts), classes + 1))
+        self.targets[np.arange(len(self.texts)), self.owners] = 1.0
+        self.targets[:, classes] = 1.0
+        self.solved = self.inverse @ self.targets
 
     def without(self, keep: np.ndarray) -> QuestionModel:
         """The model trained on the texts where keep is true."""
         kept, held = np.flatnonzero(keep), np.flatnonzero(~keep)
         classes = self.classes
-        targets = np.zeros((len(self.texts), classes + 1))
-        targets[kept, self.owners[kept]] = 1.0
-        targets[kept, classes] = 1.0  # the column of ones
-        solved = self.inverse @ targets
+        solved = self.solved
         if held.size:
             columns = self.inverse[:, held]  # H_.B
+            solved = solved - columns @ self.targets[held]  # H times the kept texts' targets only
             solved = solved[kept] - columns[kept] @ np.linalg.solve(columns[held], solved[held])
-        dual = (solved[:, :classes] - solved[:, classes:] * targets[kept, :classes].mean(axis=0)).astype(np.float32)
+        means = self.targets[kept, :classes].mean(axis=0)
+        dual = (solved[:, :classes] - solved[:, classes:] * means).astype(np.float32)
         return QuestionModel([self.texts[i] for i in kept], self.trainer.vectors[kept], self.owners[kept], classes,
-                             trained=(self.features[kept].T @ dual, dual))
+                             trained=(self.features[kept].T @ dual, dual), **self.settings)
 
 
 def _symmetric_from_lower(matrix: np.ndarray, block: int = 1024) -> None:
