@@ -5,23 +5,10 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from server import free_port, stop
-
-
-def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"servern startade inte: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
+from server import free_port, started, stop
 
 
 @contextmanager
@@ -29,16 +16,18 @@ def oxigraph_server(workdir: Path, port: int | None = None, location: Path | Non
     """The Oxigraph server (PyPI `oxigraph`), default graph = union of graphs; in memory, or
     on disk at `location` (so that it can be killed and started again with its data)."""
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    port = port or free_port()
     log = workdir / "oxigraph.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph",
-                                    "--timeout-s", "30", *(["--location", str(location)] if location else [])],
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    for attempt in range(3):
+        chosen = port or free_port()
+        with open(log, "ab") as out:
+            process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{chosen}", "--union-default-graph",
+                                        "--timeout-s", "30", *(["--location", str(location)] if location else [])],
+                                       stdout=out, stderr=subprocess.STDOUT)
+        if started(process, f"http://127.0.0.1:{chosen}/query?query=ASK%7B%7D", log, chosen, 60, last=bool(port) or attempt == 2):
+            break
+    base = f"http://127.0.0.1:{chosen}"
     try:
-        _wait(base + "/query?query=ASK%7B%7D", process, log)
-        yield {"query": base + "/query", "update": base + "/update", "process": process, "port": port}
+        yield {"query": base + "/query", "update": base + "/update", "process": process, "port": chosen}
     finally:
         stop(process)
 
@@ -138,16 +127,20 @@ def virtuoso_server(workdir: Path):
     project = Path(__file__).resolve().parents[1]
     binary = subprocess.run(["bash", str(project / "scripts" / "virtuoso.sh")], capture_output=True, text=True, check=True).stdout.strip()
     root = Path(binary).parents[2]
-    http_port, isql_port = free_port(), free_port()
-    (workdir / "virtuoso.ini").write_text(VIRTUOSO_INI.format(http_port=http_port, isql_port=isql_port))
     env = {"LD_LIBRARY_PATH": f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu", "PATH": "/usr/bin:/bin"}
-    log = workdir / "virtuoso.out"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([binary, "+foreground", "+configfile", "virtuoso.ini"], cwd=workdir, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+    for attempt in range(3):
+        home = workdir / f"forsok-{attempt}" if attempt else workdir  # a stopped try leaves its database
+        home.mkdir(exist_ok=True)
+        log = home / "virtuoso.out"
+        http_port, isql_port = free_port(), free_port()
+        (home / "virtuoso.ini").write_text(VIRTUOSO_INI.format(http_port=http_port, isql_port=isql_port))
+        with open(log, "wb") as out:
+            process = subprocess.Popen([binary, "+foreground", "+configfile", "virtuoso.ini"], cwd=home, env=env,
+                                       stdout=out, stderr=subprocess.STDOUT)
+        if started(process, f"http://127.0.0.1:{http_port}/sparql?query=ASK%7B%7D", log, http_port, 120, last=attempt == 2):
+            break
     base = f"http://127.0.0.1:{http_port}"
     try:
-        _wait(base + "/sparql?query=ASK%7B%7D", process, log, seconds=120)
         yield {"query": base + "/sparql", "graph_store": base + "/sparql-graph-crud-auth"}
     finally:
         stop(process, 20)

@@ -58,15 +58,14 @@ def test_same_gap_report_from_embedded_and_server(embedded, server, kommun):
     on_date = dt.date(2026, 3, 1)
     expected = analyse(embedded, ID + kommun, on_date).as_dict()
     got = analyse(server, ID + kommun, on_date).as_dict()
-    # Virtuoso differed here once in three full runs (4 of 5 municipalities, from the rule
-    # lagstadgad-uppgift-utan-lokal-barare on) and never when run alone or under CPU load:
-    # the message names which gaps differ, so that the next time says what Virtuoso did. The
-    # next time (cold full run on cb62a0b, 2026-12-06; 1 of 6 that session): Perstorp, Leksand and
-    # Trelleborg, only that rule, gaps that do not exist (extra) and the same gap with other
-    # content, plus one /api/graf response. Probed and unlikely: partial results past the
-    # servers' MaxQueryExecutionTime (Virtuoso's "anytime" queries). With the limit at 1-2 s this
-    # Virtuoso (7.2.5) answered over-long SELECTs, aggregate or not, with a 500 "S1T00 Transaction
-    # timed out" (remote_store: StoreUnavailable), not with partial rows. Still open.
+    # Virtuoso differed here in about one full run of seven (from the rule
+    # lagstadgad-uppgift-utan-lokal-barare on: gaps that do not exist, and the same gap with
+    # other content), never when run alone. The likely cause, shown and fixed on 2026-12-06
+    # (test_test_servers.py): free_port gave this Virtuoso a port that another worker's server,
+    # one loaded with the gap-rule fixtures, took first; Virtuoso logs "Failed HTTP listen" and
+    # runs on, and the start-up check took the other server's answer for this one's. The
+    # servers now start only when their own process holds the port. The message still names
+    # which gaps differ.
     assert expected["gaps"] and got == expected, _gap_difference(got, expected)
 
 
