@@ -31,8 +31,9 @@ TARGET = ROOT / "data" / "vocab" / "exempelfragor.txt"
 # written; `justering-r` (writer N) was the held-out part `provning-7`, released after three
 # measurements when `provning-8` was written; `justering-18` (writer 18) was the held-out part
 # `provning-8`, released after three measurements when `provning-9` was written; `justering-37` to
-# `justering-48` (writers 37-48) were written blind as validation writers (benchmarks/data/validering-4
-# and -5), each set used for one decision before it became examples. A held-out part is never listed here.
+# `justering-48` (writers 37-48) and `justering-50` to `justering-61` (writers 50-61) were written blind as
+# validation writers (benchmarks/data/validering-4 to -7), each set used for one decision before it became
+# examples. A held-out part is never listed here.
 TUNING = {
     "justering": "skribent A (första blinda uppsättningen, justeringshalvan)",
     "justering-b": "skribent A (första blinda uppsättningen, den tidigare prövningshalvan)",
@@ -69,6 +70,18 @@ TUNING = {
     "justering-46": "skribent 46 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
     "justering-47": "skribent 47 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
     "justering-48": "skribent 48 (blindskriven 2026-12-06, valideringsskribent i validering-5, mest situationer och vardagliga ord)",
+    "justering-50": "skribent 50 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-51": "skribent 51 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-52": "skribent 52 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-53": "skribent 53 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-54": "skribent 54 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-55": "skribent 55 (blindskriven 2026-12-06, valideringsskribent i validering-6, mest situationer och vardagliga ord)",
+    "justering-56": "skribent 56 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
+    "justering-57": "skribent 57 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
+    "justering-58": "skribent 58 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
+    "justering-59": "skribent 59 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
+    "justering-60": "skribent 60 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
+    "justering-61": "skribent 61 (blindskriven 2026-12-06, valideringsskribent i validering-7, mest situationer och vardagliga ord)",
 }
 # Who wrote each part ("skribent A (…)" -> "A"): the writer a leave-one-writer-out run holds back.
 WRITERS = {part: description.split()[1] for part, description in TUNING.items()}
