@@ -34,9 +34,10 @@ fi
 bash scripts/bootstrap.sh test
 bash scripts/virtuoso.sh >/dev/null   # Virtuoso from Debian's packages, for the store tests
 .venv/bin/ansvarsgraf validate --no-varningar
-# One question builds the matchers' caches (the e5 graph, every example text's vector, the question
-# model) once, here: on a machine without them (CI) that takes minutes, and the two workers would
-# otherwise each build them at once, inside the time limit of whichever test asks first.
+# One question builds the matchers' cache (the e5 graph, a few seconds) once, here, not in both
+# workers at once inside the time limit of whichever test asks first. The texts' vectors and the
+# question model come with the data (data/matchning/); before they did, this took three minutes
+# on a machine without a cache (CI).
 .venv/bin/ansvarsgraf ask "Vem kallar till SIP?" --kommun Timrå >/dev/null
 # Two workers (the CI machine has two cores); a file's tests stay in one worker (conftest.py).
 exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -215,23 +215,32 @@ def _symmetric_from_lower(matrix: np.ndarray, block: int = 1024) -> None:
 KEPT_MODELS = 8  # ~3 MB each with 13,400 texts
 
 
-def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path) -> QuestionModel:
-    """The model for these inputs, trained once: its weights are kept in a file named by a hash
-    of everything training reads (a server's start-up then only loads them); the KEPT_MODELS
-    files used last are kept (cache_files.py)."""
+def model_file(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int) -> str:
+    """The name a model is kept under: a hash of everything training reads."""
     digest = hashlib.sha256(repr((HASH_DIMS, CHAR_NGRAMS, RIDGE, WORDS_WEIGHT, KERNEL_WEIGHT, KERNEL_WIDTH, classes)).encode())
     for text, owner in zip(texts, owners.tolist()):
         digest.update(f"{owner}\t{text}\n".encode("utf-8"))
     digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
-    path = cache_dir / f"fragemodell-{digest.hexdigest()[:16]}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            weights, dual = stored["weights"], stored["dual"]
-        if weights.shape == (vectors.shape[1] + HASH_DIMS, classes) and dual.shape == (len(texts), classes):
-            used(path)
-            return QuestionModel(texts, vectors, owners, classes, trained=(weights, dual))
-    except (OSError, ValueError, KeyError):
-        pass  # missing or unreadable: train
+    return f"fragemodell-{digest.hexdigest()[:16]}.npz"
+
+
+def cached_model(texts: list[str], vectors: np.ndarray, owners: np.ndarray, classes: int, cache_dir: Path,
+                 prepared_dir: Path | None = None) -> QuestionModel:
+    """The model for these inputs, trained once: its weights are kept in a file named by a hash
+    of everything training reads (a server's start-up then only loads them); the KEPT_MODELS
+    files used last are kept (cache_files.py). A file of that name in prepared_dir (the bundled
+    data's model, scripts/matchningsfiler.py) is taken when the cache has none."""
+    path = cache_dir / model_file(texts, vectors, owners, classes)
+    for found in (path, *([prepared_dir / path.name] if prepared_dir is not None else [])):
+        try:
+            with np.load(found, allow_pickle=False) as stored:
+                weights, dual = stored["weights"], stored["dual"]
+            if weights.shape == (vectors.shape[1] + HASH_DIMS, classes) and dual.shape == (len(texts), classes):
+                if found == path:
+                    used(path)
+                return QuestionModel(texts, vectors, owners, classes, trained=(weights, dual))
+        except (OSError, ValueError, KeyError):
+            pass  # missing or unreadable: the next, or train
     model = QuestionModel(texts, vectors, owners, classes)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .answer_judge import AnswerJudge, features as judge_features, load as load_judge
@@ -35,6 +36,11 @@ from .paths import DATA_DIR
 
 OUTSIDE_FILE = DATA_DIR / "vocab" / "utanfor.txt"
 EXAMPLES_FILE = DATA_DIR / "vocab" / "exempelfragor.txt"
+# The bundled data's text vectors and question model, made by scripts/matchningsfiler.py and
+# named as in the cache folder. Without them a machine with an empty cache (a first start, CI)
+# embeds every text (~2 min on two cores at 24,000 texts) and trains the question model (~70 s,
+# 5 GB) before the re-ranker matches; with them it only loads (~1 s).
+PREPARED_DIR = DATA_DIR / "matchning"
 OUTSIDE_LABEL = "utanför"
 
 # The decision rule: a task's confidence is its word score plus SEMANTIC_WEIGHT times how far
@@ -136,7 +142,7 @@ class SemanticRanker:
     questions (data/vocab/exempelfragor.txt)."""
 
     def __init__(self, tasks: list[TaskTexts], outside: list[str] = (), examples: list[Example] = (),
-                 cache_dir: Path = CACHE_DIR):
+                 cache_dir: Path = CACHE_DIR, prepared_dir: Path | None = PREPARED_DIR):
         import numpy as np  # here, in the background build: not a cost of starting a server
 
         self.tasks = [t for t in tasks if t.texts]
@@ -151,13 +157,14 @@ class SemanticRanker:
         self._texts = [text for text, _ in rows + example_rows]
         self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
         self._own = np.array([True] * len(rows) + [False] * len(example_rows))
-        self._vectors = _cached_vectors(self._model, self._texts, cache_dir)
+        self._prepared_dir = prepared_dir
+        self._vectors = _cached_vectors(self._model, self._texts, cache_dir, prepared_dir)
         # A question that is one of the texts (an example asked again) needs no embedding. Rows
         # of a copy: a product with a view into the matrix itself takes numpy's slow path (7 ms).
         self.known = dict(zip(self._texts, self._vectors.copy()))
         # ... and the embedded part of a long one (an example asked again embeds nothing).
         tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
-        self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir)))
+        self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir, prepared_dir)))
         self._group(cache_dir)
         # Whether to answer or ask back (answer_judge.py), fitted for the example questions in
         # data/vocab/exempelfragor.txt; none in the data folder: the margin rule decides.
@@ -176,7 +183,7 @@ class SemanticRanker:
         elif model is not None:
             self.model = model
         elif cache_dir is not None:
-            self.model = cached_model(self._texts, self._vectors, self._owner, classes, cache_dir)
+            self.model = cached_model(self._texts, self._vectors, self._owner, classes, cache_dir, self._prepared_dir)
         else:
             self.model = QuestionModel(self._texts, self._vectors, self._owner, classes)
         self._own_count = int(self._own.sum())
@@ -254,18 +261,46 @@ def _group_max(into, sims, owner, starts) -> None:
         into[groups] = np.maximum(into[groups], np.maximum.reduceat(sims, starts))
 
 
-def _cached_vectors(model, texts: list[str], cache_dir: Path):
-    """The texts' vectors, each embedded once: kept in one file per model with the texts
-    themselves, so a changed vocabulary or a new example embeds only what is new."""
+def vectors_file(model) -> str:
+    """The name of a model's vectors file, in the cache folder and among the prepared files."""
+    return f"e5-vektorer-{hashlib.sha256(model.name.encode()).hexdigest()[:12]}.npz"
+
+
+def _stored_vectors(path: Path) -> dict:
     import numpy as np
 
-    path = cache_dir / f"e5-vektorer-{hashlib.sha256(model.name.encode()).hexdigest()[:12]}.npz"
-    known: dict[str, np.ndarray] = {}
     try:
         with np.load(path, allow_pickle=False) as stored:
-            known = dict(zip(stored["texts"].tolist(), stored["vectors"]))
-    except (OSError, ValueError, KeyError):
-        pass  # missing or unreadable: embed again
+            if "texts_utf8" in stored:  # a prepared file: the texts as UTF-8, NUL between them
+                texts = stored["texts_utf8"].tobytes().decode("utf-8").split("\0")
+            else:
+                texts = stored["texts"].tolist()
+            return dict(zip(texts, stored["vectors"].astype(np.float32)))
+    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        return {}  # missing or unreadable: embed again
+
+
+@lru_cache(maxsize=2)
+def _prepared_vectors(path: Path, modified: float) -> dict:
+    """A prepared vectors file, read once per version of it (the texts and their embedded parts
+    are looked up in it one after the other)."""
+    return _stored_vectors(path)
+
+
+def _cached_vectors(model, texts: list[str], cache_dir: Path, prepared_dir: Path | None = None):
+    """The texts' vectors, each embedded once: kept in one file per model with the texts
+    themselves, so a changed vocabulary or a new example embeds only what is new. A prepared
+    vector (prepared_dir) is taken before the cache's own: every machine then has the same
+    vectors for the bundled texts, and the question model trained on them is the prepared one."""
+    import numpy as np
+
+    name = vectors_file(model)
+    path = cache_dir / name
+    known = _stored_vectors(path)
+    prepared: dict = {}
+    if prepared_dir is not None and (prepared_dir / name).is_file():
+        prepared = _prepared_vectors(prepared_dir / name, (prepared_dir / name).stat().st_mtime)
+        known.update(prepared)
     missing = sorted({t for t in texts if t not in known})
     if missing:
         # Embedded as queries, like the question: the texts are short questions and names, not
@@ -275,7 +310,7 @@ def _cached_vectors(model, texts: list[str], cache_dir: Path):
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            ordered = sorted(known)
+            ordered = sorted(t for t in known if t not in prepared)  # the prepared ones stay where they are
             with open(tmp, "wb") as f:
                 np.savez(f, texts=np.array(ordered), vectors=np.stack([known[t] for t in ordered]))
             tmp.replace(path)  # atomic: a parallel process never reads half a file
