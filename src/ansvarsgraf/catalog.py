@@ -3,6 +3,7 @@ municipalities, statutory duties, documents' tasks, the organisation index, the 
 and the nodes answers have described, kept for later answers on the same store."""
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ class Catalog:
     organisations: OrganisationIndex
     statutory: dict[str, list[dict]]  # task → statutory duties (no instrument; they apply everywhere)
     document_tasks: dict[str, set[str]]  # document → the tasks its duties are for
-    matchers: Future  # (task matcher, document matcher, semantic ranker or None), built in the background
+    matchers: "OnFirstUse | Future"  # (task matcher, document matcher, semantic ranker or None), built in the background
     described: DescribedNodes = field(default_factory=DescribedNodes)
     # task → rows of the findings about it (iakttagelser-om-uppgifter.rq): read with the
     # catalog so that a prepared answer needs no query for them.
@@ -166,9 +167,10 @@ def catalog_for(store: GraphStore) -> Catalog:
     # Free-text matching needs the Swedish lemma dictionary (about 2 s to load) and every
     # document's labels; the rest of the catalog does not. Built in the background, so a
     # server answers resolved tasks and pages as soon as it starts; a question waits for it.
-    # (Over a SPARQL server, from the version the rest of the catalog was read from.)
-    build = store.in_this_version(_build_matchers)
-    matchers = _MATCHER_BUILDER.submit(build, store, tasks)
+    # (Over a SPARQL server, from the version the rest of the catalog was read from.) Started
+    # when first asked for: a server asks at start-up (web.app.keep_out_of_garbage_collection),
+    # a gap report or a page never does.
+    matchers = OnFirstUse(_MATCHER_BUILDER, store.in_this_version(_build_matchers), store, tasks)
     municipalities: dict[str, Ref] = {}
     for row in store.select(query_text("kommuner")):
         ref = Ref(str(row["kommun"]), str(row["namn"]), "kommun")
@@ -215,6 +217,33 @@ def _grouped(store: GraphStore, query: str, iris: list[str]) -> dict[str, list[d
 
 
 _MATCHER_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchning")
+
+
+class OnFirstUse:
+    """A future whose work is submitted when it is first asked for (result, add_done_callback,
+    done). Submitted at once, every catalog built its matchers: a command that reads gaps or
+    pages waited at exit for them (the executor's threads are joined), and on data other than
+    the bundled (no prepared question model: data/matchning/) that is ~70 s and 5 GB of training."""
+
+    def __init__(self, executor: ThreadPoolExecutor, function, *args):
+        self._executor, self._function, self._args = executor, function, args
+        self._future: Future | None = None
+        self._lock = threading.Lock()
+
+    def _started(self) -> Future:
+        with self._lock:
+            if self._future is None:
+                self._future = self._executor.submit(self._function, *self._args)
+            return self._future
+
+    def result(self, timeout: float | None = None):
+        return self._started().result(timeout)
+
+    def add_done_callback(self, callback) -> None:
+        self._started().add_done_callback(callback)
+
+    def done(self) -> bool:
+        return self._future is not None and self._future.done()
 
 
 def _build_matchers(store: GraphStore, tasks: list[TaskLabels]) -> tuple[TaskMatcher, TaskMatcher, SemanticRanker | None]:
