@@ -25,7 +25,6 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 from .answer_judge import AnswerJudge, features as judge_features, load as load_judge
@@ -158,13 +157,14 @@ class SemanticRanker:
         self._owner = np.array([owner for _, owner in rows + example_rows], dtype=np.int64)
         self._own = np.array([True] * len(rows) + [False] * len(example_rows))
         self._prepared_dir = prepared_dir
-        self._vectors = _cached_vectors(self._model, self._texts, cache_dir, prepared_dir)
+        prepared = _stored_vectors(prepared_dir / vectors_file(self._model)) if prepared_dir is not None else {}
+        self._vectors = _cached_vectors(self._model, self._texts, cache_dir, prepared)
         # A question that is one of the texts (an example asked again) needs no embedding. Rows
         # of a copy: a product with a view into the matrix itself takes numpy's slow path (7 ms).
         self.known = dict(zip(self._texts, self._vectors.copy()))
         # ... and the embedded part of a long one (an example asked again embeds nothing).
         tails = sorted({embedded_part(text) for text in self._texts} - set(self.known))
-        self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir, prepared_dir)))
+        self.known.update(zip(tails, _cached_vectors(self._model, tails, cache_dir, prepared)))
         self._group(cache_dir)
         # Whether to answer or ask back (answer_judge.py), fitted for the example questions in
         # data/vocab/exempelfragor.txt; none in the data folder: the margin rule decides.
@@ -280,27 +280,17 @@ def _stored_vectors(path: Path) -> dict:
         return {}  # missing or unreadable: embed again
 
 
-@lru_cache(maxsize=2)
-def _prepared_vectors(path: Path, modified: float) -> dict:
-    """A prepared vectors file, read once per version of it (the texts and their embedded parts
-    are looked up in it one after the other)."""
-    return _stored_vectors(path)
-
-
-def _cached_vectors(model, texts: list[str], cache_dir: Path, prepared_dir: Path | None = None):
+def _cached_vectors(model, texts: list[str], cache_dir: Path, prepared: dict | None = None):
     """The texts' vectors, each embedded once: kept in one file per model with the texts
     themselves, so a changed vocabulary or a new example embeds only what is new. A prepared
-    vector (prepared_dir) is taken before the cache's own: every machine then has the same
-    vectors for the bundled texts, and the question model trained on them is the prepared one."""
+    vector (data/matchning/, read by the caller) is taken before the cache's own: every machine
+    then has the same vectors for the bundled texts, and the question model trained on them is
+    the prepared one."""
     import numpy as np
 
-    name = vectors_file(model)
-    path = cache_dir / name
-    known = _stored_vectors(path)
-    prepared: dict = {}
-    if prepared_dir is not None and (prepared_dir / name).is_file():
-        prepared = _prepared_vectors(prepared_dir / name, (prepared_dir / name).stat().st_mtime)
-        known.update(prepared)
+    path = cache_dir / vectors_file(model)
+    prepared = prepared or {}
+    known = {**_stored_vectors(path), **prepared}
     missing = sorted({t for t in texts if t not in known})
     if missing:
         # Embedded as queries, like the question: the texts are short questions and names, not
